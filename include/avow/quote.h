@@ -1,0 +1,97 @@
+/* DCAP (ECDSA) quote parsing: versions 3, 4 and 5, SGX and TDX bodies,
+ * certification data types 1–7 (type 6 nesting the real one in v4/v5).
+ * The parse result is a set of views into the caller's buffer; every length
+ * is checked before use and nothing is read past `len`.
+ * Layouts: ../shared/docs/dcap-verification.md A1, sgx-formats.md §6.
+ * Thread-safe: no state. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "avow/err.h"
+#include "avow/report.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AVOW_QUOTE_HEADER_SIZE    48
+#define AVOW_TD_REPORT10_SIZE     584
+#define AVOW_TD_REPORT15_SIZE     648
+#define AVOW_QUOTE_MIN_SIZE       1020
+#define AVOW_ECDSA_SIG_SIZE       64
+#define AVOW_ECDSA_PUBKEY_SIZE    64
+#define AVOW_TEE_SGX              0x00000000u
+#define AVOW_TEE_TDX              0x00000081u
+#define AVOW_ATT_KEY_ECDSA_P256   2
+
+extern const uint8_t AVOW_INTEL_QE_VENDOR_ID[16];
+
+/* Certification data types. */
+enum {
+    AVOW_CERT_PPID_CLEAR = 1,
+    AVOW_CERT_PPID_RSA2048 = 2,
+    AVOW_CERT_PPID_RSA3072 = 3,
+    AVOW_CERT_PCK_LEAF = 4,
+    AVOW_CERT_PCK_CHAIN = 5,
+    AVOW_CERT_QE_REPORT = 6,
+    AVOW_CERT_PLATFORM_MANIFEST = 7,
+};
+
+/* Body types (v5 descriptor; implied by tee_type in v3/v4). */
+enum { AVOW_BODY_SGX = 1, AVOW_BODY_TD10 = 2, AVOW_BODY_TD15 = 3 };
+
+typedef struct {
+    const uint8_t *raw;   /* the caller's buffer */
+    size_t raw_len;       /* its full length */
+
+    /* header (offset 0, 48 bytes) */
+    uint16_t version;
+    uint16_t att_key_type;
+    uint32_t tee_type;
+    uint16_t qe_svn, pce_svn;
+    const uint8_t *qe_vendor_id; /* 16 */
+    const uint8_t *user_data;    /* 20; first 16 = QE-ID */
+
+    /* body */
+    uint16_t body_type;   /* AVOW_BODY_* */
+    const uint8_t *body;  /* SGX: 384-byte report body; TDX: TD report */
+    size_t body_len;
+    avow_report_body report; /* filled for SGX bodies */
+
+    /* signed region = header [|| v5 descriptor] || body */
+    const uint8_t *signed_data;
+    size_t signed_len;
+
+    /* auth ("signature") data */
+    uint32_t auth_data_size;
+    const uint8_t *signature;     /* 64: r||s big-endian */
+    const uint8_t *attest_key;    /* 64: X||Y big-endian */
+    const uint8_t *qe_report;     /* 384: QE report body */
+    avow_report_body qe;          /* view of qe_report */
+    const uint8_t *qe_report_sig; /* 64 */
+    const uint8_t *qe_auth_data;
+    uint16_t qe_auth_data_len;
+    uint16_t outer_cert_type;     /* v3: == cert_type; v4/v5: 6 */
+    uint32_t outer_cert_size;
+    uint16_t cert_type;           /* the innermost type (1..5, 7) */
+    const uint8_t *cert_data;     /* inner certification data */
+    uint32_t cert_data_len;
+
+    size_t end;           /* offset just past the auth data */
+    size_t trailing_len;  /* bytes after `end` (all zero, else parse fails) */
+} avow_quote;
+
+/* Parses a quote. Trailing bytes after the auth data are accepted only if all
+ * zero (reported in trailing_len). Errors name the field and its offset.
+ * TDX quotes parse; verifying them is not supported yet. */
+avow_err avow_quote_parse(const uint8_t *buf, size_t len, avow_quote *out, avow_error *err);
+
+/* "SGX", "TDX" or "unknown". */
+const char *avow_tee_name(uint32_t tee_type);
+
+#ifdef __cplusplus
+}
+#endif

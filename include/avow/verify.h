@@ -1,0 +1,102 @@
+/* DCAP quote verification with Intel QVL/QvE semantics: a pure function of
+ * (quote, collateral, trusted roots, time). No I/O: fetching collateral is the
+ * caller's job (collateral.h, the service). Steps follow
+ * ../shared/docs/dcap-verification.md A6 in order; each records an entry in
+ * the result's trace.
+ *
+ * Thread-safety: an avow_verifier may be shared by threads once its roots are
+ * added; its caches are internally locked. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "avow/collateral.h"
+#include "avow/err.h"
+#include "avow/pck.h"
+#include "avow/tcb.h"
+#include "avow/time.h"
+#include "avow/trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct avow_verifier avow_verifier;
+
+/* A verifier trusting the Intel SGX Root CA (pinned by public key; both
+ * published certificates of that key are accepted) and nothing else. */
+avow_err avow_verifier_new(avow_verifier **out, avow_error *err);
+void avow_verifier_free(avow_verifier *v);
+
+/* Trusts one more root (PEM, one certificate). A root whose key is not
+ * Intel's is marked simulated/foreign: results chaining to it say so. */
+avow_err avow_verifier_add_root_pem(avow_verifier *v, const char *pem, size_t len,
+                                    avow_error *err);
+
+/* Caches (on by default): verified collateral per (FMSPC, CA, TEE, exact
+ * bytes) until its nextUpdate, parsed CA certificates, and the verified
+ * platform part of quotes (PCK chain, QE report and its signature, auth-data
+ * binding) by a hash of its exact bytes, tied to the collateral. */
+void avow_verifier_set_cache(avow_verifier *v, bool enabled);
+void avow_verifier_clear_cache(avow_verifier *v);
+
+typedef struct {
+    avow_time at;           /* the verification time ("now"); required */
+    bool allow_missing_crl; /* accept collateral without CRLs (verdict says so) */
+} avow_verify_opts;
+
+typedef struct {
+    /* verdict */
+    bool ok;                  /* genuine and status determined (UpToDate..OutOfDateConfigNeeded) */
+    avow_tcb_status status;   /* converged Intel status; NONE if not determined */
+    avow_tcb_status platform_status; /* TCB Info level before QE convergence */
+    avow_tcb_status qe_status;       /* QE Identity level status */
+    char **advisory_ids;      /* union of matched TCB level's and QE level's, de-duplicated */
+    size_t n_advisory_ids;
+    uint32_t result_code;     /* sgx_ql_qv_result_t */
+    bool collateral_expired;
+    bool crl_missing;         /* verified without CRLs under allow_missing_crl */
+    bool simulated_root;      /* chain ends in an added (non-Intel) root */
+    avow_err err;             /* AVOW_OK when ok; else the failing check's class */
+    char reason[256];         /* the failing check's detail; "" when ok */
+    avow_trace trace;
+
+    /* the enclave (application report body) */
+    bool debug;
+    uint8_t mr_enclave[32], mr_signer[32], report_data[64], attributes[16], cpu_svn[16];
+    uint8_t isv_ext_prod_id[16], isv_family_id[16], config_id[64];
+    uint16_t isv_prod_id, isv_svn, config_svn;
+    uint32_t misc_select;
+
+    /* the platform */
+    uint16_t quote_version;
+    uint32_t tee_type;
+    uint16_t qe_svn, pce_svn;
+    avow_pck_ext pck;         /* valid when have_pck */
+    bool have_pck;
+    avow_pck_ca pck_ca;
+    avow_time tcb_date;       /* matched TCB level's tcbDate, 0 if none */
+    int tcb_eval_num;         /* min(tcbInfo, qeIdentity) evaluation data number */
+    avow_time earliest_expiration; /* min nextUpdate/notAfter over the collateral */
+} avow_verify_result;
+
+void avow_verify_result_init(avow_verify_result *r);
+void avow_verify_result_free(avow_verify_result *r);
+
+/* Verifies `quote` against `coll` at opts->at. Returns AVOW_OK whenever a
+ * verdict was reached (read r->ok), and an error (with `r->reason`) only when
+ * the input is unusable: the quote does not parse, or opts are invalid. */
+avow_err avow_verify_quote(avow_verifier *v, const uint8_t *quote, size_t len,
+                           const avow_collateral *coll, const avow_verify_opts *opts,
+                           avow_verify_result *r);
+
+/* The FMSPC and CA of a quote's PCK certificate (to look up collateral before
+ * verifying). */
+avow_err avow_quote_platform_id(const uint8_t *quote, size_t len, uint8_t fmspc[6],
+                                avow_pck_ca *ca, uint32_t *tee_type, avow_error *err);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target in BUILD_DIR for FUZZ_SECONDS (default 30) each,
+# seeded from tests/fuzz/corpus/<target>/ and the real vectors.
+set -euo pipefail
+build=${1:-build-fuzz}
+secs=${FUZZ_SECONDS:-30}
+root=$(cd "$(dirname "$0")/.." && pwd)
+status=0
+for t in "$build"/fuzz_*; do
+  [[ -x $t ]] || continue
+  name=$(basename "$t")
+  work=$(mktemp -d)
+  seeds="$root/tests/fuzz/corpus/$name"
+  [[ -d $seeds ]] && cp -r "$seeds"/. "$work"/ 2>/dev/null || true
+  echo "fuzz: $name for ${secs}s"
+  if ! "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 "$work" 2>"$work.log"; then
+    echo "fuzz: $name FAILED"; tail -40 "$work.log"; status=1
+  else
+    grep -E '^#[0-9]+.*(DONE|pulse)' "$work.log" | tail -1 || true
+  fi
+  rm -rf "$work" "$work.log"
+done
+exit $status

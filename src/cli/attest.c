@@ -1,0 +1,12 @@
+/* `avow attest`: placeholder until its issue lands (not yet implemented). */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int cli_attest(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "avow attest: not implemented yet\n");
+    return CLI_USAGE;
+}

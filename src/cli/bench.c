@@ -1,0 +1,12 @@
+/* `avow bench`: placeholder until its issue lands (not yet implemented). */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int cli_bench(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "avow bench: not implemented yet\n");
+    return CLI_USAGE;
+}

@@ -1,0 +1,39 @@
+/* Shared helpers of the `avow` command line (internal). Each command group
+ * lives in its own file (quote.c, enclave.c, sim.c, ...) and exposes one
+ * entry point `int cli_<group>(int argc, char **argv)` that returns the exit
+ * code: 0 ok, 1 verdict "fail", 2 unusable input or arguments. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "avow/err.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+int cli_quote(int argc, char **argv);
+int cli_bench(int argc, char **argv);
+int cli_enclave(int argc, char **argv);
+int cli_sim(int argc, char **argv);
+int cli_collateral(int argc, char **argv);
+int cli_attest(int argc, char **argv);
+int cli_policy(int argc, char **argv);
+int cli_key(int argc, char **argv);
+
+/* Reads a whole file (or stdin for "-") into a malloc'd, NUL-terminated
+ * buffer. On failure prints "avow: PATH: reason" and returns false. */
+bool cli_read_file(const char *path, uint8_t **buf, size_t *len);
+
+/* Reads binary evidence given raw, hex or base64 (sniffed unless forced by
+ * `encoding`: "raw", "hex", "base64" or NULL for auto). */
+bool cli_read_binary(const char *path, const char *encoding, uint8_t **buf, size_t *len);
+
+/* Writes a buffer to a file, creating or truncating it. */
+bool cli_write_file(const char *path, const void *buf, size_t len);
+
+/* Prints "avow: <msg>" (and the error detail, if any) to stderr. */
+void cli_error(const avow_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Matches "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i. */
+bool cli_opt(int argc, char **argv, int *i, const char *name, const char **value);

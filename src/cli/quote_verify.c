@@ -1,0 +1,13 @@
+/* `avow quote verify`: placeholder until its issue lands (not yet implemented). */
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+int cli_quote_verify(int argc, char **argv);
+int cli_quote_verify(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "avow: not implemented yet\n");
+    return CLI_USAGE;
+}

@@ -1,0 +1,114 @@
+/* Shared CLI helpers (cli.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avow/encode.h"
+#include "cli/cli.h"
+
+bool cli_read_file(const char *path, uint8_t **buf, size_t *len)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f) {
+        fprintf(stderr, "avow: %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    size_t cap = 4096, n = 0;
+    uint8_t *b = malloc(cap + 1);
+    while (b) {
+        size_t r = fread(b + n, 1, cap - n, f);
+        n += r;
+        if (n < cap) break;
+        uint8_t *nb = cap > (SIZE_MAX - 1) / 2 ? NULL : realloc(b, cap * 2 + 1);
+        if (!nb) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = nb;
+        cap *= 2;
+    }
+    bool err = ferror(f);
+    if (f != stdin) fclose(f);
+    if (!b || err) {
+        free(b);
+        fprintf(stderr, "avow: %s: %s\n", path, b ? "read error" : "out of memory");
+        return false;
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return true;
+}
+
+bool cli_read_binary(const char *path, const char *encoding, uint8_t **buf, size_t *len)
+{
+    uint8_t *raw;
+    size_t raw_len;
+    if (!cli_read_file(path, &raw, &raw_len)) return false;
+    avow_encoding enc;
+    if (!encoding || !strcmp(encoding, "auto")) enc = avow_encoding_sniff(raw, raw_len);
+    else if (!strcmp(encoding, "raw")) enc = AVOW_ENC_RAW;
+    else if (!strcmp(encoding, "hex")) enc = AVOW_ENC_HEX;
+    else if (!strcmp(encoding, "base64")) enc = AVOW_ENC_BASE64;
+    else if (!strcmp(encoding, "base64url")) enc = AVOW_ENC_BASE64URL;
+    else {
+        free(raw);
+        fprintf(stderr, "avow: unknown encoding '%s' (raw, hex, base64, base64url)\n", encoding);
+        return false;
+    }
+    if (enc == AVOW_ENC_RAW) {
+        *buf = raw;
+        *len = raw_len;
+        return true;
+    }
+    avow_error e;
+    avow_error_clear(&e);
+    bool ok = avow_decode_as(enc, raw, raw_len, buf, len, &e) == AVOW_OK;
+    free(raw);
+    if (!ok) cli_error(&e, "%s: cannot decode", path);
+    return ok;
+}
+
+bool cli_write_file(const char *path, const void *buf, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+        fprintf(stderr, "avow: %s: %s\n", path, strerror(errno));
+        if (f) fclose(f);
+        return false;
+    }
+    return true;
+}
+
+void cli_error(const avow_error *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("avow: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (e && e->msg[0]) fprintf(stderr, ": %s", e->msg);
+    fputc('\n', stderr);
+}
+
+bool cli_opt(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n)) return false;
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return true;
+    }
+    if (a[n] != '\0') return false;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "avow: %s needs a value\n", name);
+        *value = NULL;
+        return true;
+    }
+    *value = argv[++*i];
+    return true;
+}
