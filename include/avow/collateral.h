@@ -36,6 +36,9 @@ typedef struct {
 void avow_collateral_init(avow_collateral *c);
 void avow_collateral_free(avow_collateral *c);
 avow_err avow_collateral_copy(const avow_collateral *src, avow_collateral *dst);
+/* True when every piece is present in both or absent in both, with the same
+ * bytes (chains compared as text). */
+bool avow_collateral_equal(const avow_collateral *a, const avow_collateral *b);
 
 /* Reads a dcap-qvl bundle (`collateral.json`): tcb_info, tcb_info_signature
  * (hex), tcb_info_issuer_chain, qe_identity, qe_identity_signature,

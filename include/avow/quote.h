@@ -92,6 +92,33 @@ avow_err avow_quote_parse(const uint8_t *buf, size_t len, avow_quote *out, avow_
 /* "SGX", "TDX" or "unknown". */
 const char *avow_tee_name(uint32_t tee_type);
 
+/* ---- additions (formats layer) ------------------------------------------ */
+
+/* Flags for avow_quote_parse_ex. */
+#define AVOW_QUOTE_ALLOW_TRAILING 0x1u /* accept any bytes after the auth data, as Intel QVL
+                                        * does (vector G1 carries 39 bytes of ASCII there);
+                                        * trailing_len still reports them */
+
+/* avow_quote_parse with options; flags 0 is exactly avow_quote_parse. */
+avow_err avow_quote_parse_ex(const uint8_t *buf, size_t len, unsigned flags, avow_quote *out,
+                             avow_error *err);
+
+/* Short name of a certification data type, e.g. "pck_cert_chain"; "unknown" otherwise. */
+const char *avow_cert_type_name(uint16_t cert_type);
+
+/* The PCK identity carried by certification data types 1..3 (sizes are
+ * checked by avow_quote_parse: 36, 276 or 404 bytes). */
+typedef struct {
+    const uint8_t *ppid; /* type 1: the PPID in clear; 2/3: RSA-OAEP encrypted PPID */
+    size_t ppid_len;     /* 16, 256 or 384 */
+    const uint8_t *cpu_svn; /* 16 */
+    uint16_t pce_svn;       /* little-endian in the quote */
+    const uint8_t *pce_id;  /* 2 */
+} avow_quote_pck_id;
+
+/* Fills `out` from q->cert_data; AVOW_ERR_UNSUPPORTED for other cert types. */
+avow_err avow_quote_get_pck_id(const avow_quote *q, avow_quote_pck_id *out, avow_error *err);
+
 #ifdef __cplusplus
 }
 #endif

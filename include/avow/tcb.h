@@ -54,6 +54,28 @@ const char *avow_qv_result_name(uint32_t code);
  * this converged status (Revoked maps to REVOKED). */
 uint32_t avow_qv_result_for_status(avow_tcb_status s);
 
+/* A level of an enclave-style identity (QE Identity, TDX module identity):
+ * matched when the reported ISVSVN is >= isvsvn. */
+typedef struct {
+    uint16_t isvsvn;
+    avow_time tcb_date;
+    avow_tcb_status status; /* UP_TO_DATE, OUT_OF_DATE or REVOKED */
+    char **advisory_ids;
+    size_t n_advisory_ids;
+} avow_qe_level;
+
+/* TDX module identity from TCB Info v3 (id "TDX"): the base `tdxModule`
+ * (id "", no levels) or one `tdxModuleIdentities` entry (id "TDX_01", ...,
+ * levels by descending isvsvn, isvsvn 0..255 as it is compared with
+ * tee_tcb_svn[0]). */
+typedef struct {
+    char id[8];
+    uint8_t mrsigner[48];
+    uint8_t attributes[8], attributes_mask[8];
+    avow_qe_level *levels;
+    size_t n_levels;
+} avow_tdx_module_identity;
+
 typedef struct {
     uint8_t sgx_comp[16];
     uint16_t pcesvn;
@@ -75,18 +97,16 @@ typedef struct {
     int tcb_eval_num;
     avow_tcb_level *levels; /* sorted as Intel sorts them */
     size_t n_levels;
+    /* TDX only (is_tdx): `tdxModule` (required) and `tdxModuleIdentities`
+     * (optional, in JSON order; ids unique). */
+    bool has_tdx_module;
+    avow_tdx_module_identity tdx_module;
+    avow_tdx_module_identity *tdx_module_identities;
+    size_t n_tdx_module_identities;
 } avow_tcb_info;
 
 avow_err avow_tcb_info_parse(const char *json, size_t len, avow_tcb_info *out, avow_error *err);
 void avow_tcb_info_free(avow_tcb_info *t);
-
-typedef struct {
-    uint16_t isvsvn;
-    avow_time tcb_date;
-    avow_tcb_status status; /* UP_TO_DATE, OUT_OF_DATE or REVOKED */
-    char **advisory_ids;
-    size_t n_advisory_ids;
-} avow_qe_level;
 
 typedef struct {
     char id[8];           /* "QE", "TD_QE", "QVE" */

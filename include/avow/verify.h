@@ -30,6 +30,11 @@ typedef struct avow_verifier avow_verifier;
 avow_err avow_verifier_new(avow_verifier **out, avow_error *err);
 void avow_verifier_free(avow_verifier *v);
 
+/* A verifier that trusts nothing until avow_verifier_add_root_pem (for tests
+ * and for deployments that pin only their own root). Results chaining to an
+ * added non-Intel root are marked simulated_root as usual. */
+avow_err avow_verifier_new_empty(avow_verifier **out, avow_error *err);
+
 /* Trusts one more root (PEM, one certificate). A root whose key is not
  * Intel's is marked simulated/foreign: results chaining to it say so. */
 avow_err avow_verifier_add_root_pem(avow_verifier *v, const char *pem, size_t len,

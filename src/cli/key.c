@@ -1,12 +1,121 @@
-/* `avow key`: placeholder until its issue lands (not yet implemented). */
+/* `avow key rotate|show`: avowd's token signing keys in its store. rotate
+ * generates an RSA-2048 key and self-signed certificate and makes it the
+ * active key (older keys stay published in /certs); show lists the keys
+ * (never the private keys). `--data` is the data directory or a
+ * postgresql:// URI. Thread-safe: a one-shot program. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "avow/store.h"
+#include "avow/time.h"
+#include "avow/token.h"
 #include "cli/cli.h"
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: avow key rotate --data DIR|URI [--cn NAME] [--days N]\n"
+            "       avow key show --data DIR|URI\n");
+    return CLI_USAGE;
+}
+
+static avow_store *open_data(const char *data)
+{
+    avow_store *s = NULL;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_store_open(data, &s, &e)) {
+        cli_error(&e, "cannot open the store");
+        return NULL;
+    }
+    return s;
+}
+
+static int rotate(int argc, char **argv)
+{
+    const char *data = NULL, *cn = NULL, *days = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        const char **dst = cli_opt(argc, argv, &i, "--data", &v)  ? &data
+                           : cli_opt(argc, argv, &i, "--cn", &v)   ? &cn
+                           : cli_opt(argc, argv, &i, "--days", &v) ? &days
+                                                                   : NULL;
+        if (!dst) return usage();
+        if (!v) return CLI_USAGE;
+        *dst = v;
+    }
+    if (!data) return usage();
+    int ndays = days ? atoi(days) : 0;
+    if (days && ndays <= 0) {
+        fprintf(stderr, "avow: --days must be a positive number\n");
+        return CLI_USAGE;
+    }
+    avow_store *s = open_data(data);
+    if (!s) return CLI_USAGE;
+    avow_time now = avow_time_now();
+    avow_signing_material m;
+    avow_error e;
+    avow_error_clear(&e);
+    int rc = CLI_OK;
+    if (avow_signing_key_generate(cn, now, ndays, &m, &e)) {
+        cli_error(&e, "cannot generate a signing key");
+        avow_store_close(s);
+        return CLI_USAGE;
+    }
+    avow_store_key k = {.kid = m.kid, .key_pem = m.key_pem, .cert_pem = m.cert_pem,
+                        .created_at = now, .active = true};
+    char created[24];
+    snprintf(created, sizeof(created), "%lld", (long long)now);
+    if (avow_store_key_add(s, &k, &e) ||
+        avow_store_setting_set_default(s, AVOW_SETTING_CREATED_AT, created, NULL, &e)) {
+        cli_error(&e, "cannot store the signing key");
+        rc = CLI_USAGE;
+    } else {
+        printf("%s\n", m.kid);
+    }
+    avow_signing_material_free(&m);
+    avow_store_close(s);
+    return rc;
+}
+
+static int show(int argc, char **argv)
+{
+    const char *data = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (cli_opt(argc, argv, &i, "--data", &data)) {
+            if (!data) return CLI_USAGE;
+        } else {
+            return usage();
+        }
+    }
+    if (!data) return usage();
+    avow_store *s = open_data(data);
+    if (!s) return CLI_USAGE;
+    avow_store_key *keys;
+    size_t n;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_store_key_list(s, true, &keys, &n, &e)) {
+        cli_error(&e, "cannot list signing keys");
+        avow_store_close(s);
+        return CLI_USAGE;
+    }
+    printf("%-43s  %-20s  %s\n", "KID", "CREATED_AT", "STATE");
+    for (size_t i = 0; i < n; i++) {
+        char when[21];
+        avow_time_format(keys[i].created_at, when);
+        printf("%-43s  %-20s  %s\n", keys[i].kid, when,
+               keys[i].active ? "active" : keys[i].retired_at ? "retired" : "published");
+    }
+    avow_store_key_list_free(keys, n);
+    avow_store_close(s);
+    return CLI_OK;
+}
 
 int cli_key(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "avow key: not implemented yet\n");
-    return CLI_USAGE;
+    if (argc >= 2 && !strcmp(argv[1], "rotate")) return rotate(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "show")) return show(argc - 1, argv + 1);
+    return usage();
 }

@@ -1,12 +1,360 @@
-/* `avow policy`: placeholder until its issue lands (not yet implemented). */
+/* `avow policy`: MAA appraisal policies.
+ *   avow policy check FILE
+ *   avow policy eval FILE --quote Q --collateral C [--at T] [--root PEM]...
+ *                    [--allow-missing-crl] [--runtime-data F] [--json]
+ *   avow policy sign FILE --key K --cert C     (or --unsigned)
+ *   avow policy hash FILE
+ * check: "ok" and exit 0, or "FILE:line:col: message" and exit 2.
+ * eval: verifies the quote, mints the incoming claims, evaluates; exit 0 on
+ * permit, 1 on deny (including evidence that fails verification), 2 on
+ * unusable input. Thread-safe: n/a (CLI). */
+#include <jansson.h>
+#include <openssl/sha.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "avow/claims.h"
+#include "avow/collateral.h"
+#include "avow/encode.h"
+#include "avow/policy.h"
+#include "avow/verify.h"
 #include "cli/cli.h"
+#include "verify/result_json.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: avow policy check FILE\n"
+            "       avow policy eval FILE --quote Q --collateral FILE|DIR [--at UNIX|RFC3339]\n"
+            "                        [--root PEM]... [--allow-missing-crl] [--runtime-data F]\n"
+            "                        [--json]\n"
+            "       avow policy sign FILE --key KEY.pem --cert CERT.pem | --unsigned\n"
+            "       avow policy hash FILE\n");
+}
+
+/* Compiles FILE; on error prints FILE:line:col: message. */
+static avow_policy *load_policy(const char *path)
+{
+    uint8_t *text;
+    size_t len;
+    if (!cli_read_file(path, &text, &len)) return NULL;
+    avow_policy *p = NULL;
+    avow_policy_diag d;
+    if (avow_policy_compile((const char *)text, len, path, &p, &d) != AVOW_OK) {
+        fprintf(stderr, d.line ? "%s:%s\n" : "%s: %s\n", path, d.msg);
+        p = NULL;
+    }
+    free(text);
+    return p;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        usage(stderr);
+        return argc == 2 && !strcmp(argv[1], "--help") ? CLI_OK : CLI_USAGE;
+    }
+    avow_policy *p = load_policy(argv[1]);
+    if (!p) return CLI_USAGE;
+    printf("ok\n");
+    avow_policy_free(p);
+    return CLI_OK;
+}
+
+static int cmd_hash(int argc, char **argv)
+{
+    if (argc != 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    uint8_t *text;
+    size_t len;
+    if (!cli_read_file(argv[1], &text, &len)) return CLI_USAGE;
+    char h[AVOW_POLICY_HASH_LEN];
+    avow_err e = avow_policy_hash((const char *)text, len, h);
+    free(text);
+    if (e) return CLI_USAGE;
+    printf("%s\n", h);
+    return CLI_OK;
+}
+
+static int cmd_sign(int argc, char **argv)
+{
+    const char *file = NULL, *key_path = NULL, *cert_path = NULL, *v;
+    bool unsigned_ = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (!strcmp(argv[i], "--unsigned")) {
+            unsigned_ = true;
+        } else if (cli_opt(argc, argv, &i, "--key", &v)) {
+            if (!(key_path = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--cert", &v)) {
+            if (!(cert_path = v)) return CLI_USAGE;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
+            return CLI_USAGE;
+        } else if (!file) {
+            file = argv[i];
+        } else {
+            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    if (!file || (!unsigned_ && (!key_path || !cert_path)) || (unsigned_ && (key_path || cert_path))) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    int rc = CLI_USAGE;
+    uint8_t *text = NULL, *key = NULL, *cert = NULL;
+    size_t len, kl, cl;
+    char *jws = NULL;
+    avow_error e;
+    avow_error_clear(&e);
+    avow_policy *p = load_policy(file); /* never sign a policy that does not compile */
+    if (!p) goto done;
+    if (!cli_read_file(file, &text, &len)) goto done;
+    if (!unsigned_ && (!cli_read_file(key_path, &key, &kl) || !cli_read_file(cert_path, &cert, &cl)))
+        goto done;
+    if (avow_policy_jws_build((const char *)text, len, (const char *)key, (const char *)cert, &jws,
+                              &e) != AVOW_OK) {
+        cli_error(&e, "policy sign");
+        goto done;
+    }
+    printf("%s\n", jws);
+    rc = CLI_OK;
+done:
+    avow_policy_free(p);
+    if (key) avow_wipe(key, kl);
+    free(text);
+    free(key);
+    free(cert);
+    free(jws);
+    return rc;
+}
+
+/* ---- eval ---------------------------------------------------------------- */
+
+static void print_claim(const avow_claim *c)
+{
+    printf("  %s = ", c->type);
+    switch (c->value.kind) {
+    case AVOW_CLAIM_STRING: printf("\"%s\"", c->value.str); break;
+    case AVOW_CLAIM_INTEGER: printf("%lld", (long long)c->value.integer); break;
+    case AVOW_CLAIM_BOOLEAN: printf("%s", c->value.boolean ? "true" : "false"); break;
+    case AVOW_CLAIM_JSON: printf("%s", c->value.str); break;
+    }
+    printf("  (%s)\n", avow_claim_issuer_name(c->issuer));
+}
+
+static void print_claims(const char *title, const avow_claims *cs)
+{
+    printf("%s:\n", title);
+    if (!cs || !avow_claims_count(cs)) printf("  (none)\n");
+    for (size_t i = 0; cs && i < avow_claims_count(cs); i++) print_claim(avow_claims_at(cs, i));
+}
+
+static json_t *claims_json(const avow_claims *cs)
+{
+    if (!cs) return json_object();
+    char *s = NULL;
+    if (avow_claims_to_json(cs, &s, NULL) != AVOW_OK) return json_null();
+    json_t *j = json_loads(s, 0, NULL);
+    free(s);
+    return j ? j : json_null();
+}
+
+typedef struct {
+    const char *policy_path, *quote_path, *coll_path, *at_s, *rd_path;
+    const char *roots[16];
+    size_t n_roots;
+    bool json, allow_missing_crl;
+} eval_args;
+
+static int emit(const eval_args *a, bool permit, const char *reason, const avow_policy_result *pr,
+                const avow_claims *incoming, const avow_verify_result *vr)
+{
+    if (a->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "decision", json_string(permit ? "permit" : "deny"));
+        if (pr && pr->section != AVOW_SECTION_NONE)
+            json_object_set_new(o, "rule",
+                                json_pack("{s:s,s:I,s:i,s:i}", "section",
+                                          avow_policy_section_name(pr->section), "index",
+                                          (json_int_t)pr->rule_index, "line", pr->line, "column",
+                                          pr->col));
+        else
+            json_object_set_new(o, "rule", json_null());
+        if (!permit) json_object_set_new(o, "reason", json_string(reason ? reason : ""));
+        json_object_set_new(o, "incoming", claims_json(incoming));
+        json_object_set_new(o, "issued", claims_json(pr ? pr->issued : NULL));
+        json_object_set_new(o, "properties", claims_json(pr ? pr->properties : NULL));
+        json_t *v = vr ? avow_verify_result_json(vr) : NULL;
+        json_object_set_new(o, "verdict", v ? v : json_null());
+        json_dumpf(o, stdout, JSON_INDENT(2));
+        printf("\n");
+        json_decref(o);
+    } else {
+        if (vr) {
+            const char *st = avow_tcb_status_name(vr->status);
+            printf("evidence: %s (status %s)\n", vr->ok ? "ok" : "FAIL", st ? st : "none");
+        }
+        print_claims("incoming claims", incoming);
+        printf("decision: %s\n", permit ? "permit" : "deny");
+        if (pr && pr->section != AVOW_SECTION_NONE)
+            printf("rule: %s rule %zu at %d:%d\n", avow_policy_section_name(pr->section),
+                   pr->rule_index + 1, pr->line, pr->col);
+        if (!permit) printf("reason: %s\n", reason ? reason : "");
+        if (pr) {
+            print_claims("issued claims", pr->issued);
+            print_claims("properties", pr->properties);
+        }
+    }
+    return permit ? CLI_OK : CLI_FAIL;
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+    eval_args a = {0};
+    const char *v;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (!strcmp(argv[i], "--json")) {
+            a.json = true;
+        } else if (!strcmp(argv[i], "--allow-missing-crl")) {
+            a.allow_missing_crl = true;
+        } else if (cli_opt(argc, argv, &i, "--quote", &v)) {
+            if (!(a.quote_path = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--collateral", &v)) {
+            if (!(a.coll_path = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--at", &v)) {
+            if (!(a.at_s = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--runtime-data", &v)) {
+            if (!(a.rd_path = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--root", &v)) {
+            if (!v) return CLI_USAGE;
+            if (a.n_roots == sizeof(a.roots) / sizeof(a.roots[0])) {
+                fprintf(stderr, "avow: too many --root\n");
+                return CLI_USAGE;
+            }
+            a.roots[a.n_roots++] = v;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
+            usage(stderr);
+            return CLI_USAGE;
+        } else if (!a.policy_path) {
+            a.policy_path = argv[i];
+        } else {
+            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    if (!a.policy_path || !a.quote_path || !a.coll_path) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    avow_error e;
+    avow_error_clear(&e);
+    avow_verify_opts opts = {.allow_missing_crl = a.allow_missing_crl};
+    opts.at = avow_time_now();
+    if (a.at_s && avow_time_parse(a.at_s, &opts.at, &e) != AVOW_OK) {
+        cli_error(&e, "--at '%s'", a.at_s);
+        return CLI_USAGE;
+    }
+    int rc = CLI_USAGE;
+    uint8_t *quote = NULL, *rd = NULL;
+    size_t qlen = 0, rdlen = 0;
+    avow_collateral coll;
+    avow_collateral_init(&coll);
+    avow_verifier *ver = NULL;
+    avow_verify_result r;
+    avow_verify_result_init(&r);
+    avow_claims *incoming = NULL;
+    avow_policy_result pr;
+    avow_policy_result_init(&pr);
+    avow_policy *p = load_policy(a.policy_path);
+    if (!p) goto done;
+    if (!cli_read_binary(a.quote_path, NULL, &quote, &qlen)) goto done;
+    if (a.rd_path && !cli_read_file(a.rd_path, &rd, &rdlen)) goto done;
+    if (avow_collateral_load(a.coll_path, &coll, &e) != AVOW_OK) {
+        cli_error(&e, "%s", a.coll_path);
+        goto done;
+    }
+    if (avow_verifier_new(&ver, &e) != AVOW_OK) {
+        cli_error(&e, "verifier");
+        goto done;
+    }
+    for (size_t i = 0; i < a.n_roots; i++) {
+        uint8_t *pem;
+        size_t plen;
+        if (!cli_read_file(a.roots[i], &pem, &plen)) goto done;
+        avow_err arc = avow_verifier_add_root_pem(ver, (const char *)pem, plen, &e);
+        free(pem);
+        if (arc != AVOW_OK) {
+            cli_error(&e, "--root %s", a.roots[i]);
+            goto done;
+        }
+    }
+    if (avow_verify_quote(ver, quote, qlen, &coll, &opts, &r) != AVOW_OK) {
+        /* the quote does not parse: unusable evidence, still a deny */
+        char reason[300];
+        snprintf(reason, sizeof(reason), "evidence unusable: %s", r.reason);
+        emit(&a, false, reason, NULL, NULL, NULL);
+        rc = CLI_USAGE;
+        goto done;
+    }
+    if (avow_claims_incoming_sgx(&r, quote, qlen, &coll, rd, rd ? rdlen : 0, &incoming)) {
+        fprintf(stderr, "avow: cannot mint claims\n");
+        goto done;
+    }
+    if (!r.ok) {
+        char reason[300];
+        snprintf(reason, sizeof(reason), "evidence failed verification: %s", r.reason);
+        rc = emit(&a, false, reason, NULL, incoming, &r);
+        goto done;
+    }
+    if (rd) {
+        uint8_t md[SHA256_DIGEST_LENGTH];
+        SHA256(rd, rdlen, md);
+        if (memcmp(md, r.report_data, 32)) {
+            rc = emit(&a, false,
+                      "runtime data: SHA-256 does not match the first 32 bytes of REPORTDATA",
+                      NULL, incoming, &r);
+            goto done;
+        }
+    }
+    if (avow_policy_evaluate(p, incoming, &pr, &e) != AVOW_OK) {
+        cli_error(&e, "policy evaluation");
+        goto done;
+    }
+    rc = emit(&a, pr.permit, pr.reason, &pr, incoming, &r);
+done:
+    avow_policy_result_free(&pr);
+    avow_claims_free(incoming);
+    avow_policy_free(p);
+    avow_verify_result_free(&r);
+    avow_verifier_free(ver);
+    avow_collateral_free(&coll);
+    free(quote);
+    free(rd);
+    return rc;
+}
 
 int cli_policy(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "avow policy: not implemented yet\n");
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    if (!strcmp(argv[1], "check")) return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "sign")) return cmd_sign(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "hash")) return cmd_hash(argc - 1, argv + 1);
+    fprintf(stderr, "avow policy: unknown subcommand '%s'\n", argv[1]);
+    usage(stderr);
     return CLI_USAGE;
 }

@@ -1,13 +1,164 @@
-/* `avow quote verify`: placeholder until its issue lands (not yet implemented). */
+/* `avow quote verify QUOTE --collateral FILE|DIR [--at UNIX|RFC3339]
+ * [--root PEM]... [--allow-missing-crl] [--json] [--encoding ...]`:
+ * verifies a DCAP quote offline. Human output: verdict, status, advisories,
+ * then the trace as a checklist; --json: the object of design.md.
+ * Exit 0 ok, 1 fail, 2 unusable input or arguments. Thread-safe: n/a (CLI). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "avow/collateral.h"
+#include "avow/quote.h"
+#include "avow/verify.h"
 #include "cli/cli.h"
+#include "verify/result_json.h"
 
 int cli_quote_verify(int argc, char **argv);
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: avow quote verify QUOTE --collateral FILE|DIR [--at UNIX|RFC3339]\n"
+            "                         [--root PEM]... [--allow-missing-crl] [--json]\n"
+            "                         [--encoding auto|raw|hex|base64|base64url]\n");
+}
+
+static void print_human(const avow_verify_result *r)
+{
+    printf("verdict: %s\n", r->ok ? "ok" : "FAIL");
+    const char *st = avow_tcb_status_name(r->status);
+    printf("status: %s (%s)\n", st ? st : "none", avow_qv_result_name(r->result_code));
+    printf("advisories:");
+    if (!r->n_advisory_ids) printf(" none");
+    for (size_t i = 0; i < r->n_advisory_ids; i++) printf(" %s", r->advisory_ids[i]);
+    printf("\n");
+    if (!r->ok) printf("reason: %s\n", r->reason);
+    if (r->collateral_expired) printf("collateral: EXPIRED at the verification time\n");
+    if (r->crl_missing) printf("CRLs: missing, revocation checks skipped (--allow-missing-crl)\n");
+    if (r->simulated_root) printf("root: SIMULATED / not Intel's\n");
+    if (r->debug) printf("enclave: DEBUG\n");
+    printf("checks:\n");
+    for (size_t i = 0; i < r->trace.count; i++) {
+        const avow_trace_entry *e = &r->trace.entries[i];
+        printf("  [%s] %-24s %s\n", e->pass ? "ok" : "FAIL", e->step, e->detail);
+    }
+}
+
 int cli_quote_verify(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "avow: not implemented yet\n");
-    return CLI_USAGE;
+    const char *quote_path = NULL, *coll_path = NULL, *at_s = NULL, *encoding = NULL, *v;
+    const char *roots[16];
+    size_t n_roots = 0;
+    bool json = false;
+    avow_verify_opts opts = {0};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage();
+            return CLI_OK;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else if (!strcmp(argv[i], "--allow-missing-crl")) {
+            opts.allow_missing_crl = true;
+        } else if (cli_opt(argc, argv, &i, "--collateral", &v)) {
+            if (!(coll_path = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--at", &v)) {
+            if (!(at_s = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--encoding", &v)) {
+            if (!(encoding = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--root", &v)) {
+            if (!v) return CLI_USAGE;
+            if (n_roots == sizeof(roots) / sizeof(roots[0])) {
+                fprintf(stderr, "avow: too many --root\n");
+                return CLI_USAGE;
+            }
+            roots[n_roots++] = v;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
+            usage();
+            return CLI_USAGE;
+        } else if (!quote_path) {
+            quote_path = argv[i];
+        } else {
+            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
+            usage();
+            return CLI_USAGE;
+        }
+    }
+    if (!quote_path || !coll_path) {
+        usage();
+        return CLI_USAGE;
+    }
+    avow_error e;
+    avow_error_clear(&e);
+    opts.at = avow_time_now();
+    if (at_s && avow_time_parse(at_s, &opts.at, &e) != AVOW_OK) {
+        cli_error(&e, "--at '%s'", at_s);
+        return CLI_USAGE;
+    }
+
+    int rc = CLI_USAGE;
+    uint8_t *quote = NULL;
+    size_t qlen = 0;
+    avow_collateral coll;
+    avow_collateral_init(&coll);
+    avow_verifier *ver = NULL;
+    avow_verify_result r;
+    avow_verify_result_init(&r);
+    if (!cli_read_binary(quote_path, encoding, &quote, &qlen)) goto done;
+    if (avow_collateral_load(coll_path, &coll, &e) != AVOW_OK) {
+        cli_error(&e, "%s", coll_path);
+        goto done;
+    }
+    if (avow_verifier_new(&ver, &e) != AVOW_OK) {
+        cli_error(&e, "verifier");
+        goto done;
+    }
+    for (size_t i = 0; i < n_roots; i++) {
+        uint8_t *pem;
+        size_t plen;
+        if (!cli_read_file(roots[i], &pem, &plen)) goto done;
+        avow_err arc = avow_verifier_add_root_pem(ver, (const char *)pem, plen, &e);
+        free(pem);
+        if (arc != AVOW_OK) {
+            cli_error(&e, "--root %s", roots[i]);
+            goto done;
+        }
+    }
+    avow_err vrc = avow_verify_quote(ver, quote, qlen, &coll, &opts, &r);
+    if (vrc != AVOW_OK && r.err == AVOW_ERR_FORMAT) {
+        /* the quote does not parse: unusable input */
+        if (json) {
+            json_t *o = avow_verify_result_json(&r);
+            if (o) {
+                json_dumpf(o, stdout, JSON_INDENT(2));
+                printf("\n");
+                json_decref(o);
+            }
+        }
+        fprintf(stderr, "avow: %s: %s\n", quote_path, r.reason);
+        goto done;
+    }
+    if (vrc != AVOW_OK) {
+        fprintf(stderr, "avow: %s\n", r.reason);
+        goto done;
+    }
+    if (json) {
+        json_t *o = avow_verify_result_json(&r);
+        if (!o) {
+            fprintf(stderr, "avow: out of memory\n");
+            goto done;
+        }
+        json_dumpf(o, stdout, JSON_INDENT(2));
+        printf("\n");
+        json_decref(o);
+    } else {
+        print_human(&r);
+    }
+    rc = r.ok ? CLI_OK : CLI_FAIL;
+done:
+    avow_verify_result_free(&r);
+    avow_verifier_free(ver);
+    avow_collateral_free(&coll);
+    free(quote);
+    return rc;
 }

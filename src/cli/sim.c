@@ -1,12 +1,546 @@
-/* `avow sim`: placeholder until its issue lands (not yet implemented). */
+/* `avow sim`: drive the software SGX platform (sim.h).
+ *   avow sim init DIR [--ca processor|platform] [--fmspc HEX] [--comp-svn HEX]
+ *                     [--pce-svn N] [--qe-svn N] [--now TIME] [--force]
+ *   avow sim quote --platform DIR --out OUT [--report-data HEX]
+ *                  [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]
+ *                  [--isv-prod-id N] [--isv-svn N] [--debug] [--tcb-status S]
+ *                  [--qe-status S] [--revoke-pck] [--revoke-pck-ca] [--version 3|4]
+ *                  [--advisory-ids ID,ID] [--now TIME] [--next-update TIME]
+ *   avow sim report --platform DIR (--enclave SS | --mrenclave HEX --mrsigner HEX)
+ *                   (--target SS | --target-mrenclave HEX --target-mrsigner HEX)
+ *                   [--report-data HEX] --out REPORT
+ *   avow sim report --platform DIR --check REPORT (--enclave SS | --mrenclave ...)
+ *   avow sim info --platform DIR
+ * Exit 0 ok, 1 a check failed, 2 unusable input or arguments.
+ * Thread-safe: n/a (CLI). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include <openssl/evp.h>
+
+#include "avow/encode.h"
+#include "avow/sim.h"
 #include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: avow sim init DIR [--ca processor|platform] [--fmspc HEX] [--comp-svn HEX]\n"
+            "                [--pce-svn N] [--qe-svn N] [--now TIME] [--force]\n"
+            "       avow sim quote --platform DIR --out OUT [--report-data HEX]\n"
+            "                [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]\n"
+            "                [--isv-prod-id N] [--isv-svn N] [--debug] [--tcb-status S]\n"
+            "                [--qe-status S] [--revoke-pck] [--revoke-pck-ca] [--version 3|4]\n"
+            "                [--advisory-ids ID,...] [--now TIME] [--next-update TIME]\n"
+            "       avow sim report --platform DIR (--enclave SS | --mrenclave HEX --mrsigner HEX)\n"
+            "                (--target SS | --target-mrenclave HEX --target-mrsigner HEX)\n"
+            "                [--report-data HEX] [--debug] --out REPORT\n"
+            "       avow sim report --platform DIR --check REPORT\n"
+            "                (--enclave SS | --mrenclave HEX --mrsigner HEX) [--debug]\n"
+            "       avow sim info --platform DIR\n"
+            "statuses: UpToDate SWHardeningNeeded ConfigurationNeeded\n"
+            "  ConfigurationAndSWHardeningNeeded OutOfDate OutOfDateConfigurationNeeded Revoked\n"
+            "The simulated root is NOT Intel's: verify with `avow quote verify --root OUT/root.pem`.\n");
+}
+
+static bool parse_uint(const char *name, const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = s && *s && *s != '-' ? strtoul(s, &end, 0) : 0;
+    if (!s || !*s || *s == '-' || errno || *end || v > max) {
+        fprintf(stderr, "avow: %s: '%s' is not a number in 0..%lu\n", name, s ? s : "", max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_hex_fixed(const char *name, const char *s, uint8_t *out, size_t n)
+{
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_hex_decode_fixed(s, strlen(s), out, n, &e) != AVOW_OK) {
+        cli_error(&e, "%s: expected %zu bytes of hex", name, n);
+        return false;
+    }
+    return true;
+}
+
+/* Up to `max` bytes of hex, zero-padded on the right. */
+static bool parse_hex_upto(const char *name, const char *s, uint8_t *out, size_t max)
+{
+    uint8_t *b;
+    size_t n;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_hex_decode_alloc(s, strlen(s), &b, &n, &e) != AVOW_OK) {
+        cli_error(&e, "%s: bad hex", name);
+        return false;
+    }
+    if (n > max) {
+        fprintf(stderr, "avow: %s: %zu bytes, at most %zu\n", name, n, max);
+        free(b);
+        return false;
+    }
+    memset(out, 0, max);
+    memcpy(out, b, n);
+    free(b);
+    return true;
+}
+
+static bool parse_time(const char *name, const char *s, avow_time *t)
+{
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_time_parse(s, t, &e) != AVOW_OK) {
+        cli_error(&e, "%s", name);
+        return false;
+    }
+    return true;
+}
+
+static avow_sim_platform *load_platform(const char *dir)
+{
+    if (!dir) {
+        fprintf(stderr, "avow: --platform DIR is required\n");
+        return NULL;
+    }
+    avow_sim_platform *p = NULL;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_sim_platform_load(dir, &p, &e) != AVOW_OK) {
+        cli_error(&e, "cannot load the simulated platform (run `avow sim init %s` first?)", dir);
+        return NULL;
+    }
+    return p;
+}
+
+/* ---- enclave selection shared by quote and report ---- */
+typedef struct {
+    const char *sigstruct, *mrenclave, *mrsigner;
+    bool debug, have_prod, have_svn;
+    unsigned long prod, svn;
+} enclave_args;
+
+static const char DEFAULT_ENCLAVE[] = "Avow simulated enclave";
+static const char DEFAULT_SIGNER[] = "Avow simulated enclave signer";
+
+static bool make_enclave(const avow_sim_platform *p, const enclave_args *a, avow_sim_enclave *out)
+{
+    avow_error e;
+    avow_error_clear(&e);
+    if (a->sigstruct) {
+        if (a->mrenclave || a->mrsigner || a->have_prod || a->have_svn) {
+            fprintf(stderr, "avow: --enclave takes the identity from the SIGSTRUCT; do not combine "
+                            "it with --mrenclave/--mrsigner/--isv-prod-id/--isv-svn\n");
+            return false;
+        }
+        uint8_t *raw;
+        size_t len;
+        if (!cli_read_file(a->sigstruct, &raw, &len)) return false;
+        avow_sigstruct ss;
+        avow_err rc = avow_sigstruct_parse(raw, len, &ss, &e);
+        free(raw);
+        if (rc) {
+            cli_error(&e, "%s: not a SIGSTRUCT", a->sigstruct);
+            return false;
+        }
+        /* No image here: the measurement is the SIGSTRUCT's ENCLAVEHASH; EINIT
+         * still checks the signature and the attribute masks. */
+        avow_sim_create c;
+        memset(&c, 0, sizeof c);
+        c.attr_flags = (ss.attr_flags & ~AVOW_ATTR_INIT) | (a->debug ? AVOW_ATTR_DEBUG : 0);
+        c.attr_xfrm = ss.attr_xfrm;
+        c.misc_select = ss.misc_select;
+        c.cet_attributes = ss.cet_attributes;
+        uint32_t st;
+        if (avow_sim_einit(p, &c, ss.enclave_hash, &ss, out, &st, &e) != AVOW_OK) {
+            cli_error(&e, "%s: EINIT failed (SGX status %u)", a->sigstruct, st);
+            return false;
+        }
+        return true;
+    }
+    if (!!a->mrenclave != !!a->mrsigner) {
+        fprintf(stderr, "avow: give both --mrenclave and --mrsigner (or --enclave SIGSTRUCT)\n");
+        return false;
+    }
+    avow_sim_secs s;
+    memset(&s, 0, sizeof s);
+    if (a->mrenclave) {
+        if (!parse_hex_fixed("--mrenclave", a->mrenclave, s.mr_enclave, 32) ||
+            !parse_hex_fixed("--mrsigner", a->mrsigner, s.mr_signer, 32))
+            return false;
+    } else {
+        EVP_Digest(DEFAULT_ENCLAVE, sizeof DEFAULT_ENCLAVE - 1, s.mr_enclave, NULL, EVP_sha256(), NULL);
+        EVP_Digest(DEFAULT_SIGNER, sizeof DEFAULT_SIGNER - 1, s.mr_signer, NULL, EVP_sha256(), NULL);
+    }
+    s.attr_flags = AVOW_ATTR_INIT | AVOW_ATTR_MODE64BIT | (a->debug ? AVOW_ATTR_DEBUG : 0);
+    s.attr_xfrm = 0x3;
+    s.isv_prod_id = (uint16_t)a->prod;
+    s.isv_svn = (uint16_t)a->svn;
+    avow_sim_enclave_from_identity(p, &s, out);
+    return true;
+}
+
+/* Handles --enclave/--mrenclave/--mrsigner (or the --target* forms); returns 1 if
+ * consumed, 0 if not, -1 on a missing value. */
+static int enclave_opt(int argc, char **argv, int *i, enclave_args *a, bool target)
+{
+    const char *v;
+    if (cli_opt(argc, argv, i, target ? "--target" : "--enclave", &v))
+        return (a->sigstruct = v) ? 1 : -1;
+    if (cli_opt(argc, argv, i, target ? "--target-mrenclave" : "--mrenclave", &v))
+        return (a->mrenclave = v) ? 1 : -1;
+    if (cli_opt(argc, argv, i, target ? "--target-mrsigner" : "--mrsigner", &v))
+        return (a->mrsigner = v) ? 1 : -1;
+    return 0;
+}
+
+/* ---- init ---- */
+static int cmd_init(int argc, char **argv)
+{
+    const char *dir = NULL, *v;
+    bool force = false;
+    avow_sim_platform_opts o;
+    avow_sim_platform_opts_default(&o, avow_time_now());
+    for (int i = 1; i < argc; i++) {
+        unsigned long n;
+        if (!strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (!strcmp(argv[i], "--force")) {
+            force = true;
+        } else if (cli_opt(argc, argv, &i, "--ca", &v)) {
+            if (!v) return CLI_USAGE;
+            if (!strcmp(v, "processor")) o.ca = AVOW_PCK_CA_PROCESSOR;
+            else if (!strcmp(v, "platform")) o.ca = AVOW_PCK_CA_PLATFORM;
+            else {
+                fprintf(stderr, "avow: --ca: processor or platform, not '%s'\n", v);
+                return CLI_USAGE;
+            }
+        } else if (cli_opt(argc, argv, &i, "--fmspc", &v)) {
+            if (!v || !parse_hex_fixed("--fmspc", v, o.fmspc, 6)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--comp-svn", &v)) {
+            if (!v || !parse_hex_fixed("--comp-svn", v, o.comp_svn, 16)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--pce-svn", &v)) {
+            if (!v || !parse_uint("--pce-svn", v, 0xfffe, &n)) return CLI_USAGE;
+            o.pce_svn = (uint16_t)n;
+        } else if (cli_opt(argc, argv, &i, "--qe-svn", &v)) {
+            if (!v || !parse_uint("--qe-svn", v, 0xfffe, &n)) return CLI_USAGE;
+            o.qe_svn = (uint16_t)n;
+        } else if (cli_opt(argc, argv, &i, "--now", &v)) {
+            if (!v || !parse_time("--now", v, &o.now)) return CLI_USAGE;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
+            return CLI_USAGE;
+        } else if (!dir) {
+            dir = argv[i];
+        } else {
+            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    if (!dir) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/cpu.secrets", dir);
+    if (!force && stat(path, &st) == 0) {
+        fprintf(stderr, "avow: %s already holds a platform (use --force to replace it)\n", dir);
+        return CLI_USAGE;
+    }
+    avow_sim_platform *p = NULL;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_sim_platform_new(&o, &p, &e) || avow_sim_platform_save(p, dir, &e)) {
+        cli_error(&e, "sim init %s", dir);
+        avow_sim_platform_free(p);
+        return CLI_USAGE;
+    }
+    avow_sim_platform_info info;
+    avow_sim_platform_get_info(p, &info);
+    char fm[13], ppid[33];
+    avow_hex_encode(info.fmspc, 6, fm);
+    avow_hex_encode(info.ppid, 16, ppid);
+    printf("simulated SGX platform in %s: FMSPC %s, PPID %s, %s CA (root \"%s\", not Intel's)\n",
+           dir, fm, ppid, avow_pck_ca_name(info.ca), AVOW_SIM_ROOT_CN);
+    avow_sim_platform_free(p);
+    return CLI_OK;
+}
+
+/* ---- quote ---- */
+static bool write_out(const char *dir, const char *name, const void *buf, size_t len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return cli_write_file(path, buf, len);
+}
+
+static bool parse_status(const char *opt, const char *v, avow_tcb_status *st)
+{
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_sim_status_parse(v, st, &e) != AVOW_OK) {
+        cli_error(&e, "%s", opt);
+        return false;
+    }
+    return true;
+}
+
+static int cmd_quote(int argc, char **argv)
+{
+    const char *dir = NULL, *out = NULL, *rd_hex = NULL, *v, *adv = NULL;
+    enclave_args ea = {0};
+    avow_sim_collateral_opts co;
+    avow_time now = avow_time_now(), next = 0;
+    avow_sim_collateral_opts_default(&co, now);
+    bool now_set = false;
+    unsigned long version = 3;
+    for (int i = 1; i < argc; i++) {
+        int r;
+        if (!strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (!strcmp(argv[i], "--debug")) {
+            ea.debug = true;
+        } else if (!strcmp(argv[i], "--revoke-pck")) {
+            co.revoke_pck = true;
+        } else if (!strcmp(argv[i], "--revoke-pck-ca")) {
+            co.revoke_pck_ca = true;
+        } else if ((r = enclave_opt(argc, argv, &i, &ea, false)) != 0) {
+            if (r < 0) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--platform", &v)) {
+            if (!(dir = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--out", &v)) {
+            if (!(out = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--report-data", &v)) {
+            if (!(rd_hex = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--isv-prod-id", &v)) {
+            if (!v || !parse_uint("--isv-prod-id", v, 0xffff, &ea.prod)) return CLI_USAGE;
+            ea.have_prod = true;
+        } else if (cli_opt(argc, argv, &i, "--isv-svn", &v)) {
+            if (!v || !parse_uint("--isv-svn", v, 0xffff, &ea.svn)) return CLI_USAGE;
+            ea.have_svn = true;
+        } else if (cli_opt(argc, argv, &i, "--tcb-status", &v)) {
+            if (!v || !parse_status("--tcb-status", v, &co.tcb_status)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--qe-status", &v)) {
+            if (!v || !parse_status("--qe-status", v, &co.qe_status)) return CLI_USAGE;
+            if (co.qe_status != AVOW_TCB_UP_TO_DATE && co.qe_status != AVOW_TCB_OUT_OF_DATE &&
+                co.qe_status != AVOW_TCB_REVOKED) {
+                fprintf(stderr, "avow: --qe-status: UpToDate, OutOfDate or Revoked\n");
+                return CLI_USAGE;
+            }
+        } else if (cli_opt(argc, argv, &i, "--version", &v)) {
+            if (!v || !parse_uint("--version", v, 4, &version) || version < 3) {
+                if (v && version < 3) fprintf(stderr, "avow: --version: 3 or 4\n");
+                return CLI_USAGE;
+            }
+        } else if (cli_opt(argc, argv, &i, "--advisory-ids", &v)) {
+            if (!(adv = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--now", &v)) {
+            if (!v || !parse_time("--now", v, &now)) return CLI_USAGE;
+            now_set = true;
+        } else if (cli_opt(argc, argv, &i, "--next-update", &v)) {
+            if (!v || !parse_time("--next-update", v, &next)) return CLI_USAGE;
+        } else {
+            fprintf(stderr, "avow: unknown argument '%s'\n", argv[i]);
+            usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (!out) {
+        fprintf(stderr, "avow: --out OUT is required\n");
+        return CLI_USAGE;
+    }
+    uint8_t rd[64] = {0};
+    if (rd_hex && !parse_hex_upto("--report-data", rd_hex, rd, 64)) return CLI_USAGE;
+    if (now_set) co.issue_date = now;
+    co.next_update = next ? next : co.issue_date + 30 * 86400;
+    /* --advisory-ids A,B,C (empty string: none) */
+    char *adv_copy = NULL;
+    const char *ids[32];
+    if (adv) {
+        adv_copy = strdup(adv);
+        size_t n = 0;
+        for (char *save = NULL, *t = adv_copy ? strtok_r(adv_copy, ",", &save) : NULL; t;
+             t = strtok_r(NULL, ",", &save)) {
+            if (n == 32) break;
+            ids[n++] = t;
+        }
+        co.advisory_ids = ids;
+        co.n_advisory_ids = n;
+    }
+    int rc = CLI_USAGE;
+    avow_sim_platform *p = load_platform(dir);
+    uint8_t *quote = NULL;
+    size_t qlen = 0;
+    char *bundle = NULL, *root = NULL;
+    avow_collateral coll;
+    avow_collateral_init(&coll);
+    avow_sim_enclave app;
+    avow_error e;
+    avow_error_clear(&e);
+    if (!p || !make_enclave(p, &ea, &app)) goto done;
+    if (avow_sim_quote_enclave(&app, rd, (int)version, &quote, &qlen, &e) ||
+        avow_sim_collateral(p, &co, &coll, &e) || avow_collateral_to_bundle(&coll, &bundle, &e) ||
+        avow_sim_root_pem(p, &root, &e)) {
+        cli_error(&e, "sim quote");
+        goto done;
+    }
+    if (mkdir(out, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "avow: %s: %s\n", out, strerror(errno));
+        goto done;
+    }
+    if (!write_out(out, "quote.bin", quote, qlen) ||
+        !write_out(out, "collateral.json", bundle, strlen(bundle)) ||
+        !write_out(out, "root.pem", root, strlen(root)))
+        goto done;
+    printf("%s/quote.bin: %zu bytes, quote v%lu; %s/collateral.json: TCB %s, QE %s%s; "
+           "%s/root.pem: simulated root (pass it with --root)\n",
+           out, qlen, version, out, avow_sim_status_name(co.tcb_status),
+           avow_sim_status_name(co.qe_status), co.revoke_pck ? ", PCK revoked" : "", out);
+    rc = CLI_OK;
+done:
+    free(adv_copy);
+    free(quote);
+    free(bundle);
+    free(root);
+    avow_collateral_free(&coll);
+    avow_sim_platform_free(p);
+    return rc;
+}
+
+/* ---- report ---- */
+static int cmd_report(int argc, char **argv)
+{
+    const char *dir = NULL, *out = NULL, *check = NULL, *rd_hex = NULL, *v;
+    enclave_args self = {0}, target = {0};
+    for (int i = 1; i < argc; i++) {
+        int r;
+        if (!strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (!strcmp(argv[i], "--debug")) {
+            self.debug = true;
+        } else if (!strcmp(argv[i], "--target-debug")) {
+            target.debug = true;
+        } else if ((r = enclave_opt(argc, argv, &i, &target, true)) != 0) {
+            if (r < 0) return CLI_USAGE;
+        } else if ((r = enclave_opt(argc, argv, &i, &self, false)) != 0) {
+            if (r < 0) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--platform", &v)) {
+            if (!(dir = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--out", &v)) {
+            if (!(out = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--check", &v)) {
+            if (!(check = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--report-data", &v)) {
+            if (!(rd_hex = v)) return CLI_USAGE;
+        } else {
+            fprintf(stderr, "avow: unknown argument '%s'\n", argv[i]);
+            usage(stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (!!out == !!check) {
+        fprintf(stderr, "avow: give either --out REPORT (make a report) or --check REPORT\n");
+        return CLI_USAGE;
+    }
+    uint8_t rd[64] = {0};
+    if (rd_hex && !parse_hex_upto("--report-data", rd_hex, rd, 64)) return CLI_USAGE;
+    int rc = CLI_USAGE;
+    avow_sim_platform *p = load_platform(dir);
+    avow_sim_enclave me, tg;
+    avow_error e;
+    avow_error_clear(&e);
+    if (!p || !make_enclave(p, &self, &me)) goto done;
+    if (check) {
+        uint8_t *rep;
+        size_t len;
+        if (!cli_read_file(check, &rep, &len)) goto done;
+        if (len != AVOW_REPORT_SIZE) {
+            fprintf(stderr, "avow: %s: %zu bytes, a REPORT is %d\n", check, len, AVOW_REPORT_SIZE);
+            free(rep);
+            goto done;
+        }
+        avow_err vr = avow_sim_verify_report(&me, rep, &e);
+        free(rep);
+        if (vr == AVOW_OK) {
+            printf("ok: the report was made for this enclave on this platform\n");
+            rc = CLI_OK;
+        } else if (vr == AVOW_ERR_SIGNATURE) {
+            printf("fail: %s\n", e.msg);
+            rc = CLI_FAIL;
+        } else {
+            cli_error(&e, "sim report --check");
+        }
+        goto done;
+    }
+    if (!target.sigstruct && !target.mrenclave) {
+        fprintf(stderr, "avow: name the target: --target SIGSTRUCT or --target-mrenclave/--target-mrsigner\n");
+        goto done;
+    }
+    if (!make_enclave(p, &target, &tg)) goto done;
+    uint8_t ti[AVOW_TARGETINFO_SIZE], rep[AVOW_REPORT_SIZE];
+    avow_sim_targetinfo(&tg, ti);
+    if (avow_sim_ereport(&me, ti, rd, rep, &e)) {
+        cli_error(&e, "sim report");
+        goto done;
+    }
+    if (cli_write_file(out, rep, sizeof rep)) rc = CLI_OK;
+done:
+    avow_sim_platform_free(p);
+    return rc;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    const char *dir = NULL, *v;
+    for (int i = 1; i < argc; i++) {
+        if (cli_opt(argc, argv, &i, "--platform", &v)) {
+            if (!(dir = v)) return CLI_USAGE;
+        } else {
+            fprintf(stderr, "avow: unknown argument '%s'\n", argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    avow_sim_platform *p = load_platform(dir);
+    if (!p) return CLI_USAGE;
+    avow_sim_platform_info in;
+    avow_sim_platform_get_info(p, &in);
+    char b[65];
+    avow_hex_encode(in.fmspc, 6, b);
+    printf("{\"fmspc\":\"%s\",", b);
+    avow_hex_encode(in.ppid, 16, b);
+    printf("\"ppid\":\"%s\",", b);
+    avow_hex_encode(in.cpu_svn, 16, b);
+    printf("\"cpusvn\":\"%s\",\"pcesvn\":%u,\"qe_svn\":%u,", b, in.pce_svn, in.qe_svn);
+    avow_hex_encode(in.qe_id, 16, b);
+    printf("\"qe_id\":\"%s\",", b);
+    avow_hex_encode(in.qe_mr_signer, 32, b);
+    printf("\"qe_mrsigner\":\"%s\",\"ca\":\"%s\",\"root\":\"%s\"}\n", b, avow_pck_ca_name(in.ca),
+           AVOW_SIM_ROOT_CN);
+    avow_sim_platform_free(p);
+    return CLI_OK;
+}
 
 int cli_sim(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "avow sim: not implemented yet\n");
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    if (!strcmp(argv[1], "init")) return cmd_init(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "quote")) return cmd_quote(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "report")) return cmd_report(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "info")) return cmd_info(argc - 1, argv + 1);
+    fprintf(stderr, "avow sim: unknown subcommand '%s'\n", argv[1]);
+    usage(stderr);
     return CLI_USAGE;
 }

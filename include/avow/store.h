@@ -1,0 +1,168 @@
+/* avowd's persistent state behind one interface with two backends:
+ *   - SQLite (default, embedded): location is a directory; the database is
+ *     DIR/avow.db in WAL mode (the directory is created with mode 0700 and
+ *     the file with 0600, since it holds private keys);
+ *   - PostgreSQL (shared by replicas): location is a "postgresql://..." or
+ *     "postgres://..." connection URI (libpq).
+ * Both hold the same logical schema, versioned: a migrations table records
+ * the applied versions and opening a store applies the missing ones in order
+ * (idempotent; concurrent openers are serialised).
+ *
+ * Contents: settings (key/value), token signing keys (one active, older ones
+ * still published until retired), attestation policies per attestation type,
+ * policy-signer (management) certificates, and the Intel collateral cache
+ * (the cache logic is in collateral_cache.h).
+ *
+ * Strings returned through out-parameters are malloc'd; free them with the
+ * matching _free function (or free() for plain char *). Private key PEM
+ * returned by the store is wiped by avow_store_key_free and never logged.
+ * Times are unix seconds supplied by the caller (the store never reads the
+ * clock).
+ *
+ * Thread-safety: an avow_store may be used by many threads at once. SQLite:
+ * one connection per calling thread (created on first use; busy_timeout set,
+ * WAL lets readers run beside a writer; several processes may share the file).
+ * PostgreSQL: a mutex-protected pool of connections. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "avow/err.h"
+#include "avow/time.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct avow_store avow_store;
+
+/* Opens (creating when needed) the store at `location` and applies schema
+ * migrations. A location that starts with "postgresql://" or "postgres://"
+ * selects PostgreSQL; anything else is a directory path for SQLite. */
+avow_err avow_store_open(const char *location, avow_store **out, avow_error *err);
+void avow_store_close(avow_store *s);
+
+/* "sqlite" or "postgresql". */
+const char *avow_store_backend(const avow_store *s);
+/* The location as given (for messages; a PostgreSQL password is masked). */
+const char *avow_store_location(const avow_store *s);
+/* Highest applied schema version, and the version this build knows. */
+avow_err avow_store_schema_version(avow_store *s, int *version, avow_error *err);
+int avow_store_schema_latest(void);
+
+/* ---- settings -------------------------------------------------------------
+ * Free-form key/value pairs. Known keys: "policy_mode" ("isolated"|"token"),
+ * "created_at" (set once at creation, unix seconds as text). */
+#define AVOW_SETTING_POLICY_MODE "policy_mode"
+#define AVOW_SETTING_CREATED_AT  "created_at"
+
+/* AVOW_ERR_NOT_FOUND when the key is absent. */
+avow_err avow_store_setting_get(avow_store *s, const char *key, char **value, avow_error *err);
+avow_err avow_store_setting_set(avow_store *s, const char *key, const char *value,
+                                avow_error *err);
+/* Sets only when absent; *set (optional) says whether it did. */
+avow_err avow_store_setting_set_default(avow_store *s, const char *key, const char *value,
+                                        bool *set, avow_error *err);
+avow_err avow_store_setting_delete(avow_store *s, const char *key, avow_error *err);
+
+/* ---- token signing keys ---------------------------------------------------*/
+typedef struct {
+    char *kid;            /* avow_cert_kid of the certificate */
+    char *key_pem;        /* private key PEM (secret) */
+    char *cert_pem;       /* certificate PEM */
+    avow_time created_at;
+    bool active;          /* the one key that signs new tokens */
+    avow_time retired_at; /* 0 while published in /certs */
+} avow_store_key;
+
+void avow_store_key_free(avow_store_key *k); /* wipes key_pem */
+void avow_store_key_list_free(avow_store_key *keys, size_t n);
+
+/* Adds a key. With k->active, atomically makes it the only active key (the
+ * previous ones stay published: that is rotation). A duplicate kid is
+ * AVOW_ERR_ARG. */
+avow_err avow_store_key_add(avow_store *s, const avow_store_key *k, avow_error *err);
+/* The active key; AVOW_ERR_NOT_FOUND when there is none. */
+avow_err avow_store_key_active(avow_store *s, avow_store_key *out, avow_error *err);
+/* Keys newest first; retired ones only with include_retired. */
+avow_err avow_store_key_list(avow_store *s, bool include_retired, avow_store_key **out, size_t *n,
+                             avow_error *err);
+/* Stops publishing a non-active key (AVOW_ERR_ARG for the active key,
+ * AVOW_ERR_NOT_FOUND for an unknown kid). */
+avow_err avow_store_key_retire(avow_store *s, const char *kid, avow_time at, avow_error *err);
+
+/* ---- attestation policies ------------------------------------------------
+ * One per attestation type ("SgxEnclave", "OpenEnclave", ...; compared
+ * case-insensitively, stored lower-case). The policy JWS is kept verbatim;
+ * `hash` is b64url(SHA-256(jws bytes)), MAA's x-ms-policy-token-hash. */
+typedef struct {
+    char *type;       /* lower-case */
+    char *jws;        /* as received */
+    char *hash;       /* 43 base64url characters */
+    avow_time updated_at;
+} avow_store_policy;
+
+void avow_store_policy_free(avow_store_policy *p);
+/* AVOW_ERR_NOT_FOUND when no policy is stored for `type` (use the default). */
+avow_err avow_store_policy_get(avow_store *s, const char *type, avow_store_policy *out,
+                               avow_error *err);
+/* Inserts or replaces. `hash_out` (optional, 44 bytes) receives the hash. */
+avow_err avow_store_policy_put(avow_store *s, const char *type, const char *jws, avow_time at,
+                               char *hash_out, avow_error *err);
+/* Reset: deletes; *removed (optional) says whether a policy existed. */
+avow_err avow_store_policy_delete(avow_store *s, const char *type, bool *removed,
+                                  avow_error *err);
+
+/* ---- policy-signer (management) certificates ----------------------------- */
+typedef struct {
+    char thumbprint[41]; /* lower-case hex SHA-1 of the DER (avow_cert_thumbprint_sha1) */
+    char *cert_pem;
+    avow_time added_at;
+} avow_store_cert;
+
+void avow_store_cert_list_free(avow_store_cert *certs, size_t n);
+/* Adds a certificate (PEM); *added (optional) is false if it was present.
+ * `thumbprint_out` (optional, 41 bytes) receives its thumbprint. */
+avow_err avow_store_cert_add(avow_store *s, const char *cert_pem, avow_time at, bool *added,
+                             char *thumbprint_out, avow_error *err);
+/* Removes by thumbprint (case-insensitive hex); *removed (optional) says
+ * whether it was present. */
+avow_err avow_store_cert_remove(avow_store *s, const char *thumbprint, bool *removed,
+                                avow_error *err);
+/* In order of addition. */
+avow_err avow_store_cert_list(avow_store *s, avow_store_cert **out, size_t *n, avow_error *err);
+
+/* ---- collateral cache rows -----------------------------------------------
+ * Keyed by (fmspc lower-case hex, ca "processor"|"platform"|"", tee
+ * "sgx"|"tdx"). `bundle` is the collateral bundle JSON
+ * (avow_collateral_to_bundle); next_update is the earliest nextUpdate over
+ * TCB Info, QE Identity and the CRLs. */
+typedef struct {
+    char fmspc[13];
+    char ca[10];
+    char tee[4];
+    char *bundle;     /* NULL in avow_store_collateral_list results */
+    avow_time next_update;
+    avow_time fetched_at;
+    char *source;     /* upstream URL or "import:<path>" */
+} avow_store_collateral;
+
+void avow_store_collateral_free(avow_store_collateral *c);
+void avow_store_collateral_list_free(avow_store_collateral *rows, size_t n);
+/* Inserts or replaces the row of (fmspc, ca, tee). */
+avow_err avow_store_collateral_put(avow_store *s, const avow_store_collateral *row,
+                                   avow_error *err);
+/* AVOW_ERR_NOT_FOUND when absent. `fmspc` in either case. */
+avow_err avow_store_collateral_get(avow_store *s, const char *fmspc, const char *ca,
+                                   const char *tee, avow_store_collateral *out, avow_error *err);
+/* All rows (without bundles), ordered by fmspc, ca, tee. */
+avow_err avow_store_collateral_list(avow_store *s, avow_store_collateral **out, size_t *n,
+                                    avow_error *err);
+avow_err avow_store_collateral_delete(avow_store *s, const char *fmspc, const char *ca,
+                                      const char *tee, bool *removed, avow_error *err);
+
+#ifdef __cplusplus
+}
+#endif

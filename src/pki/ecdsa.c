@@ -1,0 +1,137 @@
+/* SHA-256 and ECDSA P-256 with raw signatures and raw public keys, the two
+ * primitives of DCAP (quote, QE report, TCB Info and QE Identity are signed
+ * with raw r||s; the attestation key is a raw X||Y point).
+ * Thread-safe: the digest is fetched once with pthread_once and then only
+ * read; each call uses its own contexts. */
+#include <pthread.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "pki/x509.h"
+
+static EVP_MD *g_sha256;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void fetch_digest(void)
+{
+    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *avow_pki_sha256(void)
+{
+    pthread_once(&g_once, fetch_digest);
+    return g_sha256 ? g_sha256 : EVP_sha256();
+}
+
+void avow_sha256(const void *data, size_t len, uint8_t out[32])
+{
+    unsigned int n = 32;
+    if (!EVP_Digest(data, len, out, &n, avow_pki_sha256(), NULL)) memset(out, 0, 32);
+}
+
+bool avow_sha256_init(avow_sha256_ctx *c)
+{
+    c->ctx = EVP_MD_CTX_new();
+    if (!c->ctx) return false;
+    if (!EVP_DigestInit_ex(c->ctx, avow_pki_sha256(), NULL)) {
+        EVP_MD_CTX_free(c->ctx);
+        c->ctx = NULL;
+        return false;
+    }
+    return true;
+}
+
+void avow_sha256_update(avow_sha256_ctx *c, const void *data, size_t len)
+{
+    if (c->ctx && len) EVP_DigestUpdate(c->ctx, data, len);
+}
+
+void avow_sha256_update_lp(avow_sha256_ctx *c, const void *data, size_t len)
+{
+    uint8_t n[8];
+    for (int i = 0; i < 8; i++) n[i] = (uint8_t)((uint64_t)len >> (8 * i));
+    avow_sha256_update(c, n, sizeof(n));
+    if (data) avow_sha256_update(c, data, len);
+}
+
+void avow_sha256_final(avow_sha256_ctx *c, uint8_t out[32])
+{
+    unsigned int n = 32;
+    if (!c->ctx || !EVP_DigestFinal_ex(c->ctx, out, &n)) memset(out, 0, 32);
+    EVP_MD_CTX_free(c->ctx);
+    c->ctx = NULL;
+}
+
+/* One DER INTEGER from a 32-byte big-endian unsigned value. */
+static size_t der_uint(const uint8_t v[32], uint8_t *out)
+{
+    size_t i = 0;
+    while (i < 31 && v[i] == 0) i++;
+    size_t n = 32 - i;
+    bool pad = (v[i] & 0x80) != 0;
+    out[0] = 0x02;
+    out[1] = (uint8_t)(n + pad);
+    size_t o = 2;
+    if (pad) out[o++] = 0;
+    memcpy(out + o, v + i, n);
+    return o + n;
+}
+
+size_t avow_ecdsa_sig_raw_to_der(const uint8_t sig[64], uint8_t der[72])
+{
+    uint8_t body[70];
+    size_t n = der_uint(sig, body);
+    n += der_uint(sig + 32, body + n);
+    der[0] = 0x30;
+    der[1] = (uint8_t)n; /* at most 70: short form */
+    memcpy(der + 2, body, n);
+    return n + 2;
+}
+
+avow_err avow_ecdsa_verify_raw(EVP_PKEY *key, const uint8_t *msg, size_t len,
+                               const uint8_t sig[64])
+{
+    uint8_t der[72];
+    size_t der_len = avow_ecdsa_sig_raw_to_der(sig, der);
+    return avow_ecdsa_verify_der(key, msg, len, der, der_len);
+}
+
+avow_err avow_ecdsa_verify_der(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t *der,
+                               size_t der_len)
+{
+    if (!key) return AVOW_ERR_ARG;
+    uint8_t hash[32];
+    avow_sha256(msg, len, hash);
+    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    if (!pctx) return AVOW_ERR_NOMEM;
+    avow_err rc = AVOW_ERR_SIGNATURE;
+    if (EVP_PKEY_verify_init(pctx) == 1 &&
+        EVP_PKEY_verify(pctx, der, der_len, hash, sizeof(hash)) == 1)
+        rc = AVOW_OK;
+    EVP_PKEY_CTX_free(pctx);
+    return rc;
+}
+
+avow_err avow_ecdsa_key_from_raw(const uint8_t xy[64], EVP_PKEY **out)
+{
+    *out = NULL;
+    uint8_t point[65];
+    point[0] = 0x04;
+    memcpy(point + 1, xy, 64);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"prime256v1", 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    if (!ctx) return AVOW_ERR_NOMEM;
+    avow_err rc = AVOW_ERR_FORMAT;
+    if (EVP_PKEY_fromdata_init(ctx) == 1 &&
+        EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) == 1 && *out)
+        rc = AVOW_OK;
+    EVP_PKEY_CTX_free(ctx);
+    return rc;
+}

@@ -1,0 +1,11 @@
+/* The PCK SGX extension from an already parsed OpenSSL certificate (internal
+ * to libavow; the public entry point takes DER, see avow/pck.h).
+ * Thread-safe: no state. */
+#pragma once
+
+#include <openssl/x509.h>
+
+#include "avow/pck.h"
+
+/* Finds the extension (exactly once; AVOW_ERR_NOT_FOUND if absent) and parses it. */
+avow_err avow_pck_ext_from_x509(const X509 *cert, avow_pck_ext *out, avow_error *err);

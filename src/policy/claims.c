@@ -1,0 +1,350 @@
+/* The claim set (include/avow/claims.h): an ordered, growable array of typed
+ * claims that owns its strings, plus the JSON serializer for token bodies and
+ * the reverse reader. JSON goes through jansson (strict UTF-8, no reals).
+ * Thread-safety: a set is a plain value; concurrent readers are fine, writers
+ * need the caller's exclusion. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/claims_int.h"
+
+const char *avow_claim_kind_name(avow_claim_kind k)
+{
+    switch (k) {
+    case AVOW_CLAIM_STRING: return "String";
+    case AVOW_CLAIM_INTEGER: return "Integer";
+    case AVOW_CLAIM_BOOLEAN: return "Boolean";
+    case AVOW_CLAIM_JSON: return "String";
+    }
+    return "String";
+}
+
+const char *avow_claim_issuer_name(avow_claim_issuer i)
+{
+    switch (i) {
+    case AVOW_ISSUER_CUSTOM: return "CustomClaim";
+    case AVOW_ISSUER_SERVICE: return "AttestationService";
+    case AVOW_ISSUER_POLICY: return "AttestationPolicy";
+    }
+    return "CustomClaim";
+}
+
+avow_claims *avow_claims_new(void)
+{
+    return calloc(1, sizeof(avow_claims));
+}
+
+static void claim_clear(avow_claim *c)
+{
+    free((char *)c->type);
+    free((char *)c->value.str);
+    c->type = NULL;
+    c->value.str = NULL;
+}
+
+void avow_claims_free(avow_claims *cs)
+{
+    if (!cs) return;
+    for (size_t i = 0; i < cs->n; i++) claim_clear(&cs->v[i]);
+    free(cs->v);
+    free(cs);
+}
+
+avow_err avow_claims_push_owned(avow_claims *cs, char *type, avow_claim_value v,
+                                avow_claim_issuer issuer)
+{
+    if (!cs || !type) {
+        free(type);
+        free((char *)v.str);
+        return AVOW_ERR_ARG;
+    }
+    if (cs->n == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 16;
+        avow_claim *nv = cap > SIZE_MAX / sizeof(*nv) ? NULL : realloc(cs->v, cap * sizeof(*nv));
+        if (!nv) {
+            free(type);
+            free((char *)v.str);
+            return AVOW_ERR_NOMEM;
+        }
+        cs->v = nv;
+        cs->cap = cap;
+    }
+    avow_claim *c = &cs->v[cs->n++];
+    c->type = type;
+    c->value = v;
+    c->issuer = issuer;
+    return AVOW_OK;
+}
+
+/* Re-serializes a JSON object/array compactly; NULL when it is not one. */
+static char *json_canonical(const char *text, size_t len)
+{
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+    if (!j) return NULL;
+    char *out = NULL;
+    if (json_is_object(j) || json_is_array(j))
+        out = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    return out;
+}
+
+avow_err avow_claims_add(avow_claims *cs, const avow_claim *c)
+{
+    if (!cs || !c || !c->type || !c->type[0]) return AVOW_ERR_ARG;
+    char *type = strdup(c->type);
+    if (!type) return AVOW_ERR_NOMEM;
+    avow_claim_value v = c->value;
+    v.str = NULL;
+    if (c->value.kind == AVOW_CLAIM_STRING) {
+        v.str = strdup(c->value.str ? c->value.str : "");
+        if (!v.str) {
+            free(type);
+            return AVOW_ERR_NOMEM;
+        }
+    } else if (c->value.kind == AVOW_CLAIM_JSON) {
+        if (!c->value.str) {
+            free(type);
+            return AVOW_ERR_FORMAT;
+        }
+        v.str = json_canonical(c->value.str, strlen(c->value.str));
+        if (!v.str) {
+            free(type);
+            return AVOW_ERR_FORMAT;
+        }
+    } else if (c->value.kind != AVOW_CLAIM_INTEGER && c->value.kind != AVOW_CLAIM_BOOLEAN) {
+        free(type);
+        return AVOW_ERR_ARG;
+    }
+    return avow_claims_push_owned(cs, type, v, c->issuer);
+}
+
+avow_err avow_claims_add_string(avow_claims *cs, const char *type, const char *value,
+                                avow_claim_issuer issuer)
+{
+    avow_claim c = {.type = type, .value = {.kind = AVOW_CLAIM_STRING, .str = value},
+                    .issuer = issuer};
+    return avow_claims_add(cs, &c);
+}
+
+avow_err avow_claims_add_int(avow_claims *cs, const char *type, int64_t value,
+                             avow_claim_issuer issuer)
+{
+    avow_claim c = {.type = type, .value = {.kind = AVOW_CLAIM_INTEGER, .integer = value},
+                    .issuer = issuer};
+    return avow_claims_add(cs, &c);
+}
+
+avow_err avow_claims_add_bool(avow_claims *cs, const char *type, bool value,
+                              avow_claim_issuer issuer)
+{
+    avow_claim c = {.type = type, .value = {.kind = AVOW_CLAIM_BOOLEAN, .boolean = value},
+                    .issuer = issuer};
+    return avow_claims_add(cs, &c);
+}
+
+avow_err avow_claims_add_json(avow_claims *cs, const char *type, const char *json,
+                              avow_claim_issuer issuer)
+{
+    avow_claim c = {.type = type, .value = {.kind = AVOW_CLAIM_JSON, .str = json},
+                    .issuer = issuer};
+    return avow_claims_add(cs, &c);
+}
+
+avow_err avow_claims_add_all(avow_claims *dst, const avow_claims *src)
+{
+    if (!dst || !src) return AVOW_ERR_ARG;
+    size_t n = src->n; /* dst == src: copy only the original claims */
+    for (size_t i = 0; i < n; i++) {
+        avow_err e = avow_claims_add(dst, &src->v[i]);
+        if (e) return e;
+    }
+    return AVOW_OK;
+}
+
+avow_claims *avow_claims_copy(const avow_claims *cs)
+{
+    if (!cs) return NULL;
+    avow_claims *out = avow_claims_new();
+    if (!out) return NULL;
+    if (avow_claims_add_all(out, cs) != AVOW_OK) {
+        avow_claims_free(out);
+        return NULL;
+    }
+    return out;
+}
+
+size_t avow_claims_remove(avow_claims *cs, const char *type)
+{
+    if (!cs || !type) return 0;
+    size_t w = 0, removed = 0;
+    for (size_t i = 0; i < cs->n; i++) {
+        if (!strcmp(cs->v[i].type, type)) {
+            claim_clear(&cs->v[i]);
+            removed++;
+        } else {
+            cs->v[w++] = cs->v[i];
+        }
+    }
+    cs->n = w;
+    return removed;
+}
+
+size_t avow_claims_count(const avow_claims *cs)
+{
+    return cs ? cs->n : 0;
+}
+
+const avow_claim *avow_claims_at(const avow_claims *cs, size_t i)
+{
+    return cs && i < cs->n ? &cs->v[i] : NULL;
+}
+
+const avow_claim *avow_claims_find(const avow_claims *cs, const char *type, size_t *pos)
+{
+    if (!cs || !type) return NULL;
+    for (size_t i = pos ? *pos : 0; i < cs->n; i++) {
+        if (!strcmp(cs->v[i].type, type)) {
+            if (pos) *pos = i + 1;
+            return &cs->v[i];
+        }
+    }
+    if (pos) *pos = cs->n;
+    return NULL;
+}
+
+bool avow_claim_value_equal(const avow_claim_value *a, const avow_claim_value *b)
+{
+    if (a->kind != b->kind) return false;
+    switch (a->kind) {
+    case AVOW_CLAIM_INTEGER: return a->integer == b->integer;
+    case AVOW_CLAIM_BOOLEAN: return a->boolean == b->boolean;
+    case AVOW_CLAIM_STRING:
+    case AVOW_CLAIM_JSON: return !strcmp(a->str ? a->str : "", b->str ? b->str : "");
+    }
+    return false;
+}
+
+static json_t *value_to_json(const avow_claim_value *v)
+{
+    switch (v->kind) {
+    case AVOW_CLAIM_STRING: return json_string(v->str ? v->str : "");
+    case AVOW_CLAIM_INTEGER: return json_integer(v->integer);
+    case AVOW_CLAIM_BOOLEAN: return json_boolean(v->boolean);
+    case AVOW_CLAIM_JSON: return v->str ? json_loads(v->str, 0, NULL) : NULL;
+    }
+    return NULL;
+}
+
+avow_err avow_claims_to_json(const avow_claims *cs, char **out, avow_error *err)
+{
+    if (!cs || !out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "claims: no set");
+    *out = NULL;
+    json_t *obj = json_object();
+    if (!obj) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "claims: no memory");
+    avow_err rc = AVOW_OK;
+    for (size_t i = 0; i < cs->n; i++) {
+        const avow_claim *c = &cs->v[i];
+        json_t *val = value_to_json(&c->value);
+        if (!val) {
+            rc = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                                "claims: %s: value is not valid UTF-8 or JSON", c->type);
+            goto done;
+        }
+        json_t *prev = json_object_get(obj, c->type);
+        if (!prev) {
+            /* A first occurrence stays a plain value. */
+            if (json_object_set_new(obj, c->type, val)) {
+                rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "claims: no memory");
+                goto done;
+            }
+            continue;
+        }
+        /* Repeated type: `prev` is our aggregation array only from the third
+         * occurrence on (a JSON-kind claim may itself be an array), so count. */
+        size_t earlier = 0;
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(cs->v[k].type, c->type)) earlier++;
+        if (earlier == 1) {
+            json_t *arr = json_array();
+            if (!arr || json_array_append(arr, prev) || json_array_append_new(arr, val) ||
+                json_object_set_new(obj, c->type, arr)) {
+                json_decref(val);
+                rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "claims: no memory");
+                goto done;
+            }
+        } else if (json_array_append_new(prev, val)) {
+            rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "claims: no memory");
+            goto done;
+        }
+    }
+    *out = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!*out) rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "claims: no memory");
+done:
+    json_decref(obj);
+    return rc;
+}
+
+static avow_err add_json_value(avow_claims *cs, const char *type, json_t *v,
+                               avow_claim_issuer issuer, avow_error *err)
+{
+    avow_err rc;
+    if (json_is_string(v)) {
+        rc = avow_claims_add_string(cs, type, json_string_value(v), issuer);
+    } else if (json_is_integer(v)) {
+        rc = avow_claims_add_int(cs, type, json_integer_value(v), issuer);
+    } else if (json_is_boolean(v)) {
+        rc = avow_claims_add_bool(cs, type, json_is_true(v), issuer);
+    } else if (json_is_object(v) || json_is_array(v)) {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!text) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "claims: no memory");
+        rc = avow_claims_add_json(cs, type, text, issuer);
+        free(text);
+    } else {
+        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                              "claims: %s: null and real values are not supported", type);
+    }
+    if (rc) avow_error_set(err, rc, AVOW_NO_OFFSET, "claims: %s: cannot add", type);
+    return rc;
+}
+
+avow_err avow_claims_from_json(const char *json, size_t len, avow_claim_issuer issuer,
+                               bool split_arrays, avow_claims **out, avow_error *err)
+{
+    if (!json || !out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "claims: no input");
+    *out = NULL;
+    json_error_t je;
+    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return avow_error_set(err, AVOW_ERR_FORMAT, (size_t)je.position, "claims: %s", je.text);
+    avow_err rc = AVOW_OK;
+    avow_claims *cs = NULL;
+    if (!json_is_object(root)) {
+        rc = avow_error_set(err, AVOW_ERR_FORMAT, 0, "claims: not a JSON object");
+        goto done;
+    }
+    cs = avow_claims_new();
+    if (!cs) {
+        rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "claims: no memory");
+        goto done;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        if (split_arrays && json_is_array(v)) {
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                if ((rc = add_json_value(cs, key, e, issuer, err))) goto done;
+            }
+        } else if ((rc = add_json_value(cs, key, v, issuer, err))) {
+            goto done;
+        }
+    }
+    *out = cs;
+    cs = NULL;
+done:
+    avow_claims_free(cs);
+    json_decref(root);
+    return rc;
+}

@@ -1,0 +1,16 @@
+/* Internal layout of an avow_claims set (include/avow/claims.h), shared by the
+ * files of src/policy that need direct, allocation-free access (the policy
+ * evaluator). Not part of the API. Not thread-safe for writes. */
+#pragma once
+
+#include "avow/claims.h"
+
+struct avow_claims {
+    avow_claim *v; /* each claim owns its type and value.str */
+    size_t n, cap;
+};
+
+/* Appends a claim whose `type` and `value.str` are already malloc'd: takes
+ * ownership of both (frees them on failure). */
+avow_err avow_claims_push_owned(avow_claims *cs, char *type, avow_claim_value v,
+                                avow_claim_issuer issuer);

@@ -1,0 +1,182 @@
+/* avowd's in-memory collateral layer over the store-backed collateral cache
+ * (collateral_cache.h): entries keyed by (FMSPC, PCK CA, TEE) hold one
+ * immutable, refcounted avow_collateral until its nextUpdate, so the hot path
+ * touches neither SQLite nor JSON. The store is consulted when an entry is
+ * missing, past nextUpdate at the verification time, or older than
+ * RECHECK_SECONDS of wall time (so rows imported by `avow collateral import`
+ * into a running avowd, or refreshed by another replica, are seen).
+ * Thread-safety: a rwlock guards the table; entries are immutable and
+ * refcounted, so readers hold no lock while verifying. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server/server.h"
+
+#define RECHECK_SECONDS 5.0
+#define MAX_ENTRIES 256
+
+typedef struct {
+    uint8_t fmspc[6];
+    avow_pck_ca ca;
+    uint32_t tee;
+    avowd_coll *coll;
+    double checked; /* monotonic seconds */
+} entry;
+
+struct avowd_colmem {
+    pthread_rwlock_t lock;
+    entry e[MAX_ENTRIES];
+    size_t n;
+};
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool avowd_colmem_new(avowd *d)
+{
+    struct avowd_colmem *m = calloc(1, sizeof(*m));
+    if (!m) return false;
+    pthread_rwlock_init(&m->lock, NULL);
+    d->colmem = m;
+    return true;
+}
+
+void avowd_colmem_put(avowd_coll *c)
+{
+    if (c && atomic_fetch_sub(&c->refs, 1) == 1) {
+        avow_collateral_free(&c->coll);
+        free(c);
+    }
+}
+
+void avowd_colmem_free(avowd *d)
+{
+    struct avowd_colmem *m = d->colmem;
+    if (!m) return;
+    for (size_t i = 0; i < m->n; i++) avowd_colmem_put(m->e[i].coll);
+    pthread_rwlock_destroy(&m->lock);
+    free(m);
+    d->colmem = NULL;
+}
+
+static bool bytes_eq(const void *a, size_t al, const void *b, size_t bl)
+{
+    if (al != bl) return false;
+    if (!al) return true;
+    return a && b && !memcmp(a, b, al);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* Same content: then the old object is kept (the verifier's caches stay warm). */
+static bool coll_equal(const avow_collateral *a, const avow_collateral *b)
+{
+    return a->tee_type == b->tee_type && str_eq(a->pck_crl_issuer_chain, b->pck_crl_issuer_chain) &&
+           bytes_eq(a->root_ca_crl, a->root_ca_crl_len, b->root_ca_crl, b->root_ca_crl_len) &&
+           bytes_eq(a->pck_crl, a->pck_crl_len, b->pck_crl, b->pck_crl_len) &&
+           str_eq(a->tcb_info_issuer_chain, b->tcb_info_issuer_chain) &&
+           bytes_eq(a->tcb_info, a->tcb_info_len, b->tcb_info, b->tcb_info_len) &&
+           !memcmp(a->tcb_info_sig, b->tcb_info_sig, 64) &&
+           str_eq(a->qe_identity_issuer_chain, b->qe_identity_issuer_chain) &&
+           bytes_eq(a->qe_identity, a->qe_identity_len, b->qe_identity, b->qe_identity_len) &&
+           !memcmp(a->qe_identity_sig, b->qe_identity_sig, 64);
+}
+
+static entry *find(struct avowd_colmem *m, const uint8_t fmspc[6], avow_pck_ca ca, uint32_t tee)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (!memcmp(m->e[i].fmspc, fmspc, 6) && m->e[i].ca == ca && m->e[i].tee == tee)
+            return &m->e[i];
+    return NULL;
+}
+
+avow_err avowd_colmem_get(avowd *d, const uint8_t fmspc[6], avow_pck_ca ca, uint32_t tee,
+                          avow_time at, avowd_coll **out, avow_error *err)
+{
+    struct avowd_colmem *m = d->colmem;
+    double now = mono();
+    avowd_coll *stale = NULL;
+    pthread_rwlock_rdlock(&m->lock);
+    entry *e = find(m, fmspc, ca, tee);
+    if (e && at <= e->coll->next_update) {
+        if (now - e->checked < RECHECK_SECONDS) {
+            atomic_fetch_add(&e->coll->refs, 1);
+            *out = e->coll;
+            pthread_rwlock_unlock(&m->lock);
+            avowd_metrics_collateral(true);
+            return AVOW_OK;
+        }
+        stale = e->coll; /* fresh but due for a store check */
+        atomic_fetch_add(&stale->refs, 1);
+    }
+    pthread_rwlock_unlock(&m->lock);
+    if (!stale) avowd_metrics_collateral(false);
+
+    avowd_coll *c = calloc(1, sizeof(*c));
+    if (!c) {
+        avowd_colmem_put(stale);
+        return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    }
+    atomic_init(&c->refs, 1);
+    avow_err rc = avow_collateral_cache_get(d->ccache, fmspc, ca, tee, at, &c->coll, err);
+    if (rc != AVOW_OK) {
+        free(c);
+        if (stale) { /* the store hiccuped, but what we hold is still valid at `at` */
+            avowd_log("warn", "collateral store re-check failed (%s); keeping the cached copy",
+                      err->msg);
+            pthread_rwlock_wrlock(&m->lock);
+            entry *e2 = find(m, fmspc, ca, tee);
+            if (e2 && e2->coll == stale) e2->checked = now;
+            pthread_rwlock_unlock(&m->lock);
+            *out = stale;
+            avow_error_clear(err);
+            return AVOW_OK;
+        }
+        return rc;
+    }
+    avow_collateral_key key;
+    if (avow_collateral_key_of(&c->coll, &key, err) != AVOW_OK) {
+        avowd_colmem_put(c);
+        avowd_colmem_put(stale);
+        return err->code ? err->code : AVOW_ERR_FORMAT;
+    }
+    c->next_update = key.next_update;
+    if (stale && coll_equal(&stale->coll, &c->coll)) {
+        avowd_colmem_put(c);
+        c = stale; /* keep the object the verifier already knows */
+        stale = NULL;
+        avowd_metrics_collateral(true);
+    } else if (stale) {
+        avowd_metrics_collateral(false);
+    }
+    pthread_rwlock_wrlock(&m->lock);
+    entry *slot = find(m, fmspc, ca, tee);
+    if (!slot && m->n < MAX_ENTRIES) {
+        slot = &m->e[m->n++];
+        memcpy(slot->fmspc, fmspc, 6);
+        slot->ca = ca;
+        slot->tee = tee;
+        slot->coll = NULL;
+    }
+    if (slot) {
+        if (slot->coll != c) {
+            avowd_colmem_put(slot->coll);
+            atomic_fetch_add(&c->refs, 1);
+            slot->coll = c;
+        }
+        slot->checked = now;
+    }
+    pthread_rwlock_unlock(&m->lock);
+    avowd_colmem_put(stale);
+    *out = c; /* the caller's reference */
+    return AVOW_OK;
+}

@@ -1,0 +1,396 @@
+/* avowd's HTTP layer over libmicrohttpd: the daemon (thread pool + epoll,
+ * optional TLS), per-request body accumulation under the size limit (413
+ * before reading when Content-Length says too much), response helpers
+ * (JSON, MAA errors, extra headers), and the per-request epilogue (metrics,
+ * access log).
+ * Thread-safety: MHD runs each connection on one pool thread; a request
+ * context belongs to that thread. Globals are set once in avowd_http_start. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <openssl/rand.h>
+
+#include "avow/encode.h"
+#include "server/server.h"
+
+#define MAX_EXTRA_HEADERS 6
+
+static struct MHD_Daemon *daemon_;
+static avowd *svc;
+static char id_prefix[17];
+static char *tls_key_pem, *tls_cert_pem;
+
+/* Extra headers queued for the response of one request (pointers valid until
+ * the response is created). Kept beside the context to keep avowd_req small. */
+typedef struct {
+    avowd_req req;
+    const char *hname[MAX_EXTRA_HEADERS], *hvalue[MAX_EXTRA_HEADERS];
+    int n_headers;
+    bool responded;
+} req_ctx;
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *avowd_req_query(avowd_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *avowd_req_header(avowd_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void avowd_resp_header(avowd_req *r, const char *name, const char *value)
+{
+    req_ctx *c = (req_ctx *)r;
+    if (c->n_headers < MAX_EXTRA_HEADERS) {
+        c->hname[c->n_headers] = name;
+        c->hvalue[c->n_headers] = value;
+        c->n_headers++;
+    }
+}
+
+static int queue(avowd_req *r, unsigned status, const char *ctype, struct MHD_Response *resp,
+                 size_t len)
+{
+    req_ctx *c = (req_ctx *)r;
+    if (!resp) return MHD_NO;
+    if (ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(resp, "x-ms-request-id", r->request_id);
+    MHD_add_response_header(resp, "x-ms-maa-service-version", "1.10 (avowd)");
+    for (int i = 0; i < c->n_headers; i++)
+        MHD_add_response_header(resp, c->hname[i], c->hvalue[i]);
+    c->n_headers = 0;
+    enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    if (ret == MHD_YES) {
+        r->status = status;
+        r->resp_len = len;
+        c->responded = true;
+    }
+    return ret;
+}
+
+int avowd_respond(avowd_req *r, unsigned status, const char *content_type, const void *body,
+                  size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    return queue(r, status, content_type, resp, len);
+}
+
+int avowd_respond_take(avowd_req *r, unsigned status, const char *content_type, char *body,
+                       size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) free(body);
+    return queue(r, status, content_type, resp, len);
+}
+
+int avowd_error(avowd_req *r, unsigned status, const char *code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    size_t cl = strlen(code), ml = strlen(msg), cap = sizeof(r->detail) - 1, dl;
+    memcpy(r->detail, code, cl < cap ? cl : cap); /* "code: message", truncated */
+    dl = cl < cap ? cl : cap;
+    if (dl + 2 < cap) {
+        memcpy(r->detail + dl, ": ", 2);
+        dl += 2;
+        memcpy(r->detail + dl, msg, ml < cap - dl ? ml : cap - dl);
+        dl += ml < cap - dl ? ml : cap - dl;
+    }
+    r->detail[dl] = '\0';
+    json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+    if (!o) /* message not UTF-8: say so rather than fail */
+        o = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
+                      "(error message not representable as UTF-8)");
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    avowd_resp_header(r, "x-ms-error-code", code);
+    if (!text) {
+        static const char oom[] = "{\"error\":{\"code\":\"InternalError\",\"message\":\"out of "
+                                  "memory\"}}";
+        return avowd_respond(r, 500, AVOWD_JSON, oom, sizeof(oom) - 1);
+    }
+    return avowd_respond_take(r, status, AVOWD_JSON, text, strlen(text));
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    req_ctx *c = *con_cls;
+    if (!c) {
+        c = calloc(1, sizeof(*c));
+        if (!c) return MHD_NO;
+        *con_cls = c;
+        avowd_req *r = &c->req;
+        r->conn = conn;
+        r->d = svc;
+        r->method = method;
+        r->path = url;
+        r->t_start = mono_now();
+        unsigned long long seq = atomic_fetch_add(&svc->request_seq, 1) + 1;
+        snprintf(r->request_id, sizeof(r->request_id), "%s-%016llx", id_prefix, seq);
+        bool method_ok;
+        const char *allow;
+        r->route = avowd_route_classify(method, url, &method_ok, &allow);
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (errno || end == cl || n > svc->cfg->max_body) {
+                r->too_large = true;
+                /* answer now: the client need not send the body (Expect: 100-continue) */
+                return avowd_error(r, 413, "RequestTooLarge",
+                                   "request body of %s bytes exceeds the limit of %zu bytes", cl,
+                                   svc->cfg->max_body) == MHD_YES
+                           ? MHD_YES
+                           : MHD_NO;
+            }
+        }
+        return MHD_YES;
+    }
+    avowd_req *r = &c->req;
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (c->responded || r->too_large) return MHD_YES; /* discard */
+        if (n > svc->cfg->max_body - r->body_len) {
+            r->too_large = true;
+            free(r->body);
+            r->body = NULL;
+            r->body_len = r->body_cap = 0;
+            return MHD_YES;
+        }
+        if (r->body_len + n + 1 > r->body_cap) {
+            size_t cap = r->body_cap ? r->body_cap : 4096;
+            while (cap < r->body_len + n + 1) cap *= 2;
+            uint8_t *nb = realloc(r->body, cap);
+            if (!nb) return MHD_NO;
+            r->body = nb;
+            r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, upload_data, n);
+        r->body_len += n;
+        r->body[r->body_len] = '\0';
+        return MHD_YES;
+    }
+    if (c->responded) return MHD_YES;
+    if (r->too_large)
+        return avowd_error(r, 413, "RequestTooLarge", "request body exceeds the limit of %zu bytes",
+                           svc->cfg->max_body) == MHD_YES
+                   ? MHD_YES
+                   : MHD_NO;
+    if (!r->body) {
+        static uint8_t empty[1];
+        r->body = empty; /* never freed: see on_completed */
+        r->body_len = 0;
+    }
+    int ret = avowd_route_request(r);
+    return ret == MHD_YES ? MHD_YES : MHD_NO;
+}
+
+static void json_escape_into(char *out, size_t cap, const char *s)
+{
+    size_t o = 0;
+    for (; s && *s && o + 7 < cap; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)ch;
+        } else if (ch < 0x20 || ch >= 0x7f) {
+            o += (size_t)snprintf(out + o, cap - o, "\\u%04x", ch);
+        } else {
+            out[o++] = (char)ch;
+        }
+    }
+    out[o] = '\0';
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    req_ctx *c = *con_cls;
+    if (!c) return;
+    avowd_req *r = &c->req;
+    double dt = mono_now() - r->t_start;
+    unsigned status = r->status ? r->status : 499; /* nothing sent: client went away */
+    avowd_metrics_request(r->route, status, dt);
+    if (avowd_log_access_enabled()) {
+        char path[512], detail[420], ts[21], remote[64] = "";
+        json_escape_into(path, sizeof(path), r->path);
+        json_escape_into(detail, sizeof(detail), r->detail);
+        avow_time_format(avow_time_now(), ts);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr) {
+            const struct sockaddr *sa = ci->client_addr;
+            if (sa->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, remote,
+                          sizeof(remote));
+            else if (sa->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, remote,
+                          sizeof(remote));
+        }
+        char line[1400];
+        snprintf(line, sizeof(line),
+                 "{\"ts\":\"%s\",\"request_id\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\","
+                 "\"path\":\"%s\",\"route\":\"%s\",\"status\":%u,\"request_bytes\":%zu,"
+                 "\"response_bytes\":%zu,\"duration_ms\":%.3f,\"completed\":%s%s%s%s}",
+                 ts, r->request_id, remote, r->method, path, avowd_route_name(r->route), status,
+                 r->body_len, r->resp_len, dt * 1e3,
+                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false",
+                 detail[0] ? ",\"detail\":\"" : "", detail, detail[0] ? "\"" : "");
+        avowd_log_access_line(line);
+    }
+    if (r->body_cap) free(r->body);
+    free(c);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
+    avowd_log("warn", "libmicrohttpd: %s", msg);
+}
+
+static char *read_text(const char *path, avow_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 8192, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        n += fread(b + n, 1, cap - 1 - n, f);
+        if (n < cap - 1) break;
+        char *nb = realloc(b, cap * 2);
+        if (!nb) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = nb;
+        cap *= 2;
+    }
+    fclose(f);
+    if (!b) {
+        avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "%s: out of memory", path);
+        return NULL;
+    }
+    b[n] = '\0';
+    return b;
+}
+
+bool avowd_http_start(avowd *d, const char *host, uint16_t port, avow_error *err)
+{
+    svc = d;
+    uint8_t rnd[8];
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) memset(rnd, 0x5a, sizeof(rnd));
+    avow_hex_encode(rnd, sizeof(rnd), id_prefix);
+
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char portstr[8];
+    snprintf(portstr, sizeof(portstr), "%u", port);
+    int gai = getaddrinfo(host, portstr, &hints, &ai);
+    if (gai != 0 || !ai) {
+        avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "--listen %s: %s", host,
+                       gai_strerror(gai));
+        return false;
+    }
+
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+    long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned int threads = d->cfg->threads > 0 ? (unsigned)d->cfg->threads
+                                               : (unsigned)(nproc > 0 ? nproc : 2);
+    struct MHD_OptionItem opts[16];
+    int n = 0;
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 4096, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
+    if (d->cfg->tls_cert) {
+        tls_cert_pem = read_text(d->cfg->tls_cert, err);
+        tls_key_pem = tls_cert_pem ? read_text(d->cfg->tls_key, err) : NULL;
+        if (!tls_key_pem) {
+            freeaddrinfo(ai);
+            return false;
+        }
+        flags |= MHD_USE_TLS;
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert_pem};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, tls_key_pem};
+    }
+    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    daemon_ = MHD_start_daemon(flags, port, NULL, NULL, on_request, NULL, MHD_OPTION_ARRAY, opts,
+                               MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!daemon_) {
+        avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET,
+                       "cannot listen on %s:%u (address in use, bad TLS key/certificate, or "
+                       "TLS unsupported by libmicrohttpd)",
+                       host, port);
+        return false;
+    }
+    return true;
+}
+
+uint16_t avowd_http_port(void)
+{
+    if (!daemon_) return 0;
+    const union MHD_DaemonInfo *i = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
+    return i ? i->port : 0;
+}
+
+void avowd_http_stop(void)
+{
+    if (daemon_) MHD_stop_daemon(daemon_);
+    daemon_ = NULL;
+    if (tls_key_pem) {
+        avow_wipe(tls_key_pem, strlen(tls_key_pem));
+        free(tls_key_pem);
+    }
+    free(tls_cert_pem);
+    tls_key_pem = tls_cert_pem = NULL;
+}

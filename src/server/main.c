@@ -1,0 +1,322 @@
+/* avowd: the attestation service, wire-compatible with Microsoft Azure
+ * Attestation. This file: configuration, startup (logs, store, policy mode,
+ * verifier and trust roots, upstream PCS/PCCS client, collateral cache,
+ * signing keys, policies, HTTP), the signal loop (SIGTERM/SIGINT stop,
+ * SIGHUP and a 5-second tick re-read keys and policies from the store), and
+ * a clean shutdown.
+ * Thread-safety: runs on the main thread; the HTTP pool starts last and is
+ * stopped first. Signals are blocked in every thread and taken here. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "avow/pck.h"
+#include "server/attest_int.h"
+
+avow_time avowd_now(const avowd *d)
+{
+    return d->clock_pinned ? d->clock : avow_time_now();
+}
+
+/* "HOST:PORT" or "[V6]:PORT". */
+static bool split_listen(const char *s, char *host, size_t cap, uint16_t *port)
+{
+    const char *colon;
+    size_t hl;
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (!end || end[1] != ':') return false;
+        hl = (size_t)(end - s - 1);
+        if (hl >= cap) return false;
+        memcpy(host, s + 1, hl);
+        colon = end + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon) return false;
+        hl = (size_t)(colon - s);
+        if (hl >= cap) return false;
+        memcpy(host, s, hl);
+    }
+    host[hl] = '\0';
+    char *end;
+    errno = 0;
+    unsigned long p = strtoul(colon + 1, &end, 10);
+    if (errno || *end || end == colon + 1 || p == 0 || p > 65535) return false;
+    *port = (uint16_t)p;
+    return true;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 16384, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        n += fread(b + n, 1, cap - 1 - n, f);
+        if (n < cap - 1) break;
+        char *nb = realloc(b, cap * 2);
+        if (!nb) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = nb;
+        cap *= 2;
+    }
+    fclose(f);
+    if (b) b[n] = '\0';
+    if (len) *len = n;
+    return b;
+}
+
+/* Policy mode and the initial policy-signer certificate (store creation). */
+static bool setup_policy_mode(avowd *d, avow_error *err)
+{
+    avowd_config *cfg = d->cfg;
+    char *mode = NULL;
+    avow_err e = avow_store_setting_get(d->store, AVOW_SETTING_POLICY_MODE, &mode, err);
+    if (e == AVOW_ERR_NOT_FOUND) {
+        const char *want = cfg->policy_mode ? cfg->policy_mode
+                           : cfg->policy_signer_cert ? "isolated"
+                                                     : "token";
+        if (avow_store_setting_set_default(d->store, AVOW_SETTING_POLICY_MODE, want, NULL, err) ||
+            avow_store_setting_get(d->store, AVOW_SETTING_POLICY_MODE, &mode, err))
+            return false;
+    } else if (e != AVOW_OK) {
+        return false;
+    }
+    snprintf(d->policy_mode, sizeof(d->policy_mode), "%s", mode);
+    free(mode);
+    if (strcmp(d->policy_mode, "token") && strcmp(d->policy_mode, "isolated")) {
+        avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                       "the store's policy_mode is '%s' (expected token or isolated)",
+                       d->policy_mode);
+        return false;
+    }
+    if (cfg->policy_mode && strcmp(cfg->policy_mode, d->policy_mode)) {
+        avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                       "--policy-mode %s, but this store was created in \"%s\" mode (the mode "
+                       "is fixed at store creation)",
+                       cfg->policy_mode, d->policy_mode);
+        return false;
+    }
+    avow_store_cert *certs = NULL;
+    size_t n = 0;
+    if (avow_store_cert_list(d->store, &certs, &n, err) != AVOW_OK) return false;
+    avow_store_cert_list_free(certs, n);
+    if (cfg->policy_signer_cert) {
+        size_t len;
+        char *pem = read_file(cfg->policy_signer_cert, &len);
+        if (!pem) {
+            avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "--policy-signer-cert %s: %s",
+                           cfg->policy_signer_cert, strerror(errno));
+            return false;
+        }
+        if (n == 0) {
+            char thumb[41];
+            e = avow_store_cert_add(d->store, pem, avow_time_now(), NULL, thumb, err);
+            if (e == AVOW_OK) {
+                avowd_log("info", "policy-signer certificate %s added", thumb);
+                n = 1;
+            }
+        } else {
+            avowd_log("warn",
+                      "--policy-signer-cert ignored: the store already has %zu policy-signer "
+                      "certificate(s); manage them with POST /certificates:add|remove",
+                      n);
+        }
+        free(pem);
+        if (e != AVOW_OK) return false;
+    }
+    if (!strcmp(d->policy_mode, "isolated") && n == 0) {
+        avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                       "isolated policy mode needs a policy-signer certificate: pass "
+                       "--policy-signer-cert PEM");
+        return false;
+    }
+    if (!strcmp(d->policy_mode, "token") && !cfg->admin_token)
+        avowd_log("warn", "policy mode \"token\" without --admin-token: policy writes are "
+                          "disabled");
+    return true;
+}
+
+static bool setup_verifier(avowd *d, avow_error *err)
+{
+    if (avow_verifier_new(&d->verifier, err) != AVOW_OK) return false;
+    for (size_t i = 0; i < d->cfg->n_trust_roots; i++) {
+        size_t len;
+        char *pem = read_file(d->cfg->trust_roots[i], &len);
+        if (!pem) {
+            avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "--trust-root %s: %s",
+                           d->cfg->trust_roots[i], strerror(errno));
+            return false;
+        }
+        avow_err e = avow_verifier_add_root_pem(d->verifier, pem, len, err);
+        free(pem);
+        if (e != AVOW_OK) {
+            avow_error_prefix(err, d->cfg->trust_roots[i]);
+            return false;
+        }
+        avowd_log("warn",
+                  "!!! TRUSTING AN EXTRA ROOT CA from %s: quotes chaining to it are accepted; "
+                  "unless it is Intel's key they prove nothing about genuine SGX hardware "
+                  "(simulated PKI, tests only) !!!",
+                  d->cfg->trust_roots[i]);
+    }
+    return true;
+}
+
+static bool setup_collateral(avowd *d, avow_error *err)
+{
+    if (d->cfg->pcs_url) {
+        avow_pcs_opts o = {.base_url = d->cfg->pcs_url, .api_key = d->cfg->pcs_key,
+                           .timeout_ms = 10000};
+        if (avow_pcs_client_new(&o, &d->pcs, err) != AVOW_OK) return false;
+        avowd_log("info", "collateral upstream: %s%s", avow_pcs_client_base_url(d->pcs),
+                  d->cfg->pcs_key ? " (with subscription key)" : "");
+    } else {
+        avowd_log("info", "no collateral upstream (--pcs-url): the store's collateral only");
+    }
+    if (avow_collateral_cache_new(d->store, d->pcs, &d->ccache, err) != AVOW_OK) return false;
+    if (!avowd_colmem_new(d)) {
+        avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+static bool setup_urls(avowd *d, const char *host, uint16_t port)
+{
+    char buf[1100];
+    if (d->cfg->issuer) {
+        snprintf(buf, sizeof(buf), "%s", d->cfg->issuer);
+        size_t n = strlen(buf);
+        while (n > 0 && buf[n - 1] == '/') buf[--n] = '\0';
+    } else {
+        bool v6 = strchr(host, ':') != NULL;
+        snprintf(buf, sizeof(buf), "%s://%s%s%s:%u", d->cfg->tls_cert ? "https" : "http",
+                 v6 ? "[" : "", host, v6 ? "]" : "", port);
+    }
+    d->base_url = strdup(buf);
+    snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/certs");
+    d->jku = strdup(buf);
+    return d->base_url && d->jku;
+}
+
+int main(int argc, char **argv)
+{
+    avowd_config cfg;
+    avowd_config_init(&cfg);
+    int pr = avowd_config_parse(&cfg, argc, argv);
+    if (pr) {
+        avowd_config_free(&cfg);
+        return pr > 0 ? 0 : 2;
+    }
+    char host[256];
+    uint16_t port;
+    if (!split_listen(cfg.listen, host, sizeof(host), &port)) {
+        fprintf(stderr, "avowd: --listen %s: expected HOST:PORT (port 1-65535)\n", cfg.listen);
+        avowd_config_free(&cfg);
+        return 2;
+    }
+    if (!avowd_log_open(cfg.access_log, cfg.audit_log)) {
+        avowd_config_free(&cfg);
+        return 2;
+    }
+
+    /* signals: blocked here so every thread started later inherits the mask */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    avowd d;
+    memset(&d, 0, sizeof(d));
+    d.cfg = &cfg;
+    d.started_at = avow_time_now();
+    pthread_mutex_init(&d.keys_lock, NULL);
+    atomic_init(&d.request_seq, 0);
+    avow_error err;
+    avow_error_clear(&err);
+    int rc = 1;
+
+    if (cfg.clock) {
+        if (avow_time_parse(cfg.clock, &d.clock, &err) != AVOW_OK) {
+            fprintf(stderr, "avowd: --clock %s: %s\n", cfg.clock, err.msg);
+            rc = 2;
+            goto out;
+        }
+        d.clock_pinned = true;
+        char ts[21];
+        avow_time_format(d.clock, ts);
+        avowd_log("warn", "--clock pins the verification time to %s (tests and replays only; "
+                          "token times stay on the real clock)", ts);
+    }
+    if (!setup_urls(&d, host, port)) goto out;
+    if (avow_store_open(cfg.data, &d.store, &err) != AVOW_OK) {
+        avowd_log("error", "cannot open the store %s: %s", cfg.data, err.msg);
+        goto out;
+    }
+    avowd_log("info", "store: %s at %s", avow_store_backend(d.store),
+              avow_store_location(d.store));
+    if (!setup_policy_mode(&d, &err)) {
+        avowd_log("error", "%s", err.msg);
+        goto out;
+    }
+    if (!setup_verifier(&d, &err) || !setup_collateral(&d, &err)) {
+        avowd_log("error", "%s", err.msg);
+        goto out;
+    }
+    if (!avowd_keys_load(&d, &err)) {
+        avowd_log("error", "token signing key: %s", err.msg);
+        goto out;
+    }
+    if (!avowd_policies_init(&d, &err)) {
+        avowd_log("error", "policies: %s", err.msg);
+        goto out;
+    }
+    if (!avowd_openid_build(&d)) goto out;
+    if (!avowd_http_start(&d, host, port, &err)) {
+        avowd_log("error", "%s", err.msg);
+        goto out;
+    }
+    avowd_log("info", "avowd listening on %s:%u (issuer %s, policy mode %s)", host, port,
+              d.base_url, d.policy_mode);
+
+    for (;;) {
+        struct timespec tick = {5, 0};
+        int sig = sigtimedwait(&sigs, NULL, &tick);
+        if (sig == SIGTERM || sig == SIGINT) {
+            avowd_log("info", "signal %d: shutting down", sig);
+            break;
+        }
+        if (sig < 0 && errno != EAGAIN && errno != EINTR) break;
+        avowd_keys_refresh(&d);
+        avowd_policies_refresh(&d);
+    }
+    avowd_http_stop(); /* waits for requests in flight */
+    rc = 0;
+out:
+    avowd_policies_free(&d);
+    avowd_keys_shutdown(&d);
+    avowd_colmem_free(&d);
+    avow_collateral_cache_free(d.ccache);
+    avow_pcs_client_free(d.pcs);
+    avow_verifier_free(d.verifier);
+    avow_store_close(d.store);
+    free(d.base_url);
+    free(d.jku);
+    free(d.openid);
+    pthread_mutex_destroy(&d.keys_lock);
+    avowd_log("info", "avowd stopped");
+    avowd_log_close();
+    avowd_config_free(&cfg);
+    return rc;
+}

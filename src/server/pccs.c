@@ -1,0 +1,219 @@
+/* avowd's PCCS-compatible collateral endpoints, served from its store so one
+ * avowd can be the upstream (--pcs-url) of another:
+ *   GET /sgx|tdx/certification/v4/tcb?fmspc=HEX   {"tcbInfo":...,"signature":...}
+ *       header TCB-Info-Issuer-Chain (URL-encoded PEM)
+ *   GET /sgx|tdx/certification/v4/qe/identity       {"enclaveIdentity":...,"signature":...}
+ *       header SGX-Enclave-Identity-Issuer-Chain
+ *   GET /sgx/certification/v4/pckcrl?ca=processor|platform[&encoding=pem|der]
+ *       PEM by default (as Intel PCS), DER with encoding=der;
+ *       header SGX-PCK-CRL-Issuer-Chain
+ *   GET /sgx/certification/v4/rootcacrl             hex-encoded DER (as Intel PCCS)
+ * The signed JSON is rebuilt byte-exact around the stored signed span
+ * (avow_signed_json_join). Absent collateral is a 404 with an MAA-style body.
+ * Thread-safety: per-request state only (the store is thread-safe). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "avow/encode.h"
+#include "avow/quote.h"
+#include "server/server.h"
+
+/* Percent-encodes everything but RFC 3986 unreserved characters. */
+static char *pct_encode(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    char *o = malloc(n * 3 + 1), *p = o;
+    if (!o) return NULL;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            *p++ = (char)c;
+        } else {
+            *p++ = '%';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        }
+    }
+    *p = '\0';
+    return o;
+}
+
+/* Loads the stored collateral best matching the filters (NULL: any): the
+ * row with the latest nextUpdate. AVOW_ERR_NOT_FOUND when none matches. */
+static avow_err load(avowd *d, const char *fmspc, const char *ca, const char *tee,
+                     avow_collateral *out, avow_error *err)
+{
+    avow_store_collateral *rows = NULL;
+    size_t n = 0;
+    avow_err e = avow_store_collateral_list(d->store, &rows, &n, err);
+    if (e != AVOW_OK) return e;
+    const avow_store_collateral *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const avow_store_collateral *row = &rows[i];
+        if (fmspc && strcasecmp(row->fmspc, fmspc)) continue;
+        if (ca && strcmp(row->ca, ca)) continue;
+        if (tee && strcmp(row->tee, tee)) continue;
+        if (!best || row->next_update > best->next_update) best = row;
+    }
+    if (!best) {
+        avow_store_collateral_list_free(rows, n);
+        return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
+                              "no collateral%s%s%s%s%s%s in this avowd's store",
+                              fmspc ? " for FMSPC " : "", fmspc ? fmspc : "",
+                              ca ? " from the " : "", ca ? ca : "", ca ? " CA" : "",
+                              tee ? (strcmp(tee, "tdx") ? " (SGX)" : " (TDX)") : "");
+    }
+    avow_store_collateral row;
+    memset(&row, 0, sizeof(row));
+    e = avow_store_collateral_get(d->store, best->fmspc, best->ca, best->tee, &row, err);
+    avow_store_collateral_list_free(rows, n);
+    if (e != AVOW_OK) return e;
+    e = avow_collateral_from_bundle((const uint8_t *)row.bundle, strlen(row.bundle), out, err);
+    avow_store_collateral_free(&row);
+    if (e != AVOW_OK) avow_error_prefix(err, "stored collateral");
+    return e;
+}
+
+static int fail(avowd_req *r, avow_err e, const avow_error *err)
+{
+    if (e == AVOW_ERR_NOT_FOUND) return avowd_error(r, 404, "NotFound", "%s", err->msg);
+    return avowd_error(r, 500, "InternalError", "%s", err->msg);
+}
+
+/* Responds with `body` and one URL-encoded issuer-chain header. */
+static int respond_with_chain(avowd_req *r, const char *ctype, char *body, size_t len,
+                              const char *header, const char *chain_pem)
+{
+    char *enc = chain_pem ? pct_encode(chain_pem) : NULL;
+    if (chain_pem && !enc) {
+        free(body);
+        return avowd_error(r, 500, "InternalError", "out of memory");
+    }
+    if (enc) avowd_resp_header(r, header, enc);
+    int ret = avowd_respond_take(r, 200, ctype, body, len);
+    free(enc);
+    return ret;
+}
+
+int avowd_handle_pccs(avowd_req *r)
+{
+    avowd *d = r->d;
+    const char *tee = r->path[1] == 't' ? "tdx" : "sgx";
+    avow_collateral c;
+    avow_collateral_init(&c);
+    avow_error err;
+    avow_error_clear(&err);
+    avow_err e;
+    int ret;
+    char *body = NULL;
+
+    switch (r->route) {
+    case ROUTE_PCCS_TCB: {
+        const char *fmspc = avowd_req_query(r, "fmspc");
+        uint8_t raw[6];
+        if (!fmspc || avow_hex_decode_fixed(fmspc, strlen(fmspc), raw, 6, &err) != AVOW_OK)
+            return avowd_error(r, 400, "InvalidParameter",
+                               "fmspc must be 12 hexadecimal characters (got '%s')",
+                               fmspc ? fmspc : "");
+        char lower[13];
+        avow_hex_encode(raw, 6, lower);
+        if ((e = load(d, lower, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+        e = avow_signed_json_join("tcbInfo", c.tcb_info, c.tcb_info_len, c.tcb_info_sig, &body,
+                                  &err);
+        if (e != AVOW_OK) {
+            ret = fail(r, e, &err);
+            break;
+        }
+        ret = respond_with_chain(r, AVOWD_JSON, body, strlen(body), "TCB-Info-Issuer-Chain",
+                                 c.tcb_info_issuer_chain);
+        break;
+    }
+    case ROUTE_PCCS_QE:
+        if ((e = load(d, NULL, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+        e = avow_signed_json_join("enclaveIdentity", c.qe_identity, c.qe_identity_len,
+                                  c.qe_identity_sig, &body, &err);
+        if (e != AVOW_OK) {
+            ret = fail(r, e, &err);
+            break;
+        }
+        ret = respond_with_chain(r, AVOWD_JSON, body, strlen(body),
+                                 "SGX-Enclave-Identity-Issuer-Chain", c.qe_identity_issuer_chain);
+        break;
+    case ROUTE_PCCS_PCKCRL: {
+        const char *ca = avowd_req_query(r, "ca");
+        const char *enc = avowd_req_query(r, "encoding");
+        if (!ca || (strcasecmp(ca, "processor") && strcasecmp(ca, "platform")))
+            return avowd_error(r, 400, "InvalidParameter",
+                               "ca must be \"processor\" or \"platform\" (got '%s')", ca ? ca : "");
+        if (enc && strcasecmp(enc, "pem") && strcasecmp(enc, "der"))
+            return avowd_error(r, 400, "InvalidParameter",
+                               "encoding must be \"pem\" or \"der\" (got '%s')", enc);
+        const char *cal = !strcasecmp(ca, "processor") ? "processor" : "platform";
+        if ((e = load(d, NULL, cal, "sgx", &c, &err)) != AVOW_OK) return fail(r, e, &err);
+        if (!c.pck_crl) {
+            avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
+                           "the stored collateral of the %s CA has no PCK CRL", cal);
+            ret = fail(r, AVOW_ERR_NOT_FOUND, &err);
+            break;
+        }
+        size_t len;
+        if (enc && !strcasecmp(enc, "der")) {
+            body = malloc(c.pck_crl_len ? c.pck_crl_len : 1);
+            if (body) memcpy(body, c.pck_crl, c.pck_crl_len);
+            len = c.pck_crl_len;
+        } else {
+            size_t b64 = avow_base64_len(c.pck_crl_len);
+            size_t cap = b64 + b64 / 64 + 64;
+            body = malloc(cap);
+            char *tmp = malloc(b64);
+            len = 0;
+            if (body && tmp) {
+                avow_base64_encode(c.pck_crl, c.pck_crl_len, tmp);
+                len = (size_t)snprintf(body, cap, "-----BEGIN X509 CRL-----\n");
+                size_t tl = strlen(tmp);
+                for (size_t i = 0; i < tl; i += 64) {
+                    size_t k = tl - i < 64 ? tl - i : 64;
+                    memcpy(body + len, tmp + i, k);
+                    len += k;
+                    body[len++] = '\n';
+                }
+                len += (size_t)snprintf(body + len, cap - len, "-----END X509 CRL-----\n");
+            }
+            free(tmp);
+        }
+        if (!body) {
+            ret = avowd_error(r, 500, "InternalError", "out of memory");
+            break;
+        }
+        ret = respond_with_chain(
+            r, enc && !strcasecmp(enc, "der") ? "application/pkix-crl" : "application/x-pem-file",
+            body, len, "SGX-PCK-CRL-Issuer-Chain", c.pck_crl_issuer_chain);
+        break;
+    }
+    case ROUTE_PCCS_ROOTCACRL: {
+        if ((e = load(d, NULL, NULL, NULL, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+        if (!c.root_ca_crl) {
+            avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
+                           "the stored collateral has no Root CA CRL");
+            ret = fail(r, AVOW_ERR_NOT_FOUND, &err);
+            break;
+        }
+        body = malloc(c.root_ca_crl_len * 2 + 1);
+        if (!body) {
+            ret = avowd_error(r, 500, "InternalError", "out of memory");
+            break;
+        }
+        avow_hex_encode(c.root_ca_crl, c.root_ca_crl_len, body);
+        ret = avowd_respond_take(r, 200, "application/x-pem-file", body, c.root_ca_crl_len * 2);
+        break;
+    }
+    default:
+        ret = avowd_error(r, 404, "NotFound", "no route for %s", r->path);
+    }
+    avow_collateral_free(&c);
+    return ret;
+}

@@ -1,0 +1,94 @@
+/* Internal state and helpers of the software SGX platform (src/sim). Not
+ * part of the API. Thread-safety: as sim.h (a platform is read-only once
+ * built). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "avow/sim.h"
+
+/* Architectural enclaves of the model: fixed identities. */
+#define SIM_QE_PROD_ID  1
+#define SIM_PCE_PROD_ID 3
+#define SIM_AE_FLAGS    (AVOW_ATTR_INIT | AVOW_ATTR_MODE64BIT | AVOW_ATTR_PROVISIONKEY)
+#define SIM_AE_XFRM     0xe7ULL
+
+struct avow_sim_platform {
+    avow_sim_platform_opts opts;
+    /* CPU secrets (wiped on free) */
+    uint8_t seal_root[16], prov_root[16], owner_epoch[16], report_keyid[32];
+    uint8_t cpu_svn[16];
+    /* QE3 / PCE */
+    EVP_PKEY *att_key; /* QE attestation key (P-256) */
+    EVP_PKEY *pck_key; /* derived from the provisioning root (sgx-formats.md §6.3) */
+    uint8_t ppid[16], qe_id[16];
+    avow_sim_secs qe_secs, pce_secs;
+    /* PKI */
+    EVP_PKEY *root_key, *ca_key, *tcb_key;
+    X509 *root_cert, *ca_cert, *tcb_cert, *pck_cert;
+};
+
+/* ---- kdf.c: the model KDF of sgx-formats.md §3.4 ---- */
+typedef struct {
+    uint16_t key_name, key_policy, isv_prod_id, isv_svn, config_svn;
+    uint8_t owner_epoch[16];
+    uint64_t attr_flags, attr_xfrm, attr_mask_flags, attr_mask_xfrm;
+    uint32_t misc_select, misc_mask;
+    uint8_t cet_attr, cet_mask;
+    uint8_t cpu_svn[16], mr_enclave[32], mr_signer[32], config_id[64];
+    uint8_t isv_family_id[16], isv_ext_prod_id[16], key_id[32];
+} sim_keydeps;
+
+#define SIM_KDF_SER_SIZE 300
+void sim_kdf_serialize(const sim_keydeps *d, uint8_t out[SIM_KDF_SER_SIZE]);
+avow_err sim_kdf(const uint8_t root[16], const sim_keydeps *d, uint8_t key[16]);
+
+/* ---- cpu.c ---- */
+/* EGETKEY on a decoded request (shared by avow_sim_egetkey and the PCE/QE). */
+avow_err sim_getkey(const avow_sim_enclave *e, const avow_keyrequest *req, uint8_t key[16],
+                    uint32_t *sgx_status, avow_error *err);
+
+/* ---- ec.c: P-256 helpers ---- */
+EVP_PKEY *sim_ec_generate(void);
+/* Key from a private scalar (32 bytes big-endian). */
+EVP_PKEY *sim_ec_from_private(const uint8_t d[32]);
+/* ECDSA-P256-SHA256 over msg, raw r||s big-endian. */
+avow_err sim_ecdsa_sign(EVP_PKEY *k, const uint8_t *msg, size_t len, uint8_t sig[64]);
+/* Raw public point X||Y (64 bytes). */
+avow_err sim_ec_pub_raw(EVP_PKEY *k, uint8_t out[64]);
+/* PEM I/O (private keys PKCS#8; malloc'd strings). */
+char *sim_key_to_pem(EVP_PKEY *k);
+EVP_PKEY *sim_key_from_pem(const char *pem, size_t len);
+char *sim_cert_to_pem(X509 *c);
+X509 *sim_cert_from_pem(const char *pem, size_t len);
+void sim_sha256(const void *p, size_t n, uint8_t out[32]);
+
+/* ---- pck_der.c ---- */
+/* DER of the SGX extension value (SEQUENCE OF SEQUENCE {OID, value}); malloc'd. */
+avow_err sim_pck_ext_der(const avow_pck_ext *e, bool platform_ca, uint8_t **der, size_t *len);
+
+/* ---- pki.c ---- */
+avow_err sim_pki_create(avow_sim_platform *p, avow_error *err); /* root, CA, TCB signing */
+avow_err sim_pki_issue_pck(avow_sim_platform *p, avow_error *err); /* needs pck_key, ppid */
+/* CRL by `issuer` listing `revoked` (may be NULL), DER malloc'd. */
+avow_err sim_pki_crl(X509 *issuer, EVP_PKEY *key, X509 *revoked, avow_time this_update,
+                     avow_time next_update, uint8_t **der, size_t *len, avow_error *err);
+/* PEM of certificates concatenated (NULL-terminated list); malloc'd. */
+char *sim_pem_chain(X509 *const *certs);
+
+/* ---- platform.c ---- */
+/* Everything derived from the secrets and options (shared by new and load). */
+avow_err sim_platform_derive(avow_sim_platform *p, avow_error *err);
+
+/* ---- pce_qe.c ---- */
+/* Derives PPID, PCK key, QE_ID from the platform secrets and fills qe/pce identities. */
+avow_err sim_pce_qe_setup(avow_sim_platform *p, avow_error *err);
+/* QE report for the current attestation key (targeted at the PCE) and its PCK signature. */
+avow_err sim_qe_certify(const avow_sim_platform *p, const uint8_t *auth, size_t auth_len,
+                        uint8_t qe_report_body[384], uint8_t qe_report_sig[64],
+                        avow_error *err);

@@ -1,0 +1,242 @@
+/* The collateral-only checks of the DCAP pipeline (dcap-verification.md A6
+ * steps 4-6 minus what depends on the quote): TCB Signing chain (exactly 2,
+ * pinned root), Root CA CRL (issuer, extensions, signature), TCB Signing
+ * certificate not revoked, TCB Info signature over its exact bytes and parse,
+ * the same for QE Identity, and the PCK CRL parse. The result (vcoll) is
+ * immutable and cached per (FMSPC, CA, TEE, SHA-256 of the collateral).
+ * Time windows are NOT judged here: they are replayed against `at` on every
+ * verification (internal.h). Thread-safe: builds a private object; shared
+ * afterwards by reference count. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "pki/pem.h"
+#include "pki/x509.h"
+#include "verify/internal.h"
+
+void vcoll_ref(void *p)
+{
+    atomic_fetch_add(&((vcoll *)p)->refs, 1);
+}
+
+void vcoll_unref(void *p)
+{
+    vcoll *c = p;
+    if (!c || atomic_fetch_sub(&c->refs, 1) != 1) return;
+    X509_free(c->tcb_signer);
+    X509_free(c->tcb_chain_root);
+    X509_free(c->qe_signer);
+    X509_free(c->qe_chain_root);
+    X509_CRL_free(c->root_crl);
+    X509_CRL_free(c->pck_crl);
+    if (c->tcb_ok) avow_tcb_info_free(&c->tcb);
+    if (c->qe_ok) avow_qe_identity_free(&c->qe);
+    free(c);
+}
+
+static bool stage(vcoll *c, int s, bool pass, avow_err err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static bool stage(vcoll *c, int s, bool pass, avow_err err, const char *fmt, ...)
+{
+    vstage *st = &c->st[s];
+    st->done = true;
+    st->pass = pass;
+    st->err = pass ? AVOW_OK : err;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->detail, sizeof(st->detail), fmt, ap);
+    va_end(ap);
+    return pass;
+}
+
+/* A 2-certificate signing chain [TCB Signing, root] ending at a trusted root. */
+static bool signing_chain(avow_verifier *v, vcoll *c, int s, const char *what, const char *pem,
+                          X509 **signer, X509 **root, int *root_idx)
+{
+    if (!pem || !*pem) return stage(c, s, false, AVOW_ERR_FORMAT, "%s issuer chain is absent", what);
+    avow_der_blob *b = NULL;
+    size_t n = 0;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_pem_split(pem, strlen(pem), "CERTIFICATE", &b, &n, &e) != AVOW_OK)
+        return stage(c, s, false, AVOW_ERR_FORMAT, "%s issuer chain: %s", what, e.msg);
+    bool ok = false;
+    if (n != 2) {
+        stage(c, s, false, AVOW_ERR_CHAIN,
+              "%s issuer chain has %zu certificates; exactly 2 (TCB Signing, root) required",
+              what, n);
+        goto done;
+    }
+    *signer = vcert_get(v, b[0].der, b[0].len);
+    *root = vcert_get(v, b[1].der, b[1].len);
+    if (!*signer || !*root) {
+        stage(c, s, false, AVOW_ERR_FORMAT, "%s issuer chain: certificate %d does not parse",
+              what, *signer ? 2 : 1);
+        goto done;
+    }
+    char cn[128], rcn[128], why[200];
+    avow_x509_cn(*signer, false, cn, sizeof(cn));
+    avow_x509_cn(*root, false, rcn, sizeof(rcn));
+    *root_idx = vroot_find(v, *root);
+    if (*root_idx < 0) {
+        stage(c, s, false, AVOW_ERR_CHAIN,
+              "%s issuer chain ends at '%s', whose key is not a trusted root's", what, rcn);
+        goto done;
+    }
+    if (!strstr(rcn, "SGX Root CA") || !strstr(cn, "SGX TCB Signing")) {
+        stage(c, s, false, AVOW_ERR_CHAIN,
+              "%s issuer chain: names '%s' / '%s' are not a TCB Signing certificate and an SGX "
+              "Root CA",
+              what, cn, rcn);
+        goto done;
+    }
+    if (*root != v->roots[*root_idx].x &&
+        (avow_x509_check_issued(*root, *root, why, sizeof(why)) != AVOW_OK ||
+         !avow_x509_is_ca(*root))) {
+        stage(c, s, false, AVOW_ERR_CHAIN, "%s issuer chain: root is not self-signed CA: %s",
+              what, why);
+        goto done;
+    }
+    avow_err rc = avow_x509_check_issued(*signer, *root, why, sizeof(why));
+    if (rc != AVOW_OK) {
+        stage(c, s, false, rc, "%s issuer chain: %s", what, why);
+        goto done;
+    }
+    if (avow_x509_is_ca(*signer)) {
+        stage(c, s, false, AVOW_ERR_CHAIN, "%s issuer chain: '%s' must not be a CA", what, cn);
+        goto done;
+    }
+    ok = stage(c, s, true, AVOW_OK, "'%s' issued and signed by '%s' (%s)", cn, rcn,
+               v->roots[*root_idx].intel ? "Intel root, pinned by key" : "added root");
+done:
+    avow_der_blobs_free(b, n);
+    return ok;
+}
+
+static bool crl_extensions_ok(X509_CRL *crl)
+{
+    return X509_CRL_get_ext_by_NID(crl, NID_crl_number, -1) >= 0 &&
+           X509_CRL_get_ext_by_NID(crl, NID_authority_key_identifier, -1) >= 0;
+}
+
+static bool root_crl(vcoll *c, const avow_collateral *coll)
+{
+    if (!coll->root_ca_crl) return stage(c, VC_ROOT_CRL, true, AVOW_OK, "absent");
+    c->root_crl = avow_crl_from_der(coll->root_ca_crl, coll->root_ca_crl_len);
+    if (!c->root_crl)
+        return stage(c, VC_ROOT_CRL, false, AVOW_ERR_FORMAT, "Root CA CRL: not a DER CRL");
+    if (!avow_crl_window(c->root_crl, &c->root_crl_from, &c->root_crl_until))
+        return stage(c, VC_ROOT_CRL, false, AVOW_ERR_FORMAT,
+                     "Root CA CRL: thisUpdate/nextUpdate missing or malformed");
+    if (!crl_extensions_ok(c->root_crl))
+        return stage(c, VC_ROOT_CRL, false, AVOW_ERR_FORMAT,
+                     "Root CA CRL: CRL Number or Authority Key Identifier extension missing");
+    char why[200];
+    avow_err rc = avow_crl_check_issuer_der(c->root_crl, coll->root_ca_crl,
+                                            coll->root_ca_crl_len, c->tcb_chain_root, why,
+                                            sizeof(why));
+    if (rc != AVOW_OK) return stage(c, VC_ROOT_CRL, false, rc, "Root CA CRL: %s", why);
+    return stage(c, VC_ROOT_CRL, true, AVOW_OK, "Root CA CRL issued and signed by the root");
+}
+
+static bool signed_json(vcoll *c, int s, const char *what, X509 *signer, const char *json,
+                        size_t len, const uint8_t sig[64])
+{
+    if (!json || !len) return stage(c, s, false, AVOW_ERR_FORMAT, "%s is absent", what);
+    if (avow_ecdsa_verify_raw(X509_get0_pubkey(signer), (const uint8_t *)json, len, sig) !=
+        AVOW_OK)
+        return stage(c, s, false, AVOW_ERR_SIGNATURE,
+                     "%s signature does not verify with the TCB Signing key (over its %zu exact "
+                     "bytes)",
+                     what, len);
+    return stage(c, s, true, AVOW_OK, "%s signature valid over its %zu exact bytes", what, len);
+}
+
+vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
+{
+    vcoll *c = calloc(1, sizeof(*c));
+    if (!c) return NULL;
+    atomic_init(&c->refs, 1);
+    c->tcb_root = c->qe_root = -1;
+    avow_error e;
+    if (!signing_chain(v, c, VC_TCB_CHAIN, "TCB Info", coll->tcb_info_issuer_chain,
+                       &c->tcb_signer, &c->tcb_chain_root, &c->tcb_root))
+        return c;
+    if (!root_crl(c, coll)) return c;
+    if (c->root_crl && avow_crl_lists(c->root_crl, c->tcb_signer)) {
+        stage(c, VC_TCB_SIGNER_REVOKED, false, AVOW_ERR_REVOKED,
+              "TCB Signing certificate is revoked by the Root CA CRL");
+        return c;
+    }
+    stage(c, VC_TCB_SIGNER_REVOKED, true, AVOW_OK,
+          c->root_crl ? "TCB Signing certificate not in the Root CA CRL"
+                      : "skipped: no Root CA CRL");
+    if (!signed_json(c, VC_TCB_SIG, "TCB Info", c->tcb_signer, coll->tcb_info,
+                     coll->tcb_info_len, coll->tcb_info_sig))
+        return c;
+    avow_error_clear(&e);
+    if (avow_tcb_info_parse(coll->tcb_info, coll->tcb_info_len, &c->tcb, &e) != AVOW_OK) {
+        stage(c, VC_TCB_PARSE, false, AVOW_ERR_FORMAT, "TCB Info: %s", e.msg);
+        return c;
+    }
+    c->tcb_ok = true;
+    stage(c, VC_TCB_PARSE, true, AVOW_OK, "TCB Info v%d, %zu levels", c->tcb.version,
+          c->tcb.n_levels);
+
+    /* QE Identity: usually the very same chain bytes; then reuse what was verified. */
+    if (coll->qe_identity_issuer_chain && coll->tcb_info_issuer_chain &&
+        !strcmp(coll->qe_identity_issuer_chain, coll->tcb_info_issuer_chain)) {
+        X509_up_ref(c->tcb_signer);
+        X509_up_ref(c->tcb_chain_root);
+        c->qe_signer = c->tcb_signer;
+        c->qe_chain_root = c->tcb_chain_root;
+        c->qe_root = c->tcb_root;
+        c->st[VC_QE_CHAIN] = c->st[VC_TCB_CHAIN];
+    } else if (!signing_chain(v, c, VC_QE_CHAIN, "QE Identity", coll->qe_identity_issuer_chain,
+                              &c->qe_signer, &c->qe_chain_root, &c->qe_root)) {
+        return c;
+    } else if (c->qe_root != c->tcb_root) {
+        stage(c, VC_QE_CHAIN, false, AVOW_ERR_CHAIN,
+              "QE Identity and TCB Info issuer chains end at different roots");
+        return c;
+    } else if (c->root_crl && avow_crl_lists(c->root_crl, c->qe_signer)) {
+        stage(c, VC_QE_CHAIN, false, AVOW_ERR_REVOKED,
+              "QE Identity signing certificate is revoked by the Root CA CRL");
+        return c;
+    }
+    if (!signed_json(c, VC_QE_SIG, "QE Identity", c->qe_signer, coll->qe_identity,
+                     coll->qe_identity_len, coll->qe_identity_sig))
+        return c;
+    avow_error_clear(&e);
+    if (avow_qe_identity_parse(coll->qe_identity, coll->qe_identity_len, &c->qe, &e) !=
+        AVOW_OK) {
+        stage(c, VC_QE_PARSE, false, AVOW_ERR_FORMAT, "QE Identity: %s", e.msg);
+        return c;
+    }
+    c->qe_ok = true;
+    stage(c, VC_QE_PARSE, true, AVOW_OK, "QE Identity id %s v%d, %zu levels", c->qe.id,
+          c->qe.version, c->qe.n_levels);
+
+    if (!coll->pck_crl) {
+        stage(c, VC_PCK_CRL, true, AVOW_OK, "absent");
+    } else if (!(c->pck_crl = avow_crl_from_der(coll->pck_crl, coll->pck_crl_len))) {
+        stage(c, VC_PCK_CRL, false, AVOW_ERR_FORMAT, "PCK CRL: not a DER CRL");
+        return c;
+    } else if (!avow_crl_window(c->pck_crl, &c->pck_crl_from, &c->pck_crl_until)) {
+        stage(c, VC_PCK_CRL, false, AVOW_ERR_FORMAT,
+              "PCK CRL: thisUpdate/nextUpdate missing or malformed");
+        return c;
+    } else if (!crl_extensions_ok(c->pck_crl)) {
+        stage(c, VC_PCK_CRL, false, AVOW_ERR_FORMAT,
+              "PCK CRL: CRL Number or Authority Key Identifier extension missing");
+        return c;
+    } else {
+        stage(c, VC_PCK_CRL, true, AVOW_OK, "parsed");
+    }
+    c->complete = true;
+    return c;
+}

@@ -1,0 +1,158 @@
+/* Internals of the DCAP verifier (include/avow/verify.h), shared by
+ * verifier.c (roots, caches, result), collateral.c (the collateral-only
+ * checks), steps.c (the numbered pipeline) and pipeline.c (replay and the
+ * public entry point).
+ *
+ * Model: the expensive, time-independent part of a verification — certificate
+ * and CRL parsing, every signature except the quote's own, JSON parsing, TCB
+ * and QE matching — is computed once into a `vplat` holding an ordered list of
+ * step records. A record is either static (pass/fail and a detail fixed by the
+ * bytes), carries validity windows that are evaluated against `at` on every
+ * call, or is the per-quote signature check. The trace of a call is always
+ * produced by replaying that list, so a cache hit yields exactly the trace of
+ * a miss. Thread-safety: vplat/vcoll are immutable once built and shared by
+ * reference count (C11 atomics). */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "avow/quote.h"
+#include "avow/verify.h"
+#include "verify/cache.h"
+
+#define VROOT_MAX 16
+#define VREC_MAX  32
+#define VDETAIL   240
+
+typedef struct {
+    X509 *x;
+    uint8_t der_hash[32];
+    bool intel; /* the Intel SGX Root CA key */
+} vroot;
+
+struct avow_verifier {
+    vroot roots[VROOT_MAX];
+    size_t n_roots;
+    bool cache_on;
+    vcache *certs; /* DER SHA-256 -> X509 (CA certificates and PCK leaves) */
+    vcache *colls; /* (FMSPC, CA, TEE, collateral SHA-256) -> vcoll */
+    vcache *plats; /* (platform bytes, collateral, options) SHA-256 -> vplat */
+};
+
+/* ---- step records -------------------------------------------------------- */
+
+typedef enum {
+    VWIN_CERT,   /* certificate: notBefore <= at <= notAfter */
+    VWIN_CRL,    /* CRL: thisUpdate <= at <= nextUpdate */
+    VWIN_ISSUED, /* TCB Info / QE Identity: issueDate <= at <= nextUpdate */
+} vwin_kind;
+
+typedef struct {
+    const char *what; /* "PCK certificate", "Root CA CRL", "QE identity", ... */
+    avow_time from, until;
+    vwin_kind kind;
+} vwin;
+
+typedef struct {
+    const char *step;
+    bool pass;        /* the static part */
+    avow_err err;     /* class of a static failure */
+    bool quote_sig;   /* evaluated per quote with vplat.attest_key */
+    bool sets_status; /* the final "status" record */
+    uint8_t n_win;
+    vwin win[3];
+    char detail[VDETAIL];
+} vrec;
+
+/* ---- verified collateral (cache b) --------------------------------------- */
+
+/* Stages of the collateral-only checks, in order; the first failing stage
+ * stops the build. */
+enum {
+    VC_TCB_CHAIN,
+    VC_ROOT_CRL,
+    VC_TCB_SIGNER_REVOKED,
+    VC_TCB_SIG,
+    VC_TCB_PARSE,
+    VC_QE_CHAIN,
+    VC_QE_SIG,
+    VC_QE_PARSE,
+    VC_PCK_CRL,
+    VC_N,
+};
+
+typedef struct {
+    bool done, pass;
+    avow_err err;
+    char detail[VDETAIL];
+} vstage;
+
+typedef struct vcoll {
+    atomic_int refs;
+    vstage st[VC_N];
+    bool complete; /* every stage passed */
+
+    int tcb_root, qe_root;     /* index into the verifier's roots */
+    X509 *tcb_signer, *tcb_chain_root, *qe_signer, *qe_chain_root;
+    X509_CRL *root_crl, *pck_crl; /* NULL when absent */
+    avow_time root_crl_from, root_crl_until, pck_crl_from, pck_crl_until;
+    bool tcb_ok, qe_ok;
+    avow_tcb_info tcb;
+    avow_qe_identity qe;
+} vcoll;
+
+vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll);
+void vcoll_ref(void *c);
+void vcoll_unref(void *c);
+
+/* ---- verified platform part (cache c) ------------------------------------ */
+
+typedef struct vplat {
+    atomic_int refs;
+    vrec recs[VREC_MAX];
+    size_t n_recs;
+    bool complete; /* reached the end without a static failure */
+
+    EVP_PKEY *attest_key;
+    bool have_pck;
+    avow_pck_ext pck;
+    avow_pck_ca ca;
+    bool crl_missing, simulated_root;
+    avow_tcb_status status, platform_status, qe_status;
+    char **advisory_ids;
+    size_t n_advisory_ids;
+    avow_time tcb_date;
+    int tcb_eval_num;
+} vplat;
+
+void vplat_ref(void *p);
+void vplat_unref(void *p);
+
+/* Builds the platform part for a parsed SGX quote with certification data
+ * type 5 (the pipeline's steps 2..), using `coll` and the verifier's caches.
+ * Never NULL except on allocation failure. */
+vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral *coll,
+                   const avow_verify_opts *opts, const uint8_t coll_hash[32]);
+
+/* ---- helpers (verifier.c) ------------------------------------------------ */
+
+/* A certificate from DER through the certificate cache (a reference the
+ * caller frees with X509_free), or NULL if it does not parse. Byte-identical
+ * trusted roots come back as the verifier's own object. */
+X509 *vcert_get(avow_verifier *v, const uint8_t *der, size_t len);
+
+/* The trusted root whose public key equals `x`'s, or -1. */
+int vroot_find(const avow_verifier *v, X509 *x);
+
+/* SHA-256 over every piece of the collateral (length-prefixed). */
+void vcoll_hash(const avow_collateral *c, uint8_t out[32]);
+
+/* Appends a static record; returns it (NULL when full). */
+vrec *vrec_add(vplat *p, const char *step, bool pass, avow_err err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void vrec_window(vrec *r, const char *what, avow_time from, avow_time until, vwin_kind kind);

@@ -1,0 +1,111 @@
+/* avow_verify_result_json (result_json.h). Hex is lower-case; integers are
+ * JSON integers; times are RFC 3339 strings. Thread-safe: no state. */
+#include "verify/result_json.h"
+
+#include <stdlib.h>
+
+#include "avow/encode.h"
+#include "avow/quote.h"
+
+static json_t *hex(const uint8_t *b, size_t n)
+{
+    char s[2 * 64 + 1];
+    if (n > 64) return json_null();
+    avow_hex_encode(b, n, s);
+    return json_string(s);
+}
+
+static json_t *when(avow_time t)
+{
+    if (!t) return json_null();
+    char s[21];
+    avow_time_format(t, s);
+    return json_string(s);
+}
+
+static json_t *report_json(const avow_verify_result *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "mrenclave", hex(r->mr_enclave, 32));
+    json_object_set_new(o, "mrsigner", hex(r->mr_signer, 32));
+    json_object_set_new(o, "isv_prod_id", json_integer(r->isv_prod_id));
+    json_object_set_new(o, "isv_svn", json_integer(r->isv_svn));
+    json_object_set_new(o, "attributes", hex(r->attributes, 16));
+    json_object_set_new(o, "report_data", hex(r->report_data, 64));
+    json_object_set_new(o, "misc_select", json_integer(r->misc_select));
+    json_object_set_new(o, "config_svn", json_integer(r->config_svn));
+    json_object_set_new(o, "cpu_svn", hex(r->cpu_svn, 16));
+    json_object_set_new(o, "isv_ext_prod_id", hex(r->isv_ext_prod_id, 16));
+    json_object_set_new(o, "isv_family_id", hex(r->isv_family_id, 16));
+    json_object_set_new(o, "config_id", hex(r->config_id, 64));
+    json_object_set_new(o, "debug", json_boolean(r->debug));
+    return o;
+}
+
+static json_t *platform_json(const avow_verify_result *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "tee", json_string(avow_tee_name(r->tee_type)));
+    json_object_set_new(o, "quote_version", json_integer(r->quote_version));
+    json_object_set_new(o, "qe_svn", json_integer(r->qe_svn));
+    json_object_set_new(o, "pce_svn", json_integer(r->pce_svn));
+    if (r->have_pck) {
+        json_object_set_new(o, "fmspc", hex(r->pck.fmspc, 6));
+        json_object_set_new(o, "pce_id", hex(r->pck.pce_id, 2));
+        json_object_set_new(o, "pck_ca", json_string(avow_pck_ca_name(r->pck_ca)));
+        json_object_set_new(o, "pcesvn", json_integer(r->pck.pcesvn));
+        json_object_set_new(o, "cpusvn", hex(r->pck.cpusvn, 16));
+        json_t *comp = json_array();
+        for (int i = 0; i < 16; i++) json_array_append_new(comp, json_integer(r->pck.comp_svn[i]));
+        json_object_set_new(o, "tcb_components", comp);
+        json_object_set_new(o, "sgx_type", json_integer(r->pck.sgx_type));
+    } else {
+        json_object_set_new(o, "fmspc", json_null());
+        json_object_set_new(o, "pce_id", json_null());
+        json_object_set_new(o, "pck_ca", json_null());
+    }
+    json_object_set_new(o, "tcb_date", when(r->tcb_date));
+    json_object_set_new(o, "tcb_eval_num", r->tcb_eval_num ? json_integer(r->tcb_eval_num)
+                                                           : json_null());
+    json_object_set_new(o, "platform_status",
+                        r->platform_status ? json_string(avow_tcb_status_name(r->platform_status))
+                                           : json_null());
+    json_object_set_new(o, "qe_status", r->qe_status
+                                            ? json_string(avow_tcb_status_name(r->qe_status))
+                                            : json_null());
+    json_object_set_new(o, "earliest_expiration", when(r->earliest_expiration));
+    return o;
+}
+
+json_t *avow_verify_result_json(const avow_verify_result *r)
+{
+    json_t *o = json_object();
+    if (!o) return NULL;
+    json_object_set_new(o, "verdict", json_string(r->ok ? "ok" : "fail"));
+    const char *st = avow_tcb_status_name(r->status);
+    json_object_set_new(o, "status", st ? json_string(st) : json_null());
+    json_t *adv = json_array();
+    for (size_t i = 0; i < r->n_advisory_ids; i++)
+        json_array_append_new(adv, json_string(r->advisory_ids[i]));
+    json_object_set_new(o, "advisory_ids", adv);
+    json_object_set_new(o, "result_code", json_integer(r->result_code));
+    json_object_set_new(o, "result_name", json_string(avow_qv_result_name(r->result_code)));
+    json_object_set_new(o, "collateral_expired", json_boolean(r->collateral_expired));
+    json_object_set_new(o, "debug", json_boolean(r->debug));
+    json_object_set_new(o, "crl_missing", json_boolean(r->crl_missing));
+    json_object_set_new(o, "simulated_root", json_boolean(r->simulated_root));
+    if (!r->ok) {
+        json_object_set_new(o, "reason", json_string(r->reason));
+        json_object_set_new(o, "error", json_string(avow_err_name(r->err)));
+    }
+    json_t *checks = json_array();
+    for (size_t i = 0; i < r->trace.count; i++) {
+        const avow_trace_entry *e = &r->trace.entries[i];
+        json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "step", e->step, "pass",
+                                                e->pass, "detail", e->detail ? e->detail : ""));
+    }
+    json_object_set_new(o, "checks", checks);
+    json_object_set_new(o, "report", report_json(r));
+    json_object_set_new(o, "platform", platform_json(r));
+    return o;
+}

@@ -1,0 +1,269 @@
+/* The verifier object (include/avow/verify.h): trusted roots (the embedded
+ * Intel SGX Root CA, pinned by public key, plus roots the caller adds), the
+ * three caches, result init/free, and small helpers shared by the pipeline.
+ * Thread-safe: roots are set up before sharing (documented in verify.h);
+ * caches lock internally; helpers are reentrant. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "avow/quote.h"
+#include "pki/pem.h"
+#include "pki/x509.h"
+#include "verify/internal.h"
+
+#define CERT_CACHE_SLOTS 256
+#define COLL_CACHE_SLOTS 64
+#define PLAT_CACHE_SLOTS 1024
+
+static void x509_ref(void *x)
+{
+    X509_up_ref(x);
+}
+static void x509_unref(void *x)
+{
+    X509_free(x);
+}
+
+static avow_err root_from_der(avow_verifier *v, const uint8_t *der, size_t len, avow_error *err)
+{
+    if (v->n_roots == VROOT_MAX)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "too many trusted roots");
+    X509 *x = avow_x509_from_der(der, len);
+    if (!x) {
+        ERR_clear_error();
+        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                              "root: not a DER X.509 certificate");
+    }
+    char why[200];
+    if (X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(x)) != 0 ||
+        avow_x509_check_issued(x, x, why, sizeof(why)) != AVOW_OK) {
+        X509_free(x);
+        return avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
+                              "root: not a self-signed certificate");
+    }
+    if (!avow_x509_is_ca(x)) {
+        X509_free(x);
+        return avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
+                              "root: basicConstraints CA:TRUE missing");
+    }
+    size_t klen;
+    const uint8_t *k = avow_x509_key_bytes(x, &klen);
+    vroot *r = &v->roots[v->n_roots++];
+    r->x = x;
+    avow_sha256(der, len, r->der_hash);
+    r->intel = k && klen == sizeof(AVOW_INTEL_ROOT_PUBKEY) &&
+               !memcmp(k, AVOW_INTEL_ROOT_PUBKEY, klen);
+    return AVOW_OK;
+}
+
+avow_err avow_verifier_add_root_pem(avow_verifier *v, const char *pem, size_t len,
+                                    avow_error *err)
+{
+    if (!v || !pem) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "no root given");
+    avow_der_blob *blobs = NULL;
+    size_t n = 0;
+    avow_err rc = avow_pem_split(pem, len, "CERTIFICATE", &blobs, &n, err);
+    if (rc != AVOW_OK) return rc;
+    if (n != 1)
+        rc = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                            "root PEM holds %zu certificates, expected 1", n);
+    else
+        rc = root_from_der(v, blobs[0].der, blobs[0].len, err);
+    avow_der_blobs_free(blobs, n);
+    if (rc == AVOW_OK) avow_verifier_clear_cache(v); /* results depend on the roots */
+    return rc;
+}
+
+static avow_err verifier_new(avow_verifier **out, bool intel, avow_error *err)
+{
+    *out = NULL;
+    avow_verifier *v = calloc(1, sizeof(*v));
+    if (!v) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    v->cache_on = true;
+    vcache_ops xops = {x509_ref, x509_unref}, cops = {vcoll_ref, vcoll_unref},
+               pops = {vplat_ref, vplat_unref};
+    v->certs = vcache_new(CERT_CACHE_SLOTS, xops);
+    v->colls = vcache_new(COLL_CACHE_SLOTS, cops);
+    v->plats = vcache_new(PLAT_CACHE_SLOTS, pops);
+    avow_err rc = AVOW_OK;
+    if (!v->certs || !v->colls || !v->plats)
+        rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    const char *pems[] = {AVOW_INTEL_ROOT_PEM, AVOW_INTEL_ROOT_LEGACY_PEM};
+    for (size_t i = 0; intel && i < 2 && rc == AVOW_OK; i++) {
+        avow_der_blob *b = NULL;
+        size_t n = 0;
+        rc = avow_pem_split(pems[i], strlen(pems[i]), "CERTIFICATE", &b, &n, err);
+        if (rc == AVOW_OK) rc = root_from_der(v, b[0].der, b[0].len, err);
+        avow_der_blobs_free(b, n);
+        if (rc == AVOW_OK && !v->roots[v->n_roots - 1].intel)
+            rc = avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
+                                "embedded Intel root does not carry the pinned key");
+    }
+    if (rc != AVOW_OK) {
+        avow_verifier_free(v);
+        return rc;
+    }
+    *out = v;
+    return AVOW_OK;
+}
+
+avow_err avow_verifier_new(avow_verifier **out, avow_error *err)
+{
+    return verifier_new(out, true, err);
+}
+
+avow_err avow_verifier_new_empty(avow_verifier **out, avow_error *err)
+{
+    return verifier_new(out, false, err);
+}
+
+void avow_verifier_free(avow_verifier *v)
+{
+    if (!v) return;
+    vcache_free(v->plats);
+    vcache_free(v->colls);
+    vcache_free(v->certs);
+    for (size_t i = 0; i < v->n_roots; i++) X509_free(v->roots[i].x);
+    free(v);
+}
+
+void avow_verifier_set_cache(avow_verifier *v, bool enabled)
+{
+    if (!v) return;
+    v->cache_on = enabled;
+    if (!enabled) avow_verifier_clear_cache(v);
+}
+
+void avow_verifier_clear_cache(avow_verifier *v)
+{
+    if (!v) return;
+    vcache_clear(v->plats);
+    vcache_clear(v->colls);
+    vcache_clear(v->certs);
+}
+
+X509 *vcert_get(avow_verifier *v, const uint8_t *der, size_t len)
+{
+    uint8_t h[32];
+    avow_sha256(der, len, h);
+    for (size_t i = 0; i < v->n_roots; i++)
+        if (!memcmp(v->roots[i].der_hash, h, 32)) {
+            X509_up_ref(v->roots[i].x);
+            return v->roots[i].x;
+        }
+    X509 *x = v->cache_on ? vcache_get(v->certs, h, sizeof(h)) : NULL;
+    if (x) return x;
+    x = avow_x509_from_der(der, len);
+    if (!x) {
+        ERR_clear_error();
+        return NULL;
+    }
+    if (v->cache_on) vcache_put(v->certs, h, sizeof(h), x);
+    return x;
+}
+
+int vroot_find(const avow_verifier *v, X509 *x)
+{
+    for (size_t i = 0; i < v->n_roots; i++)
+        if (avow_x509_same_key(v->roots[i].x, x)) return (int)i;
+    return -1;
+}
+
+void vcoll_hash(const avow_collateral *c, uint8_t out[32])
+{
+    avow_sha256_ctx h;
+    if (!avow_sha256_init(&h)) {
+        memset(out, 0, 32);
+        return;
+    }
+    uint8_t tee[4];
+    for (int i = 0; i < 4; i++) tee[i] = (uint8_t)(c->tee_type >> (8 * i));
+    avow_sha256_update(&h, tee, 4);
+#define LP_STR(s) avow_sha256_update_lp(&h, (s), (s) ? strlen(s) + 1 : 0)
+    LP_STR(c->pck_crl_issuer_chain);
+    avow_sha256_update_lp(&h, c->root_ca_crl, c->root_ca_crl ? c->root_ca_crl_len + 1 : 0);
+    avow_sha256_update_lp(&h, c->pck_crl, c->pck_crl ? c->pck_crl_len + 1 : 0);
+    LP_STR(c->tcb_info_issuer_chain);
+    avow_sha256_update_lp(&h, c->tcb_info, c->tcb_info ? c->tcb_info_len + 1 : 0);
+    avow_sha256_update(&h, c->tcb_info_sig, 64);
+    LP_STR(c->qe_identity_issuer_chain);
+    avow_sha256_update_lp(&h, c->qe_identity, c->qe_identity ? c->qe_identity_len + 1 : 0);
+    avow_sha256_update(&h, c->qe_identity_sig, 64);
+#undef LP_STR
+    avow_sha256_final(&h, out);
+}
+
+vrec *vrec_add(vplat *p, const char *step, bool pass, avow_err err, const char *fmt, ...)
+{
+    if (p->n_recs == VREC_MAX) return NULL;
+    vrec *r = &p->recs[p->n_recs++];
+    memset(r, 0, sizeof(*r));
+    r->step = step;
+    r->pass = pass;
+    r->err = pass ? AVOW_OK : err;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+void vrec_window(vrec *r, const char *what, avow_time from, avow_time until, vwin_kind kind)
+{
+    if (!r || r->n_win == sizeof(r->win) / sizeof(r->win[0])) return;
+    r->win[r->n_win++] = (vwin){what, from, until, kind};
+}
+
+void avow_verify_result_init(avow_verify_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    avow_trace_init(&r->trace);
+    r->result_code = AVOW_QV_UNSPECIFIED;
+}
+
+void avow_verify_result_free(avow_verify_result *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->n_advisory_ids; i++) free(r->advisory_ids[i]);
+    free(r->advisory_ids);
+    avow_trace_free(&r->trace);
+    memset(r, 0, sizeof(*r));
+    r->result_code = AVOW_QV_UNSPECIFIED;
+}
+
+avow_err avow_quote_platform_id(const uint8_t *quote, size_t len, uint8_t fmspc[6],
+                                avow_pck_ca *ca, uint32_t *tee_type, avow_error *err)
+{
+    avow_quote q;
+    avow_err rc = avow_quote_parse(quote, len, &q, err);
+    if (rc != AVOW_OK) return rc;
+    if (tee_type) *tee_type = q.tee_type;
+    if (q.cert_type != AVOW_CERT_PCK_CHAIN)
+        return avow_error_set(err, AVOW_ERR_UNSUPPORTED, AVOW_NO_OFFSET,
+                              "certification data type %u carries no PCK certificate chain",
+                              q.cert_type);
+    avow_der_blob *b = NULL;
+    size_t n = 0;
+    rc = avow_pem_split((const char *)q.cert_data, q.cert_data_len, "CERTIFICATE", &b, &n, err);
+    if (rc != AVOW_OK) return rc;
+    avow_pck_ext ext;
+    rc = avow_pck_ext_from_cert_der(b[0].der, b[0].len, &ext, err);
+    if (rc == AVOW_OK) {
+        if (fmspc) memcpy(fmspc, ext.fmspc, 6);
+        if (ca) {
+            X509 *x = n > 1 ? avow_x509_from_der(b[1].der, b[1].len) : NULL;
+            char cn[128] = "";
+            if (x) avow_x509_cn(x, false, cn, sizeof(cn));
+            X509_free(x);
+            *ca = strstr(cn, "Processor")  ? AVOW_PCK_CA_PROCESSOR
+                  : strstr(cn, "Platform") ? AVOW_PCK_CA_PLATFORM
+                                           : AVOW_PCK_CA_UNKNOWN;
+        }
+    }
+    avow_der_blobs_free(b, n);
+    return rc;
+}

@@ -1,0 +1,319 @@
+/* Every DCAP set in ../shared/vectors/dcap reaches the verdict, status,
+ * advisory set and debug flag of its expected.json at its `at` (data-driven:
+ * expected.json is read with jansson). Sets without CRLs need
+ * allow_missing_crl and fail without it; O1's time_cases; I1 fails on the PCK
+ * CRL issuer; TDX sets get the "not supported yet" verdict; the type-3 quote
+ * and the bad TCB Info chain of O1/pcs-original fail; the JSON result. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "avow/collateral.h"
+#include "avow/quote.h"
+#include "avow/verify.h"
+#include "testutil.h"
+#include "verify/result_json.h"
+
+typedef struct {
+    char *dir;
+    json_t *exp;
+    uint8_t *quote;
+    size_t qlen;
+    avow_collateral coll;
+} vset;
+
+static void load_set(const char *name, vset *s)
+{
+    char rel[512];
+    snprintf(rel, sizeof(rel), "vectors/dcap/%s", name);
+    s->dir = tu_shared_path(rel);
+    size_t n;
+    snprintf(rel, sizeof(rel), "vectors/dcap/%s/expected.json", name);
+    uint8_t *e = tu_read_shared(rel, &n);
+    json_error_t je;
+    s->exp = json_loadb((const char *)e, n, 0, &je);
+    free(e);
+    assert_non_null(s->exp);
+    snprintf(rel, sizeof(rel), "vectors/dcap/%s/quote.bin", name);
+    s->quote = tu_read_shared(rel, &s->qlen);
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/collateral.json", s->dir);
+    avow_error err;
+    avow_error_clear(&err);
+    avow_collateral_init(&s->coll);
+    if (avow_collateral_load(path, &s->coll, &err) != AVOW_OK)
+        fail_msg("%s: collateral: %s", name, err.msg);
+}
+
+static void free_set(vset *s)
+{
+    free(s->dir);
+    json_decref(s->exp);
+    free(s->quote);
+    avow_collateral_free(&s->coll);
+}
+
+static avow_time set_at(const vset *s)
+{
+    return (avow_time)json_integer_value(json_object_get(s->exp, "at"));
+}
+
+static void verify(avow_verifier *v, const vset *s, avow_time at, bool allow,
+                   avow_verify_result *r)
+{
+    avow_verify_opts o = {.at = at, .allow_missing_crl = allow};
+    assert_int_equal(avow_verify_quote(v, s->quote, s->qlen, &s->coll, &o, r), AVOW_OK);
+}
+
+static bool any_failure_contains(const avow_verify_result *r, const char *needle)
+{
+    for (size_t i = 0; i < r->trace.count; i++)
+        if (!r->trace.entries[i].pass && strcasestr(r->trace.entries[i].detail, needle))
+            return true;
+    return false;
+}
+
+static void check_expectations(const char *name, const json_t *expect,
+                               const avow_verify_result *r)
+{
+    const char *verdict = json_string_value(json_object_get(expect, "verdict"));
+    if (strcmp(verdict, r->ok ? "ok" : "fail") != 0)
+        fail_msg("%s: verdict %s, expected %s (reason: %s)", name, r->ok ? "ok" : "fail", verdict,
+                 r->reason);
+    const json_t *st = json_object_get(expect, "status");
+    const char *got = avow_tcb_status_name(r->status);
+    if (json_is_string(st)) {
+        if (!got || strcmp(got, json_string_value(st)))
+            fail_msg("%s: status %s, expected %s", name, got ? got : "null",
+                     json_string_value(st));
+    } else if (r->ok) {
+        fail_msg("%s: ok without an expected status", name);
+    }
+    /* advisory IDs as a set (only meaningful once a status is reached) */
+    const json_t *adv = json_object_get(expect, "advisory_ids");
+    if (r->ok) {
+        assert_int_equal(r->n_advisory_ids, json_array_size(adv));
+        size_t i;
+        json_t *a;
+        json_array_foreach(adv, i, a) {
+            bool found = false;
+            for (size_t k = 0; k < r->n_advisory_ids; k++)
+                found |= !strcmp(r->advisory_ids[k], json_string_value(a));
+            if (!found) fail_msg("%s: advisory %s missing", name, json_string_value(a));
+        }
+        assert_int_equal(r->result_code, avow_qv_result_for_status(r->status));
+        assert_false(r->collateral_expired);
+        assert_int_equal(r->err, AVOW_OK);
+        assert_string_equal(r->reason, "");
+    }
+    if (json_is_true(json_object_get(expect, "debug")) != r->debug)
+        fail_msg("%s: debug %d, expected the opposite", name, r->debug);
+}
+
+static void test_all_sets(void **state)
+{
+    (void)state;
+    char *root = tu_shared_path("vectors/dcap");
+    DIR *d = opendir(root);
+    assert_non_null(d);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    struct dirent *de;
+    int n_sets = 0;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        vset s;
+        load_set(de->d_name, &s);
+        n_sets++;
+        const json_t *expect = json_object_get(s.exp, "expect");
+        const char *tee = json_string_value(json_object_get(s.exp, "tee"));
+        avow_verify_result r;
+        if (!strcmp(tee, "TDX")) {
+            verify(v, &s, set_at(&s), true, &r);
+            assert_false(r.ok);
+            assert_int_equal(r.err, AVOW_ERR_UNSUPPORTED);
+            assert_string_equal(r.reason, "TDX quote verification is not supported yet");
+            assert_int_equal(r.result_code, AVOW_QV_UNSPECIFIED);
+            assert_int_equal(r.tee_type, AVOW_TEE_TDX);
+            avow_verify_result_free(&r);
+            free_set(&s);
+            continue;
+        }
+        bool no_crl = !s.coll.root_ca_crl || !s.coll.pck_crl;
+        if (no_crl) {
+            /* strict: must fail on the missing CRL */
+            verify(v, &s, set_at(&s), false, &r);
+            assert_false(r.ok);
+            assert_int_equal(r.err, AVOW_ERR_NOT_FOUND);
+            const avow_trace_entry *f = avow_trace_first_failure(&r.trace);
+            assert_non_null(f);
+            assert_true(!strcmp(f->step, "root_ca_crl") || !strcmp(f->step, "pck_crl"));
+            avow_verify_result_free(&r);
+        }
+        /* twice: a cold build and a cached replay must agree exactly */
+        for (int pass = 0; pass < 2; pass++) {
+            verify(v, &s, set_at(&s), no_crl, &r);
+            check_expectations(de->d_name, expect, &r);
+            assert_int_equal(r.crl_missing, no_crl);
+            assert_false(r.simulated_root);
+            assert_true(r.trace.count > 0);
+            if (r.ok) {
+                assert_true(r.have_pck);
+                assert_int_equal(r.trace.count, 21);
+                assert_string_equal(r.trace.entries[r.trace.count - 1].step, "status");
+            }
+            avow_verify_result_free(&r);
+        }
+        free_set(&s);
+    }
+    closedir(d);
+    free(root);
+    avow_verifier_free(v);
+    assert_true(n_sets >= 9);
+}
+
+static void test_i1_pck_crl_issuer(void **state)
+{
+    (void)state;
+    vset s;
+    load_set("I1-integritee-sgx-v3", &s);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    avow_verify_result r;
+    verify(v, &s, set_at(&s), false, &r);
+    assert_false(r.ok);
+    const avow_trace_entry *f = avow_trace_first_failure(&r.trace);
+    assert_string_equal(f->step, "pck_crl");
+    assert_non_null(strstr(r.reason, "issuer"));
+    assert_non_null(strstr(r.reason, "Platform CA"));
+    assert_int_equal(r.err, AVOW_ERR_CHAIN);
+    assert_int_equal(r.status, AVOW_TCB_NONE);
+    assert_int_equal(r.result_code, AVOW_QV_UNSPECIFIED);
+    avow_verify_result_free(&r);
+    avow_verifier_free(v);
+    free_set(&s);
+}
+
+static void test_o1_time_cases(void **state)
+{
+    (void)state;
+    vset s;
+    load_set("O1-oasis-sgx-v3-nocrl", &s);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    const json_t *cases = json_object_get(s.exp, "time_cases");
+    assert_true(json_array_size(cases) >= 5);
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) {
+        avow_time at = (avow_time)json_integer_value(json_object_get(c, "at"));
+        const char *verdict = json_string_value(json_object_get(c, "verdict"));
+        for (int cached = 0; cached < 2; cached++) {
+            avow_verify_result r;
+            verify(v, &s, at, true, &r);
+            if (strcmp(verdict, r.ok ? "ok" : "fail"))
+                fail_msg("O1 at %lld: verdict %s, expected %s (%s)", (long long)at,
+                         r.ok ? "ok" : "fail", verdict, r.reason);
+            if (!r.ok) {
+                const char *why = json_string_value(json_object_get(c, "reason"));
+                if (!any_failure_contains(&r, why))
+                    fail_msg("O1 at %lld: no failing check says '%s' (first: %s)",
+                             (long long)at, why, r.reason);
+                /* outside a window: flagged, and the status is still computed */
+                assert_true(r.collateral_expired);
+                assert_int_equal(r.err, AVOW_ERR_EXPIRED);
+                assert_int_equal(r.status, AVOW_TCB_SW_HARDENING_NEEDED);
+                assert_int_equal(r.result_code, AVOW_QV_SW_HARDENING_NEEDED);
+            }
+            avow_verify_result_free(&r);
+        }
+    }
+    avow_verifier_free(v);
+    free_set(&s);
+}
+
+static void test_o1_negatives(void **state)
+{
+    (void)state;
+    vset s;
+    load_set("O1-oasis-sgx-v3-nocrl", &s);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    avow_verify_opts o = {.at = set_at(&s), .allow_missing_crl = true};
+    avow_verify_result r;
+
+    /* certification data type 3: parses, cannot be verified */
+    size_t n;
+    uint8_t *q3 =
+        tu_read_shared("vectors/dcap/O1-oasis-sgx-v3-nocrl/pcs-original/quote_v3_ecdsa_p256_eppid.bin", &n);
+    assert_int_equal(avow_verify_quote(v, q3, n, &s.coll, &o, &r), AVOW_OK);
+    assert_false(r.ok);
+    assert_int_equal(r.err, AVOW_ERR_UNSUPPORTED);
+    assert_non_null(strstr(r.reason, "encrypted PPID"));
+    avow_verify_result_free(&r);
+    free(q3);
+
+    /* a wrong TCB Info issuer chain */
+    char *bad = (char *)tu_read_shared(
+        "vectors/dcap/O1-oasis-sgx-v3-nocrl/pcs-original/tcb_info_v3_fmspc_00606A000000_certs_bad.pem",
+        &n);
+    free(s.coll.tcb_info_issuer_chain);
+    s.coll.tcb_info_issuer_chain = bad;
+    assert_int_equal(avow_verify_quote(v, s.quote, s.qlen, &s.coll, &o, &r), AVOW_OK);
+    assert_false(r.ok);
+    assert_string_equal(avow_trace_first_failure(&r.trace)->step, "tcb_info_chain");
+    avow_verify_result_free(&r);
+    avow_verifier_free(v);
+    free_set(&s);
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    vset s;
+    load_set("P1-phala-sgx-v3", &s);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    avow_verify_result r;
+    verify(v, &s, set_at(&s), false, &r);
+    json_t *o = avow_verify_result_json(&r);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "verdict")), "ok");
+    assert_string_equal(json_string_value(json_object_get(o, "status")),
+                        "ConfigurationAndSWHardeningNeeded");
+    assert_int_equal(json_integer_value(json_object_get(o, "result_code")), 0xA008);
+    assert_null(json_object_get(o, "reason"));
+    assert_int_equal(json_array_size(json_object_get(o, "checks")), r.trace.count);
+    json_t *rep = json_object_get(o, "report");
+    assert_int_equal(strlen(json_string_value(json_object_get(rep, "mrenclave"))), 64);
+    /* report_data = "Hello, world!" */
+    assert_memory_equal(json_string_value(json_object_get(rep, "report_data")),
+                        "48656c6c6f2c20776f726c6421", 26);
+    json_t *pl = json_object_get(o, "platform");
+    assert_string_equal(json_string_value(json_object_get(pl, "fmspc")), "00a067110000");
+    assert_string_equal(json_string_value(json_object_get(pl, "pck_ca")), "processor");
+    assert_string_equal(json_string_value(json_object_get(pl, "tcb_date")),
+                        "2024-03-13T00:00:00Z");
+    json_decref(o);
+    avow_verify_result_free(&r);
+    avow_verifier_free(v);
+    free_set(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_sets),      cmocka_unit_test(test_i1_pck_crl_issuer),
+        cmocka_unit_test(test_o1_time_cases), cmocka_unit_test(test_o1_negatives),
+        cmocka_unit_test(test_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
