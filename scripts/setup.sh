@@ -11,7 +11,7 @@ packages=(
   libsqlite3-dev libpq-dev postgresql                          # stores
   libcmocka-dev                                                # unit tests
   nodejs npm                                                   # MAA client interop tests
-  wrk openssl ca-certificates python3                          # benchmarks, test tooling
+  wrk openssl ca-certificates python3 curl                     # benchmarks, test tooling
 )
 
 missing=()

@@ -69,9 +69,9 @@ void avow_collateral_cache_free(avow_collateral_cache *c);
  *  - else: AVOW_ERR_EXPIRED ("... expired at <time> and no upstream is
  *    configured") or AVOW_ERR_NOT_FOUND ("no collateral for FMSPC X (CA, TEE)
  *    in the store and no upstream is configured"). */
-avow_err avow_collateral_cache_get(avow_collateral_cache *c, const uint8_t fmspc[6],
-                                   avow_pck_ca ca, uint32_t tee_type, avow_time at,
-                                   avow_collateral *out, avow_error *err);
+avow_err avow_collateral_cache_get(avow_collateral_cache *c, const uint8_t fmspc[6], avow_pck_ca ca,
+                                   uint32_t tee_type, avow_time at, avow_collateral *out,
+                                   avow_error *err);
 
 /* Imports through the cache (counts in the stats). */
 avow_err avow_collateral_cache_import(avow_collateral_cache *c, const avow_collateral *coll,

@@ -35,14 +35,14 @@ extern "C" {
 #define AVOW_PCS_ROOT_CRL_URL "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der"
 
 typedef struct {
-    const char *base_url;       /* required, e.g. AVOW_PCS_INTEL_BASE or
-                                   "https://pccs:8081/sgx/certification/v4"; a
-                                   trailing '/' is ignored */
-    const char *api_key;        /* Ocp-Apim-Subscription-Key header; NULL: none */
-    long timeout_ms;            /* per request (connect + transfer); <= 0: 30000 */
-    const char *ca_file;        /* PEM CA bundle for TLS; NULL: system default */
-    bool insecure_tls;          /* skip TLS peer verification (tests only) */
-    const char *update;         /* "standard", "early" or NULL (parameter omitted) */
+    const char *base_url; /* required, e.g. AVOW_PCS_INTEL_BASE or
+                             "https://pccs:8081/sgx/certification/v4"; a
+                             trailing '/' is ignored */
+    const char *api_key;  /* Ocp-Apim-Subscription-Key header; NULL: none */
+    long timeout_ms;      /* per request (connect + transfer); <= 0: 30000 */
+    const char *ca_file;  /* PEM CA bundle for TLS; NULL: system default */
+    bool insecure_tls;    /* skip TLS peer verification (tests only) */
+    const char *update;   /* "standard", "early" or NULL (parameter omitted) */
     /* Where the Root CA CRL comes from. NULL: "{base}/rootcacrl" and, when that
      * answers 404 (Intel PCS has no such path), AVOW_PCS_ROOT_CRL_URL.
      * "": do not fetch a Root CA CRL (collateral then lacks it). Else a URL. */

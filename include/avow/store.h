@@ -60,8 +60,7 @@ int avow_store_schema_latest(void);
 
 /* AVOW_ERR_NOT_FOUND when the key is absent. */
 avow_err avow_store_setting_get(avow_store *s, const char *key, char **value, avow_error *err);
-avow_err avow_store_setting_set(avow_store *s, const char *key, const char *value,
-                                avow_error *err);
+avow_err avow_store_setting_set(avow_store *s, const char *key, const char *value, avow_error *err);
 /* Sets only when absent; *set (optional) says whether it did. */
 avow_err avow_store_setting_set_default(avow_store *s, const char *key, const char *value,
                                         bool *set, avow_error *err);
@@ -69,9 +68,9 @@ avow_err avow_store_setting_delete(avow_store *s, const char *key, avow_error *e
 
 /* ---- token signing keys ---------------------------------------------------*/
 typedef struct {
-    char *kid;            /* avow_cert_kid of the certificate */
-    char *key_pem;        /* private key PEM (secret) */
-    char *cert_pem;       /* certificate PEM */
+    char *kid;      /* avow_cert_kid of the certificate */
+    char *key_pem;  /* private key PEM (secret) */
+    char *cert_pem; /* certificate PEM */
     avow_time created_at;
     bool active;          /* the one key that signs new tokens */
     avow_time retired_at; /* 0 while published in /certs */
@@ -98,9 +97,9 @@ avow_err avow_store_key_retire(avow_store *s, const char *kid, avow_time at, avo
  * case-insensitively, stored lower-case). The policy JWS is kept verbatim;
  * `hash` is b64url(SHA-256(jws bytes)), MAA's x-ms-policy-token-hash. */
 typedef struct {
-    char *type;       /* lower-case */
-    char *jws;        /* as received */
-    char *hash;       /* 43 base64url characters */
+    char *type; /* lower-case */
+    char *jws;  /* as received */
+    char *hash; /* 43 base64url characters */
     avow_time updated_at;
 } avow_store_policy;
 
@@ -112,8 +111,7 @@ avow_err avow_store_policy_get(avow_store *s, const char *type, avow_store_polic
 avow_err avow_store_policy_put(avow_store *s, const char *type, const char *jws, avow_time at,
                                char *hash_out, avow_error *err);
 /* Reset: deletes; *removed (optional) says whether a policy existed. */
-avow_err avow_store_policy_delete(avow_store *s, const char *type, bool *removed,
-                                  avow_error *err);
+avow_err avow_store_policy_delete(avow_store *s, const char *type, bool *removed, avow_error *err);
 
 /* ---- policy-signer (management) certificates ----------------------------- */
 typedef struct {
@@ -143,10 +141,10 @@ typedef struct {
     char fmspc[13];
     char ca[10];
     char tee[4];
-    char *bundle;     /* NULL in avow_store_collateral_list results */
+    char *bundle; /* NULL in avow_store_collateral_list results */
     avow_time next_update;
     avow_time fetched_at;
-    char *source;     /* upstream URL or "import:<path>" */
+    char *source; /* upstream URL or "import:<path>" */
 } avow_store_collateral;
 
 void avow_store_collateral_free(avow_store_collateral *c);

@@ -63,8 +63,7 @@ avow_err avow_cert_kid(const uint8_t *cert, size_t len, char kid[AVOW_KID_LEN], 
 
 /* Lower-case hex SHA-1 of the certificate DER (MAA's
  * x-ms-certificate-thumbprint). `cert` may be PEM or DER. */
-avow_err avow_cert_thumbprint_sha1(const uint8_t *cert, size_t len, char hex[41],
-                                   avow_error *err);
+avow_err avow_cert_thumbprint_sha1(const uint8_t *cert, size_t len, char hex[41], avow_error *err);
 
 /* PEM <-> DER for one certificate (the first one in a PEM). */
 avow_err avow_cert_pem_to_der(const char *pem, size_t len, uint8_t **der, size_t *der_len,
@@ -89,17 +88,17 @@ avow_err avow_jws_sign(const char *header_json, const uint8_t *payload, size_t p
 /* A parsed compact JWS. All strings NUL-terminated and owned. */
 typedef struct {
     avow_jws_alg alg;
-    char *alg_name;           /* "alg" exactly as written, e.g. "RSA256" */
-    char *header;             /* decoded protected header (JSON text) */
-    uint8_t *payload;         /* decoded payload; NUL-terminated for convenience */
+    char *alg_name;   /* "alg" exactly as written, e.g. "RSA256" */
+    char *header;     /* decoded protected header (JSON text) */
+    uint8_t *payload; /* decoded payload; NUL-terminated for convenience */
     size_t payload_len;
-    uint8_t *signature;       /* decoded signature (raw r||s for ES256); NULL for "none" */
+    uint8_t *signature; /* decoded signature (raw r||s for ES256); NULL for "none" */
     size_t signature_len;
-    char *kid;                /* header "kid" or NULL */
-    char *typ;                /* header "typ" or NULL */
-    char **x5c;               /* header "x5c" entries (standard base64 DER, as sent) */
+    char *kid;  /* header "kid" or NULL */
+    char *typ;  /* header "typ" or NULL */
+    char **x5c; /* header "x5c" entries (standard base64 DER, as sent) */
     size_t n_x5c;
-    char *signing_input;      /* "<h>.<p>" exactly as received */
+    char *signing_input; /* "<h>.<p>" exactly as received */
     size_t signing_input_len;
 } avow_jws;
 
@@ -149,8 +148,7 @@ avow_err avow_jwk_from_cert(const uint8_t *cert, size_t len, bool minimal, char 
                             avow_error *err);
 
 /* {"keys":[JWK...]} for a list of certificates (PEM), in order; /certs. */
-avow_err avow_jwks_build(const char *const *cert_pems, size_t n, char **out_json,
-                         avow_error *err);
+avow_err avow_jwks_build(const char *const *cert_pems, size_t n, char **out_json, avow_error *err);
 
 /* ---- signing keys and the token signer ----------------------------------- */
 

@@ -104,18 +104,21 @@ static int show(int argc, char **argv)
         avow_store_close(s);
         return CLI_USAGE;
     }
-    if (json) printf("[");
-    else printf("%-12s  %-9s  %-3s  %-20s  %-20s  %s\n", "FMSPC", "CA", "TEE", "NEXT_UPDATE",
-                "FETCHED_AT", "SOURCE");
+    if (json)
+        printf("[");
+    else
+        printf("%-12s  %-9s  %-3s  %-20s  %-20s  %s\n", "FMSPC", "CA", "TEE", "NEXT_UPDATE",
+               "FETCHED_AT", "SOURCE");
     for (size_t i = 0; i < n; i++) {
         char nu[21], fa[21];
         avow_time_format(rows[i].next_update, nu);
         avow_time_format(rows[i].fetched_at, fa);
         if (json)
-            printf("%s{\"fmspc\":\"%s\",\"ca\":\"%s\",\"tee\":\"%s\",\"next_update\":\"%s\","
-                   "\"next_update_unix\":%lld,\"fetched_at\":\"%s\"}",
-                   i ? "," : "", rows[i].fmspc, rows[i].ca, rows[i].tee, nu,
-                   (long long)rows[i].next_update, fa);
+            printf(
+                "%s{\"fmspc\":\"%s\",\"ca\":\"%s\",\"tee\":\"%s\",\"next_update\":\"%s\","
+                "\"next_update_unix\":%lld,\"fetched_at\":\"%s\"}",
+                i ? "," : "", rows[i].fmspc, rows[i].ca, rows[i].tee, nu,
+                (long long)rows[i].next_update, fa);
         else
             printf("%-12s  %-9s  %-3s  %-20s  %-20s  %s\n", rows[i].fmspc,
                    *rows[i].ca ? rows[i].ca : "-", rows[i].tee, nu, fa, rows[i].source);

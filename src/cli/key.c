@@ -37,7 +37,7 @@ static int rotate(int argc, char **argv)
     const char *data = NULL, *cn = NULL, *days = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
-        const char **dst = cli_opt(argc, argv, &i, "--data", &v)  ? &data
+        const char **dst = cli_opt(argc, argv, &i, "--data", &v)   ? &data
                            : cli_opt(argc, argv, &i, "--cn", &v)   ? &cn
                            : cli_opt(argc, argv, &i, "--days", &v) ? &days
                                                                    : NULL;
@@ -63,8 +63,11 @@ static int rotate(int argc, char **argv)
         avow_store_close(s);
         return CLI_USAGE;
     }
-    avow_store_key k = {.kid = m.kid, .key_pem = m.key_pem, .cert_pem = m.cert_pem,
-                        .created_at = now, .active = true};
+    avow_store_key k = {.kid = m.kid,
+                        .key_pem = m.key_pem,
+                        .cert_pem = m.cert_pem,
+                        .created_at = now,
+                        .active = true};
     char created[24];
     snprintf(created, sizeof(created), "%lld", (long long)now);
     if (avow_store_key_add(s, &k, &e) ||
@@ -106,7 +109,9 @@ static int show(int argc, char **argv)
         char when[21];
         avow_time_format(keys[i].created_at, when);
         printf("%-43s  %-20s  %s\n", keys[i].kid, when,
-               keys[i].active ? "active" : keys[i].retired_at ? "retired" : "published");
+               keys[i].active       ? "active"
+               : keys[i].retired_at ? "retired"
+                                    : "published");
     }
     avow_store_key_list_free(keys, n);
     avow_store_close(s);

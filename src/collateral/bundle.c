@@ -129,7 +129,7 @@ static avow_err read_chain(json_t *root, const char *key, char **out, avow_error
     snprintf(what, sizeof(what), "collateral.%s", key);
     char *text;
     if ((e = coll_pem_text(s, len, what, &text, &tlen, err))) return e;
-    STACK_OF(X509) *certs;
+    STACK_OF(X509) * certs;
     if ((e = coll_pem_certs(text, tlen, what, &certs, err))) {
         free(text);
         return e;
@@ -207,12 +207,26 @@ fail:;
 avow_err avow_collateral_from_bundle(const uint8_t *json, size_t len, avow_collateral *out,
                                      avow_error *err)
 {
-    if (!json || !out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "collateral: missing argument");
+    if (!json || !out)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "collateral: missing argument");
     avow_collateral_init(out);
     json_t *root;
     avow_err e = jf_load_object((const char *)json, len, "collateral", &root, err);
     if (e) return e;
     avow_collateral *c = out;
+    static const char *const keys[] = {
+        "tcb_info",    "tcb_info_signature",    "tcb_info_issuer_chain",
+        "qe_identity", "qe_identity_signature", "qe_identity_issuer_chain",
+        "pck_crl",     "pck_crl_issuer_chain",  "root_ca_crl"};
+    size_t known = 0;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        known += json_object_get(root, keys[i]) != NULL;
+    if (!known) {
+        e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                           "collateral: not a collateral bundle (no tcb_info, qe_identity, "
+                           "pck_crl, ... member; for Intel PCS responses give their folder)");
+        goto done;
+    }
     if ((e = read_signed(root, "tcb_info", "tcb_info_signature", "tcbInfo", &c->tcb_info,
                          &c->tcb_info_len, c->tcb_info_sig, err)))
         goto done;
@@ -255,7 +269,8 @@ static int put_hex(json_t *o, const char *key, const uint8_t *b, size_t len)
 
 avow_err avow_collateral_to_bundle(const avow_collateral *c, char **out, avow_error *err)
 {
-    if (!c || !out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "collateral: missing argument");
+    if (!c || !out)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "collateral: missing argument");
     *out = NULL;
     json_t *o = json_object();
     if (!o) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");

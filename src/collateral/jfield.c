@@ -23,14 +23,21 @@ void jf_pathf(char *out, const char *fmt, ...)
 const char *jf_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number with a fraction or exponent";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
+        case JSON_OBJECT:
+            return "an object";
+        case JSON_ARRAY:
+            return "an array";
+        case JSON_STRING:
+            return "a string";
+        case JSON_INTEGER:
+            return "an integer";
+        case JSON_REAL:
+            return "a number with a fraction or exponent";
+        case JSON_TRUE:
+        case JSON_FALSE:
+            return "a boolean";
+        case JSON_NULL:
+            return "null";
     }
     return "an unknown value";
 }
@@ -56,16 +63,17 @@ avow_err jf_load_object(const char *json, size_t len, const char *what, json_t *
     return AVOW_OK;
 }
 
-static avow_err member(json_t *obj, const char *path, const char *key, json_type type,
-                       json_t **out, avow_error *err)
+static avow_err member(json_t *obj, const char *path, const char *key, json_type type, json_t **out,
+                       avow_error *err)
 {
     json_t *v = json_object_get(obj, key);
-    if (!v) return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s.%s: missing", path, key);
+    if (!v)
+        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s.%s: missing", path, key);
     if (json_typeof(v) != type) {
         static const char *const want[] = {
-            [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",   [JSON_STRING] = "a string",
-            [JSON_INTEGER] = "an integer", [JSON_REAL] = "a number", [JSON_TRUE] = "a boolean",
-            [JSON_FALSE] = "a boolean",  [JSON_NULL] = "null",
+            [JSON_OBJECT] = "an object",   [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
+            [JSON_INTEGER] = "an integer", [JSON_REAL] = "a number",  [JSON_TRUE] = "a boolean",
+            [JSON_FALSE] = "a boolean",    [JSON_NULL] = "null",
         };
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s.%s: expected %s, got %s",
                               path, key, want[type], jf_type_name(v));
@@ -129,7 +137,8 @@ avow_err jf_uint(json_t *obj, const char *path, const char *key, uint64_t max, u
                  avow_error *err)
 {
     json_t *v = json_object_get(obj, key);
-    if (!v) return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s.%s: missing", path, key);
+    if (!v)
+        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s.%s: missing", path, key);
     char p[JF_PATH_MAX];
     jf_pathf(p, "%s.%s", path, key);
     return jf_uint_value(v, p, max, out, err);
@@ -185,7 +194,8 @@ avow_err jf_status(json_t *obj, const char *path, const char *key, unsigned allo
 void jf_free_strings(char **v, size_t n)
 {
     if (!v) return;
-    for (size_t i = 0; i < n; i++) free(v[i]);
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
     free(v);
 }
 
@@ -224,7 +234,8 @@ avow_err jf_advisories(json_t *obj, const char *path, char ***ids, size_t *n, av
 void jf_free_identity_levels(avow_qe_level *levels, size_t n)
 {
     if (!levels) return;
-    for (size_t i = 0; i < n; i++) jf_free_strings(levels[i].advisory_ids, levels[i].n_advisory_ids);
+    for (size_t i = 0; i < n; i++)
+        jf_free_strings(levels[i].advisory_ids, levels[i].n_advisory_ids);
     free(levels);
 }
 
@@ -234,8 +245,8 @@ static int level_cmp_desc(const void *a, const void *b)
     return (x->isvsvn < y->isvsvn) - (x->isvsvn > y->isvsvn);
 }
 
-avow_err jf_identity_levels(json_t *arr, const char *path, uint64_t max_isvsvn,
-                            avow_qe_level **out, size_t *n_out, avow_error *err)
+avow_err jf_identity_levels(json_t *arr, const char *path, uint64_t max_isvsvn, avow_qe_level **out,
+                            size_t *n_out, avow_error *err)
 {
     *out = NULL;
     *n_out = 0;
@@ -250,8 +261,8 @@ avow_err jf_identity_levels(json_t *arr, const char *path, uint64_t max_isvsvn,
         json_t *o = json_array_get(arr, i), *tcb;
         uint64_t svn;
         if (!json_is_object(o)) {
-            e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s: expected an object, got %s",
-                               p, jf_type_name(o));
+            e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                               "%s: expected an object, got %s", p, jf_type_name(o));
             break;
         }
         jf_pathf(tp, "%s.tcb", p);

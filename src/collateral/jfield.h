@@ -46,13 +46,13 @@ avow_err jf_date(json_t *obj, const char *path, const char *key, avow_time *out,
 avow_err jf_status(json_t *obj, const char *path, const char *key, unsigned allowed,
                    avow_tcb_status *out, avow_error *err);
 #define JF_STATUS_BIT(s) (1u << (s))
-#define JF_TCB_STATUSES                                                                         \
-    (JF_STATUS_BIT(AVOW_TCB_UP_TO_DATE) | JF_STATUS_BIT(AVOW_TCB_SW_HARDENING_NEEDED) |       \
-     JF_STATUS_BIT(AVOW_TCB_CONFIGURATION_NEEDED) |                                           \
-     JF_STATUS_BIT(AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED) |                          \
-     JF_STATUS_BIT(AVOW_TCB_OUT_OF_DATE) | JF_STATUS_BIT(AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED) | \
-     JF_STATUS_BIT(AVOW_TCB_REVOKED))
-#define JF_IDENTITY_STATUSES                                                       \
+#define JF_TCB_STATUSES                                                                 \
+    (JF_STATUS_BIT(AVOW_TCB_UP_TO_DATE) | JF_STATUS_BIT(AVOW_TCB_SW_HARDENING_NEEDED) | \
+     JF_STATUS_BIT(AVOW_TCB_CONFIGURATION_NEEDED) |                                     \
+     JF_STATUS_BIT(AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED) |                    \
+     JF_STATUS_BIT(AVOW_TCB_OUT_OF_DATE) |                                              \
+     JF_STATUS_BIT(AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED) | JF_STATUS_BIT(AVOW_TCB_REVOKED))
+#define JF_IDENTITY_STATUSES                                                    \
     (JF_STATUS_BIT(AVOW_TCB_UP_TO_DATE) | JF_STATUS_BIT(AVOW_TCB_OUT_OF_DATE) | \
      JF_STATUS_BIT(AVOW_TCB_REVOKED))
 
@@ -67,8 +67,8 @@ avow_err jf_opt_string(json_t *obj, const char *path, const char *key, avow_erro
 /* Enclave-identity style levels ([{tcb:{isvsvn}, tcbDate, tcbStatus,
  * advisoryIDs?}], non-empty), isvsvn in [0, max_isvsvn], sorted descending
  * by isvsvn; equal isvsvn twice is an error. `path` names the array. */
-avow_err jf_identity_levels(json_t *arr, const char *path, uint64_t max_isvsvn,
-                            avow_qe_level **out, size_t *n_out, avow_error *err);
+avow_err jf_identity_levels(json_t *arr, const char *path, uint64_t max_isvsvn, avow_qe_level **out,
+                            size_t *n_out, avow_error *err);
 void jf_free_identity_levels(avow_qe_level *levels, size_t n);
 
 /* The TEE of a TCB Info object: AVOW_TEE_TDX for id "TDX", else

@@ -31,8 +31,8 @@ typedef struct {
 static avow_err fail(jtok *t, const char *what)
 {
     if (t->pos >= t->len)
-        return avow_error_set(t->err, AVOW_ERR_FORMAT, t->pos, "JSON at offset %zu: %s (end of input)",
-                              t->pos, what);
+        return avow_error_set(t->err, AVOW_ERR_FORMAT, t->pos,
+                              "JSON at offset %zu: %s (end of input)", t->pos, what);
     return avow_error_set(t->err, AVOW_ERR_FORMAT, t->pos, "JSON at offset %zu: %s", t->pos, what);
 }
 
@@ -150,31 +150,51 @@ static avow_err scan_string(jtok *t, char *d, size_t *dn_out)
         if (t->pos >= t->len) return fail(t, "unterminated escape");
         uint32_t cp, lo;
         switch (t->s[t->pos++]) {
-        case '"': cp = '"'; break;
-        case '\\': cp = '\\'; break;
-        case '/': cp = '/'; break;
-        case 'b': cp = '\b'; break;
-        case 'f': cp = '\f'; break;
-        case 'n': cp = '\n'; break;
-        case 'r': cp = '\r'; break;
-        case 't': cp = '\t'; break;
-        case 'u':
-            if (!read_u4(t, &cp)) return fail(t, "bad \\u escape");
-            if (cp == 0) return fail(t, "\\u0000 in string");
-            if (cp >= 0xDC00 && cp <= 0xDFFF) return fail(t, "lone low surrogate");
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                if (t->len - t->pos < 2 || t->s[t->pos] != '\\' || t->s[t->pos + 1] != 'u')
-                    return fail(t, "high surrogate without a low surrogate");
-                t->pos += 2;
-                if (!read_u4(t, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-                    return fail(t, "high surrogate without a low surrogate");
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            break;
-        default: t->pos--; return fail(t, "bad escape in string");
+            case '"':
+                cp = '"';
+                break;
+            case '\\':
+                cp = '\\';
+                break;
+            case '/':
+                cp = '/';
+                break;
+            case 'b':
+                cp = '\b';
+                break;
+            case 'f':
+                cp = '\f';
+                break;
+            case 'n':
+                cp = '\n';
+                break;
+            case 'r':
+                cp = '\r';
+                break;
+            case 't':
+                cp = '\t';
+                break;
+            case 'u':
+                if (!read_u4(t, &cp)) return fail(t, "bad \\u escape");
+                if (cp == 0) return fail(t, "\\u0000 in string");
+                if (cp >= 0xDC00 && cp <= 0xDFFF) return fail(t, "lone low surrogate");
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    if (t->len - t->pos < 2 || t->s[t->pos] != '\\' || t->s[t->pos + 1] != 'u')
+                        return fail(t, "high surrogate without a low surrogate");
+                    t->pos += 2;
+                    if (!read_u4(t, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+                        return fail(t, "high surrogate without a low surrogate");
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                }
+                break;
+            default:
+                t->pos--;
+                return fail(t, "bad escape in string");
         }
-        if (d) dn += put_utf8(d + dn, cp);
-        else dn++;
+        if (d)
+            dn += put_utf8(d + dn, cp);
+        else
+            dn++;
     }
     if (dn_out) *dn_out = dn;
     return AVOW_OK;
@@ -210,18 +230,21 @@ static avow_err parse_number(jtok *t)
     if (t->s[t->pos] == '0') {
         t->pos++;
     } else {
-        while (t->pos < t->len && is_digit(t->s[t->pos])) t->pos++;
+        while (t->pos < t->len && is_digit(t->s[t->pos]))
+            t->pos++;
     }
     if (t->pos < t->len && t->s[t->pos] == '.') {
         t->pos++;
         if (t->pos >= t->len || !is_digit(t->s[t->pos])) return fail(t, "bad fraction");
-        while (t->pos < t->len && is_digit(t->s[t->pos])) t->pos++;
+        while (t->pos < t->len && is_digit(t->s[t->pos]))
+            t->pos++;
     }
     if (t->pos < t->len && (t->s[t->pos] == 'e' || t->s[t->pos] == 'E')) {
         t->pos++;
         if (t->pos < t->len && (t->s[t->pos] == '+' || t->s[t->pos] == '-')) t->pos++;
         if (t->pos >= t->len || !is_digit(t->s[t->pos])) return fail(t, "bad exponent");
-        while (t->pos < t->len && is_digit(t->s[t->pos])) t->pos++;
+        while (t->pos < t->len && is_digit(t->s[t->pos]))
+            t->pos++;
     }
     return AVOW_OK;
 }
@@ -229,7 +252,8 @@ static avow_err parse_number(jtok *t)
 static avow_err parse_literal(jtok *t, const char *lit)
 {
     size_t n = strlen(lit);
-    if (t->len - t->pos < n || memcmp(t->s + t->pos, lit, n) != 0) return fail(t, "unexpected character");
+    if (t->len - t->pos < n || memcmp(t->s + t->pos, lit, n) != 0)
+        return fail(t, "unexpected character");
     t->pos += n;
     return AVOW_OK;
 }
@@ -328,19 +352,23 @@ static avow_err parse_value(jtok *t, int depth, top_info *top)
 {
     if (t->pos >= t->len) return fail(t, "expected a value");
     switch (t->s[t->pos]) {
-    case '{':
-        if (depth >= AVOW_JSON_SPAN_MAX_DEPTH) return fail(t, "nesting too deep");
-        return parse_object(t, depth + 1, top);
-    case '[':
-        if (depth >= AVOW_JSON_SPAN_MAX_DEPTH) return fail(t, "nesting too deep");
-        return parse_array(t, depth + 1);
-    case '"': return parse_string(t, NULL);
-    case 't': return parse_literal(t, "true");
-    case 'f': return parse_literal(t, "false");
-    case 'n': return parse_literal(t, "null");
-    default:
-        if (t->s[t->pos] == '-' || is_digit(t->s[t->pos])) return parse_number(t);
-        return fail(t, "unexpected character");
+        case '{':
+            if (depth >= AVOW_JSON_SPAN_MAX_DEPTH) return fail(t, "nesting too deep");
+            return parse_object(t, depth + 1, top);
+        case '[':
+            if (depth >= AVOW_JSON_SPAN_MAX_DEPTH) return fail(t, "nesting too deep");
+            return parse_array(t, depth + 1);
+        case '"':
+            return parse_string(t, NULL);
+        case 't':
+            return parse_literal(t, "true");
+        case 'f':
+            return parse_literal(t, "false");
+        case 'n':
+            return parse_literal(t, "null");
+        default:
+            if (t->s[t->pos] == '-' || is_digit(t->s[t->pos])) return parse_number(t);
+            return fail(t, "unexpected character");
     }
 }
 
@@ -380,7 +408,8 @@ avow_err avow_json_member_span(const char *json, size_t len, const char *key, co
                 e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                                    "JSON: duplicate top-level key '%.60s'", top.keys[i].s);
     }
-    for (size_t i = 0; i < top.n_keys; i++) free(top.keys[i].s);
+    for (size_t i = 0; i < top.n_keys; i++)
+        free(top.keys[i].s);
     free(top.keys);
     if (e) return e;
     if (!key) return AVOW_OK;
@@ -398,9 +427,8 @@ avow_err avow_json_validate(const char *json, size_t len, int *is_object, avow_e
     return parse_document(&t, NULL, is_object);
 }
 
-avow_err avow_signed_json_split(const char *body, size_t len, const char *key,
-                                const char **span, size_t *span_len, uint8_t sig[64],
-                                avow_error *err)
+avow_err avow_signed_json_split(const char *body, size_t len, const char *key, const char **span,
+                                size_t *span_len, uint8_t sig[64], avow_error *err)
 {
     if (!body || !key || !span || !span_len || !sig)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "signed JSON: missing argument");

@@ -37,7 +37,8 @@ static avow_err read_file(const char *path, uint8_t **buf, size_t *len, avow_err
     *buf = NULL;
     *len = 0;
     FILE *f = fopen(path, "rb");
-    if (!f) return avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "%s: %s", path, strerror(errno));
+    if (!f)
+        return avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "%s: %s", path, strerror(errno));
     uint8_t *b = NULL;
     size_t n = 0, cap = 0;
     for (;;) {
@@ -45,8 +46,8 @@ static avow_err read_file(const char *path, uint8_t **buf, size_t *len, avow_err
             if (cap >= MAX_FILE_SIZE) {
                 free(b);
                 fclose(f);
-                return avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET,
-                                      "%s: larger than %u bytes", path, MAX_FILE_SIZE);
+                return avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "%s: larger than %u bytes",
+                                      path, MAX_FILE_SIZE);
             }
             cap = cap ? 2 * cap : 4096;
             uint8_t *nb = realloc(b, cap + 1);
@@ -77,7 +78,7 @@ static avow_err read_file(const char *path, uint8_t **buf, size_t *len, avow_err
 
 typedef struct {
     char *file;
-    STACK_OF(X509) *certs;
+    STACK_OF(X509) * certs;
 } cert_file;
 
 typedef struct {
@@ -167,14 +168,13 @@ static avow_err take_body(folder *f, const char *name, const char *body, size_t 
     return AVOW_OK;
 }
 
-static avow_err add_certs(folder *f, const char *name, const uint8_t *b, size_t n,
-                          avow_error *err)
+static avow_err add_certs(folder *f, const char *name, const uint8_t *b, size_t n, avow_error *err)
 {
     char *text;
     size_t tlen;
     avow_err e = coll_pem_text((const char *)b, n, "certificates", &text, &tlen, err);
     if (e) return e;
-    STACK_OF(X509) *sk;
+    STACK_OF(X509) * sk;
     e = coll_pem_certs(text, tlen, "certificates", &sk, err);
     free(text);
     if (e) return e;
@@ -212,7 +212,8 @@ static avow_err scan_file(folder *f, const char *name, const uint8_t *b, size_t 
                           avow_collateral *c, avow_error *err)
 {
     size_t i = 0;
-    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) i++;
+    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+        i++;
     if (i < n && b[i] == '{') {
         const char *body = (const char *)b;
         avow_err e = avow_json_member_span(body, n, "tcbInfo", NULL, NULL, err);
@@ -244,15 +245,14 @@ typedef enum { CHAIN_OTHER, CHAIN_ROOT, CHAIN_SIGNER, CHAIN_PCK_CA } chain_kind;
 static chain_kind kind_of(const cert_file *cf)
 {
     X509 *first = sk_X509_value(cf->certs, 0);
-    if (coll_cert_self_issued(first))
-        return sk_X509_num(cf->certs) == 1 ? CHAIN_ROOT : CHAIN_OTHER;
+    if (coll_cert_self_issued(first)) return sk_X509_num(cf->certs) == 1 ? CHAIN_ROOT : CHAIN_OTHER;
     if (coll_name_cn_contains(X509_get_subject_name(first), "TCB Signing")) return CHAIN_SIGNER;
     if (X509_check_ca(first) != 0) return CHAIN_PCK_CA;
     /* A leaf: the TCB signer of a simulated PKI, unless it is a PCK leaf. */
     return coll_name_cn_contains(X509_get_subject_name(first), "PCK") ? CHAIN_OTHER : CHAIN_SIGNER;
 }
 
-static bool same_chain(STACK_OF(X509) *a, STACK_OF(X509) *b)
+static bool same_chain(STACK_OF(X509) * a, STACK_OF(X509) * b)
 {
     if (sk_X509_num(a) != sk_X509_num(b)) return false;
     for (int i = 0; i < sk_X509_num(a); i++)
@@ -262,7 +262,7 @@ static bool same_chain(STACK_OF(X509) *a, STACK_OF(X509) *b)
 
 /* The chain of `cf` cut after its first self-issued certificate and, if it
  * stops short of a root, completed by a root file of the folder. */
-static avow_err build_chain(const folder *f, const cert_file *cf, STACK_OF(X509) **out,
+static avow_err build_chain(const folder *f, const cert_file *cf, STACK_OF(X509) * *out,
                             avow_error *err)
 {
     STACK_OF(X509) *sk = sk_X509_new_null();
@@ -301,7 +301,7 @@ static avow_err pick_chain(const folder *f, chain_kind kind, char **pem, avow_er
     for (size_t i = 0; i < f->n_certs && !e; i++) {
         const cert_file *cf = &f->certs[i];
         if (kind_of(cf) != kind) continue;
-        STACK_OF(X509) *sk;
+        STACK_OF(X509) * sk;
         if ((e = build_chain(f, cf, &sk, err))) break;
         if (!chosen) {
             chosen = sk;
@@ -400,7 +400,8 @@ static avow_err load_dir(const char *dir, avow_collateral *c, avow_error *err)
         }
         free(path);
     }
-    for (size_t i = 0; i < n_names; i++) free(names[i]);
+    for (size_t i = 0; i < n_names; i++)
+        free(names[i]);
     free(names);
     if (!e && !f.tcb_file && !f.qe_file && !f.n_certs && !f.n_crls)
         e = avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
@@ -408,7 +409,8 @@ static avow_err load_dir(const char *dir, avow_collateral *c, avow_error *err)
                            "CRLs, issuer chains)",
                            dir);
     if (!e) e = pick_chain(&f, CHAIN_SIGNER, &c->tcb_info_issuer_chain, err);
-    if (!e && c->tcb_info_issuer_chain && !(c->qe_identity_issuer_chain = strdup(c->tcb_info_issuer_chain)))
+    if (!e && c->tcb_info_issuer_chain &&
+        !(c->qe_identity_issuer_chain = strdup(c->tcb_info_issuer_chain)))
         e = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     if (!e) e = pick_chain(&f, CHAIN_PCK_CA, &c->pck_crl_issuer_chain, err);
     if (!e) e = pick_crls(&f, c, err);
@@ -418,7 +420,8 @@ static avow_err load_dir(const char *dir, avow_collateral *c, avow_error *err)
 
 avow_err avow_collateral_load(const char *path, avow_collateral *out, avow_error *err)
 {
-    if (!path || !out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "collateral: missing argument");
+    if (!path || !out)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "collateral: missing argument");
     avow_collateral_init(out);
     struct stat st;
     if (stat(path, &st) != 0)

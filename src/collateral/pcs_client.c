@@ -87,7 +87,8 @@ avow_err avow_pcs_client_new(const avow_pcs_opts *opts, avow_pcs_client **out, a
         (opts->update && !c->update) || (opts->root_ca_crl_url && !c->root_url))
         goto nomem;
     size_t n = strlen(c->base);
-    while (n && c->base[n - 1] == '/') c->base[--n] = '\0';
+    while (n && c->base[n - 1] == '/')
+        c->base[--n] = '\0';
     /* The TDX tree: .../sgx/certification/v4 -> .../tdx/certification/v4. */
     c->tdx_base = strdup(c->base);
     if (!c->tdx_base) goto nomem;
@@ -121,7 +122,8 @@ static bool buf_add(buf *b, const char *p, size_t n, size_t max)
     }
     if (b->len + n + 1 > b->cap) {
         size_t ncap = b->cap ? b->cap : 4096;
-        while (ncap < b->len + n + 1) ncap *= 2;
+        while (ncap < b->len + n + 1)
+            ncap *= 2;
         char *d = realloc(b->data, ncap);
         if (!d) return false;
         b->data = d;
@@ -169,8 +171,10 @@ static char *header_get(const response *r, const char *name)
         if (ll > nl && !strncasecmp(p, name, nl) && p[nl] == ':') {
             const char *v = p + nl + 1;
             const char *e = p + ll;
-            while (v < e && (*v == ' ' || *v == '\t')) v++;
-            while (e > v && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t')) e--;
+            while (v < e && (*v == ' ' || *v == '\t'))
+                v++;
+            while (e > v && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+                e--;
             char *s = malloc((size_t)(e - v) + 1);
             if (s) {
                 memcpy(s, v, (size_t)(e - v));
@@ -269,7 +273,8 @@ static avow_err chain_header(const response *r, const char *url, const char *con
 {
     *pem = NULL;
     char *v = NULL;
-    for (const char *const *n = names; *n && !v; n++) v = header_get(r, *n);
+    for (const char *const *n = names; *n && !v; n++)
+        v = header_get(r, *n);
     if (!v)
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                               "GET %s: response lacks the %s header", url, names[0]);
@@ -278,7 +283,9 @@ static avow_err chain_header(const response *r, const char *url, const char *con
     avow_error_clear(&sub);
     avow_err rc = avow_percent_decode_alloc(v, strlen(v), pem, &len, &sub);
     free(v);
-    if (rc) return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "GET %s: %s header: %s", url, names[0], sub.msg);
+    if (rc)
+        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "GET %s: %s header: %s", url,
+                              names[0], sub.msg);
     if (!strstr(*pem, "-----BEGIN CERTIFICATE-----")) {
         free(*pem);
         *pem = NULL;
@@ -333,8 +340,8 @@ static avow_err check_tcb_info(const char *json, size_t len, const char *fmspc_h
     const char *id = json_string_value(json_object_get(o, "id"));
     avow_err rc = AVOW_OK;
     if (!o || !f)
-        rc = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                            "GET %s: tcbInfo has no fmspc", url);
+        rc = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "GET %s: tcbInfo has no fmspc",
+                            url);
     else if (strcasecmp(f, fmspc_hex))
         rc = avow_error_set(err, AVOW_ERR_MISMATCH, AVOW_NO_OFFSET,
                             "GET %s: tcbInfo is for FMSPC %s, not %s", url, f, fmspc_hex);
@@ -368,7 +375,8 @@ avow_err avow_pcs_fetch(const avow_pcs_client *c, const uint8_t fmspc[6], avow_p
     char hex[13], path[128];
     avow_hex_encode(fmspc, 6, hex);
     char upper[13];
-    for (int i = 0; i < 13; i++) upper[i] = (char)toupper((unsigned char)hex[i]);
+    for (int i = 0; i < 13; i++)
+        upper[i] = (char)toupper((unsigned char)hex[i]);
     const char *tbase = tee_type == AVOW_TEE_TDX ? c->tdx_base : c->base;
     avow_err rc = AVOW_OK;
     response r = {0};
@@ -383,8 +391,8 @@ avow_err avow_pcs_fetch(const avow_pcs_client *c, const uint8_t fmspc[6], avow_p
                                             "TDX-TCB-Info-Issuer-Chain", NULL};
     if ((rc = get_ok(c, url, &r, err)) ||
         (rc = chain_header(&r, url, tcb_chain, &out->tcb_info_issuer_chain, err)) ||
-        (rc = signed_body(&r, url, "tcbInfo", &out->tcb_info, &out->tcb_info_len,
-                          out->tcb_info_sig, err)) ||
+        (rc = signed_body(&r, url, "tcbInfo", &out->tcb_info, &out->tcb_info_len, out->tcb_info_sig,
+                          err)) ||
         (rc = check_tcb_info(out->tcb_info, out->tcb_info_len, hex, tee_type, url, err)))
         goto fail;
     response_free(&r);

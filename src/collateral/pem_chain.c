@@ -13,9 +13,19 @@
 
 #include "avow/encode.h"
 
+static bool has_text(const char *s, size_t len, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= len; i++)
+        if (memcmp(s + i, needle, k) == 0) return true;
+    return false;
+}
+
 bool coll_pem_is_urlencoded(const char *s, size_t len)
 {
-    return memchr(s, '%', len) != NULL;
+    /* Decoded text always holds a literal "-----BEGIN ", so decoding is
+     * never applied twice (which would make a write/read cycle lossy). */
+    return memchr(s, '%', len) != NULL && !has_text(s, len, "-----BEGIN ");
 }
 
 avow_err coll_pem_text(const char *s, size_t len, const char *what, char **out, size_t *out_len,
@@ -25,8 +35,18 @@ avow_err coll_pem_text(const char *s, size_t len, const char *what, char **out, 
     *out_len = 0;
     if (coll_pem_is_urlencoded(s, len)) {
         avow_err e = avow_percent_decode_alloc(s, len, out, out_len, err);
-        if (e) avow_error_prefix(err, what);
-        return e;
+        if (e) {
+            avow_error_prefix(err, what);
+            return e;
+        }
+        if (memchr(*out, '\0', *out_len)) {
+            free(*out);
+            *out = NULL;
+            *out_len = 0;
+            return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                                  "%s: URL-encoded text decodes to a NUL byte", what);
+        }
+        return AVOW_OK;
     }
     char *c = malloc(len + 1);
     if (!c) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
@@ -37,11 +57,12 @@ avow_err coll_pem_text(const char *s, size_t len, const char *what, char **out, 
     return AVOW_OK;
 }
 
-avow_err coll_pem_certs(const char *pem, size_t len, const char *what, STACK_OF(X509) **out,
+avow_err coll_pem_certs(const char *pem, size_t len, const char *what, STACK_OF(X509) * *out,
                         avow_error *err)
 {
     *out = NULL;
-    if (len > INT_MAX) return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s: too large", what);
+    if (len > INT_MAX)
+        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s: too large", what);
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     STACK_OF(X509) *sk = sk_X509_new_null();
     avow_err e = AVOW_OK;
@@ -60,8 +81,7 @@ avow_err coll_pem_certs(const char *pem, size_t len, const char *what, STACK_OF(
             /* End of input is the only acceptable way out of the loop. */
             if (ERR_GET_REASON(code) != PEM_R_NO_START_LINE)
                 e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                                   "%s: certificate %d: unreadable PEM", what,
-                                   sk_X509_num(sk) + 1);
+                                   "%s: certificate %d: unreadable PEM", what, sk_X509_num(sk) + 1);
             break;
         }
         bool is_cert = strcmp(name, "CERTIFICATE") == 0;
@@ -78,7 +98,8 @@ avow_err coll_pem_certs(const char *pem, size_t len, const char *what, STACK_OF(
         OPENSSL_free(name);
         OPENSSL_free(header);
         OPENSSL_free(data);
-        if (!e && !sk_X509_push(sk, x)) e = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+        if (!e && !sk_X509_push(sk, x))
+            e = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
         if (e) {
             X509_free(x);
             break;
@@ -96,7 +117,7 @@ done:
     return AVOW_OK;
 }
 
-avow_err coll_pem_write(STACK_OF(X509) *certs, char **out, avow_error *err)
+avow_err coll_pem_write(STACK_OF(X509) * certs, char **out, avow_error *err)
 {
     *out = NULL;
     BIO *bio = BIO_new(BIO_s_mem());

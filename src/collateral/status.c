@@ -69,18 +69,26 @@ const char *avow_qv_result_name(uint32_t code)
 uint32_t avow_qv_result_for_status(avow_tcb_status s)
 {
     switch (s) {
-    case AVOW_TCB_UP_TO_DATE: return AVOW_QV_OK;
-    case AVOW_TCB_SW_HARDENING_NEEDED: return AVOW_QV_SW_HARDENING_NEEDED;
-    case AVOW_TCB_CONFIGURATION_NEEDED: return AVOW_QV_CONFIG_NEEDED;
-    case AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
-        return AVOW_QV_CONFIG_AND_SW_HARDENING_NEEDED;
-    case AVOW_TCB_OUT_OF_DATE: return AVOW_QV_OUT_OF_DATE;
-    case AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED: return AVOW_QV_OUT_OF_DATE_CONFIG_NEEDED;
-    case AVOW_TCB_REVOKED: return AVOW_QV_REVOKED;
-    case AVOW_TCB_TD_RELAUNCH_ADVISED: return AVOW_QV_TD_RELAUNCH_ADVISED;
-    case AVOW_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED:
-        return AVOW_QV_TD_RELAUNCH_ADVISED_CONFIG_NEEDED;
-    case AVOW_TCB_NONE: break;
+        case AVOW_TCB_UP_TO_DATE:
+            return AVOW_QV_OK;
+        case AVOW_TCB_SW_HARDENING_NEEDED:
+            return AVOW_QV_SW_HARDENING_NEEDED;
+        case AVOW_TCB_CONFIGURATION_NEEDED:
+            return AVOW_QV_CONFIG_NEEDED;
+        case AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
+            return AVOW_QV_CONFIG_AND_SW_HARDENING_NEEDED;
+        case AVOW_TCB_OUT_OF_DATE:
+            return AVOW_QV_OUT_OF_DATE;
+        case AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED:
+            return AVOW_QV_OUT_OF_DATE_CONFIG_NEEDED;
+        case AVOW_TCB_REVOKED:
+            return AVOW_QV_REVOKED;
+        case AVOW_TCB_TD_RELAUNCH_ADVISED:
+            return AVOW_QV_TD_RELAUNCH_ADVISED;
+        case AVOW_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED:
+            return AVOW_QV_TD_RELAUNCH_ADVISED_CONFIG_NEEDED;
+        case AVOW_TCB_NONE:
+            break;
     }
     return AVOW_QV_UNSPECIFIED;
 }

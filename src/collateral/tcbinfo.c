@@ -48,7 +48,8 @@ static avow_err parse_components(json_t *tcb, const char *path, const char *key,
 static avow_err parse_level(json_t *o, const char *path, const avow_tcb_info *ti,
                             avow_tcb_level *lv, avow_error *err)
 {
-    if (!json_is_object(o)) return fmt(err, "%s: expected an object, got %s", path, jf_type_name(o));
+    if (!json_is_object(o))
+        return fmt(err, "%s: expected an object, got %s", path, jf_type_name(o));
     char tp[JF_PATH_MAX];
     jf_pathf(tp, "%s.tcb", path);
     json_t *tcb;
@@ -79,10 +80,11 @@ static avow_err parse_level(json_t *o, const char *path, const avow_tcb_info *ti
 }
 
 /* tdxModule (with_id false, no levels) or a tdxModuleIdentities entry. */
-static avow_err parse_module(json_t *o, const char *path, bool with_id,
-                             avow_tdx_module_identity *m, avow_error *err)
+static avow_err parse_module(json_t *o, const char *path, bool with_id, avow_tdx_module_identity *m,
+                             avow_error *err)
 {
-    if (!json_is_object(o)) return fmt(err, "%s: expected an object, got %s", path, jf_type_name(o));
+    if (!json_is_object(o))
+        return fmt(err, "%s: expected an object, got %s", path, jf_type_name(o));
     avow_err e;
     if (with_id) {
         const char *id;
@@ -204,8 +206,9 @@ static avow_err parse_root(json_t *root, avow_tcb_info *ti, avow_error *err)
     for (size_t i = 1; i < n; i++)
         if (level_cmp_desc(&ti->levels[i - 1], &ti->levels[i]) == 0)
             return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                                  P_ROOT ".tcbLevels: duplicate level (two levels with the same "
-                                         "components and pcesvn %u)",
+                                  P_ROOT
+                                  ".tcbLevels: duplicate level (two levels with the same "
+                                  "components and pcesvn %u)",
                                   ti->levels[i].pcesvn);
     return AVOW_OK;
 }

@@ -90,10 +90,14 @@ static avow_err next(der *d, uint8_t tag, const char *field, tlv *t)
                               o + 1);
     if (n & 0x80) {
         size_t k = n & 0x7f;
-        if (k > 2 || left - 2 < k)
+        if (k > 2)
             return avow_error_set(d->err, AVOW_ERR_FORMAT, o + 1,
-                                  "pck_ext.%s at offset %zu: length of %zu bytes is too long",
-                                  field, o + 1, k);
+                                  "pck_ext.%s at offset %zu: a %zu-byte length is too long", field,
+                                  o + 1, k);
+        if (left - 2 < k)
+            return avow_error_set(d->err, AVOW_ERR_FORMAT, o + 1,
+                                  "pck_ext.%s at offset %zu: length truncated (%zu bytes left)",
+                                  field, o + 1, left - 2);
         n = 0;
         for (size_t i = 0; i < k; i++)
             n = n << 8 | d->base[o + 2 + i];

@@ -142,7 +142,7 @@ int avowd_handle_attest(avowd_req *r, bool oe)
     uint8_t fmspc[6];
     avow_pck_ca ca;
     uint32_t tee;
-    if (avow_quote_platform_id(ev.quote, ev.quote_len, fmspc, &ca, &tee, &err) != AVOW_OK) {
+    if (avowd_platform_id(d, &q, fmspc, &ca, &tee, &err) != AVOW_OK) {
         a.verdict = "fail";
         snprintf(reason, sizeof(reason), "cannot identify the platform (FMSPC, PCK CA): %s",
                  err.msg);

@@ -12,10 +12,21 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/sha.h>
+
 #include "server/server.h"
 
 #define RECHECK_SECONDS 5.0
 #define MAX_ENTRIES 256
+#define PID_SLOTS 1024 /* platform-id cache: direct-mapped by certification-data hash */
+
+typedef struct {
+    uint8_t hash[32];
+    bool used;
+    uint8_t fmspc[6];
+    avow_pck_ca ca;
+    uint32_t tee;
+} pid_slot;
 
 typedef struct {
     uint8_t fmspc[6];
@@ -29,6 +40,8 @@ struct avowd_colmem {
     pthread_rwlock_t lock;
     entry e[MAX_ENTRIES];
     size_t n;
+    pthread_mutex_t pid_lock;
+    pid_slot pid[PID_SLOTS];
 };
 
 static double mono(void)
@@ -43,6 +56,7 @@ bool avowd_colmem_new(avowd *d)
     struct avowd_colmem *m = calloc(1, sizeof(*m));
     if (!m) return false;
     pthread_rwlock_init(&m->lock, NULL);
+    pthread_mutex_init(&m->pid_lock, NULL);
     d->colmem = m;
     return true;
 }
@@ -61,6 +75,7 @@ void avowd_colmem_free(avowd *d)
     if (!m) return;
     for (size_t i = 0; i < m->n; i++) avowd_colmem_put(m->e[i].coll);
     pthread_rwlock_destroy(&m->lock);
+    pthread_mutex_destroy(&m->pid_lock);
     free(m);
     d->colmem = NULL;
 }
@@ -178,5 +193,35 @@ avow_err avowd_colmem_get(avowd *d, const uint8_t fmspc[6], avow_pck_ca ca, uint
     pthread_rwlock_unlock(&m->lock);
     avowd_colmem_put(stale);
     *out = c; /* the caller's reference */
+    return AVOW_OK;
+}
+
+avow_err avowd_platform_id(avowd *d, const avow_quote *q, uint8_t fmspc[6], avow_pck_ca *ca,
+                           uint32_t *tee, avow_error *err)
+{
+    /* Parsing the PCK chain costs more than the rest of a warm verification;
+     * its result depends only on the certification data, so remember it. */
+    struct avowd_colmem *m = d->colmem;
+    uint8_t h[32];
+    SHA256(q->cert_data, q->cert_data_len, h);
+    pid_slot *s = &m->pid[(h[0] | (h[1] << 8)) % PID_SLOTS];
+    pthread_mutex_lock(&m->pid_lock);
+    if (s->used && !memcmp(s->hash, h, 32)) {
+        memcpy(fmspc, s->fmspc, 6);
+        *ca = s->ca;
+        *tee = s->tee;
+        pthread_mutex_unlock(&m->pid_lock);
+        return AVOW_OK;
+    }
+    pthread_mutex_unlock(&m->pid_lock);
+    avow_err e = avow_quote_platform_id(q->raw, q->raw_len, fmspc, ca, tee, err);
+    if (e != AVOW_OK) return e;
+    pthread_mutex_lock(&m->pid_lock);
+    memcpy(s->hash, h, 32);
+    memcpy(s->fmspc, fmspc, 6);
+    s->ca = *ca;
+    s->tee = *tee;
+    s->used = true;
+    pthread_mutex_unlock(&m->pid_lock);
     return AVOW_OK;
 }

@@ -73,7 +73,7 @@ avowd_route avowd_route_classify(const char *method, const char *path, bool *met
     if (!strcmp(path, "/certificates:add") || !strcmp(path, "/certificates:remove")) {
         *method_ok = is(method, "POST");
         *allow = "POST";
-        return path[13] == 'a' ? ROUTE_CERTIFICATES_ADD : ROUTE_CERTIFICATES_REMOVE;
+        return !strcmp(path, "/certificates:add") ? ROUTE_CERTIFICATES_ADD : ROUTE_CERTIFICATES_REMOVE;
     }
     if (!strncmp(path, PCCS_SGX, strlen(PCCS_SGX)) || !strncmp(path, PCCS_TDX, strlen(PCCS_TDX))) {
         bool tdx = path[1] == 't';

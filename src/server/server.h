@@ -16,6 +16,7 @@
 #include "avow/collateral_cache.h"
 #include "avow/err.h"
 #include "avow/pcs.h"
+#include "avow/quote.h"
 #include "avow/store.h"
 #include "avow/time.h"
 #include "avow/token.h"
@@ -161,6 +162,10 @@ void avowd_colmem_free(avowd *d);
 avow_err avowd_colmem_get(avowd *d, const uint8_t fmspc[6], avow_pck_ca ca, uint32_t tee,
                           avow_time at, avowd_coll **out, avow_error *err);
 void avowd_colmem_put(avowd_coll *c);
+/* avow_quote_platform_id, remembered by a hash of the quote's certification
+ * data (the PCK chain), so the chain is not parsed twice per request. */
+avow_err avowd_platform_id(avowd *d, const avow_quote *q, uint8_t fmspc[6], avow_pck_ca *ca,
+                           uint32_t *tee, avow_error *err);
 
 /* ---- HTTP (http.c) ----------------------------------------------------------- */
 

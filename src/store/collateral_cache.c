@@ -34,8 +34,10 @@ static avow_err json_next_update(const char *json, size_t len, const char *what,
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                               "%s: missing or unreadable nextUpdate", what);
     }
-    if (obj) *obj = o;
-    else json_decref(o);
+    if (obj)
+        *obj = o;
+    else
+        json_decref(o);
     return AVOW_OK;
 }
 
@@ -43,8 +45,8 @@ static bool asn1_to_time(const ASN1_TIME *a, avow_time *t)
 {
     struct tm tm;
     if (!a || ASN1_TIME_to_tm(a, &tm) != 1) return false;
-    *t = avow_time_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                              tm.tm_min, tm.tm_sec);
+    *t = avow_time_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                              tm.tm_sec);
     return true;
 }
 
@@ -64,12 +66,12 @@ static avow_err crl_info(const uint8_t *der, size_t len, const char *what, avow_
 {
     const unsigned char *p = der;
     X509_CRL *crl = len <= INT32_MAX ? d2i_X509_CRL(NULL, &p, (long)len) : NULL;
-    if (!crl) return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s: not a DER CRL", what);
+    if (!crl)
+        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s: not a DER CRL", what);
     bool ok = asn1_to_time(X509_CRL_get0_nextUpdate(crl), next);
     if (ca) *ca = ca_of_name(X509_CRL_get_issuer(crl));
     X509_CRL_free(crl);
-    if (!ok)
-        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s: no nextUpdate", what);
+    if (!ok) return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s: no nextUpdate", what);
     return AVOW_OK;
 }
 
@@ -83,8 +85,7 @@ static const char *ca_of_chain(const char *pem)
     return ca;
 }
 
-avow_err avow_collateral_key_of(const avow_collateral *c, avow_collateral_key *out,
-                                avow_error *err)
+avow_err avow_collateral_key_of(const avow_collateral *c, avow_collateral_key *out, avow_error *err)
 {
     memset(out, 0, sizeof(*out));
     if (!c || !c->tcb_info)
@@ -106,8 +107,8 @@ avow_err avow_collateral_key_of(const avow_collateral *c, avow_collateral_key *o
     json_decref(tcb);
 
     if (c->qe_identity) {
-        if ((rc = json_next_update(c->qe_identity, c->qe_identity_len, "enclaveIdentity", NULL,
-                                   &t, err)))
+        if ((rc = json_next_update(c->qe_identity, c->qe_identity_len, "enclaveIdentity", NULL, &t,
+                                   err)))
             return rc;
         if (t < next) next = t;
     }
@@ -146,8 +147,7 @@ static avow_err put_row(avow_store *s, const avow_collateral *c, const avow_coll
 }
 
 avow_err avow_collateral_import(avow_store *s, const avow_collateral *c, const char *source,
-                                avow_time fetched_at, avow_collateral_key *key_out,
-                                avow_error *err)
+                                avow_time fetched_at, avow_collateral_key *key_out, avow_error *err)
 {
     avow_collateral_key k;
     avow_err rc = avow_collateral_key_of(c, &k, err);
@@ -212,8 +212,8 @@ avow_err avow_collateral_cache_import(avow_collateral_cache *c, const avow_colla
 }
 
 /* Looks up the exact key, then the CA-less row. found=false when neither. */
-static avow_err lookup(avow_collateral_cache *c, const char *fmspc, const char *ca,
-                       const char *tee, avow_store_collateral *row, bool *found, avow_error *err)
+static avow_err lookup(avow_collateral_cache *c, const char *fmspc, const char *ca, const char *tee,
+                       avow_store_collateral *row, bool *found, avow_error *err)
 {
     *found = false;
     avow_err rc = avow_store_collateral_get(c->store, fmspc, ca, tee, row, err);
@@ -226,8 +226,8 @@ static avow_err lookup(avow_collateral_cache *c, const char *fmspc, const char *
 
 static avow_err use_row(const avow_store_collateral *row, avow_collateral *out, avow_error *err)
 {
-    avow_err rc = avow_collateral_from_bundle((const uint8_t *)row->bundle, strlen(row->bundle),
-                                              out, err);
+    avow_err rc =
+        avow_collateral_from_bundle((const uint8_t *)row->bundle, strlen(row->bundle), out, err);
     if (rc) {
         char what[80];
         snprintf(what, sizeof(what), "stored collateral for FMSPC %s", row->fmspc);
@@ -236,9 +236,9 @@ static avow_err use_row(const avow_store_collateral *row, avow_collateral *out, 
     return rc;
 }
 
-avow_err avow_collateral_cache_get(avow_collateral_cache *c, const uint8_t fmspc[6],
-                                   avow_pck_ca ca, uint32_t tee_type, avow_time at,
-                                   avow_collateral *out, avow_error *err)
+avow_err avow_collateral_cache_get(avow_collateral_cache *c, const uint8_t fmspc[6], avow_pck_ca ca,
+                                   uint32_t tee_type, avow_time at, avow_collateral *out,
+                                   avow_error *err)
 {
     avow_collateral_init(out);
     if (!c || !fmspc) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "cache: no key");
@@ -302,7 +302,9 @@ avow_err avow_collateral_cache_get(avow_collateral_cache *c, const uint8_t fmspc
                            AVOW_NO_OFFSET,
                            "collateral for FMSPC %s is not cached and the upstream %s failed: %s",
                            hex, url, sub.msg);
-        rc = expired_at ? AVOW_ERR_EXPIRED : rc == AVOW_ERR_NOT_FOUND ? AVOW_ERR_NOT_FOUND : AVOW_ERR_IO;
+        rc = expired_at                 ? AVOW_ERR_EXPIRED
+             : rc == AVOW_ERR_NOT_FOUND ? AVOW_ERR_NOT_FOUND
+                                        : AVOW_ERR_IO;
         goto unlock;
     }
     atomic_fetch_add(&c->fetches, 1);

@@ -27,7 +27,8 @@ static const char *oneline(char *buf, size_t len, const char *msg)
 {
     snprintf(buf, len, "%s", msg ? msg : "unknown error");
     size_t n = strlen(buf);
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = '\0';
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
     for (char *c = buf; *c; c++)
         if (*c == '\n') *c = ' ';
     return buf;
@@ -40,9 +41,9 @@ static avow_err pg_connect(void *impl, void **conn, avow_error *err)
     if (!c) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     if (PQstatus(c) != CONNECTION_OK) {
         char b[200];
-        avow_err rc = avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET,
-                                     "postgresql connection failed: %s",
-                                     oneline(b, sizeof(b), PQerrorMessage(c)));
+        avow_err rc =
+            avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "postgresql connection failed: %s",
+                           oneline(b, sizeof(b), PQerrorMessage(c)));
         PQfinish(c);
         return rc;
     }

@@ -96,8 +96,8 @@ avow_err st_schema_apply(avow_store *s, avow_error *err)
     st_rows_free(&rows);
     if (current > avow_store_schema_latest()) {
         rc = avow_error_set(err, AVOW_ERR_UNSUPPORTED, AVOW_NO_OFFSET,
-                            "store schema version %d is newer than this build knows (%d)",
-                            current, avow_store_schema_latest());
+                            "store schema version %d is newer than this build knows (%d)", current,
+                            avow_store_schema_latest());
         goto fail;
     }
     for (size_t i = 0; i < N_MIGRATIONS; i++) {

@@ -27,15 +27,15 @@ static avow_err mkdirs(const char *dir, avow_error *err)
     char *p = strdup(dir);
     if (!p) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     size_t n = strlen(p);
-    while (n > 1 && p[n - 1] == '/') p[--n] = '\0';
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = '\0';
     for (char *c = p + 1;; c++) {
         bool end = *c == '\0';
         if (*c == '/' || end) {
             *c = '\0';
             if (mkdir(p, 0700) != 0 && errno != EEXIST) {
                 avow_err rc = avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET,
-                                             "cannot create directory %s: %s", p,
-                                             strerror(errno));
+                                             "cannot create directory %s: %s", p, strerror(errno));
                 free(p);
                 return rc;
             }
@@ -55,9 +55,8 @@ static avow_err sq_connect(void *impl, void **conn, avow_error *err)
 {
     sq_impl *im = impl;
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(im->path, &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        im->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         avow_err e = avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "sqlite %s: %s", im->path,
                                     db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -130,14 +129,14 @@ static avow_err sq_exec(void *conn, const char *sql, int nparams, const char *co
         int step = sqlite3_step(st);
         if (step == SQLITE_DONE) break;
         if (step != SQLITE_ROW) {
-            rc = avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "sqlite: %s",
-                                sqlite3_errmsg(db));
+            rc = avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "sqlite: %s", sqlite3_errmsg(db));
             goto done;
         }
         if (!rows || !ncols) continue;
         if ((rows->nrows + 1) * ncols > cap) {
             size_t ncap = cap ? cap * 2 : ncols * 4;
-            while (ncap < (rows->nrows + 1) * ncols) ncap *= 2;
+            while (ncap < (rows->nrows + 1) * ncols)
+                ncap *= 2;
             char **nc = realloc(rows->cells, ncap * sizeof(char *));
             if (!nc) {
                 rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
@@ -154,7 +153,8 @@ static avow_err sq_exec(void *conn, const char *sql, int nparams, const char *co
             int n = sqlite3_column_bytes(st, (int)c);
             *cell = malloc((size_t)n + 1);
             if (!*cell) {
-                for (size_t k = 0; k < c; k++) free(rows->cells[rows->nrows * ncols + k]);
+                for (size_t k = 0; k < c; k++)
+                    free(rows->cells[rows->nrows * ncols + k]);
                 rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
                 goto done;
             }

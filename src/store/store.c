@@ -22,7 +22,8 @@ void st_rows_free(st_rows *r)
 {
     if (!r) return;
     if (r->cells)
-        for (size_t i = 0; i < r->nrows * r->ncols; i++) free(r->cells[i]);
+        for (size_t i = 0; i < r->nrows * r->ncols; i++)
+            free(r->cells[i]);
     free(r->cells);
     memset(r, 0, sizeof(*r));
 }
@@ -133,7 +134,8 @@ avow_err avow_store_open(const char *location, avow_store **out, avow_error *err
     if (!s) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     pthread_mutex_init(&s->mu, NULL);
     s->location = mask_location(location);
-    avow_err rc = !s->location ? avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory")
+    avow_err rc = !s->location
+                      ? avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory")
                   : is_pg_uri(location) ? st_pg_open(location, &s->be, &s->impl, err)
                                         : st_sqlite_open(location, &s->be, &s->impl, err);
     if (!rc) rc = st_schema_apply(s, err);
@@ -151,7 +153,8 @@ avow_err avow_store_open(const char *location, avow_store **out, avow_error *err
 void avow_store_close(avow_store *s)
 {
     if (!s) return;
-    for (size_t i = 0; i < s->n_idle; i++) s->be->disconnect(s->idle[i]);
+    for (size_t i = 0; i < s->n_idle; i++)
+        s->be->disconnect(s->idle[i]);
     free(s->idle);
     if (s->be && s->impl) s->be->free_impl(s->impl);
     free(s->location);
@@ -207,7 +210,8 @@ static bool lower_into(const char *in, char *out, size_t cap)
 {
     size_t n = in ? strlen(in) : 0;
     if (n == 0 || n >= cap) return false;
-    for (size_t i = 0; i <= n; i++) out[i] = (char)tolower((unsigned char)in[i]);
+    for (size_t i = 0; i <= n; i++)
+        out[i] = (char)tolower((unsigned char)in[i]);
     return true;
 }
 
@@ -221,15 +225,19 @@ avow_err avow_store_setting_get(avow_store *s, const char *key, char **value, av
     const char *p[] = {key};
     avow_err rc = st_exec(s, "SELECT value FROM settings WHERE key = $1", 1, p, &r, NULL, err);
     if (rc) return rc;
-    if (!r.nrows) rc = avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "setting '%s' is not set", key);
-    else if (!(*value = dup_cell(st_cell(&r, 0, 0)))) rc = nomem(err);
+    if (!r.nrows)
+        rc =
+            avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "setting '%s' is not set", key);
+    else if (!(*value = dup_cell(st_cell(&r, 0, 0))))
+        rc = nomem(err);
     st_rows_free(&r);
     return rc;
 }
 
 avow_err avow_store_setting_set(avow_store *s, const char *key, const char *value, avow_error *err)
 {
-    if (!key || !value) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "setting: no key or value");
+    if (!key || !value)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "setting: no key or value");
     const char *p[] = {key, value};
     return st_exec(s,
                    "INSERT INTO settings (key, value) VALUES ($1, $2)"
@@ -241,7 +249,8 @@ avow_err avow_store_setting_set_default(avow_store *s, const char *key, const ch
                                         bool *set, avow_error *err)
 {
     if (set) *set = false;
-    if (!key || !value) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "setting: no key or value");
+    if (!key || !value)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "setting: no key or value");
     const char *p[] = {key, value};
     int64_t n = 0;
     avow_err rc = st_exec(s,
@@ -275,7 +284,8 @@ void avow_store_key_free(avow_store_key *k)
 void avow_store_key_list_free(avow_store_key *keys, size_t n)
 {
     if (!keys) return;
-    for (size_t i = 0; i < n; i++) avow_store_key_free(&keys[i]);
+    for (size_t i = 0; i < n; i++)
+        avow_store_key_free(&keys[i]);
     free(keys);
 }
 
@@ -308,7 +318,8 @@ static void rows_wipe_free(st_rows *r)
 avow_err avow_store_key_add(avow_store *s, const avow_store_key *k, avow_error *err)
 {
     if (!k || !k->kid || !*k->kid || !k->key_pem || !k->cert_pem)
-        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "signing key: kid, key and certificate required");
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "signing key: kid, key and certificate required");
     void *conn;
     avow_err rc = st_acquire(s, &conn, err);
     if (rc) return rc;
@@ -325,15 +336,16 @@ avow_err avow_store_key_add(avow_store *s, const avow_store_key *k, avow_error *
     bool dup = r.nrows > 0;
     st_rows_free(&r);
     if (dup) {
-        rc = avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "signing key %s already exists", k->kid);
+        rc = avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "signing key %s already exists",
+                            k->kid);
         goto fail;
     }
-    if (k->active &&
-        (rc = be->exec(conn, "UPDATE signing_keys SET active = 0 WHERE active <> 0", 0, NULL, NULL, NULL, err)))
+    if (k->active && (rc = be->exec(conn, "UPDATE signing_keys SET active = 0 WHERE active <> 0", 0,
+                                    NULL, NULL, NULL, err)))
         goto fail;
     if ((rc = be->exec(conn,
-                       "INSERT INTO signing_keys (" KEY_COLS ") VALUES ($1, $2, $3, $4, $5, $6)",
-                       6, pi, NULL, NULL, err)))
+                       "INSERT INTO signing_keys (" KEY_COLS ") VALUES ($1, $2, $3, $4, $5, $6)", 6,
+                       pi, NULL, NULL, err)))
         goto fail;
     rc = st_commit(s, conn, err);
     goto out;
@@ -349,12 +361,15 @@ avow_err avow_store_key_active(avow_store *s, avow_store_key *out, avow_error *e
     memset(out, 0, sizeof(*out));
     st_rows r;
     avow_err rc = st_exec(s,
-                          "SELECT " KEY_COLS " FROM signing_keys WHERE active <> 0"
+                          "SELECT " KEY_COLS
+                          " FROM signing_keys WHERE active <> 0"
                           " ORDER BY created_at DESC, kid LIMIT 1",
                           0, NULL, &r, NULL, err);
     if (rc) return rc;
-    if (!r.nrows) rc = avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no active signing key");
-    else rc = key_from_row(&r, 0, out, err);
+    if (!r.nrows)
+        rc = avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no active signing key");
+    else
+        rc = key_from_row(&r, 0, out, err);
     rows_wipe_free(&r);
     return rc;
 }
@@ -366,10 +381,11 @@ avow_err avow_store_key_list(avow_store *s, bool include_retired, avow_store_key
     *n = 0;
     st_rows r;
     avow_err rc = st_exec(s,
-                          include_retired
-                              ? "SELECT " KEY_COLS " FROM signing_keys ORDER BY created_at DESC, kid"
-                              : "SELECT " KEY_COLS " FROM signing_keys WHERE retired_at = 0"
-                                " ORDER BY created_at DESC, kid",
+                          include_retired ? "SELECT " KEY_COLS
+                                            " FROM signing_keys ORDER BY created_at DESC, kid"
+                                          : "SELECT " KEY_COLS
+                                            " FROM signing_keys WHERE retired_at = 0"
+                                            " ORDER BY created_at DESC, kid",
                           0, NULL, &r, NULL, err);
     if (rc) return rc;
     if (r.nrows) {
@@ -404,9 +420,10 @@ avow_err avow_store_key_retire(avow_store *s, const char *kid, avow_time at, avo
     st_rows r;
     if ((rc = st_exec(s, "SELECT active FROM signing_keys WHERE kid = $1", 1, p, &r, NULL, err)))
         return rc;
-    rc = r.nrows ? avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
-                                  "signing key %s is the active key: rotate before retiring it", kid)
-                 : avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no signing key %s", kid);
+    rc = r.nrows
+             ? avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "signing key %s is the active key: rotate before retiring it", kid)
+             : avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no signing key %s", kid);
     st_rows_free(&r);
     return rc;
 }
@@ -437,7 +454,8 @@ avow_err avow_store_policy_get(avow_store *s, const char *type, avow_store_polic
                           1, p, &r, NULL, err);
     if (rc) return rc;
     if (!r.nrows) {
-        rc = avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no policy stored for %s", type);
+        rc = avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no policy stored for %s",
+                            type);
     } else {
         out->type = dup_cell(st_cell(&r, 0, 0));
         out->jws = dup_cell(st_cell(&r, 0, 1));
@@ -457,7 +475,8 @@ avow_err avow_store_policy_put(avow_store *s, const char *type, const char *jws,
 {
     char t[64];
     if (!lower_into(type, t, sizeof(t)) || !jws)
-        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "policy: bad attestation type or no JWS");
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "policy: bad attestation type or no JWS");
     uint8_t h[32];
     char hash[44], ts[24];
     SHA256((const uint8_t *)jws, strlen(jws), h);
@@ -482,7 +501,8 @@ avow_err avow_store_policy_delete(avow_store *s, const char *type, bool *removed
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "policy: bad attestation type");
     const char *p[] = {t};
     int64_t n = 0;
-    avow_err rc = st_exec(s, "DELETE FROM policies WHERE attestation_type = $1", 1, p, NULL, &n, err);
+    avow_err rc =
+        st_exec(s, "DELETE FROM policies WHERE attestation_type = $1", 1, p, NULL, &n, err);
     if (!rc && removed) *removed = n > 0;
     return rc;
 }
@@ -492,7 +512,8 @@ avow_err avow_store_policy_delete(avow_store *s, const char *type, bool *removed
 void avow_store_cert_list_free(avow_store_cert *certs, size_t n)
 {
     if (!certs) return;
-    for (size_t i = 0; i < n; i++) free(certs[i].cert_pem);
+    for (size_t i = 0; i < n; i++)
+        free(certs[i].cert_pem);
     free(certs);
 }
 
@@ -500,7 +521,8 @@ avow_err avow_store_cert_add(avow_store *s, const char *cert_pem, avow_time at, 
                              char *thumbprint_out, avow_error *err)
 {
     if (added) *added = false;
-    if (!cert_pem) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "certificate: none given");
+    if (!cert_pem)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "certificate: none given");
     uint8_t *der = NULL;
     size_t der_len = 0;
     char *pem = NULL, thumb[41], ts[24];
@@ -538,8 +560,8 @@ avow_err avow_store_cert_remove(avow_store *s, const char *thumbprint, bool *rem
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "certificate: bad thumbprint");
     const char *p[] = {t};
     int64_t n = 0;
-    avow_err rc = st_exec(s, "DELETE FROM policy_certificates WHERE thumbprint = $1", 1, p, NULL,
-                          &n, err);
+    avow_err rc =
+        st_exec(s, "DELETE FROM policy_certificates WHERE thumbprint = $1", 1, p, NULL, &n, err);
     if (!rc && removed) *removed = n > 0;
     return rc;
 }
@@ -559,7 +581,8 @@ avow_err avow_store_cert_list(avow_store *s, avow_store_cert **out, size_t *n, a
         if (!*out) rc = nomem(err);
         for (size_t i = 0; !rc && i < r.nrows; i++) {
             avow_store_cert *c = &(*out)[i];
-            snprintf(c->thumbprint, sizeof(c->thumbprint), "%s", st_cell(&r, i, 0) ? st_cell(&r, i, 0) : "");
+            snprintf(c->thumbprint, sizeof(c->thumbprint), "%s",
+                     st_cell(&r, i, 0) ? st_cell(&r, i, 0) : "");
             c->added_at = parse_i64(st_cell(&r, i, 2));
             if (!(c->cert_pem = dup_cell(st_cell(&r, i, 1)))) rc = nomem(err);
             *n = i + 1;
@@ -588,7 +611,8 @@ void avow_store_collateral_free(avow_store_collateral *c)
 void avow_store_collateral_list_free(avow_store_collateral *rows, size_t n)
 {
     if (!rows) return;
-    for (size_t i = 0; i < n; i++) avow_store_collateral_free(&rows[i]);
+    for (size_t i = 0; i < n; i++)
+        avow_store_collateral_free(&rows[i]);
     free(rows);
 }
 
@@ -617,12 +641,13 @@ avow_err avow_store_collateral_put(avow_store *s, const avow_store_collateral *r
     fmt_i64(row->next_update, nu);
     fmt_i64(row->fetched_at, fa);
     const char *p[] = {f, row->ca, row->tee, row->bundle, nu, fa, row->source ? row->source : ""};
-    return st_exec(s,
-                   "INSERT INTO collateral (fmspc, ca, tee, bundle, next_update, fetched_at, source)"
-                   " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (fmspc, ca, tee) DO UPDATE"
-                   " SET bundle = excluded.bundle, next_update = excluded.next_update,"
-                   " fetched_at = excluded.fetched_at, source = excluded.source",
-                   7, p, NULL, NULL, err);
+    return st_exec(
+        s,
+        "INSERT INTO collateral (fmspc, ca, tee, bundle, next_update, fetched_at, source)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (fmspc, ca, tee) DO UPDATE"
+        " SET bundle = excluded.bundle, next_update = excluded.next_update,"
+        " fetched_at = excluded.fetched_at, source = excluded.source",
+        7, p, NULL, NULL, err);
 }
 
 static void coll_from_row(const st_rows *r, size_t i, bool with_bundle, avow_store_collateral *c)
@@ -706,8 +731,8 @@ avow_err avow_store_collateral_delete(avow_store *s, const char *fmspc, const ch
     if (rc) return rc;
     const char *p[] = {f, ca, tee};
     int64_t n = 0;
-    rc = st_exec(s, "DELETE FROM collateral WHERE fmspc = $1 AND ca = $2 AND tee = $3", 3, p,
-                 NULL, &n, err);
+    rc = st_exec(s, "DELETE FROM collateral WHERE fmspc = $1 AND ca = $2 AND tee = $3", 3, p, NULL,
+                 &n, err);
     if (!rc && removed) *removed = n > 0;
     return rc;
 }

@@ -20,8 +20,10 @@ static avow_err cert_der_of(const uint8_t *cert, size_t len, uint8_t **der, size
     X509 *x = tok_cert_parse(cert, len, err);
     if (!x) return err ? err->code : AVOW_ERR_FORMAT;
     avow_err rc = tok_cert_der(x, der, der_len, err);
-    if (rc || !x_out) X509_free(x);
-    else *x_out = x;
+    if (rc || !x_out)
+        X509_free(x);
+    else
+        *x_out = x;
     return rc;
 }
 
@@ -194,7 +196,8 @@ avow_err avow_jwk_from_cert(const uint8_t *cert, size_t len, bool minimal, char 
     if (rc) return rc;
     *out_json = json_dumps(o, JSON_COMPACT);
     json_decref(o);
-    return *out_json ? AVOW_OK : avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    return *out_json ? AVOW_OK
+                     : avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
 }
 
 avow_err avow_jwks_build(const char *const *cert_pems, size_t n, char **out_json, avow_error *err)

@@ -21,8 +21,10 @@
 const char *tok_ossl_err(char *buf, size_t len)
 {
     unsigned long e = ERR_get_error();
-    if (!e) snprintf(buf, len, "no OpenSSL detail");
-    else ERR_error_string_n(e, buf, len);
+    if (!e)
+        snprintf(buf, len, "no OpenSSL detail");
+    else
+        ERR_error_string_n(e, buf, len);
     ERR_clear_error();
     return buf;
 }
@@ -30,12 +32,12 @@ const char *tok_ossl_err(char *buf, size_t len)
 const char *avow_jws_alg_name(avow_jws_alg alg)
 {
     switch (alg) {
-    case AVOW_JWS_ALG_RS256:
-        return "RS256";
-    case AVOW_JWS_ALG_ES256:
-        return "ES256";
-    default:
-        return "none";
+        case AVOW_JWS_ALG_RS256:
+            return "RS256";
+        case AVOW_JWS_ALG_ES256:
+            return "ES256";
+        default:
+            return "none";
     }
 }
 
@@ -71,8 +73,8 @@ avow_err tok_key_wrap(EVP_PKEY *pkey, bool priv, avow_jws_key **out, avow_error 
     } else if (EVP_PKEY_is_a(pkey, "EC")) {
         char curve[64] = "";
         size_t clen = 0;
-        if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, curve,
-                                            sizeof(curve), &clen) ||
+        if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof(curve),
+                                            &clen) ||
             strcmp(curve, "prime256v1") != 0) {
             rc = avow_error_set(err, AVOW_ERR_UNSUPPORTED, AVOW_NO_OFFSET,
                                 "EC key on curve '%s': only P-256 (ES256) is supported", curve);
@@ -108,7 +110,8 @@ X509 *tok_cert_parse(const uint8_t *in, size_t len, avow_error *err)
         return NULL;
     }
     size_t i = 0;
-    while (i < len && (in[i] == ' ' || in[i] == '\n' || in[i] == '\r' || in[i] == '\t')) i++;
+    while (i < len && (in[i] == ' ' || in[i] == '\n' || in[i] == '\r' || in[i] == '\t'))
+        i++;
     if (len - i >= 10 && !memcmp(in + i, "-----BEGIN", 10)) {
         BIO *b = BIO_new_mem_buf(in, (int)len);
         if (b) x = PEM_read_bio_X509(b, NULL, NULL, NULL);
@@ -288,8 +291,8 @@ avow_err tok_verify(const avow_jws_key *key, const uint8_t *data, size_t len, co
     EVP_MD_CTX_free(ctx);
     ERR_clear_error();
     if (!ok)
-        rc = avow_error_set(err, AVOW_ERR_SIGNATURE, AVOW_NO_OFFSET,
-                            "%s signature does not verify", avow_jws_alg_name(key->alg));
+        rc = avow_error_set(err, AVOW_ERR_SIGNATURE, AVOW_NO_OFFSET, "%s signature does not verify",
+                            avow_jws_alg_name(key->alg));
 done:
     ECDSA_SIG_free(es);
     OPENSSL_free(der);
@@ -363,7 +366,8 @@ void avow_jws_free(avow_jws *j)
     free(j->signature);
     free(j->kid);
     free(j->typ);
-    for (size_t i = 0; i < j->n_x5c; i++) free(j->x5c[i]);
+    for (size_t i = 0; i < j->n_x5c; i++)
+        free(j->x5c[i]);
     free(j->x5c);
     free(j->signing_input);
     memset(j, 0, sizeof(*j));
@@ -394,8 +398,10 @@ avow_err avow_jws_parse(const char *compact, size_t len, unsigned flags, avow_jw
     bool lenient = flags & AVOW_JWS_LENIENT_B64;
     size_t start = 0, end = len;
     if (lenient) {
-        while (start < end && strchr(" \t\r\n", compact[start]) && compact[start]) start++;
-        while (end > start && strchr(" \t\r\n", compact[end - 1]) && compact[end - 1]) end--;
+        while (start < end && strchr(" \t\r\n", compact[start]) && compact[start])
+            start++;
+        while (end > start && strchr(" \t\r\n", compact[end - 1]) && compact[end - 1])
+            end--;
     }
     const char *s = compact + start;
     size_t n = end - start;
@@ -432,8 +438,8 @@ avow_err avow_jws_parse(const char *compact, size_t len, unsigned flags, avow_jw
     else if (!strcmp(alg, "none") && (flags & AVOW_JWS_ALLOW_NONE))
         out->alg = AVOW_JWS_ALG_NONE;
     else {
-        rc = avow_error_set(err, AVOW_ERR_UNSUPPORTED, start, "jws alg \"%s\" is not accepted",
-                            alg);
+        rc =
+            avow_error_set(err, AVOW_ERR_UNSUPPORTED, start, "jws alg \"%s\" is not accepted", alg);
         goto fail;
     }
     out->alg_name = strdup(alg);

@@ -42,8 +42,10 @@ static avow_err time_claim(json_t *claims, const char *name, bool *present, int6
     json_t *j = json_object_get(claims, name);
     *present = j != NULL;
     if (!j) return AVOW_OK;
-    if (json_is_integer(j)) *v = json_integer_value(j);
-    else if (json_is_real(j)) *v = (int64_t)json_real_value(j);
+    if (json_is_integer(j))
+        *v = json_integer_value(j);
+    else if (json_is_real(j))
+        *v = (int64_t)json_real_value(j);
     else
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                               "jwt claim \"%s\" is not a number", name);
@@ -61,7 +63,8 @@ avow_err avow_jwt_verify(const char *token, size_t len, const avow_jws_key *key,
     rc = avow_jws_verify(&j, key, err);
     if (rc) goto done;
     json_error_t je;
-    json_t *claims = json_loadb((const char *)j.payload, j.payload_len, JSON_REJECT_DUPLICATES, &je);
+    json_t *claims =
+        json_loadb((const char *)j.payload, j.payload_len, JSON_REJECT_DUPLICATES, &je);
     if (!claims || !json_is_object(claims)) {
         json_decref(claims);
         rc = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
@@ -77,14 +80,13 @@ avow_err avow_jwt_verify(const char *token, size_t len, const avow_jws_key *key,
     }
     json_decref(claims);
     if (has_exp && exp < at - leeway) {
-        rc = avow_error_set(err, AVOW_ERR_EXPIRED, AVOW_NO_OFFSET,
-                            "jwt expired at %lld (now %lld)", (long long)exp, (long long)at);
+        rc = avow_error_set(err, AVOW_ERR_EXPIRED, AVOW_NO_OFFSET, "jwt expired at %lld (now %lld)",
+                            (long long)exp, (long long)at);
         goto done;
     }
     if (has_nbf && nbf > at + leeway) {
         rc = avow_error_set(err, AVOW_ERR_EXPIRED, AVOW_NO_OFFSET,
-                            "jwt not valid before %lld (now %lld)", (long long)nbf,
-                            (long long)at);
+                            "jwt not valid before %lld (now %lld)", (long long)nbf, (long long)at);
         goto done;
     }
     if (claims_json) {

@@ -76,12 +76,14 @@ avow_err avow_signing_key_generate(const char *subject_cn, avow_time not_before,
     rnd[0] &= 0x7f; /* positive, 16 bytes at most */
     rnd[0] |= 0x40;
     X509_NAME *name = X509_get_subject_name(x);
-    if (!BN_bin2bn(rnd, sizeof(rnd), serial) || !BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(x)) ||
+    if (!BN_bin2bn(rnd, sizeof(rnd), serial) ||
+        !BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(x)) ||
         X509_set_version(x, X509_VERSION_3) != 1 ||
         !ASN1_TIME_set(X509_getm_notBefore(x), (time_t)not_before) ||
-        !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)(not_before + (avow_time)valid_days * 86400)) ||
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)subject_cn,
-                                   -1, -1, 0) != 1 ||
+        !ASN1_TIME_set(X509_getm_notAfter(x),
+                       (time_t)(not_before + (avow_time)valid_days * 86400)) ||
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)subject_cn, -1,
+                                   -1, 0) != 1 ||
         X509_set_issuer_name(x, name) != 1 || X509_set_pubkey(x, pk) != 1 ||
         !add_ext(x, NID_basic_constraints, "critical,CA:FALSE") ||
         !add_ext(x, NID_key_usage, "critical,digitalSignature") ||
@@ -99,8 +101,8 @@ avow_err avow_signing_key_generate(const char *subject_cn, avow_time not_before,
     rc = avow_cert_kid((const uint8_t *)out->cert_pem, strlen(out->cert_pem), out->kid, err);
     goto done;
 ossl:
-    rc = avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
-                        "signing key generation failed: %s", tok_ossl_err(eb, sizeof(eb)));
+    rc = avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "signing key generation failed: %s",
+                        tok_ossl_err(eb, sizeof(eb)));
 done:
     if (rc) avow_signing_material_free(out);
     /* The key BIO holds the private key: scrub before freeing. */
@@ -120,12 +122,12 @@ done:
 /* ---- token signer -------------------------------------------------------- */
 
 struct avow_token_signer {
-    avow_jws_key *key;     /* private */
-    avow_jws_key *pub;     /* public part, for verification */
-    EVP_MD *md;            /* fetched once */
+    avow_jws_key *key; /* private */
+    avow_jws_key *pub; /* public part, for verification */
+    EVP_MD *md;        /* fetched once */
     char kid[AVOW_KID_LEN];
     char *cert_pem;
-    char *header_b64;      /* base64url of the JWT header */
+    char *header_b64; /* base64url of the JWT header */
     size_t header_b64_len;
 };
 
@@ -134,7 +136,8 @@ avow_err avow_token_signer_new(const char *key_pem, const char *cert_pem, const 
 {
     *out = NULL;
     if (!key_pem || !cert_pem)
-        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "signer: key and certificate required");
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "signer: key and certificate required");
     avow_token_signer *s = calloc(1, sizeof(*s));
     if (!s) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     avow_err rc = avow_jws_key_from_pem(key_pem, strlen(key_pem), &s->key, err);

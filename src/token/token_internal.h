@@ -23,8 +23,8 @@ avow_err tok_key_wrap(EVP_PKEY *pkey, bool priv, avow_jws_key **out, avow_error 
 avow_err tok_sign(const avow_jws_key *key, const EVP_MD *md, const uint8_t *data, size_t len,
                   uint8_t **sig, size_t *sig_len, avow_error *err);
 /* AVOW_ERR_SIGNATURE when the signature does not verify. */
-avow_err tok_verify(const avow_jws_key *key, const uint8_t *data, size_t len,
-                    const uint8_t *sig, size_t sig_len, avow_error *err);
+avow_err tok_verify(const avow_jws_key *key, const uint8_t *data, size_t len, const uint8_t *sig,
+                    size_t sig_len, avow_error *err);
 
 /* base64url (no padding) of `len` bytes into a malloc'd string. */
 char *tok_b64url(const uint8_t *in, size_t len);

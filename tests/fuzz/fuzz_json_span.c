@@ -24,7 +24,8 @@ static void check_key(const uint8_t *data, size_t size, const char *key)
     if (avow_signed_json_join(key, span, n, sig, &joined, &e) != AVOW_OK) abort();
     const char *span2;
     size_t n2;
-    if (avow_signed_json_split(joined, strlen(joined), key, &span2, &n2, sig2, &e) != AVOW_OK) abort();
+    if (avow_signed_json_split(joined, strlen(joined), key, &span2, &n2, sig2, &e) != AVOW_OK)
+        abort();
     if (n2 != n || memcmp(span, span2, n) != 0 || memcmp(sig, sig2, 64) != 0) abort();
     free(joined);
 }

@@ -25,9 +25,15 @@
 #include "testutil.h"
 
 static const char *const sets[] = {
-    "F1-fortanix-sgx-v3-2020-tcbv2", "G1-gotdx-tdx-v4-spr-e4", "I1-integritee-sgx-v3",
-    "O1-oasis-sgx-v3-nocrl",         "O2-oasis-tdx-v4-nocrl",  "P1-phala-sgx-v3",
-    "P2-phala-tdx-v4",               "R1-dcaprs-sgx-v3-tcbv2", "X-solana-sgx+phala",
+    "F1-fortanix-sgx-v3-2020-tcbv2",
+    "G1-gotdx-tdx-v4-spr-e4",
+    "I1-integritee-sgx-v3",
+    "O1-oasis-sgx-v3-nocrl",
+    "O2-oasis-tdx-v4-nocrl",
+    "P1-phala-sgx-v3",
+    "P2-phala-tdx-v4",
+    "R1-dcaprs-sgx-v3-tcbv2",
+    "X-solana-sgx+phala",
 };
 #define N_SETS (sizeof(sets) / sizeof(sets[0]))
 
@@ -179,7 +185,8 @@ static void test_roundtrip(void **state)
     avow_collateral_init(&z);
     char *b;
     assert_int_equal(avow_collateral_to_bundle(&z, &b, NULL), AVOW_OK);
-    assert_int_equal(avow_collateral_from_bundle((const uint8_t *)b, strlen(b), &z2, NULL), AVOW_OK);
+    assert_int_equal(avow_collateral_from_bundle((const uint8_t *)b, strlen(b), &z2, NULL),
+                     AVOW_OK);
     assert_null(z2.tcb_info);
     assert_null(z2.pck_crl);
     assert_true(avow_collateral_equal(&z, &z2));
@@ -240,7 +247,8 @@ static void test_pcs_original(void **state)
     char *dir = set_path("R1-dcaprs-sgx-v3-tcbv2", "pcs-original");
     load_ok(dir, &f);
     BIO *bio = BIO_new_mem_buf(f.tcb_info_issuer_chain, -1);
-    X509 *a = PEM_read_bio_X509(bio, NULL, NULL, NULL), *r = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    X509 *a = PEM_read_bio_X509(bio, NULL, NULL, NULL),
+         *r = PEM_read_bio_X509(bio, NULL, NULL, NULL);
     assert_non_null(a);
     assert_non_null(r);
     assert_null(PEM_read_bio_X509(bio, NULL, NULL, NULL));
@@ -272,7 +280,8 @@ static void test_span_tricky(void **state)
 {
     (void)state;
     /* escaped quotes and braces in strings, nesting, whitespace, arrays */
-    const char *inner = "{\"a\" : \"}\\\"{[\" ,\n \"b\":[1, {\"c\":{}} ,\"]\"],\"d\":{\"tcbInfo\":1}}";
+    const char *inner =
+        "{\"a\" : \"}\\\"{[\" ,\n \"b\":[1, {\"c\":{}} ,\"]\"],\"d\":{\"tcbInfo\":1}}";
     char body[1024];
     snprintf(body, sizeof(body),
              " \r\n{ \"x\\\"tcbInfo\" : \"{\\\"tcbInfo\\\":2}\" ,\t\"tcbInfo\"\n:\n%s\n , "
@@ -343,8 +352,10 @@ static void test_span_invalid(void **state)
     char *deep = malloc(2 * depth + 16);
     size_t o = 0;
     memcpy(deep, "{\"k\":", 5), o = 5;
-    for (size_t i = 0; i < depth; i++) deep[o++] = '[';
-    for (size_t i = 0; i < depth; i++) deep[o++] = ']';
+    for (size_t i = 0; i < depth; i++)
+        deep[o++] = '[';
+    for (size_t i = 0; i < depth; i++)
+        deep[o++] = ']';
     deep[o++] = '}';
     deep[o] = '\0';
     expect_bad(deep, "too deep");
@@ -357,21 +368,26 @@ static void test_span_invalid(void **state)
     size_t n;
     uint8_t sig[64];
     const char *b1 = "{\"tcbInfo\":{}}";
-    assert_int_equal(avow_signed_json_split(b1, strlen(b1), "tcbInfo", &span, &n, sig, &e), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_signed_json_split(b1, strlen(b1), "tcbInfo", &span, &n, sig, &e),
+                     AVOW_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "signature"));
     const char *b2 = "{\"tcbInfo\":{},\"signature\":\"abcd\"}";
-    assert_int_equal(avow_signed_json_split(b2, strlen(b2), "tcbInfo", &span, &n, sig, &e), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_signed_json_split(b2, strlen(b2), "tcbInfo", &span, &n, sig, &e),
+                     AVOW_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "signature"));
     char b3[400];
     snprintf(b3, sizeof(b3), "{\"tcbInfo\":[],\"signature\":\"%s\"}", HEXSIG);
-    assert_int_equal(avow_signed_json_split(b3, strlen(b3), "tcbInfo", &span, &n, sig, &e), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_signed_json_split(b3, strlen(b3), "tcbInfo", &span, &n, sig, &e),
+                     AVOW_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "tcbInfo"));
     snprintf(b3, sizeof(b3), "{\"enclaveIdentity\":{},\"signature\":\"%s\"}", HEXSIG);
-    assert_int_equal(avow_signed_json_split(b3, strlen(b3), "tcbInfo", &span, &n, sig, &e), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_signed_json_split(b3, strlen(b3), "tcbInfo", &span, &n, sig, &e),
+                     AVOW_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "tcbInfo: missing"));
     char bad[400];
     snprintf(bad, sizeof(bad), "{\"tcbInfo\":{},\"signature\":\"%.127sg\"}", HEXSIG);
-    assert_int_equal(avow_signed_json_split(bad, strlen(bad), "tcbInfo", &span, &n, sig, &e), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_signed_json_split(bad, strlen(bad), "tcbInfo", &span, &n, sig, &e),
+                     AVOW_ERR_FORMAT);
 }
 
 static void test_join_split(void **state)
@@ -379,14 +395,16 @@ static void test_join_split(void **state)
     (void)state;
     const char *span = "{ \"id\" : \"SGX\",\n  \"x\":[ 1 ,2 ] }";
     uint8_t sig[64], sig2[64];
-    for (int i = 0; i < 64; i++) sig[i] = (uint8_t)(i * 7 + 1);
+    for (int i = 0; i < 64; i++)
+        sig[i] = (uint8_t)(i * 7 + 1);
     char *body;
     avow_error e;
     assert_int_equal(avow_signed_json_join("tcbInfo", span, strlen(span), sig, &body, &e), AVOW_OK);
     assert_int_equal(strncmp(body, "{\"tcbInfo\":{ \"id\"", 17), 0);
     const char *s2;
     size_t n2;
-    assert_int_equal(avow_signed_json_split(body, strlen(body), "tcbInfo", &s2, &n2, sig2, &e), AVOW_OK);
+    assert_int_equal(avow_signed_json_split(body, strlen(body), "tcbInfo", &s2, &n2, sig2, &e),
+                     AVOW_OK);
     assert_int_equal(n2, strlen(span));
     assert_memory_equal(s2, span, n2); /* whitespace kept verbatim */
     assert_memory_equal(sig, sig2, 64);
@@ -400,8 +418,10 @@ static void test_join_split(void **state)
     char *file = set_path("P1-phala-sgx-v3", "collateral.json");
     load_ok(file, &c);
     assert_int_equal(avow_signed_json_join("enclaveIdentity", c.qe_identity, c.qe_identity_len,
-                                           c.qe_identity_sig, &body, &e), AVOW_OK);
-    assert_int_equal(avow_signed_json_split(body, strlen(body), "enclaveIdentity", &s2, &n2, sig2, &e), AVOW_OK);
+                                           c.qe_identity_sig, &body, &e),
+                     AVOW_OK);
+    assert_int_equal(
+        avow_signed_json_split(body, strlen(body), "enclaveIdentity", &s2, &n2, sig2, &e), AVOW_OK);
     assert_int_equal(n2, c.qe_identity_len);
     assert_memory_equal(s2, c.qe_identity, n2);
     assert_memory_equal(sig2, c.qe_identity_sig, 64);
@@ -416,7 +436,8 @@ static void test_crl_encodings(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *der = tu_read_shared("vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/intel_root_ca_crl.der", &n);
+    uint8_t *der = tu_read_shared(
+        "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/intel_root_ca_crl.der", &n);
     uint8_t *out;
     size_t out_len;
     avow_error e;
@@ -454,11 +475,13 @@ static void test_crl_encodings(void **state)
     char *pem2 = malloc((size_t)pem_len + 8);
     memcpy(pem2, pem, (size_t)pem_len);
     memcpy(pem2 + pem_len, "junk\n", 6);
-    assert_int_equal(avow_crl_to_der((uint8_t *)pem2, strlen(pem2), &out, &out_len, &e), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_crl_to_der((uint8_t *)pem2, strlen(pem2), &out, &out_len, &e),
+                     AVOW_ERR_FORMAT);
     free(pem2);
     const char *cert_pem = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
-    assert_int_equal(avow_crl_to_der((const uint8_t *)cert_pem, strlen(cert_pem), &out, &out_len, &e),
-                     AVOW_ERR_FORMAT);
+    assert_int_equal(
+        avow_crl_to_der((const uint8_t *)cert_pem, strlen(cert_pem), &out, &out_len, &e),
+        AVOW_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "X509 CRL"));
     /* trailing bytes after the DER, truncation, odd hex, nonsense */
     uint8_t *longer = malloc(n + 1);
@@ -466,8 +489,10 @@ static void test_crl_encodings(void **state)
     longer[n] = 0;
     assert_int_equal(avow_crl_to_der(longer, n + 1, &out, &out_len, &e), AVOW_ERR_FORMAT);
     assert_int_equal(avow_crl_to_der(der, n - 1, &out, &out_len, &e), AVOW_ERR_FORMAT);
-    assert_int_equal(avow_crl_to_der((const uint8_t *)"303", 3, &out, &out_len, &e), AVOW_ERR_FORMAT);
-    assert_int_equal(avow_crl_to_der((const uint8_t *)"\x01\x02", 2, &out, &out_len, &e), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_crl_to_der((const uint8_t *)"303", 3, &out, &out_len, &e),
+                     AVOW_ERR_FORMAT);
+    assert_int_equal(avow_crl_to_der((const uint8_t *)"\x01\x02", 2, &out, &out_len, &e),
+                     AVOW_ERR_FORMAT);
     assert_int_equal(avow_crl_to_der((const uint8_t *)"", 0, &out, &out_len, &e), AVOW_ERR_FORMAT);
     /* a certificate in DER is a SEQUENCE but not a CRL */
     size_t cn;
@@ -514,7 +539,8 @@ static void expect_bundle_error(const char *key, json_t *value, const char *want
     avow_collateral c;
     avow_error e;
     avow_err r = avow_collateral_from_bundle((const uint8_t *)s, strlen(s), &c, &e);
-    if (r != AVOW_ERR_FORMAT) fail_msg("%s: expected a format error, got %s", key, avow_err_name(r));
+    if (r != AVOW_ERR_FORMAT)
+        fail_msg("%s: expected a format error, got %s", key, avow_err_name(r));
     if (!strstr(e.msg, want)) fail_msg("%s: message '%s' lacks '%s'", key, e.msg, want);
     assert_null(c.tcb_info);
     free(s);
@@ -525,26 +551,38 @@ static void test_bundle_errors(void **state)
     (void)state;
     expect_bundle_error("tcb_info_signature", json_string("abcd"), "collateral.tcb_info_signature");
     expect_bundle_error("tcb_info_signature", NULL, "collateral.tcb_info_signature: missing");
-    expect_bundle_error("qe_identity_signature", json_integer(5), "collateral.qe_identity_signature: expected a string");
+    expect_bundle_error("qe_identity_signature", json_integer(5),
+                        "collateral.qe_identity_signature: expected a string");
     expect_bundle_error("tcb_info", json_integer(1), "collateral.tcb_info: expected a string");
     expect_bundle_error("tcb_info", json_string("{\"a\":1"), "collateral.tcb_info");
     expect_bundle_error("pck_crl", json_string("3082zz"), "collateral.pck_crl");
     expect_bundle_error("root_ca_crl", json_string("00"), "collateral.root_ca_crl");
-    expect_bundle_error("tcb_info_issuer_chain", json_string("not a pem"), "collateral.tcb_info_issuer_chain");
-    expect_bundle_error("pck_crl_issuer_chain",
-                        json_string("-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n"),
-                        "collateral.pck_crl_issuer_chain");
+    expect_bundle_error("tcb_info_issuer_chain", json_string("not a pem"),
+                        "collateral.tcb_info_issuer_chain");
+    expect_bundle_error(
+        "pck_crl_issuer_chain",
+        json_string("-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n"),
+        "collateral.pck_crl_issuer_chain");
     expect_bundle_error("qe_identity_issuer_chain", json_string("-----BEGIN%20CERT%ZZ"),
                         "collateral.qe_identity_issuer_chain");
     /* not JSON, not an object, trailing garbage, duplicate keys */
     avow_collateral c;
     avow_error e;
-    assert_int_equal(avow_collateral_from_bundle((const uint8_t *)"[]", 2, &c, &e), AVOW_ERR_FORMAT);
-    assert_int_equal(avow_collateral_from_bundle((const uint8_t *)"{} x", 4, &c, &e), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_collateral_from_bundle((const uint8_t *)"[]", 2, &c, &e),
+                     AVOW_ERR_FORMAT);
+    assert_int_equal(avow_collateral_from_bundle((const uint8_t *)"{} x", 4, &c, &e),
+                     AVOW_ERR_FORMAT);
     const char *dup = "{\"pck_crl\":\"\",\"pck_crl\":\"\"}";
-    assert_int_equal(avow_collateral_from_bundle((const uint8_t *)dup, strlen(dup), &c, &e), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_collateral_from_bundle((const uint8_t *)dup, strlen(dup), &c, &e),
+                     AVOW_ERR_FORMAT);
+    /* a JSON object that is not a bundle (a PCS body, say) */
+    const char *pcs = "{\"tcbInfo\":{},\"signature\":\"00\"}";
+    assert_int_equal(avow_collateral_from_bundle((const uint8_t *)pcs, strlen(pcs), &c, &e),
+                     AVOW_ERR_FORMAT);
+    assert_non_null(strstr(e.msg, "not a collateral bundle"));
     /* a missing file names the path */
-    assert_int_equal(avow_collateral_load("/nonexistent/avow/collateral.json", &c, &e), AVOW_ERR_IO);
+    assert_int_equal(avow_collateral_load("/nonexistent/avow/collateral.json", &c, &e),
+                     AVOW_ERR_IO);
     assert_non_null(strstr(e.msg, "/nonexistent/avow/collateral.json"));
 }
 
@@ -573,8 +611,9 @@ static void test_bundle_variants(void **state)
     free(enc);
     /* tcb_info holding the whole PCS body, without a separate signature */
     char *body;
-    assert_int_equal(avow_signed_json_join("tcbInfo", ref.tcb_info, ref.tcb_info_len, ref.tcb_info_sig,
-                                           &body, &e), AVOW_OK);
+    assert_int_equal(avow_signed_json_join("tcbInfo", ref.tcb_info, ref.tcb_info_len,
+                                           ref.tcb_info_sig, &body, &e),
+                     AVOW_OK);
     char *s2 = p1_bundle_with("tcb_info", json_string(body));
     json_t *root = json_loads(s2, 0, NULL);
     json_object_del(root, "tcb_info_signature");
@@ -596,7 +635,8 @@ static void test_bundle_variants(void **state)
     free(s3);
     s3 = json_dumps(root, 0);
     json_decref(root);
-    assert_int_equal(avow_collateral_from_bundle((const uint8_t *)s3, strlen(s3), &c, &e), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_collateral_from_bundle((const uint8_t *)s3, strlen(s3), &c, &e),
+                     AVOW_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "tcb_info_signature"));
     free(s3);
     free(body);
@@ -660,7 +700,8 @@ static void test_folder_synthetic(void **state)
     char sig_hex[129];
     avow_hex_encode(ref.tcb_info_sig, 64, sig_hex);
     char body[512];
-    snprintf(body, sizeof(body), "{\n  \"tcbInfo\": %s,\n  \"signature\": \"%s\"\n}\n", ws_info, sig_hex);
+    snprintf(body, sizeof(body), "{\n  \"tcbInfo\": %s,\n  \"signature\": \"%s\"\n}\n", ws_info,
+             sig_hex);
     put(dir, "tcb", body, strlen(body));
     /* URL-encoded chain, hex root CRL, PEM-less PCK CRL in base64 */
     char *enc = malloc(3 * strlen(ref.tcb_info_issuer_chain) + 1), *o = enc;
@@ -723,10 +764,10 @@ static void test_folder_synthetic(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vectors_load),   cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_pcs_original),   cmocka_unit_test(test_span_tricky),
-        cmocka_unit_test(test_span_invalid),   cmocka_unit_test(test_join_split),
-        cmocka_unit_test(test_crl_encodings),  cmocka_unit_test(test_bundle_errors),
+        cmocka_unit_test(test_vectors_load),    cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_pcs_original),    cmocka_unit_test(test_span_tricky),
+        cmocka_unit_test(test_span_invalid),    cmocka_unit_test(test_join_split),
+        cmocka_unit_test(test_crl_encodings),   cmocka_unit_test(test_bundle_errors),
         cmocka_unit_test(test_bundle_variants), cmocka_unit_test(test_folder_synthetic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,33 +44,186 @@ typedef struct {
 } vec;
 
 static const vec vectors[] = {
-    {"F1-fortanix-sgx-v3-2020-tcbv2", 2, false, "00906ea10000", 8, 12,
-     {14, 14, 2, 4, 1, 128, 7}, 10, 0, AVOW_TCB_SW_HARDENING_NEEDED, "2019-12-11T00:00:00Z", 0,
-     AVOW_TCB_OUT_OF_DATE, 0, "QE", 4, 5, 1, 1, 0x8C},
-    {"G1-gotdx-tdx-v4-spr-e4", 3, true, "50806f000000", 15, 2, {5, 5, 2, 2, 3, 1, 0, 3}, 11, 3,
-     AVOW_TCB_UP_TO_DATE, "2023-02-15T00:00:00Z", 0, AVOW_TCB_OUT_OF_DATE, 0, "TD_QE", 1, 4, 4, 2,
+    {"F1-fortanix-sgx-v3-2020-tcbv2",
+     2,
+     false,
+     "00906ea10000",
+     8,
+     12,
+     {14, 14, 2, 4, 1, 128, 7},
+     10,
+     0,
+     AVOW_TCB_SW_HARDENING_NEEDED,
+     "2019-12-11T00:00:00Z",
+     0,
+     AVOW_TCB_OUT_OF_DATE,
+     0,
+     "QE",
+     4,
+     5,
+     1,
+     1,
+     0x8C},
+    {"G1-gotdx-tdx-v4-spr-e4",
+     3,
+     true,
+     "50806f000000",
+     15,
+     2,
+     {5, 5, 2, 2, 3, 1, 0, 3},
+     11,
+     3,
+     AVOW_TCB_UP_TO_DATE,
+     "2023-02-15T00:00:00Z",
+     0,
+     AVOW_TCB_OUT_OF_DATE,
+     0,
+     "TD_QE",
+     1,
+     4,
+     4,
+     2,
      0xDC},
-    {"I1-integritee-sgx-v3", 3, false, "00906EA10000", 12, 18, {17, 17, 2, 4, 1, 128, 7}, 11, 0,
-     AVOW_TCB_SW_HARDENING_NEEDED, "2021-11-10T00:00:00Z", 1, AVOW_TCB_OUT_OF_DATE, 0, "QE", 5, 6, 1,
-     1, 0x8C},
-    {"O1-oasis-sgx-v3-nocrl", 3, false, "00606A000000", 13, 5, {7, 9, 3, 3, 255, 255, 1}, 13, 0,
-     AVOW_TCB_SW_HARDENING_NEEDED, "2022-08-10T00:00:00Z", 2, AVOW_TCB_OUT_OF_DATE, 0, "QE", 5, 6,
-     1, 1, 0x8C},
-    {"O2-oasis-tdx-v4-nocrl", 3, true, "c0806f000000", 17, 4, {7, 7, 2, 2, 3, 1, 0, 3}, 11, 5,
-     AVOW_TCB_UP_TO_DATE, "2024-03-13T00:00:00Z", 0, AVOW_TCB_OUT_OF_DATE, 2, "TD_QE", 1, 4, 4, 2,
+    {"I1-integritee-sgx-v3",
+     3,
+     false,
+     "00906EA10000",
+     12,
+     18,
+     {17, 17, 2, 4, 1, 128, 7},
+     11,
+     0,
+     AVOW_TCB_SW_HARDENING_NEEDED,
+     "2021-11-10T00:00:00Z",
+     1,
+     AVOW_TCB_OUT_OF_DATE,
+     0,
+     "QE",
+     5,
+     6,
+     1,
+     1,
+     0x8C},
+    {"O1-oasis-sgx-v3-nocrl",
+     3,
+     false,
+     "00606A000000",
+     13,
+     5,
+     {7, 9, 3, 3, 255, 255, 1},
+     13,
+     0,
+     AVOW_TCB_SW_HARDENING_NEEDED,
+     "2022-08-10T00:00:00Z",
+     2,
+     AVOW_TCB_OUT_OF_DATE,
+     0,
+     "QE",
+     5,
+     6,
+     1,
+     1,
+     0x8C},
+    {"O2-oasis-tdx-v4-nocrl",
+     3,
+     true,
+     "c0806f000000",
+     17,
+     4,
+     {7, 7, 2, 2, 3, 1, 0, 3},
+     11,
+     5,
+     AVOW_TCB_UP_TO_DATE,
+     "2024-03-13T00:00:00Z",
+     0,
+     AVOW_TCB_OUT_OF_DATE,
+     2,
+     "TD_QE",
+     1,
+     4,
+     4,
+     2,
      0xDC},
-    {"P1-phala-sgx-v3", 3, false, "00A067110000", 17, 11, {11, 11, 2, 2, 255, 1, 12}, 13, 0,
-     AVOW_TCB_SW_HARDENING_NEEDED, "2024-03-13T00:00:00Z", 1, AVOW_TCB_OUT_OF_DATE, 0, "QE", 6, 8,
-     1, 1, 0x8C},
-    {"P2-phala-tdx-v4", 3, true, "B0C06F000000", 17, 2, {2, 2, 2, 2, 3, 1, 0, 5}, 11, 5,
-     AVOW_TCB_UP_TO_DATE, "2024-03-13T00:00:00Z", 0, AVOW_TCB_OUT_OF_DATE, 2, "TD_QE", 1, 4, 4, 2,
+    {"P1-phala-sgx-v3",
+     3,
+     false,
+     "00A067110000",
+     17,
+     11,
+     {11, 11, 2, 2, 255, 1, 12},
+     13,
+     0,
+     AVOW_TCB_SW_HARDENING_NEEDED,
+     "2024-03-13T00:00:00Z",
+     1,
+     AVOW_TCB_OUT_OF_DATE,
+     0,
+     "QE",
+     6,
+     8,
+     1,
+     1,
+     0x8C},
+    {"P2-phala-tdx-v4",
+     3,
+     true,
+     "B0C06F000000",
+     17,
+     2,
+     {2, 2, 2, 2, 3, 1, 0, 5},
+     11,
+     5,
+     AVOW_TCB_UP_TO_DATE,
+     "2024-03-13T00:00:00Z",
+     0,
+     AVOW_TCB_OUT_OF_DATE,
+     2,
+     "TD_QE",
+     1,
+     4,
+     4,
+     2,
      0xDC},
-    {"R1-dcaprs-sgx-v3-tcbv2", 2, false, "00606a000000", 17, 11, {14, 14, 3, 3, 255, 255, 1}, 13,
-     0, AVOW_TCB_SW_HARDENING_NEEDED, "2024-03-13T00:00:00Z", 0, AVOW_TCB_OUT_OF_DATE, 0, "QE", 6,
-     8, 1, 1, 0x8C},
-    {"X-solana-sgx+phala", 3, false, "00A067110000", 17, 11, {11, 11, 2, 2, 255, 1, 12}, 13, 0,
-     AVOW_TCB_SW_HARDENING_NEEDED, "2024-03-13T00:00:00Z", 1, AVOW_TCB_OUT_OF_DATE, 0, "QE", 6, 8,
-     1, 1, 0x8C},
+    {"R1-dcaprs-sgx-v3-tcbv2",
+     2,
+     false,
+     "00606a000000",
+     17,
+     11,
+     {14, 14, 3, 3, 255, 255, 1},
+     13,
+     0,
+     AVOW_TCB_SW_HARDENING_NEEDED,
+     "2024-03-13T00:00:00Z",
+     0,
+     AVOW_TCB_OUT_OF_DATE,
+     0,
+     "QE",
+     6,
+     8,
+     1,
+     1,
+     0x8C},
+    {"X-solana-sgx+phala",
+     3,
+     false,
+     "00A067110000",
+     17,
+     11,
+     {11, 11, 2, 2, 255, 1, 12},
+     13,
+     0,
+     AVOW_TCB_SW_HARDENING_NEEDED,
+     "2024-03-13T00:00:00Z",
+     1,
+     AVOW_TCB_OUT_OF_DATE,
+     0,
+     "QE",
+     6,
+     8,
+     1,
+     1,
+     0x8C},
 };
 
 static void load_vector(const char *set, avow_collateral *c)
@@ -136,10 +289,11 @@ static void test_vectors_parse(void **state)
         /* levels come out in Intel's order: strictly descending */
         for (size_t i = 1; i < ti.n_levels; i++) {
             int cmp = memcmp(ti.levels[i - 1].sgx_comp, ti.levels[i].sgx_comp, 16);
-            assert_true(cmp > 0 || (cmp == 0 && (ti.levels[i - 1].pcesvn > ti.levels[i].pcesvn ||
-                                                 (ti.levels[i - 1].pcesvn == ti.levels[i].pcesvn &&
-                                                  memcmp(ti.levels[i - 1].tdx_comp,
-                                                         ti.levels[i].tdx_comp, 16) > 0))));
+            assert_true(
+                cmp > 0 ||
+                (cmp == 0 && (ti.levels[i - 1].pcesvn > ti.levels[i].pcesvn ||
+                              (ti.levels[i - 1].pcesvn == ti.levels[i].pcesvn &&
+                               memcmp(ti.levels[i - 1].tdx_comp, ti.levels[i].tdx_comp, 16) > 0))));
         }
         avow_tcb_info_free(&ti);
         assert_null(ti.levels);
@@ -155,14 +309,15 @@ static void test_vectors_parse(void **state)
         assert_int_equal(q.levels[q.n_levels - 1].isvsvn, x->qe_last_isvsvn);
         assert_int_equal(q.isvprodid, x->isvprodid);
         assert_int_equal(q.mrsigner[0], x->mrsigner0);
-        static const uint8_t attrs[16] = {0x11}, mask[16] = {0xfb, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                                             0xff, 0xff};
+        static const uint8_t attrs[16] = {0x11},
+                             mask[16] = {0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
         assert_memory_equal(q.attributes, attrs, 16);
         assert_memory_equal(q.attributes_mask, mask, 16);
         static const uint8_t ms[4] = {0}, msm[4] = {0xff, 0xff, 0xff, 0xff};
         assert_memory_equal(q.miscselect, ms, 4);
         assert_memory_equal(q.miscselect_mask, msm, 4);
-        for (size_t i = 1; i < q.n_levels; i++) assert_true(q.levels[i - 1].isvsvn > q.levels[i].isvsvn);
+        for (size_t i = 1; i < q.n_levels; i++)
+            assert_true(q.levels[i - 1].isvsvn > q.levels[i].isvsvn);
         avow_qe_identity_free(&q);
         avow_collateral_free(&c);
     }
@@ -179,7 +334,8 @@ static char *shuffled(const char *json, size_t len)
     assert_true(n >= 2);
     /* reverse, then swap the first two: neither sorted nor reverse-sorted */
     json_t *out = json_array();
-    for (size_t i = n; i-- > 0;) json_array_append(out, json_array_get(levels, i));
+    for (size_t i = n; i-- > 0;)
+        json_array_append(out, json_array_get(levels, i));
     json_t *a = json_incref(json_array_get(out, 0)), *b = json_incref(json_array_get(out, 1));
     json_array_set_new(out, 0, b);
     json_array_set_new(out, 1, a);
@@ -192,8 +348,8 @@ static char *shuffled(const char *json, size_t len)
 static void test_sorting(void **state)
 {
     (void)state;
-    const char *sets[] = {"P1-phala-sgx-v3", "F1-fortanix-sgx-v3-2020-tcbv2", "O2-oasis-tdx-v4-nocrl",
-                          "I1-integritee-sgx-v3"};
+    const char *sets[] = {"P1-phala-sgx-v3", "F1-fortanix-sgx-v3-2020-tcbv2",
+                          "O2-oasis-tdx-v4-nocrl", "I1-integritee-sgx-v3"};
     for (size_t s = 0; s < 4; s++) {
         avow_collateral c;
         load_vector(sets[s], &c);
@@ -218,7 +374,8 @@ static void test_sorting(void **state)
 
         /* QE identity levels too */
         avow_qe_identity qa, qb;
-        assert_int_equal(avow_qe_identity_parse(c.qe_identity, c.qe_identity_len, &qa, &e), AVOW_OK);
+        assert_int_equal(avow_qe_identity_parse(c.qe_identity, c.qe_identity_len, &qa, &e),
+                         AVOW_OK);
         if (qa.n_levels >= 2) {
             sh = shuffled(c.qe_identity, c.qe_identity_len);
             assert_int_equal(avow_qe_identity_parse(sh, strlen(sh), &qb, &e), AVOW_OK);
@@ -326,7 +483,8 @@ static void run_negative_dir(const char *dir, bool tcb)
             if (!r) avow_qe_identity_free(&q);
             if (r) assert_null(q.levels);
         }
-        if (r != AVOW_ERR_FORMAT) fail_msg("%s: expected a format error, got %s", frel, avow_err_name(r));
+        if (r != AVOW_ERR_FORMAT)
+            fail_msg("%s: expected a format error, got %s", frel, avow_err_name(r));
         if (!strstr(e.msg, want)) fail_msg("%s: message '%s' lacks '%s'", frel, e.msg, want);
         free(json);
         cases++;
@@ -413,9 +571,9 @@ static void test_status_tables(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vectors_parse),     cmocka_unit_test(test_sorting),
-        cmocka_unit_test(test_sorting_ties),      cmocka_unit_test(test_valid_controls),
-        cmocka_unit_test(test_negative_tcbinfo),  cmocka_unit_test(test_negative_qeidentity),
+        cmocka_unit_test(test_vectors_parse),    cmocka_unit_test(test_sorting),
+        cmocka_unit_test(test_sorting_ties),     cmocka_unit_test(test_valid_controls),
+        cmocka_unit_test(test_negative_tcbinfo), cmocka_unit_test(test_negative_qeidentity),
         cmocka_unit_test(test_status_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

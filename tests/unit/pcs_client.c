@@ -22,7 +22,7 @@
 #include "avow/store.h"
 #include "testutil.h"
 
-#define R1 "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2"
+#define R1    "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2"
 #define R1_AT 1740713705
 static const uint8_t FMSPC[6] = {0x00, 0x60, 0x6a, 0x00, 0x00, 0x00};
 
@@ -65,7 +65,8 @@ static void start(server *s, bool r1_raw, const char *set, ...)
     }
     va_list ap;
     va_start(ap, set);
-    for (char *a; (a = va_arg(ap, char *)) && n < 30;) argv[n++] = a;
+    for (char *a; (a = va_arg(ap, char *)) && n < 30;)
+        argv[n++] = a;
     va_end(ap);
     argv[n] = NULL;
     s->pid = fork();
@@ -85,7 +86,8 @@ static void start(server *s, bool r1_raw, const char *set, ...)
     }
     if (!s->port) fail_msg("pcs_server.py did not start");
     snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d/sgx/certification/v4", s->port);
-    for (int i = 0; i < 4; i++) free(raw[i]);
+    for (int i = 0; i < 4; i++)
+        free(raw[i]);
     free(script);
     free(bundle);
     free(bundle_rel);
@@ -181,12 +183,14 @@ static void test_fetch_pcs_raw(void **state)
     assert_int_equal(avow_pcs_fetch(c2, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_TDX, &got, &e),
                      AVOW_ERR_MISMATCH);
     avow_pcs_client_free(c2);
-    assert_int_equal(avow_pcs_fetch(c, FMSPC, AVOW_PCK_CA_UNKNOWN, AVOW_TEE_SGX, &got, &e), AVOW_ERR_ARG);
+    assert_int_equal(avow_pcs_fetch(c, FMSPC, AVOW_PCK_CA_UNKNOWN, AVOW_TEE_SGX, &got, &e),
+                     AVOW_ERR_ARG);
     avow_pcs_client_free(c);
     stop(&s);
     /* Nobody listens any more. */
     c = client(s.base, NULL);
-    assert_int_equal(avow_pcs_fetch(c, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, &got, &e), AVOW_ERR_IO);
+    assert_int_equal(avow_pcs_fetch(c, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, &got, &e),
+                     AVOW_ERR_IO);
     assert_non_null(strstr(e.msg, "GET http://127.0.0.1:"));
     avow_pcs_client_free(c);
 }
@@ -207,7 +211,8 @@ static void test_fetch_pccs_style(void **state)
     avow_collateral_free(&got);
     avow_pcs_client_free(c);
     c = client(s.base, NULL); /* no subscription key */
-    assert_int_equal(avow_pcs_fetch(c, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, &got, &e), AVOW_ERR_IO);
+    assert_int_equal(avow_pcs_fetch(c, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, &got, &e),
+                     AVOW_ERR_IO);
     assert_non_null(strstr(e.msg, "HTTP 401"));
     assert_null(strstr(e.msg, "sekrit"));
     avow_pcs_client_free(c);
@@ -245,13 +250,15 @@ static void test_cache_upstream(void **state)
     avow_error e;
     avow_error_clear(&e);
     /* Miss -> fetch. */
-    if (avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, R1_AT, &got, &e))
+    if (avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, R1_AT, &got,
+                                  &e))
         fail_msg("get: %s", e.msg);
     expect_r1(&got);
     avow_collateral_free(&got);
     assert_int_equal(requests(&s, "/tcb"), 1);
     /* Hit: no new request. */
-    assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, R1_AT + 60, &got, &e),
+    assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
+                                               R1_AT + 60, &got, &e),
                      AVOW_OK);
     expect_r1(&got);
     avow_collateral_free(&got);
@@ -263,24 +270,28 @@ static void test_cache_upstream(void **state)
     assert_int_equal(sx.hits, 1);
     /* The row is in the store under the asked-for key, with the upstream as source. */
     avow_store_collateral row;
-    assert_int_equal(avow_store_collateral_get(st, "00606a000000", "platform", "sgx", &row, NULL), AVOW_OK);
+    assert_int_equal(avow_store_collateral_get(st, "00606a000000", "platform", "sgx", &row, NULL),
+                     AVOW_OK);
     assert_string_equal(row.source, s.base);
     avow_time next = row.next_update;
     avow_store_collateral_free(&row);
     /* Past nextUpdate: the upstream is asked again (it serves the same, now stale, set). */
-    assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, next + 1, &got, &e),
+    assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
+                                               next + 1, &got, &e),
                      AVOW_ERR_EXPIRED);
     assert_non_null(strstr(e.msg, "served collateral for FMSPC 00606a000000 that expired at"));
     assert_int_equal(requests(&s, "/tcb"), 2);
     /* Upstream down and the stored copy expired: a clear error. */
     stop(&s);
-    assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, next + 1, &got, &e),
+    assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
+                                               next + 1, &got, &e),
                      AVOW_ERR_EXPIRED);
     assert_non_null(strstr(e.msg, "collateral for FMSPC 00606a000000 expired at 2025-03-"));
     assert_non_null(strstr(e.msg, "is unreachable: GET http://127.0.0.1:"));
     assert_null(got.tcb_info);
     /* ...while a time before nextUpdate still uses the stored copy. */
-    assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, R1_AT, &got, &e),
+    assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
+                                               R1_AT, &got, &e),
                      AVOW_OK);
     avow_collateral_free(&got);
     avow_collateral_cache_stats_get(cache, &sx);
@@ -304,7 +315,8 @@ static void test_cache_upstream_incomplete(void **state)
     assert_int_equal(avow_collateral_cache_new(st, c, &cache, NULL), AVOW_OK);
     avow_collateral got;
     avow_error e;
-    assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, 1672614773, &got, &e),
+    assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
+                                               1672614773, &got, &e),
                      AVOW_ERR_NOT_FOUND);
     assert_non_null(strstr(e.msg, "is not cached and the upstream http://127.0.0.1:"));
     assert_non_null(strstr(e.msg, "pckcrl"));

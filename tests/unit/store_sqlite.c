@@ -57,7 +57,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < 2; i++) avow_signing_material_free(&mat[i]);
+    for (int i = 0; i < 2; i++)
+        avow_signing_material_free(&mat[i]);
     if (is_sqlite && !getenv("AVOW_TEST_STORE")) {
         char cmd[600];
         char *slash = strstr(location, "/data/sub");
@@ -101,8 +102,8 @@ static void test_schema(void **state)
     avow_store *bad;
     avow_error e;
     assert_int_equal(avow_store_open("/proc/nope/avow", &bad, &e), AVOW_ERR_IO);
-    assert_int_not_equal(avow_store_open("postgresql://127.0.0.1:1/none?connect_timeout=2", &bad, &e),
-                         AVOW_OK);
+    assert_int_not_equal(
+        avow_store_open("postgresql://127.0.0.1:1/none?connect_timeout=2", &bad, &e), AVOW_OK);
     assert_non_null(strstr(e.msg, "postgresql"));
 }
 
@@ -114,14 +115,18 @@ static void test_settings(void **state)
     avow_error e;
     assert_int_equal(avow_store_setting_get(s, "nope", &v, &e), AVOW_ERR_NOT_FOUND);
     assert_int_equal(avow_store_setting_set(s, AVOW_SETTING_POLICY_MODE, "token", NULL), AVOW_OK);
-    assert_int_equal(avow_store_setting_set(s, AVOW_SETTING_POLICY_MODE, "isolated", NULL), AVOW_OK);
+    assert_int_equal(avow_store_setting_set(s, AVOW_SETTING_POLICY_MODE, "isolated", NULL),
+                     AVOW_OK);
     assert_int_equal(avow_store_setting_get(s, AVOW_SETTING_POLICY_MODE, &v, NULL), AVOW_OK);
     assert_string_equal(v, "isolated");
     free(v);
     bool set;
-    assert_int_equal(avow_store_setting_set_default(s, AVOW_SETTING_CREATED_AT, "1700000000", &set, NULL), AVOW_OK);
+    assert_int_equal(
+        avow_store_setting_set_default(s, AVOW_SETTING_CREATED_AT, "1700000000", &set, NULL),
+        AVOW_OK);
     assert_true(set);
-    assert_int_equal(avow_store_setting_set_default(s, AVOW_SETTING_CREATED_AT, "1", &set, NULL), AVOW_OK);
+    assert_int_equal(avow_store_setting_set_default(s, AVOW_SETTING_CREATED_AT, "1", &set, NULL),
+                     AVOW_OK);
     assert_false(set);
     assert_int_equal(avow_store_setting_get(s, AVOW_SETTING_CREATED_AT, &v, NULL), AVOW_OK);
     assert_string_equal(v, "1700000000");
@@ -203,8 +208,9 @@ static void test_policies(void **state)
     assert_string_equal(p.hash, expect);
     assert_int_equal(p.updated_at, 1700000000);
     avow_store_policy_free(&p);
-    assert_int_equal(avow_store_policy_put(s, "SGXENCLAVE", "eyJhbGciOiJub25lIn0..", 1700000001, NULL, NULL),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_store_policy_put(s, "SGXENCLAVE", "eyJhbGciOiJub25lIn0..", 1700000001, NULL, NULL),
+        AVOW_OK);
     assert_int_equal(avow_store_policy_get(s, "SgxEnclave", &p, NULL), AVOW_OK);
     assert_string_equal(p.jws, "eyJhbGciOiJub25lIn0..");
     assert_int_equal(p.updated_at, 1700000001);
@@ -224,14 +230,18 @@ static void test_certs(void **state)
     avow_store *s = open_store();
     char t0[41], t1[41];
     bool added;
-    assert_int_equal(avow_store_cert_add(s, mat[1].cert_pem, 1700000000, &added, t1, NULL), AVOW_OK);
+    assert_int_equal(avow_store_cert_add(s, mat[1].cert_pem, 1700000000, &added, t1, NULL),
+                     AVOW_OK);
     assert_true(added);
-    assert_int_equal(avow_store_cert_add(s, mat[0].cert_pem, 1700000000, &added, t0, NULL), AVOW_OK);
+    assert_int_equal(avow_store_cert_add(s, mat[0].cert_pem, 1700000000, &added, t0, NULL),
+                     AVOW_OK);
     assert_true(added);
-    assert_int_equal(avow_store_cert_add(s, mat[0].cert_pem, 1700000005, &added, NULL, NULL), AVOW_OK);
+    assert_int_equal(avow_store_cert_add(s, mat[0].cert_pem, 1700000005, &added, NULL, NULL),
+                     AVOW_OK);
     assert_false(added);
     char expect[41];
-    avow_cert_thumbprint_sha1((const uint8_t *)mat[0].cert_pem, strlen(mat[0].cert_pem), expect, NULL);
+    avow_cert_thumbprint_sha1((const uint8_t *)mat[0].cert_pem, strlen(mat[0].cert_pem), expect,
+                              NULL);
     assert_string_equal(t0, expect);
     avow_store_cert *list;
     size_t n;
@@ -243,7 +253,8 @@ static void test_certs(void **state)
     avow_store_cert_list_free(list, n);
     assert_int_equal(avow_store_cert_add(s, "not a cert", 1, NULL, NULL, NULL), AVOW_ERR_FORMAT);
     bool removed;
-    for (char *c = t1; *c; c++) *c = (char)(*c >= 'a' ? *c - 32 : *c); /* upper-case works */
+    for (char *c = t1; *c; c++)
+        *c = (char)(*c >= 'a' ? *c - 32 : *c); /* upper-case works */
     assert_int_equal(avow_store_cert_remove(s, t1, &removed, NULL), AVOW_OK);
     assert_true(removed);
     assert_int_equal(avow_store_cert_remove(s, t1, &removed, NULL), AVOW_OK);
@@ -258,15 +269,20 @@ static void test_collateral_rows(void **state)
 {
     (void)state;
     avow_store *s = open_store();
-    avow_store_collateral row = {.fmspc = "00906ED50000", .ca = "processor", .tee = "sgx",
-                                 .bundle = "{\"x\":1}", .next_update = 200, .fetched_at = 100,
+    avow_store_collateral row = {.fmspc = "00906ED50000",
+                                 .ca = "processor",
+                                 .tee = "sgx",
+                                 .bundle = "{\"x\":1}",
+                                 .next_update = 200,
+                                 .fetched_at = 100,
                                  .source = "test"};
     assert_int_equal(avow_store_collateral_put(s, &row, NULL), AVOW_OK);
     row.bundle = "{\"x\":2}";
     row.next_update = 300;
     assert_int_equal(avow_store_collateral_put(s, &row, NULL), AVOW_OK); /* replaces */
     avow_store_collateral got;
-    assert_int_equal(avow_store_collateral_get(s, "00906ed50000", "processor", "sgx", &got, NULL), AVOW_OK);
+    assert_int_equal(avow_store_collateral_get(s, "00906ed50000", "processor", "sgx", &got, NULL),
+                     AVOW_OK);
     assert_string_equal(got.fmspc, "00906ed50000");
     assert_string_equal(got.bundle, "{\"x\":2}");
     assert_int_equal(got.next_update, 300);
@@ -275,8 +291,10 @@ static void test_collateral_rows(void **state)
     avow_store_collateral_free(&got);
     assert_int_equal(avow_store_collateral_get(s, "00906ed50000", "platform", "sgx", &got, NULL),
                      AVOW_ERR_NOT_FOUND);
-    assert_int_equal(avow_store_collateral_get(s, "00906ed5", "platform", "sgx", &got, NULL), AVOW_ERR_ARG);
-    assert_int_equal(avow_store_collateral_get(s, "00906ed50000", "cpu", "sgx", &got, NULL), AVOW_ERR_ARG);
+    assert_int_equal(avow_store_collateral_get(s, "00906ed5", "platform", "sgx", &got, NULL),
+                     AVOW_ERR_ARG);
+    assert_int_equal(avow_store_collateral_get(s, "00906ed50000", "cpu", "sgx", &got, NULL),
+                     AVOW_ERR_ARG);
     avow_store_collateral *list;
     size_t n;
     assert_int_equal(avow_store_collateral_list(s, &list, &n, NULL), AVOW_OK);
@@ -284,7 +302,9 @@ static void test_collateral_rows(void **state)
     assert_null(list[0].bundle);
     avow_store_collateral_list_free(list, n);
     bool removed;
-    assert_int_equal(avow_store_collateral_delete(s, "00906ED50000", "processor", "sgx", &removed, NULL), AVOW_OK);
+    assert_int_equal(
+        avow_store_collateral_delete(s, "00906ED50000", "processor", "sgx", &removed, NULL),
+        AVOW_OK);
     assert_true(removed);
     avow_store_close(s);
 }
@@ -311,7 +331,8 @@ static void test_import_and_cache(void **state)
     assert_int_equal(avow_collateral_cache_new(s, NULL, &cache, NULL), AVOW_OK);
     const uint8_t fmspc[6] = {0x00, 0x60, 0x6a, 0x00, 0x00, 0x00};
     avow_collateral got;
-    assert_int_equal(avow_collateral_cache_get(cache, fmspc, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, 1740713705, &got, &e),
+    assert_int_equal(avow_collateral_cache_get(cache, fmspc, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
+                                               1740713705, &got, &e),
                      AVOW_OK);
     assert_int_equal(got.tcb_info_len, c.tcb_info_len);
     assert_memory_equal(got.tcb_info, c.tcb_info, c.tcb_info_len);
@@ -319,14 +340,15 @@ static void test_import_and_cache(void **state)
     assert_int_equal(got.pck_crl_len, c.pck_crl_len);
     avow_collateral_free(&got);
     /* Past nextUpdate with no upstream: a clear error, nothing stale. */
-    assert_int_equal(avow_collateral_cache_get(cache, fmspc, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, k.next_update + 1,
-                                               &got, &e),
+    assert_int_equal(avow_collateral_cache_get(cache, fmspc, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
+                                               k.next_update + 1, &got, &e),
                      AVOW_ERR_EXPIRED);
     assert_non_null(strstr(e.msg, "collateral for FMSPC 00606a000000 expired at"));
     assert_null(got.tcb_info);
     /* Absent. */
     const uint8_t other[6] = {1, 2, 3, 4, 5, 6};
-    assert_int_equal(avow_collateral_cache_get(cache, other, AVOW_PCK_CA_PROCESSOR, AVOW_TEE_SGX, 1740713705, &got, &e),
+    assert_int_equal(avow_collateral_cache_get(cache, other, AVOW_PCK_CA_PROCESSOR, AVOW_TEE_SGX,
+                                               1740713705, &got, &e),
                      AVOW_ERR_NOT_FOUND);
     assert_non_null(strstr(e.msg, "010203040506"));
     avow_collateral_cache_stats st;
@@ -358,8 +380,12 @@ static void *work(void *arg)
             avow_store_setting_get(w->s, key, &got, &e) || strcmp(got, val))
             w->failures++;
         free(got);
-        avow_store_collateral row = {.ca = "platform", .tee = "sgx", .bundle = "{}",
-                                     .next_update = i, .fetched_at = i, .source = "thread"};
+        avow_store_collateral row = {.ca = "platform",
+                                     .tee = "sgx",
+                                     .bundle = "{}",
+                                     .next_update = i,
+                                     .fetched_at = i,
+                                     .source = "thread"};
         snprintf(row.fmspc, sizeof(row.fmspc), "%012x", (unsigned)(w->id * 1000 + i % 5));
         if (avow_store_collateral_put(w->s, &row, &e)) w->failures++;
         if (avow_store_policy_put(w->s, "SgxEnclave", val, i, NULL, &e)) w->failures++;
@@ -386,7 +412,8 @@ static void test_threads(void **state)
     size_t n;
     assert_int_equal(avow_store_collateral_list(s, &list, &n, NULL), AVOW_OK);
     size_t threaded = 0;
-    for (size_t i = 0; i < n; i++) threaded += !strcmp(list[i].source, "thread");
+    for (size_t i = 0; i < n; i++)
+        threaded += !strcmp(list[i].source, "thread");
     assert_int_equal(threaded, N * 5);
     avow_store_collateral_list_free(list, n);
     avow_store_close(s);
@@ -395,10 +422,14 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema),          cmocka_unit_test(test_settings),
-        cmocka_unit_test(test_keys),            cmocka_unit_test(test_policies),
-        cmocka_unit_test(test_certs),           cmocka_unit_test(test_collateral_rows),
-        cmocka_unit_test(test_import_and_cache), cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_policies),
+        cmocka_unit_test(test_certs),
+        cmocka_unit_test(test_collateral_rows),
+        cmocka_unit_test(test_import_and_cache),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -105,8 +105,9 @@ static void test_rs256_roundtrip(void **state)
     assert_int_equal(avow_jws_verify(&j, ec, NULL), AVOW_ERR_SIGNATURE);
     /* Header alg must match the signing key. */
     char *bad;
-    assert_int_equal(avow_jws_sign("{\"alg\":\"ES256\"}", (const uint8_t *)"x", 1, priv, &bad, NULL),
-                     AVOW_ERR_ARG);
+    assert_int_equal(
+        avow_jws_sign("{\"alg\":\"ES256\"}", (const uint8_t *)"x", 1, priv, &bad, NULL),
+        AVOW_ERR_ARG);
     avow_jws_free(&j);
     avow_jws_key_free(ec);
     free(ecp);
@@ -124,8 +125,8 @@ static void test_es256_roundtrip(void **state)
     avow_jws_key *k = load(pem);
     assert_int_equal(avow_jws_key_alg(k), AVOW_JWS_ALG_ES256);
     char *jws;
-    assert_int_equal(avow_jws_sign("{\"alg\":\"ES256\"}", (const uint8_t *)"hello", 5, k, &jws, NULL),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_jws_sign("{\"alg\":\"ES256\"}", (const uint8_t *)"hello", 5, k, &jws, NULL), AVOW_OK);
     avow_jws j;
     assert_int_equal(avow_jws_parse(jws, strlen(jws), 0, &j, NULL), AVOW_OK);
     assert_int_equal(j.alg, AVOW_JWS_ALG_ES256);
@@ -136,7 +137,8 @@ static void test_es256_roundtrip(void **state)
     avow_jws_free(&j);
     /* JWT helpers with ES256 and exp/nbf. */
     char *tok;
-    assert_int_equal(avow_jwt_sign(k, "kid1", NULL, "{\"nbf\":100,\"exp\":200}", &tok, NULL), AVOW_OK);
+    assert_int_equal(avow_jwt_sign(k, "kid1", NULL, "{\"nbf\":100,\"exp\":200}", &tok, NULL),
+                     AVOW_OK);
     char *claims = NULL;
     assert_int_equal(avow_jwt_verify(tok, strlen(tok), k, 150, 0, &claims, NULL), AVOW_OK);
     assert_string_equal(claims, "{\"nbf\":100,\"exp\":200}");
@@ -175,21 +177,23 @@ static void test_alg_none(void **state)
                      AVOW_OK);
     assert_true(!strncmp(unsigned_jws, "eyJhbGciOiJub25lIn0.", 20));
     assert_int_equal(unsigned_jws[strlen(unsigned_jws) - 1], '.');
-    assert_int_equal(avow_jws_parse(unsigned_jws, strlen(unsigned_jws), AVOW_JWS_ALLOW_NONE, &j, NULL),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_jws_parse(unsigned_jws, strlen(unsigned_jws), AVOW_JWS_ALLOW_NONE, &j, NULL), AVOW_OK);
     assert_string_equal((char *)j.payload, pl);
     avow_jws_free(&j);
     free(unsigned_jws);
     /* "none" with a signature is malformed. */
     const char *sig = "eyJhbGciOiJub25lIn0..AAAA";
-    assert_int_equal(avow_jws_parse(sig, strlen(sig), AVOW_JWS_ALLOW_NONE, &j, NULL), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_jws_parse(sig, strlen(sig), AVOW_JWS_ALLOW_NONE, &j, NULL),
+                     AVOW_ERR_FORMAT);
     avow_jws_key_free(pub);
 }
 
 /* Signs "<b64url(header)>.<b64url(payload)>" with OpenSSL directly. */
 static char *raw_rs256(const char *header, const char *payload, const char *key_pem)
 {
-    char *h = malloc(avow_base64_len(strlen(header))), *p = malloc(avow_base64_len(strlen(payload)));
+    char *h = malloc(avow_base64_len(strlen(header))),
+         *p = malloc(avow_base64_len(strlen(payload)));
     avow_base64url_encode((const uint8_t *)header, strlen(header), h);
     avow_base64url_encode((const uint8_t *)payload, strlen(payload), p);
     char *input;
@@ -220,8 +224,9 @@ static void test_rsa256_alias_x5c(void **state)
     (void)state;
     uint8_t *der;
     size_t der_len;
-    assert_int_equal(avow_cert_pem_to_der(rsa_mat.cert_pem, strlen(rsa_mat.cert_pem), &der, &der_len, NULL),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_cert_pem_to_der(rsa_mat.cert_pem, strlen(rsa_mat.cert_pem), &der, &der_len, NULL),
+        AVOW_OK);
     char *b64 = malloc(avow_base64_len(der_len));
     avow_base64_encode(der, der_len, b64);
     char *header;
@@ -260,15 +265,15 @@ static void test_b64url_strict(void **state)
     (void)state;
     avow_jws j;
     const char *cases[] = {
-        "eyJhbGciOiJub25lIn0=..",  /* padding */
-        "eyJhbGciOiJub25lIn0..\n", /* trailing newline */
-        "eyJhbGciOiJub25lIn0.e+8.", /* '+' is not base64url */
-        "eyJhbGciOiJub25lIn0.",    /* two segments */
-        "eyJhbGciOiJub25lIn0...",  /* four segments */
-        ".e30.",                   /* empty header */
-        "bm90IGpzb24..",           /* header not JSON */
+        "eyJhbGciOiJub25lIn0=..",                 /* padding */
+        "eyJhbGciOiJub25lIn0..\n",                /* trailing newline */
+        "eyJhbGciOiJub25lIn0.e+8.",               /* '+' is not base64url */
+        "eyJhbGciOiJub25lIn0.",                   /* two segments */
+        "eyJhbGciOiJub25lIn0...",                 /* four segments */
+        ".e30.",                                  /* empty header */
+        "bm90IGpzb24..",                          /* header not JSON */
         "eyJhbGciOiJub25lIiwiYWxnIjoibm9uZSJ9..", /* duplicate "alg" */
-        "eyJhbGciOiJub25lIn1..",   /* non-canonical trailing bits */
+        "eyJhbGciOiJub25lIn1..",                  /* non-canonical trailing bits */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         avow_error e;
@@ -276,12 +281,12 @@ static void test_b64url_strict(void **state)
         if (rc == AVOW_OK) fail_msg("case %zu (%s) was accepted", i, cases[i]);
     }
     /* Lenient mode takes padding and surrounding whitespace. */
-    assert_int_equal(avow_jws_parse(cases[0], strlen(cases[0]), AVOW_JWS_ALLOW_NONE | AVOW_JWS_LENIENT_B64,
-                                    &j, NULL),
+    assert_int_equal(avow_jws_parse(cases[0], strlen(cases[0]),
+                                    AVOW_JWS_ALLOW_NONE | AVOW_JWS_LENIENT_B64, &j, NULL),
                      AVOW_OK);
     avow_jws_free(&j);
-    assert_int_equal(avow_jws_parse(cases[1], strlen(cases[1]), AVOW_JWS_ALLOW_NONE | AVOW_JWS_LENIENT_B64,
-                                    &j, NULL),
+    assert_int_equal(avow_jws_parse(cases[1], strlen(cases[1]),
+                                    AVOW_JWS_ALLOW_NONE | AVOW_JWS_LENIENT_B64, &j, NULL),
                      AVOW_OK);
     avow_jws_free(&j);
 }
@@ -292,10 +297,12 @@ static void test_jwks_and_kid(void **state)
     char kid_pem[AVOW_KID_LEN], kid_der[AVOW_KID_LEN];
     uint8_t *der;
     size_t der_len;
-    assert_int_equal(avow_cert_kid((const uint8_t *)rsa_mat.cert_pem, strlen(rsa_mat.cert_pem), kid_pem, NULL),
-                     AVOW_OK);
-    assert_int_equal(avow_cert_pem_to_der(rsa_mat.cert_pem, strlen(rsa_mat.cert_pem), &der, &der_len, NULL),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_cert_kid((const uint8_t *)rsa_mat.cert_pem, strlen(rsa_mat.cert_pem), kid_pem, NULL),
+        AVOW_OK);
+    assert_int_equal(
+        avow_cert_pem_to_der(rsa_mat.cert_pem, strlen(rsa_mat.cert_pem), &der, &der_len, NULL),
+        AVOW_OK);
     assert_int_equal(avow_cert_kid(der, der_len, kid_der, NULL), AVOW_OK);
     assert_string_equal(kid_pem, kid_der);
     assert_string_equal(kid_pem, rsa_mat.kid);
@@ -344,7 +351,8 @@ static void test_signer(void **state)
 {
     (void)state;
     avow_token_signer *s;
-    assert_int_equal(avow_token_signer_new(rsa_mat.key_pem, rsa_mat.cert_pem, "https://avow.test/certs", &s, NULL),
+    assert_int_equal(avow_token_signer_new(rsa_mat.key_pem, rsa_mat.cert_pem,
+                                           "https://avow.test/certs", &s, NULL),
                      AVOW_OK);
     assert_string_equal(avow_token_signer_kid(s), rsa_mat.kid);
     const char *claims = "{\"iss\":\"https://avow.test\",\"iat\":1700000000,\"exp\":1700028800}";
@@ -353,15 +361,18 @@ static void test_signer(void **state)
     avow_jws j;
     assert_int_equal(avow_jws_parse(tok, strlen(tok), 0, &j, NULL), AVOW_OK);
     char *hdr;
-    assert_true(asprintf(&hdr, "{\"alg\":\"RS256\",\"jku\":\"https://avow.test/certs\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
+    assert_true(asprintf(&hdr,
+                         "{\"alg\":\"RS256\",\"jku\":\"https://avow.test/"
+                         "certs\",\"kid\":\"%s\",\"typ\":\"JWT\"}",
                          rsa_mat.kid) > 0);
     assert_string_equal(j.header, hdr);
     assert_string_equal(j.kid, rsa_mat.kid);
     assert_int_equal(avow_jws_verify(&j, avow_token_signer_key(s), NULL), AVOW_OK);
     avow_jws_free(&j);
     char *out;
-    assert_int_equal(avow_jwt_verify(tok, strlen(tok), avow_token_signer_key(s), 1700000100, 0, &out, NULL),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_jwt_verify(tok, strlen(tok), avow_token_signer_key(s), 1700000100, 0, &out, NULL),
+        AVOW_OK);
     assert_string_equal(out, claims);
     free(out);
     free(tok);
@@ -383,16 +394,18 @@ static void test_openssl_cli_vector(void **state)
     char dir[] = "/tmp/avow-jws-XXXXXX";
     assert_non_null(mkdtemp(dir));
     const char *header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", *payload = "{\"sub\":\"cli\"}";
-    char *h = malloc(avow_base64_len(strlen(header))), *p = malloc(avow_base64_len(strlen(payload)));
+    char *h = malloc(avow_base64_len(strlen(header))),
+         *p = malloc(avow_base64_len(strlen(payload)));
     avow_base64url_encode((const uint8_t *)header, strlen(header), h);
     avow_base64url_encode((const uint8_t *)payload, strlen(payload), p);
     char *cmd, *out = NULL;
-    assert_true(asprintf(&cmd,
-                         "cd %s && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 "
-                         "-out k.pem 2>/dev/null && openssl pkey -in k.pem -pubout -out pub.pem && "
-                         "printf '%%s' '%s.%s' > in && openssl dgst -sha256 -sign k.pem -out sig in && "
-                         "openssl base64 -A -in sig | tr '+/' '-_' | tr -d '='",
-                         dir, h, p) > 0);
+    assert_true(
+        asprintf(&cmd,
+                 "cd %s && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 "
+                 "-out k.pem 2>/dev/null && openssl pkey -in k.pem -pubout -out pub.pem && "
+                 "printf '%%s' '%s.%s' > in && openssl dgst -sha256 -sign k.pem -out sig in && "
+                 "openssl base64 -A -in sig | tr '+/' '-_' | tr -d '='",
+                 dir, h, p) > 0);
     assert_int_equal(tu_run(cmd, &out), 0);
     char *jws;
     assert_true(asprintf(&jws, "%s.%s.%s", h, p, out) > 0);
@@ -425,16 +438,19 @@ static void test_maa_certs(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *body = tu_read_shared("vectors/maa/maa-exchange-2020/get.certs.response.body.json", &len);
+    uint8_t *body =
+        tu_read_shared("vectors/maa/maa-exchange-2020/get.certs.response.body.json", &len);
     json_t *o = json_loadb((char *)body, len, 0, NULL);
     assert_non_null(o);
     json_t *keys = json_object_get(o, "keys");
     assert_true(json_array_size(keys) >= 1);
     for (size_t i = 0; i < json_array_size(keys); i++) {
-        const char *x5c = json_string_value(json_array_get(json_object_get(json_array_get(keys, i), "x5c"), 0));
+        const char *x5c =
+            json_string_value(json_array_get(json_object_get(json_array_get(keys, i), "x5c"), 0));
         uint8_t *der;
         size_t dl;
-        assert_int_equal(avow_base64_decode_alloc(x5c, strlen(x5c), false, &der, &dl, NULL), AVOW_OK);
+        assert_int_equal(avow_base64_decode_alloc(x5c, strlen(x5c), false, &der, &dl, NULL),
+                         AVOW_OK);
         char *jwk;
         assert_int_equal(avow_jwk_from_cert(der, dl, false, &jwk, NULL), AVOW_OK);
         json_t *k = json_loads(jwk, 0, NULL);

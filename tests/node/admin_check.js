@@ -1,0 +1,81 @@
+// Policy management through the real MAA admin client
+// (AttestationAdministrationClient of @azure/attestation 1.0.0), which needs
+// https and a credential: run with NODE_EXTRA_CA_CERTS=<avowd TLS cert>.
+//   node admin_check.js ENDPOINT MODE [ARGS]
+//   MODE token ADMIN_TOKEN POLICY_FILE    set/get/reset an unsigned policy
+//   MODE isolated KEY CERT POLICY_FILE NEWCERT
+//        set/get/reset a signed policy; list, add, remove a signer certificate
+// Every service response token is validated (signature via /certs, exp, nbf,
+// issuer). Prints one JSON line; exits non-zero on any mismatch.
+"use strict";
+const fs = require("fs");
+const assert = require("assert");
+const { AttestationAdministrationClient } = require("@azure/attestation");
+
+function credential(token) {
+  return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600e3 }) };
+}
+
+async function main() {
+  const [endpoint, mode, ...args] = process.argv.slice(2);
+  const validationOptions = {
+    validateToken: true, validateExpirationTime: true, validateNotBeforeTime: true,
+    validateIssuer: true, expectedIssuer: endpoint, timeValidationSlack: 10,
+  };
+  const out = { ok: true, mode };
+  if (mode === "token") {
+    const [adminToken, policyFile] = args;
+    const policy = fs.readFileSync(policyFile, "utf8");
+    const admin = new AttestationAdministrationClient(endpoint, credential(adminToken), { validationOptions });
+    const set = await admin.setPolicy("SgxEnclave", policy);
+    assert.strictEqual(set.body.policyResolution, "Updated");
+    assert.ok(set.body.policyTokenHash && set.body.policyTokenHash.length === 32);
+    const got = await admin.getPolicy("SgxEnclave");
+    assert.strictEqual(got.body, policy, "GET returns the policy text that was set");
+    out.policyHashSet = Buffer.from(set.body.policyTokenHash).toString("base64url");
+    // a wrong admin token is refused
+    const bad = new AttestationAdministrationClient(endpoint, credential("wrong-" + adminToken), { validationOptions });
+    let refused = false;
+    try { await bad.setPolicy("SgxEnclave", policy); } catch (e) { refused = e.statusCode === 401; }
+    assert.ok(refused, "a wrong admin token must get 401");
+    const certs = await admin.getPolicyManagementCertificates();
+    assert.strictEqual(certs.body.length, 0, "token mode has no policy signers");
+  } else if (mode === "isolated") {
+    const [keyFile, certFile, policyFile, newCertFile] = args;
+    const key = fs.readFileSync(keyFile, "utf8"), cert = fs.readFileSync(certFile, "utf8");
+    const newCert = fs.readFileSync(newCertFile, "utf8");
+    const policy = fs.readFileSync(policyFile, "utf8");
+    const admin = new AttestationAdministrationClient(endpoint, credential("unused"), { validationOptions });
+    // unsigned policies are refused in isolated mode
+    let refused = false;
+    try { await admin.setPolicy("SgxEnclave", policy); } catch (e) { refused = e.statusCode === 401; }
+    assert.ok(refused, "an unsigned policy must be refused in isolated mode");
+    const set = await admin.setPolicy("SgxEnclave", policy, { privateKey: key, certificate: cert });
+    assert.strictEqual(set.body.policyResolution, "Updated");
+    assert.ok(set.body.policySigner && set.body.policySigner.certificates.length === 1, "x-ms-policy-signer");
+    const got = await admin.getPolicy("SgxEnclave");
+    assert.strictEqual(got.body, policy);
+    let certs = await admin.getPolicyManagementCertificates();
+    assert.strictEqual(certs.body.length, 1, "one signer");
+    const add = await admin.addPolicyManagementCertificate(newCert, key, cert);
+    assert.strictEqual(add.body.certificateResolution, "IsPresent");
+    certs = await admin.getPolicyManagementCertificates();
+    assert.strictEqual(certs.body.length, 2, "two signers after add");
+    const rm = await admin.removePolicyManagementCertificate(newCert, key, cert);
+    assert.strictEqual(rm.body.certificateResolution, "IsAbsent");
+    certs = await admin.getPolicyManagementCertificates();
+    assert.strictEqual(certs.body.length, 1, "one signer after remove");
+    const reset = await admin.resetPolicy("SgxEnclave", { privateKey: key, certificate: cert });
+    assert.strictEqual(reset.body.policyResolution, "Removed");
+    out.thumbprint = add.body.certificateThumbprint;
+  } else {
+    throw new Error("mode must be token or isolated");
+  }
+  console.log(JSON.stringify(out));
+}
+
+main().catch((e) => {
+  console.error("admin_check FAILED:", e && (e.stack || e.message || e));
+  if (e && e.statusCode) console.error("HTTP", e.statusCode, e.code, e.message);
+  process.exit(1);
+});

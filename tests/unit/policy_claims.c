@@ -1,0 +1,351 @@
+/* Unit tests of the claim set and its serializer (include/avow/claims.h), the
+ * incoming SGX claims minted from a verification result, and the policy
+ * management bodies (policy JWS upload in AAD and isolated modes, result
+ * claims, signer certificate add/remove). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "avow/claims.h"
+#include "avow/policy.h"
+#include "avow/encode.h"
+#include "avow/token.h"
+#include "testutil.h"
+
+static char *to_json(const avow_claims *cs)
+{
+    char *s = NULL;
+    assert_int_equal(avow_claims_to_json(cs, &s, NULL), AVOW_OK);
+    return s;
+}
+
+static void test_set_and_json(void **state)
+{
+    (void)state;
+    avow_claims *cs = avow_claims_new();
+    assert_int_equal(avow_claims_add_string(cs, "b", "x", AVOW_ISSUER_CUSTOM), AVOW_OK);
+    assert_int_equal(avow_claims_add_int(cs, "a", -7, AVOW_ISSUER_SERVICE), AVOW_OK);
+    assert_int_equal(avow_claims_add_json(cs, "j", "[1, 2]", AVOW_ISSUER_SERVICE), AVOW_OK);
+    assert_int_equal(avow_claims_add_json(cs, "j", "{\"k\": true}", AVOW_ISSUER_SERVICE), AVOW_OK);
+    assert_int_equal(avow_claims_add_bool(cs, "b", true, AVOW_ISSUER_POLICY), AVOW_OK);
+    assert_int_equal(avow_claims_add_string(cs, "b", "y", AVOW_ISSUER_POLICY), AVOW_OK);
+    assert_int_equal(avow_claims_add_json(cs, "bad", "\"scalar\"", AVOW_ISSUER_CUSTOM), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_claims_add_string(cs, "", "x", AVOW_ISSUER_CUSTOM), AVOW_ERR_ARG);
+    assert_int_equal(avow_claims_count(cs), 6);
+    char *s = to_json(cs);
+    /* sorted keys; repeated types become arrays; a JSON array claim stays nested */
+    assert_string_equal(s, "{\"a\":-7,\"b\":[\"x\",true,\"y\"],\"j\":[[1,2],{\"k\":true}]}");
+    free(s);
+    size_t pos = 0;
+    const avow_claim *c = avow_claims_find(cs, "b", &pos);
+    assert_string_equal(c->value.str, "x");
+    c = avow_claims_find(cs, "b", &pos);
+    assert_true(c->value.boolean);
+    assert_string_equal(avow_claim_issuer_name(c->issuer), "AttestationPolicy");
+    assert_string_equal(avow_claim_kind_name(c->value.kind), "Boolean");
+    assert_non_null(avow_claims_find(cs, "b", &pos));
+    assert_null(avow_claims_find(cs, "b", &pos));
+    avow_claims *copy = avow_claims_copy(cs);
+    assert_int_equal(avow_claims_remove(copy, "b"), 3);
+    assert_int_equal(avow_claims_count(copy), 3);
+    assert_int_equal(avow_claims_count(cs), 6);
+    avow_claims_free(copy);
+
+    avow_claims *back = NULL;
+    const char *body = "{\"x\":[1,\"a\"],\"o\":{\"k\":1},\"t\":true}";
+    assert_int_equal(avow_claims_from_json(body, strlen(body), AVOW_ISSUER_CUSTOM, true, &back, NULL),
+                     AVOW_OK);
+    assert_int_equal(avow_claims_count(back), 4);
+    s = to_json(back);
+    assert_string_equal(s, "{\"o\":{\"k\":1},\"t\":true,\"x\":[1,\"a\"]}");
+    free(s);
+    avow_claims_free(back);
+    assert_int_equal(avow_claims_from_json("{\"r\":1.5}", 9, AVOW_ISSUER_CUSTOM, false, &back, NULL),
+                     AVOW_ERR_FORMAT);
+    avow_claims_free(cs);
+}
+
+static void test_incoming_sgx(void **state)
+{
+    (void)state;
+    avow_verify_result r;
+    memset(&r, 0, sizeof(r));
+    r.ok = true;
+    r.status = AVOW_TCB_SW_HARDENING_NEEDED;
+    char *adv[] = {"INTEL-SA-00615", "INTEL-SA-00657"};
+    r.advisory_ids = adv;
+    r.n_advisory_ids = 2;
+    r.tcb_date = 1700006400; /* 2023-11-15T00:00:00Z */
+    r.debug = true;
+    memset(r.mr_enclave, 0xAB, 32);
+    memset(r.mr_signer, 0xCD, 32);
+    memset(r.report_data, 0x01, 64);
+    r.attributes[0] = 0x02 | 0x80; /* DEBUG | KSS */
+    r.isv_prod_id = 9;
+    r.isv_svn = 3;
+    r.config_svn = 4;
+    memset(r.config_id, 0x0c, 64);
+    const uint8_t quote[] = "quote bytes";
+    avow_collateral coll;
+    avow_collateral_init(&coll);
+    coll.tcb_info = "{\"tcb\":1}";
+    coll.tcb_info_len = 9;
+    coll.qe_identity = "{\"qe\":1}";
+    coll.qe_identity_len = 8;
+    coll.tcb_info_issuer_chain = "PEM";
+    coll.qe_identity_issuer_chain = "PEM";
+    avow_claims *cs = NULL;
+    assert_int_equal(avow_claims_incoming_sgx(&r, quote, 11, &coll, (const uint8_t *)"hello", 5, &cs),
+                     AVOW_OK);
+    const char *S = "AttestationService";
+    for (size_t i = 0; i < avow_claims_count(cs); i++)
+        assert_string_equal(avow_claim_issuer_name(avow_claims_at(cs, i)->issuer), S);
+    char *s = to_json(cs);
+    /* hashes computed independently: printf ... | sha256sum */
+    static const char *want[] = {
+        "\"x-ms-ver\":\"1.0\"",
+        "\"x-ms-attestation-type\":\"sgx\"",
+        "\"x-ms-sgx-is-debuggable\":true",
+        "\"$is-debuggable\":true",
+        "\"x-ms-sgx-product-id\":9",
+        "\"$product-id\":9",
+        "\"x-ms-sgx-svn\":3",
+        "\"$svn\":3",
+        "\"$tee\":\"sgx\"",
+        "\"x-ms-sgx-mrenclave\":\"abababababababababababababababababababababababababababababababab\"",
+        "\"$sgx-mrsigner\":\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"",
+        "\"x-ms-sgx-ehd\":\"aGVsbG8\"",
+        "\"$maa-ehd\":\"aGVsbG8\"",
+        "\"$aas-ehd\":\"aGVsbG8\"",
+        "\"x-ms-sgx-config-svn\":4",
+        "\"x-ms-sgx-isv-family-id\":\"00000000000000000000000000000000\"",
+        "\"x-avow-sgx-tcb-status\":\"SWHardeningNeeded\"",
+        "\"x-avow-sgx-advisory-ids\":[\"INTEL-SA-00615\",\"INTEL-SA-00657\"]",
+        "\"x-avow-sgx-tcb-date\":\"2023-11-15T00:00:00Z\"",
+        /* sha256("quote bytes") */
+        "\"quotehash\":\"",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!strstr(s, want[i])) fail_msg("missing %s in %s", want[i], s);
+    char *out = NULL;
+    assert_int_equal(tu_run("printf 'quote bytes' | sha256sum | cut -c1-64 | tr -d '\\n'", &out), 0);
+    char q[100];
+    snprintf(q, sizeof(q), "\"quotehash\":\"%s\"", out);
+    assert_non_null(strstr(s, q));
+    free(out);
+    assert_int_equal(tu_run("printf '' | sha256sum | cut -c1-64 | tr -d '\\n'", &out), 0);
+    snprintf(q, sizeof(q), "\"tcbinfocrlhash\":\"%s\"", out); /* absent root CA CRL: empty input */
+    assert_non_null(strstr(s, q));
+    free(out);
+    const avow_claim *c = avow_claims_find(cs, "x-ms-sgx-report-data", NULL);
+    assert_int_equal(strlen(c->value.str), 128);
+    free(s);
+    avow_claims_free(cs);
+
+    /* no KSS, no runtime data: those claims are absent */
+    r.attributes[0] = 0;
+    r.debug = false;
+    r.status = AVOW_TCB_NONE;
+    r.n_advisory_ids = 0;
+    r.tcb_date = 0;
+    assert_int_equal(avow_claims_incoming_sgx(&r, quote, 11, NULL, NULL, 0, &cs), AVOW_OK);
+    assert_null(avow_claims_find(cs, "x-ms-sgx-config-id", NULL));
+    assert_null(avow_claims_find(cs, "x-ms-sgx-ehd", NULL));
+    assert_null(avow_claims_find(cs, "x-avow-sgx-tcb-status", NULL));
+    assert_null(avow_claims_find(cs, "x-avow-sgx-advisory-ids", NULL));
+    assert_false(avow_claims_find(cs, "x-ms-sgx-is-debuggable", NULL)->value.boolean);
+    avow_claims_free(cs);
+}
+
+static char *make_cert(const char *dir, const char *name, char **key_pem)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/%s.key -out %s/%s.pem -days 2 "
+             "-subj /CN=%s 2>/dev/null",
+             dir, name, dir, name, name);
+    char *out = NULL;
+    assert_int_equal(tu_run(cmd, &out), 0);
+    free(out);
+    char path[512];
+    size_t len;
+    snprintf(path, sizeof(path), "%s/%s.key", dir, name);
+    *key_pem = (char *)tu_read_file(path, &len);
+    snprintf(path, sizeof(path), "%s/%s.pem", dir, name);
+    return (char *)tu_read_file(path, &len);
+}
+
+static void test_policy_upload(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/avow_policy_claims_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *k1, *k2;
+    char *c1 = make_cert(dir, "signer1", &k1), *c2 = make_cert(dir, "signer2", &k2);
+    const char *text = "version=1.0; authorizationrules { => permit(); };";
+    const char *pems[] = {c1};
+    avow_policy_signers signers = {pems, 1};
+
+    /* unsigned: accepted in AAD mode, refused in isolated mode */
+    char *jws = NULL;
+    avow_error e;
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), NULL, NULL, &jws, &e), AVOW_OK);
+    assert_int_equal(strncmp(jws, "eyJhbGciOiJub25lIn0.", 20), 0);
+    avow_policy_upload u;
+    assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws), AVOW_POLICY_MODE_AAD,
+                                              NULL, &u, &e),
+                     AVOW_OK);
+    assert_string_equal(u.text, text);
+    assert_false(u.signed_);
+    avow_claims *rc = NULL;
+    assert_int_equal(avow_policy_result_claims(&u, NULL, 0, true, &rc, &e), AVOW_OK);
+    assert_string_equal(avow_claims_find(rc, "x-ms-policy-result", NULL)->value.str, "Updated");
+    assert_string_equal(avow_claims_find(rc, "x-ms-policy", NULL)->value.str, jws);
+    assert_null(avow_claims_find(rc, "x-ms-policy-signer", NULL));
+    avow_claims_free(rc);
+    avow_policy_upload_free(&u);
+    assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
+                                              AVOW_POLICY_MODE_ISOLATED, &signers, &u, &e),
+                     AVOW_ERR_CHAIN);
+    /* a JSON-quoted body works too */
+    char quoted[4096];
+    snprintf(quoted, sizeof(quoted), " \"%s\"\n", jws);
+    assert_int_equal(avow_policy_upload_parse((const uint8_t *)quoted, strlen(quoted),
+                                              AVOW_POLICY_MODE_AAD, NULL, &u, &e),
+                     AVOW_OK);
+    avow_policy_upload_free(&u);
+    free(jws);
+
+    /* the real recording: token hash of the docs' unsigned JWS (maa-compat §1.7) */
+    const char *reset = "eyJhbGciOiJub25lIn0..";
+    assert_int_equal(avow_policy_result_claims(NULL, reset, strlen(reset), false, &rc, &e), AVOW_OK);
+    assert_string_equal(avow_claims_find(rc, "x-ms-policy-result", NULL)->value.str, "Removed");
+    avow_claims_free(rc);
+
+    /* signed by signer1: accepted in isolated mode; by signer2: refused */
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k1, c1, &jws, &e), AVOW_OK);
+    assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
+                                              AVOW_POLICY_MODE_ISOLATED, &signers, &u, &e),
+                     AVOW_OK);
+    assert_true(u.signed_);
+    assert_int_equal(strlen(u.token_hash), 43);
+    assert_int_equal(avow_policy_result_claims(&u, NULL, 0, false, &rc, &e), AVOW_OK);
+    const avow_claim *sg = avow_claims_find(rc, "x-ms-policy-signer", NULL);
+    assert_non_null(sg);
+    assert_int_equal(sg->value.kind, AVOW_CLAIM_JSON);
+    assert_non_null(strstr(sg->value.str, "\"x5c\""));
+    assert_string_equal(avow_claims_find(rc, "x-ms-policy-token-hash", NULL)->value.str, u.token_hash);
+    avow_claims_free(rc);
+    avow_policy_upload_free(&u);
+    free(jws);
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c2, &jws, &e), AVOW_OK);
+    assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
+                                              AVOW_POLICY_MODE_ISOLATED, &signers, &u, &e),
+                     AVOW_ERR_CHAIN);
+    free(jws);
+    /* key of one certificate with another's certificate: refused at build */
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c1, &jws, &e), AVOW_ERR_MISMATCH);
+
+    /* a policy that does not compile: line:col in the error */
+    const char *broken = "version=1.0;\nauthorizationrules { [type==\"a\" => permit(); };";
+    assert_int_equal(avow_policy_jws_build(broken, strlen(broken), NULL, NULL, &jws, &e), AVOW_OK);
+    assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws), AVOW_POLICY_MODE_AAD,
+                                              NULL, &u, &e),
+                     AVOW_ERR_FORMAT);
+    assert_string_equal(e.msg, "policy 2:33: expected ']' or ',' after property test, found '=>'");
+    assert_int_equal(u.diag.line, 2);
+    free(jws);
+
+    /* certificates: signer1 adds signer2, then removes it; the last cannot go */
+    char *x5c = NULL;
+    {
+        char *jwk = NULL;
+        assert_int_equal(avow_jwk_from_cert((const uint8_t *)c2, strlen(c2), true, &jwk, &e), AVOW_OK);
+        char payload[8192];
+        snprintf(payload, sizeof(payload), "{\"policyCertificate\":%s}", jwk);
+        free(jwk);
+        avow_jws_key *key = NULL;
+        assert_int_equal(avow_jws_key_from_pem(k1, strlen(k1), &key, &e), AVOW_OK);
+        uint8_t *der;
+        size_t dl;
+        assert_int_equal(avow_cert_pem_to_der(c1, strlen(c1), &der, &dl, &e), AVOW_OK);
+        char *b64 = malloc(avow_base64_len(dl));
+        avow_base64_encode(der, dl, b64);
+        free(der);
+        char header[8192];
+        snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"x5c\":[\"%s\"]}", b64);
+        free(b64);
+        assert_int_equal(avow_jws_sign(header, (const uint8_t *)payload, strlen(payload), key, &x5c, &e),
+                         AVOW_OK);
+        avow_jws_key_free(key);
+    }
+    avow_cert_request req;
+    assert_int_equal(avow_cert_request_parse((const uint8_t *)x5c, strlen(x5c), &signers, &req, &e),
+                     AVOW_OK);
+    char **list;
+    size_t n;
+    avow_claims *res;
+    assert_int_equal(avow_cert_request_apply(&req, AVOW_CERT_OP_ADD, &signers, &list, &n, &res, &e),
+                     AVOW_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(avow_claims_find(res, "x-ms-policycertificates-result", NULL)->value.str,
+                        "IsPresent");
+    assert_string_equal(avow_claims_find(res, "x-ms-certificate-thumbprint", NULL)->value.str,
+                        req.thumbprint);
+    avow_claims_free(res);
+    avow_policy_signers two = {(const char *const *)list, n};
+    char **list2;
+    size_t n2;
+    assert_int_equal(avow_cert_request_apply(&req, AVOW_CERT_OP_REMOVE, &two, &list2, &n2, &res, &e),
+                     AVOW_OK);
+    assert_int_equal(n2, 1);
+    assert_string_equal(avow_claims_find(res, "x-ms-policycertificates-result", NULL)->value.str,
+                        "IsAbsent");
+    avow_claims_free(res);
+    for (size_t i = 0; i < n2; i++) free(list2[i]);
+    free(list2);
+    /* removing the only signer is refused */
+    const char *only[] = {req.cert_pem};
+    avow_policy_signers one = {only, 1};
+    assert_int_equal(avow_cert_request_apply(&req, AVOW_CERT_OP_REMOVE, &one, &list2, &n2, &res, &e),
+                     AVOW_ERR_ARG);
+    assert_string_equal(e.msg, "the last policy signer certificate cannot be removed");
+    assert_null(list2);
+    for (size_t i = 0; i < n; i++) free(list[i]);
+    free(list);
+    /* a request signed by a non-signer is refused */
+    const char *pems2[] = {c2};
+    avow_policy_signers only2 = {pems2, 1};
+    avow_cert_request req2;
+    assert_int_equal(avow_cert_request_parse((const uint8_t *)x5c, strlen(x5c), &only2, &req2, &e),
+                     AVOW_ERR_CHAIN);
+    avow_claims *gc = NULL;
+    assert_int_equal(avow_policy_certificates_claims(&signers, &gc, &e), AVOW_OK);
+    assert_non_null(strstr(avow_claims_find(gc, "x-ms-policy-certificates", NULL)->value.str, "\"keys\":[{"));
+    avow_claims_free(gc);
+    avow_cert_request_free(&req);
+    free(x5c);
+    free(c1);
+    free(c2);
+    free(k1);
+    free(k2);
+    char cmd[128], *o = NULL;
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    tu_run(cmd, &o);
+    free(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_set_and_json),
+        cmocka_unit_test(test_incoming_sgx),
+        cmocka_unit_test(test_policy_upload),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
