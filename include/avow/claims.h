@@ -37,9 +37,9 @@ typedef enum {
 const char *avow_claim_kind_name(avow_claim_kind k);
 
 typedef enum {
-    AVOW_ISSUER_CUSTOM = 0,  /* "CustomClaim": supplied by the attester (MAA's default) */
-    AVOW_ISSUER_SERVICE,     /* "AttestationService": minted by the service from evidence */
-    AVOW_ISSUER_POLICY,      /* "AttestationPolicy": added by a policy rule */
+    AVOW_ISSUER_CUSTOM = 0, /* "CustomClaim": supplied by the attester (MAA's default) */
+    AVOW_ISSUER_SERVICE,    /* "AttestationService": minted by the service from evidence */
+    AVOW_ISSUER_POLICY,     /* "AttestationPolicy": added by a policy rule */
 } avow_claim_issuer;
 
 /* "CustomClaim", "AttestationService", "AttestationPolicy". Never NULL. */
@@ -47,9 +47,9 @@ const char *avow_claim_issuer_name(avow_claim_issuer i);
 
 typedef struct {
     avow_claim_kind kind;
-    const char *str;  /* STRING: UTF-8 text (may contain no NUL); JSON: compact JSON text */
-    int64_t integer;  /* INTEGER */
-    bool boolean;     /* BOOLEAN */
+    const char *str; /* STRING: UTF-8 text (may contain no NUL); JSON: compact JSON text */
+    int64_t integer; /* INTEGER */
+    bool boolean;    /* BOOLEAN */
 } avow_claim_value;
 
 typedef struct {
@@ -141,8 +141,8 @@ avow_err avow_claims_from_json(const char *json, size_t len, avow_claim_issuer i
  * The caller (the service) adds request-dependent claims itself: x-ms-runtime,
  * x-ms-inittime, x-ms-policy-hash, nonce. */
 avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *quote,
-                                  size_t quote_len, const avow_collateral *coll,
-                                  const uint8_t *ehd, size_t ehd_len, avow_claims **out);
+                                  size_t quote_len, const avow_collateral *coll, const uint8_t *ehd,
+                                  size_t ehd_len, avow_claims **out);
 
 #ifdef __cplusplus
 }

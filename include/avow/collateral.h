@@ -54,7 +54,13 @@ avow_err avow_collateral_to_bundle(const avow_collateral *c, char **out, avow_er
  * `collateral.json` or Intel PCS responses (TCB Info and QE Identity bodies
  * `{"tcbInfo":...,"signature":...}` / `{"enclaveIdentity":...}`, CRLs as
  * PEM/DER/hex, issuer chains as PEM or URL-encoded PEM; files are recognised
- * by content, not name). */
+ * by content, not name). A CRL issued by a self-issued certificate of the
+ * folder (or whose issuer CN contains "Root CA") is the Root CA CRL, any
+ * other the PCK CRL. A chain starting with the TCB signer serves both TCB
+ * Info and QE Identity; one starting with an intermediate CA is the PCK CRL
+ * issuer chain; a lone root certificate completes a chain that stops short
+ * of it; chains are cut after their root and re-written as canonical PEM.
+ * Other files are ignored; missing pieces stay NULL. Errors name the file. */
 avow_err avow_collateral_load(const char *path, avow_collateral *out, avow_error *err);
 
 /* Takes a PCS/PCCS response body `{"tcbInfo":{...},"signature":"hex"}` (or

@@ -108,8 +108,8 @@ typedef struct {
     avow_policy_section section;
     size_t rule_index;
     int line, col;
-    bool eval_error;     /* refused because evaluation failed (limit, bad function input) */
-    char reason[256];    /* why refused, naming the policy; "" on permit */
+    bool eval_error;         /* refused because evaluation failed (limit, bad function input) */
+    char reason[256];        /* why refused, naming the policy; "" on permit */
     avow_claims *claims;     /* the final incoming set (incoming + add + issue) */
     avow_claims *issued;     /* the outgoing claims (issue), in order */
     avow_claims *properties; /* issueproperty (e.g. x-ms-sgx-tcbidentifier) */
@@ -130,7 +130,7 @@ avow_err avow_policy_evaluate(const avow_policy *p, const avow_claims *incoming,
 /* ---- policy management (MAA PUT /policies, certificates:add|remove) ------ */
 
 typedef enum {
-    AVOW_POLICY_MODE_AAD = 0, /* MAA "AAD"/token mode: unsigned (alg none) or signed accepted */
+    AVOW_POLICY_MODE_AAD = 0,  /* MAA "AAD"/token mode: unsigned (alg none) or signed accepted */
     AVOW_POLICY_MODE_ISOLATED, /* must be signed by a current policy-signer certificate */
 } avow_policy_mode;
 
@@ -142,13 +142,13 @@ typedef struct {
 
 /* A validated policy upload. */
 typedef struct {
-    avow_policy *policy;   /* compiled; owned */
-    char *text;            /* the policy text (decoded AttestationPolicy) */
-    char *jws;             /* the JWS exactly as received (trimmed of whitespace / JSON quotes) */
-    bool signed_;          /* signed (RS256/RSA256) rather than alg none */
-    char *signer_pem;      /* signing certificate (x5c[0]) as PEM, or NULL */
+    avow_policy *policy; /* compiled; owned */
+    char *text;          /* the policy text (decoded AttestationPolicy) */
+    char *jws;           /* the JWS exactly as received (trimmed of whitespace / JSON quotes) */
+    bool signed_;        /* signed (RS256/RSA256) rather than alg none */
+    char *signer_pem;    /* signing certificate (x5c[0]) as PEM, or NULL */
     char token_hash[AVOW_POLICY_HASH_LEN]; /* x-ms-policy-token-hash: b64url(SHA-256(jws)) */
-    avow_policy_diag diag; /* on a compile failure: the policy's line:col error */
+    avow_policy_diag diag;                 /* on a compile failure: the policy's line:col error */
 } avow_policy_upload;
 
 void avow_policy_upload_free(avow_policy_upload *u);
@@ -184,8 +184,8 @@ avow_err avow_policy_result_claims(const avow_policy_upload *u, const char *rese
 /* GET /policies claims: x-ms-policy = the stored JWS (for a never-set policy,
  * pass NULL: an unsigned JWS of the default text is built), and
  * x-ms-policy-signer when signer_pem is given. */
-avow_err avow_policy_get_claims(const char *stored_jws, const char *signer_pem,
-                                avow_claims **out, avow_error *err);
+avow_err avow_policy_get_claims(const char *stored_jws, const char *signer_pem, avow_claims **out,
+                                avow_error *err);
 
 typedef enum { AVOW_CERT_OP_ADD, AVOW_CERT_OP_REMOVE } avow_cert_op;
 
@@ -194,9 +194,9 @@ typedef enum { AVOW_CERT_OP_ADD, AVOW_CERT_OP_REMOVE } avow_cert_op;
  * `signers`, payload {"policyCertificate": JWK with x5c} (or the 2018
  * "maa-policyCertificate"). */
 typedef struct {
-    char *cert_pem;       /* the certificate to add or remove */
-    char thumbprint[41];  /* x-ms-certificate-thumbprint: hex SHA-1 of its DER */
-    char *signer_pem;     /* who signed the request */
+    char *cert_pem;      /* the certificate to add or remove */
+    char thumbprint[41]; /* x-ms-certificate-thumbprint: hex SHA-1 of its DER */
+    char *signer_pem;    /* who signed the request */
 } avow_cert_request;
 
 void avow_cert_request_free(avow_cert_request *r);

@@ -105,6 +105,11 @@ typedef struct {
     size_t n_tdx_module_identities;
 } avow_tcb_info;
 
+/* Errors are AVOW_ERR_FORMAT with the JSON path of the bad value, e.g.
+ * "tcbInfo.tcbLevels[3].tcb.sgxtcbcomponents[5].svn: 300 is out of range
+ * 0..255"; on failure *out is left empty (nothing to free). Unknown members
+ * are ignored, as Intel does. SGX TCB Info may not carry tdxModule,
+ * tdxModuleIdentities or tdxtcbcomponents. */
 avow_err avow_tcb_info_parse(const char *json, size_t len, avow_tcb_info *out, avow_error *err);
 void avow_tcb_info_free(avow_tcb_info *t);
 
@@ -121,6 +126,7 @@ typedef struct {
     size_t n_levels;
 } avow_qe_identity;
 
+/* Same conventions as avow_tcb_info_parse ("enclaveIdentity.tcbLevels[1]..."). */
 avow_err avow_qe_identity_parse(const char *json, size_t len, avow_qe_identity *out,
                                 avow_error *err);
 void avow_qe_identity_free(avow_qe_identity *q);

@@ -103,7 +103,8 @@ static int cmd_sign(int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (!file || (!unsigned_ && (!key_path || !cert_path)) || (unsigned_ && (key_path || cert_path))) {
+    if (!file || (!unsigned_ && (!key_path || !cert_path)) ||
+        (unsigned_ && (key_path || cert_path))) {
         usage(stderr);
         return CLI_USAGE;
     }
@@ -116,7 +117,8 @@ static int cmd_sign(int argc, char **argv)
     avow_policy *p = load_policy(file); /* never sign a policy that does not compile */
     if (!p) goto done;
     if (!cli_read_file(file, &text, &len)) goto done;
-    if (!unsigned_ && (!cli_read_file(key_path, &key, &kl) || !cli_read_file(cert_path, &cert, &cl)))
+    if (!unsigned_ &&
+        (!cli_read_file(key_path, &key, &kl) || !cli_read_file(cert_path, &cert, &cl)))
         goto done;
     if (avow_policy_jws_build((const char *)text, len, (const char *)key, (const char *)cert, &jws,
                               &e) != AVOW_OK) {
@@ -141,10 +143,18 @@ static void print_claim(const avow_claim *c)
 {
     printf("  %s = ", c->type);
     switch (c->value.kind) {
-    case AVOW_CLAIM_STRING: printf("\"%s\"", c->value.str); break;
-    case AVOW_CLAIM_INTEGER: printf("%lld", (long long)c->value.integer); break;
-    case AVOW_CLAIM_BOOLEAN: printf("%s", c->value.boolean ? "true" : "false"); break;
-    case AVOW_CLAIM_JSON: printf("%s", c->value.str); break;
+        case AVOW_CLAIM_STRING:
+            printf("\"%s\"", c->value.str);
+            break;
+        case AVOW_CLAIM_INTEGER:
+            printf("%lld", (long long)c->value.integer);
+            break;
+        case AVOW_CLAIM_BOOLEAN:
+            printf("%s", c->value.boolean ? "true" : "false");
+            break;
+        case AVOW_CLAIM_JSON:
+            printf("%s", c->value.str);
+            break;
     }
     printf("  (%s)\n", avow_claim_issuer_name(c->issuer));
 }
@@ -153,7 +163,8 @@ static void print_claims(const char *title, const avow_claims *cs)
 {
     printf("%s:\n", title);
     if (!cs || !avow_claims_count(cs)) printf("  (none)\n");
-    for (size_t i = 0; cs && i < avow_claims_count(cs); i++) print_claim(avow_claims_at(cs, i));
+    for (size_t i = 0; cs && i < avow_claims_count(cs); i++)
+        print_claim(avow_claims_at(cs, i));
 }
 
 static json_t *claims_json(const avow_claims *cs)
@@ -180,11 +191,11 @@ static int emit(const eval_args *a, bool permit, const char *reason, const avow_
         json_t *o = json_object();
         json_object_set_new(o, "decision", json_string(permit ? "permit" : "deny"));
         if (pr && pr->section != AVOW_SECTION_NONE)
-            json_object_set_new(o, "rule",
-                                json_pack("{s:s,s:I,s:i,s:i}", "section",
-                                          avow_policy_section_name(pr->section), "index",
-                                          (json_int_t)pr->rule_index, "line", pr->line, "column",
-                                          pr->col));
+            json_object_set_new(
+                o, "rule",
+                json_pack("{s:s,s:I,s:i,s:i}", "section", avow_policy_section_name(pr->section),
+                          "index", (json_int_t)pr->rule_index, "line", pr->line, "column",
+                          pr->col));
         else
             json_object_set_new(o, "rule", json_null());
         if (!permit) json_object_set_new(o, "reason", json_string(reason ? reason : ""));
@@ -322,8 +333,8 @@ static int cmd_eval(int argc, char **argv)
         SHA256(rd, rdlen, md);
         if (memcmp(md, r.report_data, 32)) {
             rc = emit(&a, false,
-                      "runtime data: SHA-256 does not match the first 32 bytes of REPORTDATA",
-                      NULL, incoming, &r);
+                      "runtime data: SHA-256 does not match the first 32 bytes of REPORTDATA", NULL,
+                      incoming, &r);
             goto done;
         }
     }

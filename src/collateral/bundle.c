@@ -34,38 +34,39 @@ void avow_collateral_free(avow_collateral *c)
     memset(c, 0, sizeof(*c));
 }
 
-/* Copies n bytes plus a NUL (text pieces), or NULL for NULL. */
-static bool dup_bytes(const void *src, size_t n, void **dst)
+/* Copies n bytes plus a NUL (text pieces); NULL stays NULL. Clears *ok on
+ * allocation failure. */
+static void *dup_bytes(const void *src, size_t n, bool *ok)
 {
-    *dst = NULL;
-    if (!src) return true;
+    if (!src) return NULL;
     char *d = malloc(n + 1);
-    if (!d) return false;
+    if (!d) {
+        *ok = false;
+        return NULL;
+    }
     memcpy(d, src, n);
     d[n] = '\0';
-    *dst = d;
-    return true;
+    return d;
 }
 
-static bool dup_str(const char *s, char **dst)
+static char *dup_str(const char *s, bool *ok)
 {
-    return dup_bytes(s, s ? strlen(s) : 0, (void **)dst);
+    return dup_bytes(s, s ? strlen(s) : 0, ok);
 }
 
 avow_err avow_collateral_copy(const avow_collateral *src, avow_collateral *dst)
 {
     if (!src || !dst) return AVOW_ERR_ARG;
     avow_collateral c = *src;
-    /* Attempt every copy so that a failure leaves each pointer either NULL
-     * or owned, then free everything at once. */
+    /* Every copy is attempted; on failure each pointer is NULL or owned. */
     bool ok = true;
-    ok = dup_str(src->pck_crl_issuer_chain, &c.pck_crl_issuer_chain) && ok;
-    ok = dup_bytes(src->root_ca_crl, src->root_ca_crl_len, (void **)&c.root_ca_crl) && ok;
-    ok = dup_bytes(src->pck_crl, src->pck_crl_len, (void **)&c.pck_crl) && ok;
-    ok = dup_str(src->tcb_info_issuer_chain, &c.tcb_info_issuer_chain) && ok;
-    ok = dup_bytes(src->tcb_info, src->tcb_info_len, (void **)&c.tcb_info) && ok;
-    ok = dup_str(src->qe_identity_issuer_chain, &c.qe_identity_issuer_chain) && ok;
-    ok = dup_bytes(src->qe_identity, src->qe_identity_len, (void **)&c.qe_identity) && ok;
+    c.pck_crl_issuer_chain = dup_str(src->pck_crl_issuer_chain, &ok);
+    c.root_ca_crl = dup_bytes(src->root_ca_crl, src->root_ca_crl_len, &ok);
+    c.pck_crl = dup_bytes(src->pck_crl, src->pck_crl_len, &ok);
+    c.tcb_info_issuer_chain = dup_str(src->tcb_info_issuer_chain, &ok);
+    c.tcb_info = dup_bytes(src->tcb_info, src->tcb_info_len, &ok);
+    c.qe_identity_issuer_chain = dup_str(src->qe_identity_issuer_chain, &ok);
+    c.qe_identity = dup_bytes(src->qe_identity, src->qe_identity_len, &ok);
     if (!ok) {
         avow_collateral_free(&c);
         avow_collateral_init(dst);
@@ -193,8 +194,9 @@ static avow_err read_signed(json_t *root, const char *key, const char *sig_key,
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "collateral.%s: missing",
                               sig_key);
     }
-    if (!dup_bytes(span, span_len, (void **)text))
-        return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    bool ok = true;
+    *text = dup_bytes(span, span_len, &ok);
+    if (!ok) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     *text_len = span_len;
     return AVOW_OK;
 fail:;

@@ -12,10 +12,14 @@
 const char *avow_claim_kind_name(avow_claim_kind k)
 {
     switch (k) {
-    case AVOW_CLAIM_STRING: return "String";
-    case AVOW_CLAIM_INTEGER: return "Integer";
-    case AVOW_CLAIM_BOOLEAN: return "Boolean";
-    case AVOW_CLAIM_JSON: return "String";
+        case AVOW_CLAIM_STRING:
+            return "String";
+        case AVOW_CLAIM_INTEGER:
+            return "Integer";
+        case AVOW_CLAIM_BOOLEAN:
+            return "Boolean";
+        case AVOW_CLAIM_JSON:
+            return "String";
     }
     return "String";
 }
@@ -23,9 +27,12 @@ const char *avow_claim_kind_name(avow_claim_kind k)
 const char *avow_claim_issuer_name(avow_claim_issuer i)
 {
     switch (i) {
-    case AVOW_ISSUER_CUSTOM: return "CustomClaim";
-    case AVOW_ISSUER_SERVICE: return "AttestationService";
-    case AVOW_ISSUER_POLICY: return "AttestationPolicy";
+        case AVOW_ISSUER_CUSTOM:
+            return "CustomClaim";
+        case AVOW_ISSUER_SERVICE:
+            return "AttestationService";
+        case AVOW_ISSUER_POLICY:
+            return "AttestationPolicy";
     }
     return "CustomClaim";
 }
@@ -46,7 +53,8 @@ static void claim_clear(avow_claim *c)
 void avow_claims_free(avow_claims *cs)
 {
     if (!cs) return;
-    for (size_t i = 0; i < cs->n; i++) claim_clear(&cs->v[i]);
+    for (size_t i = 0; i < cs->n; i++)
+        claim_clear(&cs->v[i]);
     free(cs->v);
     free(cs);
 }
@@ -122,32 +130,32 @@ avow_err avow_claims_add(avow_claims *cs, const avow_claim *c)
 avow_err avow_claims_add_string(avow_claims *cs, const char *type, const char *value,
                                 avow_claim_issuer issuer)
 {
-    avow_claim c = {.type = type, .value = {.kind = AVOW_CLAIM_STRING, .str = value},
-                    .issuer = issuer};
+    avow_claim c = {
+        .type = type, .value = {.kind = AVOW_CLAIM_STRING, .str = value}, .issuer = issuer};
     return avow_claims_add(cs, &c);
 }
 
 avow_err avow_claims_add_int(avow_claims *cs, const char *type, int64_t value,
                              avow_claim_issuer issuer)
 {
-    avow_claim c = {.type = type, .value = {.kind = AVOW_CLAIM_INTEGER, .integer = value},
-                    .issuer = issuer};
+    avow_claim c = {
+        .type = type, .value = {.kind = AVOW_CLAIM_INTEGER, .integer = value}, .issuer = issuer};
     return avow_claims_add(cs, &c);
 }
 
 avow_err avow_claims_add_bool(avow_claims *cs, const char *type, bool value,
                               avow_claim_issuer issuer)
 {
-    avow_claim c = {.type = type, .value = {.kind = AVOW_CLAIM_BOOLEAN, .boolean = value},
-                    .issuer = issuer};
+    avow_claim c = {
+        .type = type, .value = {.kind = AVOW_CLAIM_BOOLEAN, .boolean = value}, .issuer = issuer};
     return avow_claims_add(cs, &c);
 }
 
 avow_err avow_claims_add_json(avow_claims *cs, const char *type, const char *json,
                               avow_claim_issuer issuer)
 {
-    avow_claim c = {.type = type, .value = {.kind = AVOW_CLAIM_JSON, .str = json},
-                    .issuer = issuer};
+    avow_claim c = {
+        .type = type, .value = {.kind = AVOW_CLAIM_JSON, .str = json}, .issuer = issuer};
     return avow_claims_add(cs, &c);
 }
 
@@ -217,10 +225,13 @@ bool avow_claim_value_equal(const avow_claim_value *a, const avow_claim_value *b
 {
     if (a->kind != b->kind) return false;
     switch (a->kind) {
-    case AVOW_CLAIM_INTEGER: return a->integer == b->integer;
-    case AVOW_CLAIM_BOOLEAN: return a->boolean == b->boolean;
-    case AVOW_CLAIM_STRING:
-    case AVOW_CLAIM_JSON: return !strcmp(a->str ? a->str : "", b->str ? b->str : "");
+        case AVOW_CLAIM_INTEGER:
+            return a->integer == b->integer;
+        case AVOW_CLAIM_BOOLEAN:
+            return a->boolean == b->boolean;
+        case AVOW_CLAIM_STRING:
+        case AVOW_CLAIM_JSON:
+            return !strcmp(a->str ? a->str : "", b->str ? b->str : "");
     }
     return false;
 }
@@ -228,10 +239,14 @@ bool avow_claim_value_equal(const avow_claim_value *a, const avow_claim_value *b
 static json_t *value_to_json(const avow_claim_value *v)
 {
     switch (v->kind) {
-    case AVOW_CLAIM_STRING: return json_string(v->str ? v->str : "");
-    case AVOW_CLAIM_INTEGER: return json_integer(v->integer);
-    case AVOW_CLAIM_BOOLEAN: return json_boolean(v->boolean);
-    case AVOW_CLAIM_JSON: return v->str ? json_loads(v->str, 0, NULL) : NULL;
+        case AVOW_CLAIM_STRING:
+            return json_string(v->str ? v->str : "");
+        case AVOW_CLAIM_INTEGER:
+            return json_integer(v->integer);
+        case AVOW_CLAIM_BOOLEAN:
+            return json_boolean(v->boolean);
+        case AVOW_CLAIM_JSON:
+            return v->str ? json_loads(v->str, 0, NULL) : NULL;
     }
     return NULL;
 }
@@ -330,11 +345,13 @@ avow_err avow_claims_from_json(const char *json, size_t len, avow_claim_issuer i
     }
     const char *key;
     json_t *v;
-    json_object_foreach(root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         if (split_arrays && json_is_array(v)) {
             size_t i;
             json_t *e;
-            json_array_foreach(v, i, e) {
+            json_array_foreach(v, i, e)
+            {
                 if ((rc = add_json_value(cs, key, e, issuer, err))) goto done;
             }
         } else if ((rc = add_json_value(cs, key, v, issuer, err))) {

@@ -27,9 +27,9 @@ static char *collateral_json(const uint8_t *quote, size_t quote_len, const avow_
     json_t *o = json_object();
     if (!o) return NULL;
     int bad = 0;
-#define PUT(key, data, len)                              \
-    do {                                                 \
-        sha256_hex((data), (len), h);                    \
+#define PUT(key, data, len)                                 \
+    do {                                                    \
+        sha256_hex((data), (len), h);                       \
         bad |= json_object_set_new(o, key, json_string(h)); \
     } while (0)
     if (coll) {
@@ -52,8 +52,8 @@ static char *collateral_json(const uint8_t *quote, size_t quote_len, const avow_
 }
 
 avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *quote,
-                                  size_t quote_len, const avow_collateral *coll,
-                                  const uint8_t *ehd, size_t ehd_len, avow_claims **out)
+                                  size_t quote_len, const avow_collateral *coll, const uint8_t *ehd,
+                                  size_t ehd_len, avow_claims **out)
 {
     if (!r || !out || (!quote && quote_len)) return AVOW_ERR_ARG;
     *out = NULL;
@@ -85,8 +85,8 @@ avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *qu
         goto done;
     }
 
-#define TRY(call)                  \
-    do {                           \
+#define TRY(call)                     \
+    do {                              \
         if ((rc = (call))) goto done; \
     } while (0)
     TRY(avow_claims_add_string(cs, "x-ms-ver", "1.0", S));
@@ -101,7 +101,8 @@ avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *qu
     TRY(avow_claims_add_json(cs, "x-ms-sgx-collateral", coll_json, S));
 
     uint64_t flags = 0;
-    for (int i = 7; i >= 0; i--) flags = flags << 8 | r->attributes[i];
+    for (int i = 7; i >= 0; i--)
+        flags = flags << 8 | r->attributes[i];
     if (flags & AVOW_ATTR_KSS) {
         char config_id[129], ext_prod[33], family[33];
         avow_hex_encode(r->config_id, 64, config_id);

@@ -26,8 +26,8 @@ typedef struct {
     size_t dec_index;
     int dec_line, dec_col;
     /* failure */
-    bool failed;         /* evaluation error: refuse */
-    avow_err fatal;      /* NOMEM */
+    bool failed;    /* evaluation error: refuse */
+    avow_err fatal; /* NOMEM */
     char why[200];
     int why_line, why_col;
     /* the rule in progress */
@@ -42,10 +42,14 @@ typedef struct {
 static const char *prop_string(const avow_claim *c, prop_kind p)
 {
     switch (p) {
-    case PROP_TYPE: return c->type;
-    case PROP_ISSUER: return avow_claim_issuer_name(c->issuer);
-    case PROP_VALUETYPE: return avow_claim_kind_name(c->value.kind);
-    case PROP_VALUE: break;
+        case PROP_TYPE:
+            return c->type;
+        case PROP_ISSUER:
+            return avow_claim_issuer_name(c->issuer);
+        case PROP_VALUETYPE:
+            return avow_claim_kind_name(c->value.kind);
+        case PROP_VALUE:
+            break;
     }
     return NULL;
 }
@@ -66,64 +70,64 @@ static bool eval_expr(ev *E, const pexpr *e, pval *out)
 {
     memset(out, 0, sizeof(*out));
     switch (e->kind) {
-    case EX_LIT:
-        out->shape = PV_SCALAR;
-        out->v = e->lit;
-        return true;
-    case EX_REF:
-        if (!e->as_set) {
-            const avow_claim *c = &E->claims->v[E->bind[e->bind]];
+        case EX_LIT:
             out->shape = PV_SCALAR;
-            if (e->prop == PROP_VALUE) {
-                out->v = c->value;
-            } else {
-                out->v.kind = AVOW_CLAIM_STRING;
-                out->v.str = prop_string(c, e->prop);
-            }
+            out->v = e->lit;
             return true;
-        } else {
-            /* every claim matched by the set-bound condition */
-            const pcond *sc = &E->rule->conds[e->bind];
-            size_t n = 0;
-            avow_claim_value *items = arena_alloc(&E->a, (E->snapshot ? E->snapshot : 1) *
-                                                             sizeof(avow_claim_value));
-            if (!items) {
-                E->fatal = AVOW_ERR_NOMEM;
-                E->stop = true;
+        case EX_REF:
+            if (!e->as_set) {
+                const avow_claim *c = &E->claims->v[E->bind[e->bind]];
+                out->shape = PV_SCALAR;
+                if (e->prop == PROP_VALUE) {
+                    out->v = c->value;
+                } else {
+                    out->v.kind = AVOW_CLAIM_STRING;
+                    out->v.str = prop_string(c, e->prop);
+                }
+                return true;
+            } else {
+                /* every claim matched by the set-bound condition */
+                const pcond *sc = &E->rule->conds[e->bind];
+                size_t n = 0;
+                avow_claim_value *items =
+                    arena_alloc(&E->a, (E->snapshot ? E->snapshot : 1) * sizeof(avow_claim_value));
+                if (!items) {
+                    E->fatal = AVOW_ERR_NOMEM;
+                    E->stop = true;
+                    return false;
+                }
+                for (size_t i = 0; i < E->snapshot && !E->stop; i++) {
+                    if (!cond_matches(E, sc, i)) continue;
+                    const avow_claim *c = &E->claims->v[i];
+                    if (e->prop == PROP_VALUE) {
+                        items[n] = c->value;
+                    } else {
+                        memset(&items[n], 0, sizeof(items[n]));
+                        items[n].kind = AVOW_CLAIM_STRING;
+                        items[n].str = prop_string(c, e->prop);
+                    }
+                    n++;
+                }
+                out->shape = PV_SET;
+                out->items = items;
+                out->n = n;
+                return !E->stop;
+            }
+        case EX_CALL: {
+            pval args[4];
+            if (e->nargs > 4) {
+                ev_fail(E, e->line, e->col, "too many function arguments");
                 return false;
             }
-            for (size_t i = 0; i < E->snapshot && !E->stop; i++) {
-                if (!cond_matches(E, sc, i)) continue;
-                const avow_claim *c = &E->claims->v[i];
-                if (e->prop == PROP_VALUE) {
-                    items[n] = c->value;
-                } else {
-                    memset(&items[n], 0, sizeof(items[n]));
-                    items[n].kind = AVOW_CLAIM_STRING;
-                    items[n].str = prop_string(c, e->prop);
-                }
-                n++;
+            for (size_t i = 0; i < e->nargs; i++)
+                if (!eval_expr(E, e->args[i], &args[i])) return false;
+            char why[160];
+            if (!policy_fn_apply(e->fn, args, e->nargs, &E->a, out, why, sizeof(why))) {
+                ev_fail(E, e->line, e->col, why);
+                return false;
             }
-            out->shape = PV_SET;
-            out->items = items;
-            out->n = n;
-            return !E->stop;
+            return true;
         }
-    case EX_CALL: {
-        pval args[4];
-        if (e->nargs > 4) {
-            ev_fail(E, e->line, e->col, "too many function arguments");
-            return false;
-        }
-        for (size_t i = 0; i < e->nargs; i++)
-            if (!eval_expr(E, e->args[i], &args[i])) return false;
-        char why[160];
-        if (!policy_fn_apply(e->fn, args, e->nargs, &E->a, out, why, sizeof(why))) {
-            ev_fail(E, e->line, e->col, why);
-            return false;
-        }
-        return true;
-    }
     }
     return false;
 }
@@ -150,12 +154,18 @@ static bool compare(const avow_claim_value *l, op_kind op, const avow_claim_valu
     if (l->kind != AVOW_CLAIM_INTEGER) return false;
     int64_t a = l->integer, b = r->integer;
     switch (op) {
-    case OP_EQ: return a == b;
-    case OP_NE: return a != b;
-    case OP_LT: return a < b;
-    case OP_LE: return a <= b;
-    case OP_GT: return a > b;
-    case OP_GE: return a >= b;
+        case OP_EQ:
+            return a == b;
+        case OP_NE:
+            return a != b;
+        case OP_LT:
+            return a < b;
+        case OP_LE:
+            return a <= b;
+        case OP_GT:
+            return a > b;
+        case OP_GE:
+            return a >= b;
     }
     return false;
 }
@@ -173,9 +183,12 @@ static bool cond_matches(ev *E, const pcond *c, size_t idx)
         pval r;
         if (!eval_expr(E, T->rhs, &r)) return false;
         const avow_claim_value *rv;
-        if (r.shape == PV_SCALAR) rv = &r.v;
-        else if (r.shape == PV_SET && r.n == 1) rv = &r.items[0];
-        else return false;
+        if (r.shape == PV_SCALAR)
+            rv = &r.v;
+        else if (r.shape == PV_SET && r.n == 1)
+            rv = &r.items[0];
+        else
+            return false;
         /* `cl` may have moved if the claims array grew: re-read it. */
         cl = &E->claims->v[idx];
         avow_claim_value lv;
@@ -224,26 +237,27 @@ static void fire(ev *E)
 {
     const paction *a = &E->rule->act;
     switch (a->kind) {
-    case ACT_PERMIT:
-        if (!E->permitted && !E->denied) {
+        case ACT_PERMIT:
+            if (!E->permitted && !E->denied) {
+                E->dec_section = AVOW_SECTION_AUTHORIZATION;
+                E->dec_index = E->rule_index;
+                E->dec_line = E->rule->line;
+                E->dec_col = E->rule->col;
+            }
+            E->permitted = true;
+            return;
+        case ACT_DENY:
+            E->denied = true;
             E->dec_section = AVOW_SECTION_AUTHORIZATION;
             E->dec_index = E->rule_index;
             E->dec_line = E->rule->line;
             E->dec_col = E->rule->col;
-        }
-        E->permitted = true;
-        return;
-    case ACT_DENY:
-        E->denied = true;
-        E->dec_section = AVOW_SECTION_AUTHORIZATION;
-        E->dec_index = E->rule_index;
-        E->dec_line = E->rule->line;
-        E->dec_col = E->rule->col;
-        E->stop = true; /* deny wins: nothing later can change the outcome */
-        return;
-    case ACT_ADD:
-    case ACT_ISSUE:
-    case ACT_ISSUEPROPERTY: break;
+            E->stop = true; /* deny wins: nothing later can change the outcome */
+            return;
+        case ACT_ADD:
+        case ACT_ISSUE:
+        case ACT_ISSUEPROPERTY:
+            break;
     }
     if (a->claim_bind >= 0) {
         if (!count_added(E)) return;
@@ -262,7 +276,8 @@ static void fire(ev *E)
     if (v.shape == PV_SCALAR) {
         add_value(E, a->type, &v.v);
     } else if (v.shape == PV_SET) {
-        for (size_t i = 0; i < v.n && !E->stop; i++) add_value(E, a->type, &v.items[i]);
+        for (size_t i = 0; i < v.n && !E->stop; i++)
+            add_value(E, a->type, &v.items[i]);
     } /* PV_EMPTY: adding an empty claim is a no-op */
 }
 
@@ -341,8 +356,8 @@ avow_err avow_policy_evaluate(const avow_policy *p, const avow_claims *incoming,
     }
     if (E.failed) {
         res->eval_error = true;
-        snprintf(res->reason, sizeof(res->reason), "%s: evaluation failed at %d:%d (%s): %s",
-                 name, E.why_line, E.why_col, sec_word(E.section), E.why);
+        snprintf(res->reason, sizeof(res->reason), "%s: evaluation failed at %d:%d (%s): %s", name,
+                 E.why_line, E.why_col, sec_word(E.section), E.why);
     } else if (E.denied) {
         snprintf(res->reason, sizeof(res->reason),
                  "%s: denied by authorizationrules rule %zu at %d:%d", name, E.dec_index + 1,

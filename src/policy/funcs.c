@@ -176,64 +176,66 @@ static bool json_to_claim_value(const pval *arg, arena *a, pval *out, char *why,
     return ok;
 }
 
-bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, pval *out,
-                     char *why, size_t why_len)
+bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, pval *out, char *why,
+                     size_t why_len)
 {
     memset(out, 0, sizeof(*out));
     out->shape = PV_SCALAR;
     switch (fn) {
-    case FN_APPEND_STRING: {
-        if (nargs != 2 || args[0].shape != PV_SCALAR || args[1].shape != PV_SCALAR ||
-            !is_stringish(&args[0].v) || !is_stringish(&args[1].v))
-            return fail(why, why_len, "AppendString needs two strings");
-        size_t l0 = strlen(args[0].v.str), l1 = strlen(args[1].v.str);
-        if (l0 > (SIZE_MAX - 1) / 2 || l1 > (SIZE_MAX - 1) / 2 || l0 + l1 > (1u << 20))
-            return fail(why, why_len, "AppendString: result longer than 1 MiB");
-        char *s = arena_alloc(a, l0 + l1 + 1);
-        if (!s) return fail(why, why_len, "out of memory");
-        memcpy(s, args[0].v.str, l0);
-        memcpy(s + l0, args[1].v.str, l1 + 1);
-        out->v.kind = AVOW_CLAIM_STRING;
-        out->v.str = s;
-        return true;
-    }
-    case FN_NEGATE_BOOL:
-        if (nargs != 1 || args[0].shape != PV_SCALAR || args[0].v.kind != AVOW_CLAIM_BOOLEAN)
-            return fail(why, why_len, "NegateBool needs a boolean");
-        out->v.kind = AVOW_CLAIM_BOOLEAN;
-        out->v.boolean = !args[0].v.boolean;
-        return true;
-    case FN_JSON_TO_CLAIM_VALUE:
-        if (nargs != 1) return fail(why, why_len, "JsonToClaimValue takes one argument");
-        return json_to_claim_value(&args[0], a, out, why, why_len);
-    case FN_IS_SUBSET_OF: {
-        if (nargs != 2) return fail(why, why_len, "IsSubsetOf takes two arguments");
-        const avow_claim_value *x, *y;
-        size_t nx, ny;
-        as_items(&args[0], &x, &nx);
-        as_items(&args[1], &y, &ny);
-        bool subset = true;
-        for (size_t i = 0; subset && i < nx; i++) {
-            bool found = false;
-            for (size_t k = 0; !found && k < ny; k++) found = value_eq(&x[i], &y[k]);
-            subset = found;
+        case FN_APPEND_STRING: {
+            if (nargs != 2 || args[0].shape != PV_SCALAR || args[1].shape != PV_SCALAR ||
+                !is_stringish(&args[0].v) || !is_stringish(&args[1].v))
+                return fail(why, why_len, "AppendString needs two strings");
+            size_t l0 = strlen(args[0].v.str), l1 = strlen(args[1].v.str);
+            if (l0 > (SIZE_MAX - 1) / 2 || l1 > (SIZE_MAX - 1) / 2 || l0 + l1 > (1u << 20))
+                return fail(why, why_len, "AppendString: result longer than 1 MiB");
+            char *s = arena_alloc(a, l0 + l1 + 1);
+            if (!s) return fail(why, why_len, "out of memory");
+            memcpy(s, args[0].v.str, l0);
+            memcpy(s + l0, args[1].v.str, l1 + 1);
+            out->v.kind = AVOW_CLAIM_STRING;
+            out->v.str = s;
+            return true;
         }
-        out->v.kind = AVOW_CLAIM_BOOLEAN;
-        out->v.boolean = subset;
-        return true;
-    }
-    case FN_CONTAINS_ONLY_VALUE: {
-        if (nargs != 2 || args[1].shape != PV_SCALAR)
-            return fail(why, why_len, "ContainsOnlyValue needs a set and a single value");
-        const avow_claim_value *x;
-        size_t nx;
-        as_items(&args[0], &x, &nx);
-        bool only = nx > 0;
-        for (size_t i = 0; only && i < nx; i++) only = value_eq(&x[i], &args[1].v);
-        out->v.kind = AVOW_CLAIM_BOOLEAN;
-        out->v.boolean = only;
-        return true;
-    }
+        case FN_NEGATE_BOOL:
+            if (nargs != 1 || args[0].shape != PV_SCALAR || args[0].v.kind != AVOW_CLAIM_BOOLEAN)
+                return fail(why, why_len, "NegateBool needs a boolean");
+            out->v.kind = AVOW_CLAIM_BOOLEAN;
+            out->v.boolean = !args[0].v.boolean;
+            return true;
+        case FN_JSON_TO_CLAIM_VALUE:
+            if (nargs != 1) return fail(why, why_len, "JsonToClaimValue takes one argument");
+            return json_to_claim_value(&args[0], a, out, why, why_len);
+        case FN_IS_SUBSET_OF: {
+            if (nargs != 2) return fail(why, why_len, "IsSubsetOf takes two arguments");
+            const avow_claim_value *x, *y;
+            size_t nx, ny;
+            as_items(&args[0], &x, &nx);
+            as_items(&args[1], &y, &ny);
+            bool subset = true;
+            for (size_t i = 0; subset && i < nx; i++) {
+                bool found = false;
+                for (size_t k = 0; !found && k < ny; k++)
+                    found = value_eq(&x[i], &y[k]);
+                subset = found;
+            }
+            out->v.kind = AVOW_CLAIM_BOOLEAN;
+            out->v.boolean = subset;
+            return true;
+        }
+        case FN_CONTAINS_ONLY_VALUE: {
+            if (nargs != 2 || args[1].shape != PV_SCALAR)
+                return fail(why, why_len, "ContainsOnlyValue needs a set and a single value");
+            const avow_claim_value *x;
+            size_t nx;
+            as_items(&args[0], &x, &nx);
+            bool only = nx > 0;
+            for (size_t i = 0; only && i < nx; i++)
+                only = value_eq(&x[i], &args[1].v);
+            out->v.kind = AVOW_CLAIM_BOOLEAN;
+            out->v.boolean = only;
+            return true;
+        }
     }
     return fail(why, why_len, "unknown function");
 }

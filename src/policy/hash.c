@@ -16,7 +16,8 @@ avow_err avow_policy_hash(const char *text, size_t len, char out[AVOW_POLICY_HAS
     avow_base64url_encode((const uint8_t *)(text ? text : ""), len, b64);
     uint8_t md[SHA256_DIGEST_LENGTH];
     size_t n = 0;
-    while (b64[n]) n++;
+    while (b64[n])
+        n++;
     SHA256((const uint8_t *)b64, n, md);
     free(b64);
     avow_base64url_encode(md, sizeof(md), out);

@@ -31,7 +31,8 @@ avow_err policy_diag_set(avow_policy_diag *d, avow_err code, int line, int col, 
 void policy_tokens_free(token_list *t)
 {
     if (!t) return;
-    for (size_t i = 0; i < t->n; i++) free(t->v[i].text);
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i].text);
     free(t->v);
     memset(t, 0, sizeof(*t));
 }
@@ -39,38 +40,69 @@ void policy_tokens_free(token_list *t)
 static const char *punct_text(tok_kind k)
 {
     switch (k) {
-    case TK_LBRACE: return "{";
-    case TK_RBRACE: return "}";
-    case TK_LBRACK: return "[";
-    case TK_RBRACK: return "]";
-    case TK_LPAREN: return "(";
-    case TK_RPAREN: return ")";
-    case TK_SEMI: return ";";
-    case TK_COMMA: return ",";
-    case TK_COLON: return ":";
-    case TK_DOT: return ".";
-    case TK_ARROW: return "=>";
-    case TK_EQ: return "==";
-    case TK_ASSIGN: return "=";
-    case TK_NE: return "!=";
-    case TK_LT: return "<";
-    case TK_LE: return "<=";
-    case TK_GT: return ">";
-    case TK_GE: return ">=";
-    case TK_AND: return "&&";
-    case TK_NOT: return "!";
-    default: return "?";
+        case TK_LBRACE:
+            return "{";
+        case TK_RBRACE:
+            return "}";
+        case TK_LBRACK:
+            return "[";
+        case TK_RBRACK:
+            return "]";
+        case TK_LPAREN:
+            return "(";
+        case TK_RPAREN:
+            return ")";
+        case TK_SEMI:
+            return ";";
+        case TK_COMMA:
+            return ",";
+        case TK_COLON:
+            return ":";
+        case TK_DOT:
+            return ".";
+        case TK_ARROW:
+            return "=>";
+        case TK_EQ:
+            return "==";
+        case TK_ASSIGN:
+            return "=";
+        case TK_NE:
+            return "!=";
+        case TK_LT:
+            return "<";
+        case TK_LE:
+            return "<=";
+        case TK_GT:
+            return ">";
+        case TK_GE:
+            return ">=";
+        case TK_AND:
+            return "&&";
+        case TK_NOT:
+            return "!";
+        default:
+            return "?";
     }
 }
 
 void policy_tok_describe(const token *t, char *buf, size_t n)
 {
     switch (t->kind) {
-    case TK_EOF: snprintf(buf, n, "end of input"); break;
-    case TK_IDENT: snprintf(buf, n, "'%.40s'", t->text); break;
-    case TK_STRING: snprintf(buf, n, "string \"%.40s\"", t->text); break;
-    case TK_INT: snprintf(buf, n, "integer %lld", (long long)t->ival); break;
-    default: snprintf(buf, n, "'%s'", punct_text(t->kind)); break;
+        case TK_EOF:
+            snprintf(buf, n, "end of input");
+            break;
+        case TK_IDENT:
+            snprintf(buf, n, "'%.40s'", t->text);
+            break;
+        case TK_STRING:
+            snprintf(buf, n, "string \"%.40s\"", t->text);
+            break;
+        case TK_INT:
+            snprintf(buf, n, "integer %lld", (long long)t->ival);
+            break;
+        default:
+            snprintf(buf, n, "'%s'", punct_text(t->kind));
+            break;
     }
 }
 
@@ -177,14 +209,16 @@ avow_err policy_lex(const char *src, size_t len, token_list *out, avow_policy_di
             continue;
         }
         if (c == '/' && peek(&L, 1) == '/') {
-            while (peek(&L, 0) >= 0 && peek(&L, 0) != '\n') adv(&L);
+            while (peek(&L, 0) >= 0 && peek(&L, 0) != '\n')
+                adv(&L);
             continue;
         }
         if (c == '/' && peek(&L, 1) == '*') {
             int line = L.line, col = L.col;
             adv(&L);
             adv(&L);
-            while (peek(&L, 0) >= 0 && !(peek(&L, 0) == '*' && peek(&L, 1) == '/')) adv(&L);
+            while (peek(&L, 0) >= 0 && !(peek(&L, 0) == '*' && peek(&L, 1) == '/'))
+                adv(&L);
             if (peek(&L, 0) < 0) {
                 rc = policy_diag_set(diag, AVOW_ERR_FORMAT, line, col,
                                      "unterminated comment (missing '*/')");
@@ -204,22 +238,26 @@ avow_err policy_lex(const char *src, size_t len, token_list *out, avow_policy_di
             if ((rc = lex_string(&L, &tk, diag))) goto fail;
         } else if (ident_start(c)) {
             size_t start = L.i;
-            while (ident_char(peek(&L, 0))) adv(&L);
+            while (ident_char(peek(&L, 0)))
+                adv(&L);
             tk.kind = TK_IDENT;
             tk.text = strndup(src + start, L.i - start);
             if (!tk.text) {
                 rc = AVOW_ERR_NOMEM;
                 goto fail;
             }
-        } else if ((c >= '0' && c <= '9') || (c == '-' && peek(&L, 1) >= '0' && peek(&L, 1) <= '9')) {
+        } else if ((c >= '0' && c <= '9') ||
+                   (c == '-' && peek(&L, 1) >= '0' && peek(&L, 1) <= '9')) {
             bool neg = c == '-';
             if (neg) adv(&L);
             uint64_t v = 0;
             bool overflow = false;
             while (peek(&L, 0) >= '0' && peek(&L, 0) <= '9') {
                 unsigned d = (unsigned)(peek(&L, 0) - '0');
-                if (v > (UINT64_MAX - d) / 10) overflow = true;
-                else v = v * 10 + d;
+                if (v > (UINT64_MAX - d) / 10)
+                    overflow = true;
+                else
+                    v = v * 10 + d;
                 adv(&L);
             }
             if (overflow || v > (uint64_t)INT64_MAX + (neg ? 1u : 0u)) {
@@ -237,7 +275,8 @@ avow_err policy_lex(const char *src, size_t len, token_list *out, avow_policy_di
         } else if (c == '<' && ident_start(peek(&L, 1))) {
             /* A documentation placeholder such as <product-id>? */
             size_t k = 1;
-            while (ident_char(peek(&L, k)) || peek(&L, k) == '-') k++;
+            while (ident_char(peek(&L, k)) || peek(&L, k) == '-')
+                k++;
             if (peek(&L, k) == '>') {
                 rc = policy_diag_set(diag, AVOW_ERR_FORMAT, tk.line, tk.col,
                                      "placeholder '%.*s' must be replaced by a value", (int)k + 1,
@@ -255,51 +294,82 @@ avow_err policy_lex(const char *src, size_t len, token_list *out, avow_policy_di
             tok_kind k;
             int width = 1;
             switch (c) {
-            case '{': k = TK_LBRACE; break;
-            case '}': k = TK_RBRACE; break;
-            case '[': k = TK_LBRACK; break;
-            case ']': k = TK_RBRACK; break;
-            case '(': k = TK_LPAREN; break;
-            case ')': k = TK_RPAREN; break;
-            case ';': k = TK_SEMI; break;
-            case ',': k = TK_COMMA; break;
-            case ':': k = TK_COLON; break;
-            case '.': k = TK_DOT; break;
-            case '=':
-                if (n1 == '>') k = TK_ARROW, width = 2;
-                else if (n1 == '=') k = TK_EQ, width = 2;
-                else k = TK_ASSIGN;
-                break;
-            case '!':
-                if (n1 == '=') k = TK_NE, width = 2;
-                else k = TK_NOT;
-                break;
-            case '<':
-                if (n1 == '=') k = TK_LE, width = 2;
-                else k = TK_LT;
-                break;
-            case '>':
-                if (n1 == '=') k = TK_GE, width = 2;
-                else k = TK_GT;
-                break;
-            case '&':
-                if (n1 == '&') {
-                    k = TK_AND, width = 2;
+                case '{':
+                    k = TK_LBRACE;
                     break;
-                }
-                rc = policy_diag_set(diag, AVOW_ERR_FORMAT, tk.line, tk.col,
-                                     "unexpected character '&' (conditions are joined with '&&')");
-                goto fail;
-            default:
-                if (c >= 0x21 && c < 0x7f)
-                    rc = policy_diag_set(diag, AVOW_ERR_FORMAT, tk.line, tk.col,
-                                         "unexpected character '%c'", c);
-                else
-                    rc = policy_diag_set(diag, AVOW_ERR_FORMAT, tk.line, tk.col,
-                                         "unexpected byte 0x%02x outside a string", c);
-                goto fail;
+                case '}':
+                    k = TK_RBRACE;
+                    break;
+                case '[':
+                    k = TK_LBRACK;
+                    break;
+                case ']':
+                    k = TK_RBRACK;
+                    break;
+                case '(':
+                    k = TK_LPAREN;
+                    break;
+                case ')':
+                    k = TK_RPAREN;
+                    break;
+                case ';':
+                    k = TK_SEMI;
+                    break;
+                case ',':
+                    k = TK_COMMA;
+                    break;
+                case ':':
+                    k = TK_COLON;
+                    break;
+                case '.':
+                    k = TK_DOT;
+                    break;
+                case '=':
+                    if (n1 == '>')
+                        k = TK_ARROW, width = 2;
+                    else if (n1 == '=')
+                        k = TK_EQ, width = 2;
+                    else
+                        k = TK_ASSIGN;
+                    break;
+                case '!':
+                    if (n1 == '=')
+                        k = TK_NE, width = 2;
+                    else
+                        k = TK_NOT;
+                    break;
+                case '<':
+                    if (n1 == '=')
+                        k = TK_LE, width = 2;
+                    else
+                        k = TK_LT;
+                    break;
+                case '>':
+                    if (n1 == '=')
+                        k = TK_GE, width = 2;
+                    else
+                        k = TK_GT;
+                    break;
+                case '&':
+                    if (n1 == '&') {
+                        k = TK_AND, width = 2;
+                        break;
+                    }
+                    rc = policy_diag_set(
+                        diag, AVOW_ERR_FORMAT, tk.line, tk.col,
+                        "unexpected character '&' (conditions are joined with '&&')");
+                    goto fail;
+                default:
+                    if (c >= 0x21 && c < 0x7f)
+                        rc = policy_diag_set(diag, AVOW_ERR_FORMAT, tk.line, tk.col,
+                                             "unexpected character '%c'", c);
+                    else
+                        rc = policy_diag_set(diag, AVOW_ERR_FORMAT, tk.line, tk.col,
+                                             "unexpected byte 0x%02x outside a string", c);
+                    goto fail;
             }
-            for (int w = 0; w < width; w++) adv(&L);
+            for (int w = 0; w < width; w++)
+                adv(&L);
             tk.kind = k;
         }
         tk.len = L.i - tk.off;

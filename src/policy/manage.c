@@ -19,9 +19,10 @@ static avow_err body_jws(const uint8_t *body, size_t len, char **out, avow_error
 {
     *out = NULL;
     size_t a = 0, b = len;
-    while (a < b && (body[a] == ' ' || body[a] == '\t' || body[a] == '\r' || body[a] == '\n')) a++;
-    while (b > a &&
-           (body[b - 1] == ' ' || body[b - 1] == '\t' || body[b - 1] == '\r' || body[b - 1] == '\n'))
+    while (a < b && (body[a] == ' ' || body[a] == '\t' || body[a] == '\r' || body[a] == '\n'))
+        a++;
+    while (b > a && (body[b - 1] == ' ' || body[b - 1] == '\t' || body[b - 1] == '\r' ||
+                     body[b - 1] == '\n'))
         b--;
     if (a == b) return avow_error_set(err, AVOW_ERR_FORMAT, 0, "empty body: expected a JWS");
     if (body[a] == '"') {
@@ -29,7 +30,8 @@ static avow_err body_jws(const uint8_t *body, size_t len, char **out, avow_error
         json_t *s = json_loadb((const char *)body + a, b - a, JSON_DECODE_ANY, &je);
         if (!s || !json_is_string(s)) {
             json_decref(s);
-            return avow_error_set(err, AVOW_ERR_FORMAT, a, "body is not a JSON string holding a JWS");
+            return avow_error_set(err, AVOW_ERR_FORMAT, a,
+                                  "body is not a JSON string holding a JWS");
         }
         *out = strdup(json_string_value(s));
         json_decref(s);
@@ -68,7 +70,8 @@ static bool starts_with_version(const char *s, size_t n)
 {
     size_t i = 0;
     if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) i = 3;
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+        i++;
     return n - i >= 7 && !memcmp(s + i, "version", 7);
 }
 
@@ -87,7 +90,8 @@ static avow_err policy_text_from_payload(const uint8_t *payload, size_t len, cha
     json_t *v = NULL;
     const char *key;
     json_t *val;
-    json_object_foreach(o, key, val) {
+    json_object_foreach(o, key, val)
+    {
         if (!strcasecmp(key, "AttestationPolicy")) v = val;
     }
     avow_err rc = AVOW_OK;
@@ -145,8 +149,9 @@ avow_err avow_policy_upload_parse(const uint8_t *body, size_t len, avow_policy_m
     size_t der_len = 0;
     avow_err rc = body_jws(body, len, &u->jws, err);
     if (rc) goto fail;
-    rc = avow_jws_parse(u->jws, strlen(u->jws),
-                        AVOW_JWS_ALLOW_NONE | AVOW_JWS_ALLOW_RSA256 | AVOW_JWS_LENIENT_B64, &j, err);
+    rc =
+        avow_jws_parse(u->jws, strlen(u->jws),
+                       AVOW_JWS_ALLOW_NONE | AVOW_JWS_ALLOW_RSA256 | AVOW_JWS_LENIENT_B64, &j, err);
     if (rc) {
         avow_error_prefix(err, "policy JWS");
         goto fail;
@@ -269,8 +274,7 @@ done:
     return rc;
 }
 
-static avow_err add_signer_jwk(avow_claims *cs, const char *type, const char *pem,
-                               avow_error *err)
+static avow_err add_signer_jwk(avow_claims *cs, const char *type, const char *pem, avow_error *err)
 {
     char *jwk = NULL;
     avow_err rc = avow_jwk_from_cert((const uint8_t *)pem, strlen(pem), true, &jwk, err);
@@ -295,7 +299,8 @@ avow_err avow_policy_result_claims(const avow_policy_upload *u, const char *rese
     const avow_claim_issuer S = AVOW_ISSUER_SERVICE;
     if (u) {
         if ((rc = avow_claims_add_string(cs, "x-ms-policy-result", "Updated", S))) goto fail;
-        if ((rc = avow_claims_add_string(cs, "x-ms-policy-token-hash", u->token_hash, S))) goto fail;
+        if ((rc = avow_claims_add_string(cs, "x-ms-policy-token-hash", u->token_hash, S)))
+            goto fail;
         if (u->signer_pem && (rc = add_signer_jwk(cs, "x-ms-policy-signer", u->signer_pem, err)))
             goto fail;
         if (include_jws && (rc = avow_claims_add_string(cs, "x-ms-policy", u->jws, S))) goto fail;
@@ -312,12 +317,13 @@ avow_err avow_policy_result_claims(const avow_policy_upload *u, const char *rese
     return AVOW_OK;
 fail:
     avow_claims_free(cs);
-    if (err && err->code == AVOW_OK) avow_error_set(err, rc, AVOW_NO_OFFSET, "policy result claims");
+    if (err && err->code == AVOW_OK)
+        avow_error_set(err, rc, AVOW_NO_OFFSET, "policy result claims");
     return rc;
 }
 
-avow_err avow_policy_get_claims(const char *stored_jws, const char *signer_pem,
-                                avow_claims **out, avow_error *err)
+avow_err avow_policy_get_claims(const char *stored_jws, const char *signer_pem, avow_claims **out,
+                                avow_error *err)
 {
     if (!out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "no output");
     *out = NULL;
@@ -418,7 +424,8 @@ avow_err avow_cert_request_apply(const avow_cert_request *r, avow_cert_op op,
                                  size_t *new_n, avow_claims **result, avow_error *err)
 {
     if (!r || !r->cert_pem || !current || !new_list || !new_n || !result)
-        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "certificate apply: bad arguments");
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "certificate apply: bad arguments");
     *new_list = NULL;
     *new_n = 0;
     *result = NULL;
@@ -479,7 +486,8 @@ avow_err avow_cert_request_apply(const avow_cert_request *r, avow_cert_op op,
 fail:
     free(der);
     if (list)
-        for (size_t i = 0; i < n; i++) free(list[i]);
+        for (size_t i = 0; i < n; i++)
+            free(list[i]);
     free(list);
     return rc;
 }

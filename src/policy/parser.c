@@ -25,8 +25,7 @@ typedef struct {
     size_t uses_cap;
 } parser;
 
-static const char *section_names[3] = {"configurationrules", "authorizationrules",
-                                       "issuancerules"};
+static const char *section_names[3] = {"configurationrules", "authorizationrules", "issuancerules"};
 
 static const token *cur(parser *P)
 {
@@ -70,7 +69,8 @@ void pexpr_free(pexpr *e)
 {
     if (!e) return;
     free((char *)e->lit.str);
-    for (size_t i = 0; i < e->nargs; i++) pexpr_free(e->args[i]);
+    for (size_t i = 0; i < e->nargs; i++)
+        pexpr_free(e->args[i]);
     free(e->args);
     free(e);
 }
@@ -78,13 +78,15 @@ void pexpr_free(pexpr *e)
 static void cond_free(pcond *c)
 {
     free(c->ident);
-    for (size_t i = 0; i < c->ntests; i++) pexpr_free(c->tests[i].rhs);
+    for (size_t i = 0; i < c->ntests; i++)
+        pexpr_free(c->tests[i].rhs);
     free(c->tests);
 }
 
 static void rule_free(prule *r)
 {
-    for (size_t i = 0; i < r->nconds; i++) cond_free(&r->conds[i]);
+    for (size_t i = 0; i < r->nconds; i++)
+        cond_free(&r->conds[i]);
     free(r->conds);
     free(r->act.type);
     pexpr_free(r->act.value);
@@ -93,7 +95,8 @@ static void rule_free(prule *r)
 void policy_ast_free(struct avow_policy *p)
 {
     for (int s = 0; s < 3; s++) {
-        for (size_t i = 0; i < p->sec[s].n; i++) rule_free(&p->sec[s].rules[i]);
+        for (size_t i = 0; i < p->sec[s].n; i++)
+            rule_free(&p->sec[s].rules[i]);
         free(p->sec[s].rules);
         p->sec[s].rules = NULL;
         p->sec[s].n = 0;
@@ -122,11 +125,16 @@ static int find_ident(parser *P, const char *name, size_t limit)
 
 static bool parse_prop_name(const char *s, prop_kind *out)
 {
-    if (!strcmp(s, "type")) *out = PROP_TYPE;
-    else if (!strcmp(s, "value")) *out = PROP_VALUE;
-    else if (!strcmp(s, "issuer")) *out = PROP_ISSUER;
-    else if (!strcmp(s, "valueType")) *out = PROP_VALUETYPE;
-    else return false;
+    if (!strcmp(s, "type"))
+        *out = PROP_TYPE;
+    else if (!strcmp(s, "value"))
+        *out = PROP_VALUE;
+    else if (!strcmp(s, "issuer"))
+        *out = PROP_ISSUER;
+    else if (!strcmp(s, "valueType"))
+        *out = PROP_VALUETYPE;
+    else
+        return false;
     return true;
 }
 
@@ -136,18 +144,23 @@ static int static_kind(const pexpr *e)
     if (e->kind == EX_LIT) return (int)e->lit.kind;
     if (e->kind == EX_REF) return e->prop == PROP_VALUE ? -1 : (int)AVOW_CLAIM_STRING;
     switch (e->fn) {
-    case FN_APPEND_STRING: return AVOW_CLAIM_STRING;
-    case FN_NEGATE_BOOL:
-    case FN_IS_SUBSET_OF:
-    case FN_CONTAINS_ONLY_VALUE: return AVOW_CLAIM_BOOLEAN;
-    case FN_JSON_TO_CLAIM_VALUE: return -1;
+        case FN_APPEND_STRING:
+            return AVOW_CLAIM_STRING;
+        case FN_NEGATE_BOOL:
+        case FN_IS_SUBSET_OF:
+        case FN_CONTAINS_ONLY_VALUE:
+            return AVOW_CLAIM_BOOLEAN;
+        case FN_JSON_TO_CLAIM_VALUE:
+            return -1;
     }
     return -1;
 }
 
 static const char *kind_word(int k)
 {
-    return k == AVOW_CLAIM_INTEGER ? "an integer" : k == AVOW_CLAIM_BOOLEAN ? "a boolean" : "a string";
+    return k == AVOW_CLAIM_INTEGER   ? "an integer"
+           : k == AVOW_CLAIM_BOOLEAN ? "a boolean"
+                                     : "a string";
 }
 
 static avow_err parse_expr(parser *P, size_t scope, int depth, pexpr **out);
@@ -159,22 +172,23 @@ static avow_err check_fn_args(parser *P, const token *at, pexpr *e)
         const pexpr *a = e->args[i];
         const char *need = NULL;
         switch (e->fn) {
-        case FN_APPEND_STRING:
-            if (k >= 0 && k != AVOW_CLAIM_STRING && k != AVOW_CLAIM_JSON) need = "a string";
-            break;
-        case FN_NEGATE_BOOL:
-            if (k >= 0 && k != AVOW_CLAIM_BOOLEAN) need = "a boolean";
-            break;
-        case FN_JSON_TO_CLAIM_VALUE:
-            if (k >= 0 && k != AVOW_CLAIM_STRING) need = "a string holding JSON";
-            if (!need && a->kind == EX_LIT) {
-                json_t *j = json_loads(a->lit.str, JSON_DECODE_ANY, NULL);
-                if (!j) need = "a string holding valid JSON";
-                json_decref(j);
-            }
-            break;
-        case FN_CONTAINS_ONLY_VALUE:
-        case FN_IS_SUBSET_OF: break;
+            case FN_APPEND_STRING:
+                if (k >= 0 && k != AVOW_CLAIM_STRING && k != AVOW_CLAIM_JSON) need = "a string";
+                break;
+            case FN_NEGATE_BOOL:
+                if (k >= 0 && k != AVOW_CLAIM_BOOLEAN) need = "a boolean";
+                break;
+            case FN_JSON_TO_CLAIM_VALUE:
+                if (k >= 0 && k != AVOW_CLAIM_STRING) need = "a string holding JSON";
+                if (!need && a->kind == EX_LIT) {
+                    json_t *j = json_loads(a->lit.str, JSON_DECODE_ANY, NULL);
+                    if (!j) need = "a string holding valid JSON";
+                    json_decref(j);
+                }
+                break;
+            case FN_CONTAINS_ONLY_VALUE:
+            case FN_IS_SUBSET_OF:
+                break;
         }
         if (need && a->kind == EX_LIT && e->fn == FN_JSON_TO_CLAIM_VALUE && k == AVOW_CLAIM_STRING)
             return policy_diag_set(P->diag, AVOW_ERR_FORMAT, a->line, a->col,
@@ -258,8 +272,10 @@ fail:
 static avow_err parse_expr(parser *P, size_t scope, int depth, pexpr **out)
 {
     const token *t = cur(P);
-    if (depth > MAX_EXPR_DEPTH) return err_at(P, t, AVOW_ERR_FORMAT, "expression nested too deeply");
-    if (t->kind == TK_IDENT && look(P, 1)->kind == TK_LPAREN) return parse_call(P, scope, depth, out);
+    if (depth > MAX_EXPR_DEPTH)
+        return err_at(P, t, AVOW_ERR_FORMAT, "expression nested too deeply");
+    if (t->kind == TK_IDENT && look(P, 1)->kind == TK_LPAREN)
+        return parse_call(P, scope, depth, out);
     pexpr *e = calloc(1, sizeof(*e));
     if (!e) return AVOW_ERR_NOMEM;
     e->line = t->line;
@@ -381,14 +397,27 @@ static avow_err parse_condition(parser *P, pcond *c, size_t index)
             return expected(P, "'type', 'value', 'issuer' or 'valueType'");
         next(P);
         switch (cur(P)->kind) {
-        case TK_EQ:
-        case TK_ASSIGN: t.op = OP_EQ; break; /* '=' is a documented leniency */
-        case TK_NE: t.op = OP_NE; break;
-        case TK_LT: t.op = OP_LT; break;
-        case TK_LE: t.op = OP_LE; break;
-        case TK_GT: t.op = OP_GT; break;
-        case TK_GE: t.op = OP_GE; break;
-        default: return expected(P, "a comparison operator (==, !=, <, <=, >, >=)");
+            case TK_EQ:
+            case TK_ASSIGN:
+                t.op = OP_EQ;
+                break; /* '=' is a documented leniency */
+            case TK_NE:
+                t.op = OP_NE;
+                break;
+            case TK_LT:
+                t.op = OP_LT;
+                break;
+            case TK_LE:
+                t.op = OP_LE;
+                break;
+            case TK_GT:
+                t.op = OP_GT;
+                break;
+            case TK_GE:
+                t.op = OP_GE;
+                break;
+            default:
+                return expected(P, "a comparison operator (==, !=, <, <=, >, >=)");
         }
         next(P);
         if ((rc = parse_expr(P, index, 0, &t.rhs))) return rc;
@@ -416,13 +445,20 @@ static avow_err parse_action(parser *P, paction *a)
 {
     const token *t = cur(P);
     a->claim_bind = -1;
-    if (t->kind != TK_IDENT) return expected(P, "an action (permit, deny, add, issue, issueproperty)");
-    if (!strcmp(t->text, "permit")) a->kind = ACT_PERMIT;
-    else if (!strcmp(t->text, "deny")) a->kind = ACT_DENY;
-    else if (!strcmp(t->text, "add")) a->kind = ACT_ADD;
-    else if (!strcmp(t->text, "issue")) a->kind = ACT_ISSUE;
-    else if (!strcmp(t->text, "issueproperty")) a->kind = ACT_ISSUEPROPERTY;
-    else return expected(P, "an action (permit, deny, add, issue, issueproperty)");
+    if (t->kind != TK_IDENT)
+        return expected(P, "an action (permit, deny, add, issue, issueproperty)");
+    if (!strcmp(t->text, "permit"))
+        a->kind = ACT_PERMIT;
+    else if (!strcmp(t->text, "deny"))
+        a->kind = ACT_DENY;
+    else if (!strcmp(t->text, "add"))
+        a->kind = ACT_ADD;
+    else if (!strcmp(t->text, "issue"))
+        a->kind = ACT_ISSUE;
+    else if (!strcmp(t->text, "issueproperty"))
+        a->kind = ACT_ISSUEPROPERTY;
+    else
+        return expected(P, "an action (permit, deny, add, issue, issueproperty)");
 
     if ((a->kind == ACT_PERMIT || a->kind == ACT_DENY) && P->section != 1)
         return policy_diag_set(P->diag, AVOW_ERR_FORMAT, t->line, t->col,
@@ -439,7 +475,8 @@ static avow_err parse_action(parser *P, paction *a)
     avow_err rc;
     if ((rc = expect(P, TK_LPAREN, "'(' after the action name"))) return rc;
     if (a->kind == ACT_PERMIT || a->kind == ACT_DENY) {
-        if (cur(P)->kind != TK_RPAREN) return expected(P, "')': permit() and deny() take no arguments");
+        if (cur(P)->kind != TK_RPAREN)
+            return expected(P, "')': permit() and deny() take no arguments");
         next(P);
         return AVOW_OK;
     }
@@ -453,9 +490,9 @@ static avow_err parse_action(parser *P, paction *a)
         if (id->kind != TK_IDENT) return expected(P, "an identifier after 'claim='");
         int b = find_ident(P, id->text, P->rule->nconds);
         if (b < 0)
-            return policy_diag_set(P->diag, AVOW_ERR_FORMAT, id->line, id->col,
-                                   "unknown identifier '%s' (no condition of this rule is named so)",
-                                   id->text);
+            return policy_diag_set(
+                P->diag, AVOW_ERR_FORMAT, id->line, id->col,
+                "unknown identifier '%s' (no condition of this rule is named so)", id->text);
         a->claim_bind = b;
         P->scalar_uses[b]++;
         next(P);
@@ -478,13 +515,14 @@ static avow_err parse_action(parser *P, paction *a)
                 if ((rc = parse_expr(P, P->rule->nconds, 0, &a->value))) return rc;
                 have_value = true;
             } else {
-                return expected(P, have_type   ? "'value='"
+                return expected(P, have_type    ? "'value='"
                                    : have_value ? "'type='"
                                                 : "'type=', 'value=' or 'claim='");
             }
             if (have_type && have_value) break;
-            if ((rc = expect(P, TK_COMMA, have_type ? "',' and 'value=' after the type"
-                                                     : "',' and 'type=' after the value")))
+            if ((rc = expect(P, TK_COMMA,
+                             have_type ? "',' and 'value=' after the type"
+                                       : "',' and 'type=' after the value")))
                 return rc;
         }
     }
@@ -525,8 +563,10 @@ static avow_err parse_rule(parser *P, prule *r)
     if (cur(P)->kind != TK_ARROW) {
         for (;;) {
             if (r->nconds >= POLICY_MAX_CONDS)
-                return err_at(P, cur(P), AVOW_ERR_FORMAT, "too many conditions in one rule (64 at most)");
-            if (!grow((void **)&r->conds, r->nconds, &cap, sizeof(*r->conds))) return AVOW_ERR_NOMEM;
+                return err_at(P, cur(P), AVOW_ERR_FORMAT,
+                              "too many conditions in one rule (64 at most)");
+            if (!grow((void **)&r->conds, r->nconds, &cap, sizeof(*r->conds)))
+                return AVOW_ERR_NOMEM;
             if (r->nconds >= P->uses_cap) {
                 size_t nc = P->uses_cap ? P->uses_cap * 2 : 8;
                 int *a = realloc(P->scalar_uses, nc * sizeof(int));
@@ -626,14 +666,15 @@ avow_err policy_parse(const token_list *t, struct avow_policy *p, avow_policy_di
             goto done;
         }
         if (s == 0 && p->minor < 1) {
-            rc = err_at(&P, tk, AVOW_ERR_FORMAT, "configurationrules needs policy version 1.1 or later");
+            rc = err_at(&P, tk, AVOW_ERR_FORMAT,
+                        "configurationrules needs policy version 1.1 or later");
             goto done;
         }
         if (s <= last) {
-            rc = policy_diag_set(diag, AVOW_ERR_FORMAT, tk->line, tk->col,
-                                 s == last ? "section %s appears twice"
-                                           : "section %s must come before %s",
-                                 section_names[s], section_names[last]);
+            rc = policy_diag_set(
+                diag, AVOW_ERR_FORMAT, tk->line, tk->col,
+                s == last ? "section %s appears twice" : "section %s must come before %s",
+                section_names[s], section_names[last]);
             goto done;
         }
         last = s;

@@ -10,10 +10,14 @@
 const char *avow_policy_section_name(avow_policy_section s)
 {
     switch (s) {
-    case AVOW_SECTION_CONFIGURATION: return "configurationrules";
-    case AVOW_SECTION_AUTHORIZATION: return "authorizationrules";
-    case AVOW_SECTION_ISSUANCE: return "issuancerules";
-    case AVOW_SECTION_NONE: break;
+        case AVOW_SECTION_CONFIGURATION:
+            return "configurationrules";
+        case AVOW_SECTION_AUTHORIZATION:
+            return "authorizationrules";
+        case AVOW_SECTION_ISSUANCE:
+            return "issuancerules";
+        case AVOW_SECTION_NONE:
+            break;
     }
     return "";
 }

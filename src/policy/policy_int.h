@@ -14,16 +14,28 @@
 typedef enum {
     TK_EOF = 0,
     TK_IDENT,
-    TK_STRING,   /* text: decoded contents */
-    TK_INT,      /* ival */
-    TK_LBRACE, TK_RBRACE, TK_LBRACK, TK_RBRACK, TK_LPAREN, TK_RPAREN,
-    TK_SEMI, TK_COMMA, TK_COLON, TK_DOT,
-    TK_ARROW,    /* => */
-    TK_EQ,       /* == */
-    TK_ASSIGN,   /* = */
-    TK_NE, TK_LT, TK_LE, TK_GT, TK_GE,
-    TK_AND,      /* && */
-    TK_NOT,      /* ! */
+    TK_STRING, /* text: decoded contents */
+    TK_INT,    /* ival */
+    TK_LBRACE,
+    TK_RBRACE,
+    TK_LBRACK,
+    TK_RBRACK,
+    TK_LPAREN,
+    TK_RPAREN,
+    TK_SEMI,
+    TK_COMMA,
+    TK_COLON,
+    TK_DOT,
+    TK_ARROW,  /* => */
+    TK_EQ,     /* == */
+    TK_ASSIGN, /* = */
+    TK_NE,
+    TK_LT,
+    TK_LE,
+    TK_GT,
+    TK_GE,
+    TK_AND, /* && */
+    TK_NOT, /* ! */
 } tok_kind;
 
 typedef struct {
@@ -114,7 +126,7 @@ typedef struct {
 } psection;
 
 struct avow_policy {
-    int minor; /* 0, 1, 2 (major is 1) */
+    int minor;       /* 0, 1, 2 (major is 1) */
     psection sec[3]; /* configuration, authorization, issuance */
     char *text;
     size_t len;
@@ -142,8 +154,8 @@ bool policy_fn_set_arg(fn_kind fn, size_t i);
  * array), or empty (JsonToClaimValue(null)). */
 typedef struct {
     enum { PV_SCALAR, PV_SET, PV_EMPTY } shape;
-    avow_claim_value v;       /* PV_SCALAR */
-    avow_claim_value *items;  /* PV_SET (arena) */
+    avow_claim_value v;      /* PV_SCALAR */
+    avow_claim_value *items; /* PV_SET (arena) */
     size_t n;
 } pval;
 
@@ -158,8 +170,8 @@ void arena_free(arena *a);
 
 /* Applies a function to evaluated arguments; on a runtime error writes
  * `why` and returns false. */
-bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, pval *out,
-                     char *why, size_t why_len);
+bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, pval *out, char *why,
+                     size_t why_len);
 
 /* Load-time diagnostic helper (lexer/parser). */
 avow_err policy_diag_set(avow_policy_diag *d, avow_err code, int line, int col, const char *fmt,

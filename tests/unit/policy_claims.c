@@ -34,7 +34,8 @@ static void test_set_and_json(void **state)
     assert_int_equal(avow_claims_add_json(cs, "j", "{\"k\": true}", AVOW_ISSUER_SERVICE), AVOW_OK);
     assert_int_equal(avow_claims_add_bool(cs, "b", true, AVOW_ISSUER_POLICY), AVOW_OK);
     assert_int_equal(avow_claims_add_string(cs, "b", "y", AVOW_ISSUER_POLICY), AVOW_OK);
-    assert_int_equal(avow_claims_add_json(cs, "bad", "\"scalar\"", AVOW_ISSUER_CUSTOM), AVOW_ERR_FORMAT);
+    assert_int_equal(avow_claims_add_json(cs, "bad", "\"scalar\"", AVOW_ISSUER_CUSTOM),
+                     AVOW_ERR_FORMAT);
     assert_int_equal(avow_claims_add_string(cs, "", "x", AVOW_ISSUER_CUSTOM), AVOW_ERR_ARG);
     assert_int_equal(avow_claims_count(cs), 6);
     char *s = to_json(cs);
@@ -58,15 +59,16 @@ static void test_set_and_json(void **state)
 
     avow_claims *back = NULL;
     const char *body = "{\"x\":[1,\"a\"],\"o\":{\"k\":1},\"t\":true}";
-    assert_int_equal(avow_claims_from_json(body, strlen(body), AVOW_ISSUER_CUSTOM, true, &back, NULL),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_claims_from_json(body, strlen(body), AVOW_ISSUER_CUSTOM, true, &back, NULL), AVOW_OK);
     assert_int_equal(avow_claims_count(back), 4);
     s = to_json(back);
     assert_string_equal(s, "{\"o\":{\"k\":1},\"t\":true,\"x\":[1,\"a\"]}");
     free(s);
     avow_claims_free(back);
-    assert_int_equal(avow_claims_from_json("{\"r\":1.5}", 9, AVOW_ISSUER_CUSTOM, false, &back, NULL),
-                     AVOW_ERR_FORMAT);
+    assert_int_equal(
+        avow_claims_from_json("{\"r\":1.5}", 9, AVOW_ISSUER_CUSTOM, false, &back, NULL),
+        AVOW_ERR_FORMAT);
     avow_claims_free(cs);
 }
 
@@ -100,8 +102,8 @@ static void test_incoming_sgx(void **state)
     coll.tcb_info_issuer_chain = "PEM";
     coll.qe_identity_issuer_chain = "PEM";
     avow_claims *cs = NULL;
-    assert_int_equal(avow_claims_incoming_sgx(&r, quote, 11, &coll, (const uint8_t *)"hello", 5, &cs),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_claims_incoming_sgx(&r, quote, 11, &coll, (const uint8_t *)"hello", 5, &cs), AVOW_OK);
     const char *S = "AttestationService";
     for (size_t i = 0; i < avow_claims_count(cs); i++)
         assert_string_equal(avow_claim_issuer_name(avow_claims_at(cs, i)->issuer), S);
@@ -117,7 +119,8 @@ static void test_incoming_sgx(void **state)
         "\"x-ms-sgx-svn\":3",
         "\"$svn\":3",
         "\"$tee\":\"sgx\"",
-        "\"x-ms-sgx-mrenclave\":\"abababababababababababababababababababababababababababababababab\"",
+        "\"x-ms-sgx-mrenclave\":"
+        "\"abababababababababababababababababababababababababababababababab\"",
         "\"$sgx-mrsigner\":\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"",
         "\"x-ms-sgx-ehd\":\"aGVsbG8\"",
         "\"$maa-ehd\":\"aGVsbG8\"",
@@ -133,7 +136,8 @@ static void test_incoming_sgx(void **state)
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         if (!strstr(s, want[i])) fail_msg("missing %s in %s", want[i], s);
     char *out = NULL;
-    assert_int_equal(tu_run("printf 'quote bytes' | sha256sum | cut -c1-64 | tr -d '\\n'", &out), 0);
+    assert_int_equal(tu_run("printf 'quote bytes' | sha256sum | cut -c1-64 | tr -d '\\n'", &out),
+                     0);
     char q[100];
     snprintf(q, sizeof(q), "\"quotehash\":\"%s\"", out);
     assert_non_null(strstr(s, q));
@@ -197,8 +201,8 @@ static void test_policy_upload(void **state)
     assert_int_equal(avow_policy_jws_build(text, strlen(text), NULL, NULL, &jws, &e), AVOW_OK);
     assert_int_equal(strncmp(jws, "eyJhbGciOiJub25lIn0.", 20), 0);
     avow_policy_upload u;
-    assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws), AVOW_POLICY_MODE_AAD,
-                                              NULL, &u, &e),
+    assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
+                                              AVOW_POLICY_MODE_AAD, NULL, &u, &e),
                      AVOW_OK);
     assert_string_equal(u.text, text);
     assert_false(u.signed_);
@@ -223,7 +227,8 @@ static void test_policy_upload(void **state)
 
     /* the real recording: token hash of the docs' unsigned JWS (maa-compat §1.7) */
     const char *reset = "eyJhbGciOiJub25lIn0..";
-    assert_int_equal(avow_policy_result_claims(NULL, reset, strlen(reset), false, &rc, &e), AVOW_OK);
+    assert_int_equal(avow_policy_result_claims(NULL, reset, strlen(reset), false, &rc, &e),
+                     AVOW_OK);
     assert_string_equal(avow_claims_find(rc, "x-ms-policy-result", NULL)->value.str, "Removed");
     avow_claims_free(rc);
 
@@ -239,7 +244,8 @@ static void test_policy_upload(void **state)
     assert_non_null(sg);
     assert_int_equal(sg->value.kind, AVOW_CLAIM_JSON);
     assert_non_null(strstr(sg->value.str, "\"x5c\""));
-    assert_string_equal(avow_claims_find(rc, "x-ms-policy-token-hash", NULL)->value.str, u.token_hash);
+    assert_string_equal(avow_claims_find(rc, "x-ms-policy-token-hash", NULL)->value.str,
+                        u.token_hash);
     avow_claims_free(rc);
     avow_policy_upload_free(&u);
     free(jws);
@@ -249,13 +255,14 @@ static void test_policy_upload(void **state)
                      AVOW_ERR_CHAIN);
     free(jws);
     /* key of one certificate with another's certificate: refused at build */
-    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c1, &jws, &e), AVOW_ERR_MISMATCH);
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c1, &jws, &e),
+                     AVOW_ERR_MISMATCH);
 
     /* a policy that does not compile: line:col in the error */
     const char *broken = "version=1.0;\nauthorizationrules { [type==\"a\" => permit(); };";
     assert_int_equal(avow_policy_jws_build(broken, strlen(broken), NULL, NULL, &jws, &e), AVOW_OK);
-    assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws), AVOW_POLICY_MODE_AAD,
-                                              NULL, &u, &e),
+    assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
+                                              AVOW_POLICY_MODE_AAD, NULL, &u, &e),
                      AVOW_ERR_FORMAT);
     assert_string_equal(e.msg, "policy 2:33: expected ']' or ',' after property test, found '=>'");
     assert_int_equal(u.diag.line, 2);
@@ -265,7 +272,8 @@ static void test_policy_upload(void **state)
     char *x5c = NULL;
     {
         char *jwk = NULL;
-        assert_int_equal(avow_jwk_from_cert((const uint8_t *)c2, strlen(c2), true, &jwk, &e), AVOW_OK);
+        assert_int_equal(avow_jwk_from_cert((const uint8_t *)c2, strlen(c2), true, &jwk, &e),
+                         AVOW_OK);
         char payload[8192];
         snprintf(payload, sizeof(payload), "{\"policyCertificate\":%s}", jwk);
         free(jwk);
@@ -280,8 +288,9 @@ static void test_policy_upload(void **state)
         char header[8192];
         snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"x5c\":[\"%s\"]}", b64);
         free(b64);
-        assert_int_equal(avow_jws_sign(header, (const uint8_t *)payload, strlen(payload), key, &x5c, &e),
-                         AVOW_OK);
+        assert_int_equal(
+            avow_jws_sign(header, (const uint8_t *)payload, strlen(payload), key, &x5c, &e),
+            AVOW_OK);
         avow_jws_key_free(key);
     }
     avow_cert_request req;
@@ -301,22 +310,25 @@ static void test_policy_upload(void **state)
     avow_policy_signers two = {(const char *const *)list, n};
     char **list2;
     size_t n2;
-    assert_int_equal(avow_cert_request_apply(&req, AVOW_CERT_OP_REMOVE, &two, &list2, &n2, &res, &e),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_cert_request_apply(&req, AVOW_CERT_OP_REMOVE, &two, &list2, &n2, &res, &e), AVOW_OK);
     assert_int_equal(n2, 1);
     assert_string_equal(avow_claims_find(res, "x-ms-policycertificates-result", NULL)->value.str,
                         "IsAbsent");
     avow_claims_free(res);
-    for (size_t i = 0; i < n2; i++) free(list2[i]);
+    for (size_t i = 0; i < n2; i++)
+        free(list2[i]);
     free(list2);
     /* removing the only signer is refused */
     const char *only[] = {req.cert_pem};
     avow_policy_signers one = {only, 1};
-    assert_int_equal(avow_cert_request_apply(&req, AVOW_CERT_OP_REMOVE, &one, &list2, &n2, &res, &e),
-                     AVOW_ERR_ARG);
+    assert_int_equal(
+        avow_cert_request_apply(&req, AVOW_CERT_OP_REMOVE, &one, &list2, &n2, &res, &e),
+        AVOW_ERR_ARG);
     assert_string_equal(e.msg, "the last policy signer certificate cannot be removed");
     assert_null(list2);
-    for (size_t i = 0; i < n; i++) free(list[i]);
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
     free(list);
     /* a request signed by a non-signer is refused */
     const char *pems2[] = {c2};
@@ -326,7 +338,8 @@ static void test_policy_upload(void **state)
                      AVOW_ERR_CHAIN);
     avow_claims *gc = NULL;
     assert_int_equal(avow_policy_certificates_claims(&signers, &gc, &e), AVOW_OK);
-    assert_non_null(strstr(avow_claims_find(gc, "x-ms-policy-certificates", NULL)->value.str, "\"keys\":[{"));
+    assert_non_null(
+        strstr(avow_claims_find(gc, "x-ms-policy-certificates", NULL)->value.str, "\"keys\":[{"));
     avow_claims_free(gc);
     avow_cert_request_free(&req);
     free(x5c);

@@ -70,8 +70,9 @@ static void test_default_policy_claims(void **state)
     assert_int_equal(r.line, 6);
     assert_string_equal(r.reason, "");
     /* exactly MAA's default policy claims, nothing else */
-    assert_json(r.issued, "{\"is-debuggable\":false,\"product-id\":1,\"sgx-mrenclave\":\"ee\","
-                          "\"sgx-mrsigner\":\"aa\",\"svn\":3,\"tee\":\"sgx\"}");
+    assert_json(r.issued,
+                "{\"is-debuggable\":false,\"product-id\":1,\"sgx-mrenclave\":\"ee\","
+                "\"sgx-mrsigner\":\"aa\",\"svn\":3,\"tee\":\"sgx\"}");
     assert_json(r.properties, "{\"x-ms-sgx-tcbidentifier\":\"azuredefault\"}");
     /* issued claims are also in the final incoming set, issuer AttestationPolicy */
     const avow_claim *c = avow_claims_find(r.claims, "tee", NULL);
@@ -85,12 +86,13 @@ static void test_default_policy_claims(void **state)
 static void test_fire_per_combination(void **state)
 {
     (void)state;
-    avow_policy *p = compile("version=1.0; authorizationrules { => permit(); };"
-                             "issuancerules {"
-                             " c1:[type==\"a\"] && c2:[type==\"b\"] => issue(type=\"pair\", value=c2.value);"
-                             " c:[type==\"a\"] && [type==\"b\"] => issue(type=\"once-per-a\", value=c.value);"
-                             " [type==\"a\"] && [type==\"b\"] => issue(type=\"once\", value=true);"
-                             "};");
+    avow_policy *p = compile(
+        "version=1.0; authorizationrules { => permit(); };"
+        "issuancerules {"
+        " c1:[type==\"a\"] && c2:[type==\"b\"] => issue(type=\"pair\", value=c2.value);"
+        " c:[type==\"a\"] && [type==\"b\"] => issue(type=\"once-per-a\", value=c.value);"
+        " [type==\"a\"] && [type==\"b\"] => issue(type=\"once\", value=true);"
+        "};");
     avow_claims *in = avow_claims_new();
     avow_claims_add_int(in, "a", 1, AVOW_ISSUER_CUSTOM);
     avow_claims_add_int(in, "a", 2, AVOW_ISSUER_CUSTOM);
@@ -110,16 +112,17 @@ static void test_fire_per_combination(void **state)
 static void test_later_rules_see_adds(void **state)
 {
     (void)state;
-    avow_policy *p = compile("version=1.0;"
-                             "authorizationrules {"
-                             " [type==\"x-ms-sgx-svn\", value>=3] => add(type=\"svn-ok\", value=true);"
-                             " [type==\"svn-ok\", value==true] => permit();"
-                             "};"
-                             "issuancerules {"
-                             " c:[type==\"svn-ok\"] => issue(type=\"seen\", value=c.value);"
-                             " c:[type==\"seen\"] => issue(type=\"seen2\", value=c.value);"
-                             " c:[type==\"grow\"] => add(type=\"grow\", value=c.value);"
-                             "};");
+    avow_policy *p = compile(
+        "version=1.0;"
+        "authorizationrules {"
+        " [type==\"x-ms-sgx-svn\", value>=3] => add(type=\"svn-ok\", value=true);"
+        " [type==\"svn-ok\", value==true] => permit();"
+        "};"
+        "issuancerules {"
+        " c:[type==\"svn-ok\"] => issue(type=\"seen\", value=c.value);"
+        " c:[type==\"seen\"] => issue(type=\"seen2\", value=c.value);"
+        " c:[type==\"grow\"] => add(type=\"grow\", value=c.value);"
+        "};");
     avow_claims *in = sgx_claims(false, "aa", 3);
     avow_claims_add_int(in, "grow", 1, AVOW_ISSUER_CUSTOM);
     avow_policy_result r;
@@ -129,7 +132,8 @@ static void test_later_rules_see_adds(void **state)
     assert_json(r.issued, "{\"seen\":true,\"seen2\":true}");
     /* add() is incoming-only, and a rule does not see its own additions */
     size_t pos = 0, n = 0;
-    while (avow_claims_find(r.claims, "grow", &pos)) n++;
+    while (avow_claims_find(r.claims, "grow", &pos))
+        n++;
     assert_int_equal(n, 2);
     avow_policy_result_free(&r);
     avow_claims_free(in);
@@ -175,8 +179,9 @@ static void test_deny_wins(void **state)
     avow_policy_free(p);
 
     /* permit first, deny later: still denied */
-    p = compile("version=1.0; authorizationrules { => permit(); [type==\"x-ms-sgx-svn\", value<5] "
-                "=> deny(); };");
+    p = compile(
+        "version=1.0; authorizationrules { => permit(); [type==\"x-ms-sgx-svn\", value<5] "
+        "=> deny(); };");
     in = sgx_claims(false, "aa", 4);
     eval(p, in, &r);
     assert_false(r.permit);
@@ -242,14 +247,16 @@ static void test_issue_claim_and_properties(void **state)
         " => issueproperty(type=\"x-ms-sgx-tcbidentifier\", value=\"11\"); };"
         "authorizationrules { c:[type==\"x-ms-sgx-mrsigner\"] => add(claim=c); => permit(); };"
         "issuancerules { c:[type==\"x-ms-sgx-svn\"] => issue(claim=c);"
-        " c:[type==\"x-ms-sgx-mrsigner\", issuer==\"AttestationService\"] => issue(type=\"signer\", "
+        " c:[type==\"x-ms-sgx-mrsigner\", issuer==\"AttestationService\"] => "
+        "issue(type=\"signer\", "
         "value=c.type); };");
     avow_claims *in = sgx_claims(false, "aa", 7);
     avow_policy_result r;
     eval(p, in, &r);
     assert_true(r.permit);
     /* the copy keeps its type, value and issuer */
-    assert_json(r.issued, "{\"signer\":[\"x-ms-sgx-mrsigner\",\"x-ms-sgx-mrsigner\"],\"x-ms-sgx-svn\":7}");
+    assert_json(r.issued,
+                "{\"signer\":[\"x-ms-sgx-mrsigner\",\"x-ms-sgx-mrsigner\"],\"x-ms-sgx-svn\":7}");
     const avow_claim *c = avow_claims_at(r.issued, 0);
     assert_int_equal(c->issuer, AVOW_ISSUER_SERVICE);
     /* issueproperty replaces */
@@ -284,8 +291,9 @@ static void test_functions(void **state)
     avow_policy_result r;
     eval(p, in, &r);
     assert_true(r.permit);
-    assert_json(r.issued, "{\"AppendedOut\":\"abcxyz\",\"FromJson\":[0,\"abc\",true],"
-                          "\"IsSubset\":true,\"Negated\":false,\"OnlyHundred\":false}");
+    assert_json(r.issued,
+                "{\"AppendedOut\":\"abcxyz\",\"FromJson\":[0,\"abc\",true],"
+                "\"IsSubset\":true,\"Negated\":false,\"OnlyHundred\":false}");
     avow_policy_result_free(&r);
     avow_claims_free(in);
 

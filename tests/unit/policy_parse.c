@@ -31,14 +31,22 @@ static void test_good_policies(void **state)
     static const struct {
         const char *file, *version;
     } good[] = {
-        {"default_1_1.txt", "1.1"},         {"default_1_0_legacy.txt", "1.0"},
-        {"custom_sgx.txt", "1.0"},          {"multiple_enclaves.txt", "1.0"},
-        {"mrsigner_rotation.txt", "1.0"},   {"deny_debuggable_signed.txt", "1.0"},
-        {"tcb_baseline_mrenclave.txt", "1.1"}, {"deny_all_1_0.txt", "1.0"},
-        {"secureboot_1_0.txt", "1.0"},      {"negation_1_2.txt", "1.2"},
-        {"single_equals_lenient.txt", "1.0"}, {"crlf_tabs.txt", "1.0"},
-        {"missing_semicolon_end.txt", "1.0"}, {"functions_1_2.txt", "1.2"},
-        {"tcb_status_advisories.txt", "1.2"}, {"svn_threshold.txt", "1.0"},
+        {"default_1_1.txt", "1.1"},
+        {"default_1_0_legacy.txt", "1.0"},
+        {"custom_sgx.txt", "1.0"},
+        {"multiple_enclaves.txt", "1.0"},
+        {"mrsigner_rotation.txt", "1.0"},
+        {"deny_debuggable_signed.txt", "1.0"},
+        {"tcb_baseline_mrenclave.txt", "1.1"},
+        {"deny_all_1_0.txt", "1.0"},
+        {"secureboot_1_0.txt", "1.0"},
+        {"negation_1_2.txt", "1.2"},
+        {"single_equals_lenient.txt", "1.0"},
+        {"crlf_tabs.txt", "1.0"},
+        {"missing_semicolon_end.txt", "1.0"},
+        {"functions_1_2.txt", "1.2"},
+        {"tcb_status_advisories.txt", "1.2"},
+        {"svn_threshold.txt", "1.0"},
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         avow_policy *p = NULL;
@@ -131,31 +139,39 @@ static void expect_error(const char *text, avow_err code, const char *msg)
 static void test_inline_errors(void **state)
 {
     (void)state;
-    expect_error("", AVOW_ERR_FORMAT, "1:1: expected 'version' at the start of the policy, found end of input");
-    expect_error("version=1.0; authorizationrules { => permit(); ",
-                 AVOW_ERR_FORMAT, "1:48: expected a rule or '}' to close the section, found end of input");
-    expect_error("version=1.0; authorizationrules { [value > true] => permit(); };", AVOW_ERR_FORMAT,
+    expect_error("", AVOW_ERR_FORMAT,
+                 "1:1: expected 'version' at the start of the policy, found end of input");
+    expect_error("version=1.0; authorizationrules { => permit(); ", AVOW_ERR_FORMAT,
+                 "1:48: expected a rule or '}' to close the section, found end of input");
+    expect_error("version=1.0; authorizationrules { [value > true] => permit(); };",
+                 AVOW_ERR_FORMAT,
                  "1:44: ordering operator '>' applies to integers only, found a boolean");
     expect_error("version=1.0; authorizationrules { [type == 5] => permit(); };", AVOW_ERR_FORMAT,
                  "1:44: 'type' is a string and cannot equal an integer");
-    expect_error("version=1.0; authorizationrules { c:[type==\"a\"] && c:[type==\"b\"] => permit(); };",
-                 AVOW_ERR_FORMAT, "1:52: identifier 'c' is already used in this rule");
-    expect_error("version=1.0; authorizationrules { [value == 99999999999999999999] => permit(); };",
-                 AVOW_ERR_FORMAT, "1:45: integer out of the 64-bit range");
+    expect_error(
+        "version=1.0; authorizationrules { c:[type==\"a\"] && c:[type==\"b\"] => permit(); };",
+        AVOW_ERR_FORMAT, "1:52: identifier 'c' is already used in this rule");
+    expect_error(
+        "version=1.0; authorizationrules { [value == 99999999999999999999] => permit(); };",
+        AVOW_ERR_FORMAT, "1:45: integer out of the 64-bit range");
     expect_error("version=1.0; authorizationrules { [foo == 1] => permit(); };", AVOW_ERR_FORMAT,
                  "1:36: expected 'type', 'value', 'issuer' or 'valueType', found 'foo'");
     expect_error("version=1.2; issuancerules { => issue(type=\"a\", value=Foo(1)); };",
                  AVOW_ERR_UNSUPPORTED,
                  "1:55: unsupported function Foo (supported: AppendString, NegateBool, "
                  "JsonToClaimValue, IsSubsetOf, ContainsOnlyValue)");
-    expect_error("version=1.2; issuancerules { => issue(type=\"a\", value=JsonToClaimValue(\"{x\")); };",
+    expect_error(
+        "version=1.2; issuancerules { => issue(type=\"a\", value=JsonToClaimValue(\"{x\")); };",
+        AVOW_ERR_FORMAT, "1:72: argument 1 of JsonToClaimValue is not valid JSON");
+    expect_error(
+        "version=1.0; authorizationrules { c:[type==\"a\", value==c.value] => permit(); };",
+        AVOW_ERR_FORMAT, "1:56: unknown identifier 'c' (no condition of this rule is named so)");
+    expect_error(
+        "version=1.0; authorizationrules { [type==\"a\"] && [value==c.value] && c:[type==\"b\"] => "
+        "permit(); };",
+        AVOW_ERR_FORMAT, "1:58: unknown identifier 'c' (no condition of this rule is named so)");
+    expect_error("version=1.2; authorizationrules { !c:[type==\"a\"] => permit(); };",
                  AVOW_ERR_FORMAT,
-                 "1:72: argument 1 of JsonToClaimValue is not valid JSON");
-    expect_error("version=1.0; authorizationrules { c:[type==\"a\", value==c.value] => permit(); };",
-                 AVOW_ERR_FORMAT, "1:56: unknown identifier 'c' (no condition of this rule is named so)");
-    expect_error("version=1.0; authorizationrules { [type==\"a\"] && [value==c.value] && c:[type==\"b\"] => permit(); };",
-                 AVOW_ERR_FORMAT, "1:58: unknown identifier 'c' (no condition of this rule is named so)");
-    expect_error("version=1.2; authorizationrules { !c:[type==\"a\"] => permit(); };", AVOW_ERR_FORMAT,
                  "1:36: a negated condition matches no claim and cannot bind an identifier");
     expect_error("version=1.0; authorizationrules { => permit(); }; junk", AVOW_ERR_FORMAT,
                  "1:51: expected another section or end of input, found 'junk'");
@@ -165,7 +181,8 @@ static void test_inline_errors(void **state)
                  "1:44: empty claim type");
     expect_error("version=1.0; authorizationrules { => permit(1); };", AVOW_ERR_FORMAT,
                  "1:45: expected ')': permit() and deny() take no arguments, found integer 1");
-    expect_error("version=1.0; /* open", AVOW_ERR_FORMAT, "1:14: unterminated comment (missing '*/')");
+    expect_error("version=1.0; /* open", AVOW_ERR_FORMAT,
+                 "1:14: unterminated comment (missing '*/')");
 }
 
 static void test_leniencies(void **state)
@@ -184,7 +201,8 @@ static void test_leniencies(void **state)
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         avow_policy *p = NULL;
         avow_policy_diag d;
-        if (avow_policy_compile(ok[i], strlen(ok[i]), NULL, &p, &d)) fail_msg("'%s': %s", ok[i], d.msg);
+        if (avow_policy_compile(ok[i], strlen(ok[i]), NULL, &p, &d))
+            fail_msg("'%s': %s", ok[i], d.msg);
         avow_policy_free(p);
     }
 }
@@ -227,8 +245,8 @@ static void test_default_and_hash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_policies),  cmocka_unit_test(test_bad_policies),
-        cmocka_unit_test(test_inline_errors),  cmocka_unit_test(test_leniencies),
+        cmocka_unit_test(test_good_policies),    cmocka_unit_test(test_bad_policies),
+        cmocka_unit_test(test_inline_errors),    cmocka_unit_test(test_leniencies),
         cmocka_unit_test(test_default_and_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
