@@ -30,7 +30,7 @@ asan: setup
 # libFuzzer targets; run each for FUZZ_SECONDS (see scripts/fuzz.sh).
 fuzz: setup
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAVOW_FUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 	@bash scripts/fuzz.sh $(FUZZ_BUILD)
 
 # The main job: the attestation service on localhost with the embedded store.

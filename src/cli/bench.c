@@ -74,8 +74,9 @@ static int bench_verify(int argc, char **argv)
         }
     }
     if (!quote_path || !coll_path || !at_s) {
-        fprintf(stderr, "usage: avow bench verify QUOTE --collateral FILE --at TIME "
-                        "[--seconds N] [--allow-missing-crl] [--root PEM]...\n");
+        fprintf(stderr,
+                "usage: avow bench verify QUOTE --collateral FILE --at TIME "
+                "[--seconds N] [--allow-missing-crl] [--root PEM]...\n");
         return CLI_USAGE;
     }
     avow_error e;
@@ -125,11 +126,12 @@ static int bench_verify(int argc, char **argv)
         rc = CLI_FAIL;
         goto done;
     }
-    printf("{\"cold_per_sec\": %.0f, \"warm_per_sec\": %.0f, \"cold_iterations\": %ld, "
-           "\"cold_seconds\": %.3f, \"warm_iterations\": %ld, \"warm_seconds\": %.3f, "
-           "\"cold_us_per_verify\": %.1f, \"warm_us_per_verify\": %.1f, \"threads\": 1}\n",
-           cold_n / cold_t, warm_n / warm_t, cold_n, cold_t, warm_n, warm_t,
-           cold_t * 1e6 / (double)cold_n, warm_t * 1e6 / (double)warm_n);
+    printf(
+        "{\"cold_per_sec\": %.0f, \"warm_per_sec\": %.0f, \"cold_iterations\": %ld, "
+        "\"cold_seconds\": %.3f, \"warm_iterations\": %ld, \"warm_seconds\": %.3f, "
+        "\"cold_us_per_verify\": %.1f, \"warm_us_per_verify\": %.1f, \"threads\": 1}\n",
+        cold_n / cold_t, warm_n / warm_t, cold_n, cold_t, warm_n, warm_t,
+        cold_t * 1e6 / (double)cold_n, warm_t * 1e6 / (double)warm_n);
     rc = CLI_OK;
 done:
     avow_verifier_free(ver);

@@ -30,7 +30,8 @@ static void print_human(const avow_verify_result *r)
     printf("status: %s (%s)\n", st ? st : "none", avow_qv_result_name(r->result_code));
     printf("advisories:");
     if (!r->n_advisory_ids) printf(" none");
-    for (size_t i = 0; i < r->n_advisory_ids; i++) printf(" %s", r->advisory_ids[i]);
+    for (size_t i = 0; i < r->n_advisory_ids; i++)
+        printf(" %s", r->advisory_ids[i]);
     printf("\n");
     if (!r->ok) printf("reason: %s\n", r->reason);
     if (r->collateral_expired) printf("collateral: EXPIRED at the verification time\n");

@@ -82,9 +82,9 @@ avow_err avow_crl_check_issuer_der(X509_CRL *crl, const uint8_t *der, size_t len
     }
     const ASN1_BIT_STRING *sig = NULL;
     X509_CRL_get0_signature(crl, &sig, NULL);
-    if (!sig || avow_ecdsa_verify_der(X509_get0_pubkey(issuer), tbs, tbs_len,
-                                      ASN1_STRING_get0_data(sig),
-                                      (size_t)ASN1_STRING_length(sig)) != AVOW_OK) {
+    if (!sig ||
+        avow_ecdsa_verify_der(X509_get0_pubkey(issuer), tbs, tbs_len, ASN1_STRING_get0_data(sig),
+                              (size_t)ASN1_STRING_length(sig)) != AVOW_OK) {
         snprintf(why, n, "signature does not verify with the key of '%s'", icn);
         return AVOW_ERR_SIGNATURE;
     }

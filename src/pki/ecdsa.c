@@ -52,7 +52,8 @@ void avow_sha256_update(avow_sha256_ctx *c, const void *data, size_t len)
 void avow_sha256_update_lp(avow_sha256_ctx *c, const void *data, size_t len)
 {
     uint8_t n[8];
-    for (int i = 0; i < 8; i++) n[i] = (uint8_t)((uint64_t)len >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        n[i] = (uint8_t)((uint64_t)len >> (8 * i));
     avow_sha256_update(c, n, sizeof(n));
     if (data) avow_sha256_update(c, data, len);
 }
@@ -69,7 +70,8 @@ void avow_sha256_final(avow_sha256_ctx *c, uint8_t out[32])
 static size_t der_uint(const uint8_t v[32], uint8_t *out)
 {
     size_t i = 0;
-    while (i < 31 && v[i] == 0) i++;
+    while (i < 31 && v[i] == 0)
+        i++;
     size_t n = 32 - i;
     bool pad = (v[i] & 0x80) != 0;
     out[0] = 0x02;
@@ -91,8 +93,7 @@ size_t avow_ecdsa_sig_raw_to_der(const uint8_t sig[64], uint8_t der[72])
     return n + 2;
 }
 
-avow_err avow_ecdsa_verify_raw(EVP_PKEY *key, const uint8_t *msg, size_t len,
-                               const uint8_t sig[64])
+avow_err avow_ecdsa_verify_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t sig[64])
 {
     uint8_t der[72];
     size_t der_len = avow_ecdsa_sig_raw_to_der(sig, der);

@@ -29,7 +29,8 @@ struct vcache {
 vcache *vcache_new(size_t cap, vcache_ops ops)
 {
     size_t n = PROBE;
-    while (n < cap) n <<= 1;
+    while (n < cap)
+        n <<= 1;
     vcache *c = calloc(1, sizeof(*c));
     if (!c) return NULL;
     c->slots = calloc(n, sizeof(slot));
@@ -46,7 +47,8 @@ vcache *vcache_new(size_t cap, vcache_ops ops)
 static size_t home(const vcache *c, const uint8_t *key, size_t klen)
 {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a over at most 16 bytes */
-    for (size_t i = 0; i < klen && i < 16; i++) h = (h ^ key[i]) * 1099511628211ULL;
+    for (size_t i = 0; i < klen && i < 16; i++)
+        h = (h ^ key[i]) * 1099511628211ULL;
     return (size_t)h & c->mask;
 }
 

@@ -57,7 +57,8 @@ static bool stage(vcoll *c, int s, bool pass, avow_err err, const char *fmt, ...
 static bool signing_chain(avow_verifier *v, vcoll *c, int s, const char *what, const char *pem,
                           X509 **signer, X509 **root, int *root_idx)
 {
-    if (!pem || !*pem) return stage(c, s, false, AVOW_ERR_FORMAT, "%s issuer chain is absent", what);
+    if (!pem || !*pem)
+        return stage(c, s, false, AVOW_ERR_FORMAT, "%s issuer chain is absent", what);
     avow_der_blob *b = NULL;
     size_t n = 0;
     avow_error e;
@@ -67,15 +68,15 @@ static bool signing_chain(avow_verifier *v, vcoll *c, int s, const char *what, c
     bool ok = false;
     if (n != 2) {
         stage(c, s, false, AVOW_ERR_CHAIN,
-              "%s issuer chain has %zu certificates; exactly 2 (TCB Signing, root) required",
-              what, n);
+              "%s issuer chain has %zu certificates; exactly 2 (TCB Signing, root) required", what,
+              n);
         goto done;
     }
     *signer = vcert_get(v, b[0].der, b[0].len);
     *root = vcert_get(v, b[1].der, b[1].len);
     if (!*signer || !*root) {
-        stage(c, s, false, AVOW_ERR_FORMAT, "%s issuer chain: certificate %d does not parse",
-              what, *signer ? 2 : 1);
+        stage(c, s, false, AVOW_ERR_FORMAT, "%s issuer chain: certificate %d does not parse", what,
+              *signer ? 2 : 1);
         goto done;
     }
     char cn[128], rcn[128], why[200];
@@ -97,8 +98,8 @@ static bool signing_chain(avow_verifier *v, vcoll *c, int s, const char *what, c
     if (*root != v->roots[*root_idx].x &&
         (avow_x509_check_issued(*root, *root, why, sizeof(why)) != AVOW_OK ||
          !avow_x509_is_ca(*root))) {
-        stage(c, s, false, AVOW_ERR_CHAIN, "%s issuer chain: root is not self-signed CA: %s",
-              what, why);
+        stage(c, s, false, AVOW_ERR_CHAIN, "%s issuer chain: root is not self-signed CA: %s", what,
+              why);
         goto done;
     }
     avow_err rc = avow_x509_check_issued(*signer, *root, why, sizeof(why));
@@ -136,9 +137,8 @@ static bool root_crl(vcoll *c, const avow_collateral *coll)
         return stage(c, VC_ROOT_CRL, false, AVOW_ERR_FORMAT,
                      "Root CA CRL: CRL Number or Authority Key Identifier extension missing");
     char why[200];
-    avow_err rc = avow_crl_check_issuer_der(c->root_crl, coll->root_ca_crl,
-                                            coll->root_ca_crl_len, c->tcb_chain_root, why,
-                                            sizeof(why));
+    avow_err rc = avow_crl_check_issuer_der(c->root_crl, coll->root_ca_crl, coll->root_ca_crl_len,
+                                            c->tcb_chain_root, why, sizeof(why));
     if (rc != AVOW_OK) return stage(c, VC_ROOT_CRL, false, rc, "Root CA CRL: %s", why);
     return stage(c, VC_ROOT_CRL, true, AVOW_OK, "Root CA CRL issued and signed by the root");
 }
@@ -147,8 +147,7 @@ static bool signed_json(vcoll *c, int s, const char *what, X509 *signer, const c
                         size_t len, const uint8_t sig[64])
 {
     if (!json || !len) return stage(c, s, false, AVOW_ERR_FORMAT, "%s is absent", what);
-    if (avow_ecdsa_verify_raw(X509_get0_pubkey(signer), (const uint8_t *)json, len, sig) !=
-        AVOW_OK)
+    if (avow_ecdsa_verify_raw(X509_get0_pubkey(signer), (const uint8_t *)json, len, sig) != AVOW_OK)
         return stage(c, s, false, AVOW_ERR_SIGNATURE,
                      "%s signature does not verify with the TCB Signing key (over its %zu exact "
                      "bytes)",
@@ -163,8 +162,8 @@ vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
     atomic_init(&c->refs, 1);
     c->tcb_root = c->qe_root = -1;
     avow_error e;
-    if (!signing_chain(v, c, VC_TCB_CHAIN, "TCB Info", coll->tcb_info_issuer_chain,
-                       &c->tcb_signer, &c->tcb_chain_root, &c->tcb_root))
+    if (!signing_chain(v, c, VC_TCB_CHAIN, "TCB Info", coll->tcb_info_issuer_chain, &c->tcb_signer,
+                       &c->tcb_chain_root, &c->tcb_root))
         return c;
     if (!root_crl(c, coll)) return c;
     if (c->root_crl && avow_crl_lists(c->root_crl, c->tcb_signer)) {
@@ -172,11 +171,11 @@ vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
               "TCB Signing certificate is revoked by the Root CA CRL");
         return c;
     }
-    stage(c, VC_TCB_SIGNER_REVOKED, true, AVOW_OK,
-          c->root_crl ? "TCB Signing certificate not in the Root CA CRL"
-                      : "skipped: no Root CA CRL");
-    if (!signed_json(c, VC_TCB_SIG, "TCB Info", c->tcb_signer, coll->tcb_info,
-                     coll->tcb_info_len, coll->tcb_info_sig))
+    stage(
+        c, VC_TCB_SIGNER_REVOKED, true, AVOW_OK,
+        c->root_crl ? "TCB Signing certificate not in the Root CA CRL" : "skipped: no Root CA CRL");
+    if (!signed_json(c, VC_TCB_SIG, "TCB Info", c->tcb_signer, coll->tcb_info, coll->tcb_info_len,
+                     coll->tcb_info_sig))
         return c;
     avow_error_clear(&e);
     if (avow_tcb_info_parse(coll->tcb_info, coll->tcb_info_len, &c->tcb, &e) != AVOW_OK) {
@@ -212,8 +211,7 @@ vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
                      coll->qe_identity_len, coll->qe_identity_sig))
         return c;
     avow_error_clear(&e);
-    if (avow_qe_identity_parse(coll->qe_identity, coll->qe_identity_len, &c->qe, &e) !=
-        AVOW_OK) {
+    if (avow_qe_identity_parse(coll->qe_identity, coll->qe_identity_len, &c->qe, &e) != AVOW_OK) {
         stage(c, VC_QE_PARSE, false, AVOW_ERR_FORMAT, "QE Identity: %s", e.msg);
         return c;
     }

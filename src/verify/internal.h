@@ -97,7 +97,7 @@ typedef struct vcoll {
     vstage st[VC_N];
     bool complete; /* every stage passed */
 
-    int tcb_root, qe_root;     /* index into the verifier's roots */
+    int tcb_root, qe_root; /* index into the verifier's roots */
     X509 *tcb_signer, *tcb_chain_root, *qe_signer, *qe_chain_root;
     X509_CRL *root_crl, *pck_crl; /* NULL when absent */
     avow_time root_crl_from, root_crl_until, pck_crl_from, pck_crl_until;

@@ -40,22 +40,23 @@ static void fill_report(const avow_quote *q, avow_verify_result *r)
 static const char *cert_type_unsupported(uint16_t t)
 {
     switch (t) {
-    case AVOW_CERT_PPID_CLEAR:
-        return "certification data type 1 (PPID in clear): the PCK certificate must be fetched; "
-               "not supported";
-    case AVOW_CERT_PPID_RSA2048:
-        return "certification data type 2 (encrypted PPID, RSA-2048): the PCK certificate must "
-               "be fetched; not supported";
-    case AVOW_CERT_PPID_RSA3072:
-        return "certification data type 3 (encrypted PPID, RSA-3072): the PCK certificate must "
-               "be fetched; not supported";
-    case AVOW_CERT_PCK_LEAF:
-        return "certification data type 4 (PCK leaf only): the full PCK chain (type 5) is "
-               "required; not supported";
-    case AVOW_CERT_PLATFORM_MANIFEST:
-        return "certification data type 7 (platform manifest) cannot be verified";
-    default:
-        return "unknown certification data type: not supported";
+        case AVOW_CERT_PPID_CLEAR:
+            return "certification data type 1 (PPID in clear): the PCK certificate must be "
+                   "fetched; "
+                   "not supported";
+        case AVOW_CERT_PPID_RSA2048:
+            return "certification data type 2 (encrypted PPID, RSA-2048): the PCK certificate must "
+                   "be fetched; not supported";
+        case AVOW_CERT_PPID_RSA3072:
+            return "certification data type 3 (encrypted PPID, RSA-3072): the PCK certificate must "
+                   "be fetched; not supported";
+        case AVOW_CERT_PCK_LEAF:
+            return "certification data type 4 (PCK leaf only): the full PCK chain (type 5) is "
+                   "required; not supported";
+        case AVOW_CERT_PLATFORM_MANIFEST:
+            return "certification data type 7 (platform manifest) cannot be verified";
+        default:
+            return "unknown certification data type: not supported";
     }
 }
 

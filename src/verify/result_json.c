@@ -56,7 +56,8 @@ static json_t *platform_json(const avow_verify_result *r)
         json_object_set_new(o, "pcesvn", json_integer(r->pck.pcesvn));
         json_object_set_new(o, "cpusvn", hex(r->pck.cpusvn, 16));
         json_t *comp = json_array();
-        for (int i = 0; i < 16; i++) json_array_append_new(comp, json_integer(r->pck.comp_svn[i]));
+        for (int i = 0; i < 16; i++)
+            json_array_append_new(comp, json_integer(r->pck.comp_svn[i]));
         json_object_set_new(o, "tcb_components", comp);
         json_object_set_new(o, "sgx_type", json_integer(r->pck.sgx_type));
     } else {
@@ -65,14 +66,14 @@ static json_t *platform_json(const avow_verify_result *r)
         json_object_set_new(o, "pck_ca", json_null());
     }
     json_object_set_new(o, "tcb_date", when(r->tcb_date));
-    json_object_set_new(o, "tcb_eval_num", r->tcb_eval_num ? json_integer(r->tcb_eval_num)
-                                                           : json_null());
-    json_object_set_new(o, "platform_status",
-                        r->platform_status ? json_string(avow_tcb_status_name(r->platform_status))
-                                           : json_null());
-    json_object_set_new(o, "qe_status", r->qe_status
-                                            ? json_string(avow_tcb_status_name(r->qe_status))
-                                            : json_null());
+    json_object_set_new(o, "tcb_eval_num",
+                        r->tcb_eval_num ? json_integer(r->tcb_eval_num) : json_null());
+    json_object_set_new(
+        o, "platform_status",
+        r->platform_status ? json_string(avow_tcb_status_name(r->platform_status)) : json_null());
+    json_object_set_new(
+        o, "qe_status",
+        r->qe_status ? json_string(avow_tcb_status_name(r->qe_status)) : json_null());
     json_object_set_new(o, "earliest_expiration", when(r->earliest_expiration));
     return o;
 }
@@ -101,8 +102,8 @@ json_t *avow_verify_result_json(const avow_verify_result *r)
     json_t *checks = json_array();
     for (size_t i = 0; i < r->trace.count; i++) {
         const avow_trace_entry *e = &r->trace.entries[i];
-        json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "step", e->step, "pass",
-                                                e->pass, "detail", e->detail ? e->detail : ""));
+        json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "step", e->step, "pass", e->pass,
+                                                "detail", e->detail ? e->detail : ""));
     }
     json_object_set_new(o, "checks", checks);
     json_object_set_new(o, "report", report_json(r));

@@ -82,8 +82,8 @@ static bool s_pck_chain(vb *b)
 {
     avow_error e;
     avow_error_clear(&e);
-    if (avow_pem_split((const char *)b->q->cert_data, b->q->cert_data_len, "CERTIFICATE",
-                       &b->ders, &b->n_ders, &e) != AVOW_OK)
+    if (avow_pem_split((const char *)b->q->cert_data, b->q->cert_data_len, "CERTIFICATE", &b->ders,
+                       &b->n_ders, &e) != AVOW_OK)
         return vrec_add(b->p, "pck_chain", false, AVOW_ERR_FORMAT, "PCK certificate chain: %s",
                         e.msg),
                false;
@@ -159,7 +159,7 @@ static bool s_pck_linkage(vb *b)
         return vrec_add(b->p, "pck_chain", false, AVOW_ERR_CHAIN,
                         "the PCK certificate must not be a CA"),
                false;
-    b->p->ca = strstr(b->ca_cn, "Processor") ? AVOW_PCK_CA_PROCESSOR
+    b->p->ca = strstr(b->ca_cn, "Processor")  ? AVOW_PCK_CA_PROCESSOR
                : strstr(b->ca_cn, "Platform") ? AVOW_PCK_CA_PLATFORM
                                               : AVOW_PCK_CA_UNKNOWN;
     if (b->p->ca == AVOW_PCK_CA_UNKNOWN)
@@ -174,8 +174,8 @@ static bool s_pck_linkage(vb *b)
                false;
     b->p->have_pck = true;
     vrec_add(b->p, "pck_chain", true, AVOW_OK,
-             "'%s' <- '%s' <- '%s': issuers, signatures and CA flags valid", b->leaf_cn,
-             b->ca_cn, b->root_cn);
+             "'%s' <- '%s' <- '%s': issuers, signatures and CA flags valid", b->leaf_cn, b->ca_cn,
+             b->root_cn);
     return true;
 }
 
@@ -196,7 +196,8 @@ static bool get_collateral(vb *b, const uint8_t coll_hash[32])
     uint8_t key[6 + 1 + 4 + 32];
     memcpy(key, b->p->pck.fmspc, 6);
     key[6] = (uint8_t)b->p->ca;
-    for (int i = 0; i < 4; i++) key[7 + i] = (uint8_t)(b->coll->tee_type >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        key[7 + i] = (uint8_t)(b->coll->tee_type >> (8 * i));
     memcpy(key + 11, coll_hash, 32);
     if (b->v->cache_on) b->c = vcache_get(b->v->colls, key, sizeof(key));
     if (!b->c) {
@@ -273,8 +274,8 @@ static bool s_tcb_info_validity(vb *b)
     date(b->c->tcb.issue_date, i);
     date(b->c->tcb.next_update, n);
     vrec *r = vrec_add(b->p, "tcb_info_validity", true, AVOW_OK,
-                       "TCB Info v%d issued %s, next update %s, %zu levels", b->c->tcb.version,
-                       i, n, b->c->tcb.n_levels);
+                       "TCB Info v%d issued %s, next update %s, %zu levels", b->c->tcb.version, i,
+                       n, b->c->tcb.n_levels);
     vrec_window(r, "TCB Info", b->c->tcb.issue_date, b->c->tcb.next_update, VWIN_ISSUED);
     return r != NULL;
 }
@@ -462,8 +463,8 @@ static bool s_qe_identity(vb *b)
                false;
     if (b->q->qe.isv_prod_id != id->isvprodid)
         return vrec_add(b->p, "qe_identity", false, AVOW_ERR_MISMATCH,
-                        "QE ISVPRODID %u differs from the QE Identity's %u",
-                        b->q->qe.isv_prod_id, id->isvprodid),
+                        "QE ISVPRODID %u differs from the QE Identity's %u", b->q->qe.isv_prod_id,
+                        id->isvprodid),
                false;
     long l = avow_qe_match(id->levels, id->n_levels, b->q->qe.isv_svn);
     if (l < 0)
@@ -490,8 +491,8 @@ static bool s_quote_signature(vb *b)
         return vrec_add(b->p, "quote_signature", false, AVOW_ERR_SIGNATURE,
                         "the attestation key is not a valid P-256 point"),
                false;
-    vrec *r = vrec_add(b->p, "quote_signature", true, AVOW_OK,
-                       "quote signed by the attestation key");
+    vrec *r =
+        vrec_add(b->p, "quote_signature", true, AVOW_OK, "quote signed by the attestation key");
     if (r) r->quote_sig = true;
     return r != NULL;
 }
@@ -501,8 +502,7 @@ static bool s_tcb_level(vb *b)
 {
     const avow_tcb_info *t = &b->c->tcb;
     avow_tcb_shortfall top;
-    long l = avow_tcb_match_sgx(t->levels, t->n_levels, b->p->pck.comp_svn, b->p->pck.pcesvn,
-                                &top);
+    long l = avow_tcb_match_sgx(t->levels, t->n_levels, b->p->pck.comp_svn, b->p->pck.pcesvn, &top);
     if (l < 0)
         return vrec_add(b->p, "tcb_level", false, AVOW_ERR_MISMATCH,
                         "no TCB level matches the platform (TCB not supported)"),
@@ -522,8 +522,8 @@ static bool s_tcb_level(vb *b)
                      top.need, ts ? ts : "top");
     }
     const char *name = avow_tcb_status_name(lv->status);
-    vrec_add(b->p, "tcb_level", true, AVOW_OK, "matched level %ld of %zu (tcbDate %s): %s%s",
-             l + 1, t->n_levels, d, name ? name : "?", why);
+    vrec_add(b->p, "tcb_level", true, AVOW_OK, "matched level %ld of %zu (tcbDate %s): %s%s", l + 1,
+             t->n_levels, d, name ? name : "?", why);
     return true;
 }
 
@@ -541,12 +541,12 @@ static bool s_status(vb *b)
                              qlv->n_advisory_ids, &p->advisory_ids, &p->n_advisory_ids))
         return vrec_add(p, "status", false, AVOW_ERR_NOMEM, "out of memory"), false;
     p->tcb_eval_num = b->c->tcb.tcb_eval_num < b->c->qe.tcb_eval_num ? b->c->tcb.tcb_eval_num
-                                                                      : b->c->qe.tcb_eval_num;
+                                                                     : b->c->qe.tcb_eval_num;
     const char *s = avow_tcb_status_name(p->status), *ps = avow_tcb_status_name(p->platform_status),
                *qs = avow_tcb_status_name(p->qe_status);
     bool ok = avow_tcb_status_acceptable(p->status);
-    vrec *r = vrec_add(p, "status", ok, p->status == AVOW_TCB_REVOKED ? AVOW_ERR_REVOKED
-                                                                       : AVOW_ERR_MISMATCH,
+    vrec *r = vrec_add(p, "status", ok,
+                       p->status == AVOW_TCB_REVOKED ? AVOW_ERR_REVOKED : AVOW_ERR_MISMATCH,
                        "%s%s (platform %s, QE %s)", ok ? "" : "TCB status ", s ? s : "unknown",
                        ps ? ps : "?", qs ? qs : "?");
     if (r) r->sets_status = true;
@@ -565,12 +565,23 @@ vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral 
     static const step_fn before[] = {s_pck_chain, s_root_pinned, s_pck_linkage,
                                      s_pck_chain_validity};
     static const step_fn after[] = {
-        s_tcb_info_chain,    s_root_ca_crl,           s_tcb_signing_revocation,
-        s_tcb_info_signature, s_tcb_info_validity,     s_qe_identity_chain,
-        s_qe_identity_signature, s_qe_identity_validity, s_pck_crl,
-        s_pck_revocation,    s_fmspc_pceid,           s_qe_report_signature,
-        s_qe_report_data,    s_qe_identity,           s_quote_signature,
-        s_tcb_level,         s_status,
+        s_tcb_info_chain,
+        s_root_ca_crl,
+        s_tcb_signing_revocation,
+        s_tcb_info_signature,
+        s_tcb_info_validity,
+        s_qe_identity_chain,
+        s_qe_identity_signature,
+        s_qe_identity_validity,
+        s_pck_crl,
+        s_pck_revocation,
+        s_fmspc_pceid,
+        s_qe_report_signature,
+        s_qe_report_data,
+        s_qe_identity,
+        s_quote_signature,
+        s_tcb_level,
+        s_status,
     };
     for (size_t i = 0; i < sizeof(before) / sizeof(before[0]); i++)
         if (!before[i](&b)) goto done;

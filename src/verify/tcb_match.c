@@ -46,46 +46,47 @@ long avow_qe_match(const avow_qe_level *levels, size_t n, uint16_t isvsvn)
 avow_tcb_status avow_tcb_converge(avow_tcb_status platform, avow_tcb_status qe)
 {
     switch (qe) {
-    case AVOW_TCB_NONE:
-        return AVOW_TCB_NONE; /* ISVSVN_NOT_SUPPORTED -> TCB_NOT_SUPPORTED */
-    case AVOW_TCB_REVOKED:
-        return AVOW_TCB_REVOKED;
-    case AVOW_TCB_UP_TO_DATE:
-        return platform;
-    default: /* ISVSVN_OUT_OF_DATE */
-        switch (platform) {
+        case AVOW_TCB_NONE:
+            return AVOW_TCB_NONE; /* ISVSVN_NOT_SUPPORTED -> TCB_NOT_SUPPORTED */
+        case AVOW_TCB_REVOKED:
+            return AVOW_TCB_REVOKED;
         case AVOW_TCB_UP_TO_DATE:
-        case AVOW_TCB_SW_HARDENING_NEEDED:
-            return AVOW_TCB_OUT_OF_DATE;
-        case AVOW_TCB_CONFIGURATION_NEEDED:
-        case AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
-            return AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
-        default:
             return platform;
-        }
+        default: /* ISVSVN_OUT_OF_DATE */
+            switch (platform) {
+                case AVOW_TCB_UP_TO_DATE:
+                case AVOW_TCB_SW_HARDENING_NEEDED:
+                    return AVOW_TCB_OUT_OF_DATE;
+                case AVOW_TCB_CONFIGURATION_NEEDED:
+                case AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
+                    return AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
+                default:
+                    return platform;
+            }
     }
 }
 
 bool avow_tcb_status_acceptable(avow_tcb_status s)
 {
     switch (s) {
-    case AVOW_TCB_UP_TO_DATE:
-    case AVOW_TCB_SW_HARDENING_NEEDED:
-    case AVOW_TCB_CONFIGURATION_NEEDED:
-    case AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
-    case AVOW_TCB_OUT_OF_DATE:
-    case AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED:
-    case AVOW_TCB_TD_RELAUNCH_ADVISED:
-    case AVOW_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED:
-        return true;
-    default:
-        return false;
+        case AVOW_TCB_UP_TO_DATE:
+        case AVOW_TCB_SW_HARDENING_NEEDED:
+        case AVOW_TCB_CONFIGURATION_NEEDED:
+        case AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
+        case AVOW_TCB_OUT_OF_DATE:
+        case AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED:
+        case AVOW_TCB_TD_RELAUNCH_ADVISED:
+        case AVOW_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED:
+            return true;
+        default:
+            return false;
     }
 }
 
 void avow_advisory_free(char **ids, size_t n)
 {
-    for (size_t i = 0; i < n; i++) free(ids[i]);
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
     free(ids);
 }
 

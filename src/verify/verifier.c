@@ -55,13 +55,12 @@ static avow_err root_from_der(avow_verifier *v, const uint8_t *der, size_t len, 
     vroot *r = &v->roots[v->n_roots++];
     r->x = x;
     avow_sha256(der, len, r->der_hash);
-    r->intel = k && klen == sizeof(AVOW_INTEL_ROOT_PUBKEY) &&
-               !memcmp(k, AVOW_INTEL_ROOT_PUBKEY, klen);
+    r->intel =
+        k && klen == sizeof(AVOW_INTEL_ROOT_PUBKEY) && !memcmp(k, AVOW_INTEL_ROOT_PUBKEY, klen);
     return AVOW_OK;
 }
 
-avow_err avow_verifier_add_root_pem(avow_verifier *v, const char *pem, size_t len,
-                                    avow_error *err)
+avow_err avow_verifier_add_root_pem(avow_verifier *v, const char *pem, size_t len, avow_error *err)
 {
     if (!v || !pem) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "no root given");
     avow_der_blob *blobs = NULL;
@@ -127,7 +126,8 @@ void avow_verifier_free(avow_verifier *v)
     vcache_free(v->plats);
     vcache_free(v->colls);
     vcache_free(v->certs);
-    for (size_t i = 0; i < v->n_roots; i++) X509_free(v->roots[i].x);
+    for (size_t i = 0; i < v->n_roots; i++)
+        X509_free(v->roots[i].x);
     free(v);
 }
 
@@ -181,13 +181,14 @@ void vcoll_hash(const avow_collateral *c, uint8_t out[32])
         return;
     }
     uint8_t tee[4];
-    for (int i = 0; i < 4; i++) tee[i] = (uint8_t)(c->tee_type >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        tee[i] = (uint8_t)(c->tee_type >> (8 * i));
     avow_sha256_update(&h, tee, 4);
 /* a presence byte, then the length-prefixed bytes (absent != empty) */
-#define PIECE(p, n)                                          \
-    do {                                                     \
-        uint8_t present = (p) != NULL;                       \
-        avow_sha256_update(&h, &present, 1);                 \
+#define PIECE(p, n)                                            \
+    do {                                                       \
+        uint8_t present = (p) != NULL;                         \
+        avow_sha256_update(&h, &present, 1);                   \
         avow_sha256_update_lp(&h, (p), (p) ? (size_t)(n) : 0); \
     } while (0)
 #define LP_STR(s) PIECE(s, (s) ? strlen(s) : 0)
@@ -236,15 +237,16 @@ void avow_verify_result_init(avow_verify_result *r)
 void avow_verify_result_free(avow_verify_result *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->n_advisory_ids; i++) free(r->advisory_ids[i]);
+    for (size_t i = 0; i < r->n_advisory_ids; i++)
+        free(r->advisory_ids[i]);
     free(r->advisory_ids);
     avow_trace_free(&r->trace);
     memset(r, 0, sizeof(*r));
     r->result_code = AVOW_QV_UNSPECIFIED;
 }
 
-avow_err avow_quote_platform_id(const uint8_t *quote, size_t len, uint8_t fmspc[6],
-                                avow_pck_ca *ca, uint32_t *tee_type, avow_error *err)
+avow_err avow_quote_platform_id(const uint8_t *quote, size_t len, uint8_t fmspc[6], avow_pck_ca *ca,
+                                uint32_t *tee_type, avow_error *err)
 {
     avow_quote q;
     avow_err rc = avow_quote_parse(quote, len, &q, err);

@@ -292,9 +292,9 @@ static void test_pure_functions(void **state)
     (void)state;
     assert_int_equal(avow_tcb_converge(AVOW_TCB_CONFIGURATION_NEEDED, AVOW_TCB_OUT_OF_DATE),
                      AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED);
-    assert_int_equal(avow_tcb_converge(AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED,
-                                       AVOW_TCB_OUT_OF_DATE),
-                     AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED);
+    assert_int_equal(
+        avow_tcb_converge(AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED, AVOW_TCB_OUT_OF_DATE),
+        AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED);
     assert_int_equal(avow_tcb_converge(AVOW_TCB_REVOKED, AVOW_TCB_OUT_OF_DATE), AVOW_TCB_REVOKED);
     assert_int_equal(avow_tcb_converge(AVOW_TCB_UP_TO_DATE, AVOW_TCB_NONE), AVOW_TCB_NONE);
     avow_tcb_level lv[3] = {0};

@@ -91,7 +91,8 @@ static void flip_region(avow_verifier *v, size_t off, size_t len, const char *co
             const char *step = first_fail(v, q, g_qlen, &g_coll, &ok);
             if (ok) fail_msg("flip of byte %zu bit %d accepted", i, bit);
             bool known = false;
-            for (const char *const *s = steps; *s; s++) known |= step && !strcmp(step, *s);
+            for (const char *const *s = steps; *s; s++)
+                known |= step && !strcmp(step, *s);
             if (!known)
                 fail_msg("flip of byte %zu bit %d: first failure '%s', expected '%s'", i, bit,
                          step ? step : "(none)", steps[0]);
@@ -180,7 +181,8 @@ static char *fresh_root_pem(void)
                                -1, -1, 0);
     X509_set_issuer_name(x, n);
     X509_set_pubkey(x, k);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints, "critical,CA:TRUE");
+    X509_EXTENSION *ext =
+        X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints, "critical,CA:TRUE");
     X509_add_ext(x, ext, -1);
     X509_EXTENSION_free(ext);
     assert_true(X509_sign(x, k, EVP_sha256()) > 0);
@@ -232,8 +234,8 @@ static void test_other_ca_pck_crl(void **state)
     avow_collateral c;
     assert_int_equal(avow_collateral_copy(&g_coll, &c), AVOW_OK);
     free(c.pck_crl);
-    c.pck_crl = tu_read_shared("vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/pck_platform_crl.der",
-                               &c.pck_crl_len);
+    c.pck_crl = tu_read_shared(
+        "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/pck_platform_crl.der", &c.pck_crl_len);
     avow_verify_opts o = {.at = P1_AT};
     avow_verify_result r;
     assert_int_equal(avow_verify_quote(v, g_quote, g_qlen, &c, &o, &r), AVOW_OK);
@@ -277,9 +279,9 @@ static void test_truncation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_baseline),         cmocka_unit_test(test_flip_signed_region),
+        cmocka_unit_test(test_baseline),           cmocka_unit_test(test_flip_signed_region),
         cmocka_unit_test(test_flip_platform_part), cmocka_unit_test(test_signed_json),
-        cmocka_unit_test(test_wrong_root),       cmocka_unit_test(test_other_ca_pck_crl),
+        cmocka_unit_test(test_wrong_root),         cmocka_unit_test(test_other_ca_pck_crl),
         cmocka_unit_test(test_truncation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

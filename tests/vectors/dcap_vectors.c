@@ -66,8 +66,7 @@ static avow_time set_at(const vset *s)
     return (avow_time)json_integer_value(json_object_get(s->exp, "at"));
 }
 
-static void verify(avow_verifier *v, const vset *s, avow_time at, bool allow,
-                   avow_verify_result *r)
+static void verify(avow_verifier *v, const vset *s, avow_time at, bool allow, avow_verify_result *r)
 {
     avow_verify_opts o = {.at = at, .allow_missing_crl = allow};
     assert_int_equal(avow_verify_quote(v, s->quote, s->qlen, &s->coll, &o, r), AVOW_OK);
@@ -81,8 +80,7 @@ static bool any_failure_contains(const avow_verify_result *r, const char *needle
     return false;
 }
 
-static void check_expectations(const char *name, const json_t *expect,
-                               const avow_verify_result *r)
+static void check_expectations(const char *name, const json_t *expect, const avow_verify_result *r)
 {
     const char *verdict = json_string_value(json_object_get(expect, "verdict"));
     if (strcmp(verdict, r->ok ? "ok" : "fail") != 0)
@@ -92,8 +90,7 @@ static void check_expectations(const char *name, const json_t *expect,
     const char *got = avow_tcb_status_name(r->status);
     if (json_is_string(st)) {
         if (!got || strcmp(got, json_string_value(st)))
-            fail_msg("%s: status %s, expected %s", name, got ? got : "null",
-                     json_string_value(st));
+            fail_msg("%s: status %s, expected %s", name, got ? got : "null", json_string_value(st));
     } else if (r->ok) {
         fail_msg("%s: ok without an expected status", name);
     }
@@ -103,7 +100,8 @@ static void check_expectations(const char *name, const json_t *expect,
         assert_int_equal(r->n_advisory_ids, json_array_size(adv));
         size_t i;
         json_t *a;
-        json_array_foreach(adv, i, a) {
+        json_array_foreach(adv, i, a)
+        {
             bool found = false;
             for (size_t k = 0; k < r->n_advisory_ids; k++)
                 found |= !strcmp(r->advisory_ids[k], json_string_value(a));
@@ -213,7 +211,8 @@ static void test_o1_time_cases(void **state)
     assert_true(json_array_size(cases) >= 5);
     size_t i;
     json_t *c;
-    json_array_foreach(cases, i, c) {
+    json_array_foreach(cases, i, c)
+    {
         avow_time at = (avow_time)json_integer_value(json_object_get(c, "at"));
         const char *verdict = json_string_value(json_object_get(c, "verdict"));
         for (int cached = 0; cached < 2; cached++) {
@@ -225,8 +224,8 @@ static void test_o1_time_cases(void **state)
             if (!r.ok) {
                 const char *why = json_string_value(json_object_get(c, "reason"));
                 if (!any_failure_contains(&r, why))
-                    fail_msg("O1 at %lld: no failing check says '%s' (first: %s)",
-                             (long long)at, why, r.reason);
+                    fail_msg("O1 at %lld: no failing check says '%s' (first: %s)", (long long)at,
+                             why, r.reason);
                 /* outside a window: flagged, and the status is still computed */
                 assert_true(r.collateral_expired);
                 assert_int_equal(r.err, AVOW_ERR_EXPIRED);
@@ -252,8 +251,8 @@ static void test_o1_negatives(void **state)
 
     /* certification data type 3: parses, cannot be verified */
     size_t n;
-    uint8_t *q3 =
-        tu_read_shared("vectors/dcap/O1-oasis-sgx-v3-nocrl/pcs-original/quote_v3_ecdsa_p256_eppid.bin", &n);
+    uint8_t *q3 = tu_read_shared(
+        "vectors/dcap/O1-oasis-sgx-v3-nocrl/pcs-original/quote_v3_ecdsa_p256_eppid.bin", &n);
     assert_int_equal(avow_verify_quote(v, q3, n, &s.coll, &o, &r), AVOW_OK);
     assert_false(r.ok);
     assert_int_equal(r.err, AVOW_ERR_UNSUPPORTED);
@@ -263,7 +262,8 @@ static void test_o1_negatives(void **state)
 
     /* a wrong TCB Info issuer chain */
     char *bad = (char *)tu_read_shared(
-        "vectors/dcap/O1-oasis-sgx-v3-nocrl/pcs-original/tcb_info_v3_fmspc_00606A000000_certs_bad.pem",
+        "vectors/dcap/O1-oasis-sgx-v3-nocrl/pcs-original/"
+        "tcb_info_v3_fmspc_00606A000000_certs_bad.pem",
         &n);
     free(s.coll.tcb_info_issuer_chain);
     s.coll.tcb_info_issuer_chain = bad;
@@ -300,8 +300,7 @@ static void test_json(void **state)
     json_t *pl = json_object_get(o, "platform");
     assert_string_equal(json_string_value(json_object_get(pl, "fmspc")), "00a067110000");
     assert_string_equal(json_string_value(json_object_get(pl, "pck_ca")), "processor");
-    assert_string_equal(json_string_value(json_object_get(pl, "tcb_date")),
-                        "2024-03-13T00:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(pl, "tcb_date")), "2024-03-13T00:00:00Z");
     json_decref(o);
     avow_verify_result_free(&r);
     avow_verifier_free(v);
