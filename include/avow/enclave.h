@@ -142,7 +142,7 @@ typedef struct {
     uint32_t misc_select, misc_mask;
     uint8_t cet_attributes, cet_attributes_mask;
     uint8_t isv_family_id[16];
-    uint64_t attr_flags, attr_xfrm;     /* ATTRIBUTES */
+    uint64_t attr_flags, attr_xfrm;           /* ATTRIBUTES */
     uint64_t attr_mask_flags, attr_mask_xfrm; /* ATTRIBUTEMASK */
     uint8_t enclave_hash[32];
     uint8_t isv_ext_prod_id[16];
@@ -154,8 +154,7 @@ typedef struct {
  * SDK's debug-signing bit 31 of HEADER bytes 12..15 is accepted), VENDOR
  * (0 or 0x8086) and EXPONENT (3), and that reserved fields are zero; it does
  * not check the signature (avow_sigstruct_verify). */
-avow_err avow_sigstruct_parse(const uint8_t *buf, size_t len, avow_sigstruct *out,
-                              avow_error *err);
+avow_err avow_sigstruct_parse(const uint8_t *buf, size_t len, avow_sigstruct *out, avow_error *err);
 void avow_sigstruct_serialize(const avow_sigstruct *s, uint8_t out[AVOW_SIGSTRUCT_SIZE]);
 /* The 256 signed bytes: serialized bytes 0..127 || 900..1027. */
 void avow_sigstruct_signed_bytes(const avow_sigstruct *s, uint8_t out[AVOW_SIGSTRUCT_SIGNED]);

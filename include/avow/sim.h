@@ -55,15 +55,15 @@ enum {
 typedef struct avow_sim_platform avow_sim_platform;
 
 typedef struct {
-    avow_time now;              /* creation time (required, > 0) */
-    avow_time cert_not_before;  /* 0: now - 1 day (all certificates) */
-    avow_time cert_not_after;   /* 0: now + 20 years (CA, TCB Signing); PCK leaf: now + 7 years */
-    uint8_t comp_svn[16];       /* platform TCB components; CPUSVN byte i = comp_svn[i] */
+    avow_time now;             /* creation time (required, > 0) */
+    avow_time cert_not_before; /* 0: now - 1 day (all certificates) */
+    avow_time cert_not_after;  /* 0: now + 20 years (CA, TCB Signing); PCK leaf: now + 7 years */
+    uint8_t comp_svn[16];      /* platform TCB components; CPUSVN byte i = comp_svn[i] */
     uint16_t pce_svn;
-    uint16_t qe_svn;            /* the simulated QE3's ISVSVN */
+    uint16_t qe_svn; /* the simulated QE3's ISVSVN */
     uint8_t fmspc[6];
-    avow_pck_ca ca;             /* AVOW_PCK_CA_PROCESSOR or AVOW_PCK_CA_PLATFORM */
-    int sgx_type;               /* 0 Standard, 1 Scalable, 2 ScalableWithIntegrity */
+    avow_pck_ca ca; /* AVOW_PCK_CA_PROCESSOR or AVOW_PCK_CA_PLATFORM */
+    int sgx_type;   /* 0 Standard, 1 Scalable, 2 ScalableWithIntegrity */
 } avow_sim_platform_opts;
 
 /* Defaults: comp SVNs 11,11,2,2,255,1,12,0.. (like a real Xeon), PCESVN 13,
@@ -201,8 +201,8 @@ avow_err avow_sim_quote_enclave(const avow_sim_enclave *app, const uint8_t *repo
 
 /* ---- Collateral ------------------------------------------------------------------- */
 typedef struct {
-    avow_time issue_date;  /* TCB Info / QE Identity issueDate, CRL thisUpdate (required) */
-    avow_time next_update; /* 0: issue_date + 30 days (also CRL nextUpdate) */
+    avow_time issue_date;       /* TCB Info / QE Identity issueDate, CRL thisUpdate (required) */
+    avow_time next_update;      /* 0: issue_date + 30 days (also CRL nextUpdate) */
     avow_tcb_status tcb_status; /* status of the TCB level the platform matches (NONE = UpToDate) */
     avow_tcb_status qe_status;  /* UP_TO_DATE, OUT_OF_DATE or REVOKED (NONE = UpToDate) */
     /* Advisory IDs of the matched platform level; NULL: none for UpToDate,
@@ -214,9 +214,9 @@ typedef struct {
      * "INTEL-SA-00615" otherwise. */
     const char *const *qe_advisory_ids;
     size_t n_qe_advisory_ids;
-    bool revoke_pck;          /* the platform's PCK certificate is in the PCK CRL */
-    bool revoke_pck_ca;       /* the PCK CA certificate is in the root CA CRL */
-    int tcb_eval_num;         /* 0: 17 */
+    bool revoke_pck;    /* the platform's PCK certificate is in the PCK CRL */
+    bool revoke_pck_ca; /* the PCK CA certificate is in the root CA CRL */
+    int tcb_eval_num;   /* 0: 17 */
 } avow_sim_collateral_opts;
 
 void avow_sim_collateral_opts_default(avow_sim_collateral_opts *o, avow_time now);

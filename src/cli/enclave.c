@@ -26,7 +26,8 @@ static void usage(FILE *f)
             "usage: avow enclave show SIGSTRUCT [--json]\n"
             "       avow enclave measure IMAGE --layout FILE [--json]\n"
             "       avow enclave measure IMAGE [--size N] [--ssaframesize N]\n"
-            "                            --pages \"FIRST[-LAST] tcs|r|rw|rx|rwx|0xFLAGS [unmeasured]\"...\n"
+            "                            --pages \"FIRST[-LAST] tcs|r|rw|rx|rwx|0xFLAGS "
+            "[unmeasured]\"...\n"
             "       avow enclave measure --sgxs FILE [--json]\n"
             "       avow enclave sign --key PEM --out SIGSTRUCT\n"
             "                         (--mrenclave HEX | IMAGE --layout FILE | --sgxs FILE)\n"
@@ -44,7 +45,8 @@ static bool parse_u64(const char *name, const char *s, uint64_t max, uint64_t *o
     errno = 0;
     unsigned long long v = (s && *s && *s != '-') ? strtoull(s, &end, 0) : 0;
     if (!s || !*s || *s == '-' || errno || *end || v > max) {
-        fprintf(stderr, "avow: %s: '%s' is not a number in 0..%" PRIu64 "\n", name, s ? s : "", max);
+        fprintf(stderr, "avow: %s: '%s' is not a number in 0..%" PRIu64 "\n", name, s ? s : "",
+                max);
         return false;
     }
     *out = v;
@@ -56,16 +58,21 @@ static void hex_field(bool json, const char *name, const uint8_t *p, size_t n, b
     char *h = malloc(2 * n + 1);
     if (!h) return;
     avow_hex_encode(p, n, h);
-    if (json) printf("  \"%s\": \"%s\"%s\n", name, h, last ? "" : ",");
-    else printf("%-20s %s\n", name, h);
+    if (json)
+        printf("  \"%s\": \"%s\"%s\n", name, h, last ? "" : ",");
+    else
+        printf("%-20s %s\n", name, h);
     free(h);
 }
 
 static void num_field(bool json, const char *name, uint64_t v, bool hex)
 {
-    if (json) printf("  \"%s\": %" PRIu64 ",\n", name, v);
-    else if (hex) printf("%-20s 0x%" PRIx64 "\n", name, v);
-    else printf("%-20s %" PRIu64 "\n", name, v);
+    if (json)
+        printf("  \"%s\": %" PRIu64 ",\n", name, v);
+    else if (hex)
+        printf("%-20s 0x%" PRIx64 "\n", name, v);
+    else
+        printf("%-20s %" PRIu64 "\n", name, v);
 }
 
 static int cmd_show(int argc, char **argv)
@@ -73,14 +80,16 @@ static int cmd_show(int argc, char **argv)
     const char *path = NULL;
     bool json = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) json = true;
+        if (!strcmp(argv[i], "--json"))
+            json = true;
         else if (!strcmp(argv[i], "--help")) {
             usage(stdout);
             return CLI_OK;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
             return CLI_USAGE;
-        } else if (!path) path = argv[i];
+        } else if (!path)
+            path = argv[i];
         else {
             fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
             return CLI_USAGE;
@@ -122,11 +131,14 @@ static int cmd_show(int argc, char **argv)
     num_field(json, "cet_attributes_mask", ss.cet_attributes_mask, true);
     hex_field(json, "isv_family_id", ss.isv_family_id, 16, false);
     uint8_t a[16];
-    for (int i = 0; i < 8; i++) a[i] = (uint8_t)(ss.attr_flags >> (8 * i)), a[8 + i] = (uint8_t)(ss.attr_xfrm >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        a[i] = (uint8_t)(ss.attr_flags >> (8 * i)), a[8 + i] = (uint8_t)(ss.attr_xfrm >> (8 * i));
     hex_field(json, "attributes", a, 16, false);
     num_field(json, "attributes_flags", ss.attr_flags, true);
     num_field(json, "attributes_xfrm", ss.attr_xfrm, true);
-    for (int i = 0; i < 8; i++) a[i] = (uint8_t)(ss.attr_mask_flags >> (8 * i)), a[8 + i] = (uint8_t)(ss.attr_mask_xfrm >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        a[i] = (uint8_t)(ss.attr_mask_flags >> (8 * i)),
+        a[8 + i] = (uint8_t)(ss.attr_mask_xfrm >> (8 * i));
     hex_field(json, "attribute_mask", a, 16, false);
     hex_field(json, "enclave_hash", ss.enclave_hash, 32, false);
     hex_field(json, "isv_ext_prod_id", ss.isv_ext_prod_id, 16, false);
@@ -143,8 +155,10 @@ static int cmd_show(int argc, char **argv)
         if (!valid) {
             printf(",\n  \"signature_error\": \"");
             for (const char *c = ve.msg; *c; c++)
-                if (*c == '"' || *c == '\\') printf("\\%c", *c);
-                else if ((unsigned char)*c >= 0x20) putchar(*c);
+                if (*c == '"' || *c == '\\')
+                    printf("\\%c", *c);
+                else if ((unsigned char)*c >= 0x20)
+                    putchar(*c);
             printf("\"");
         }
         printf("\n}\n");
@@ -257,7 +271,8 @@ static int cmd_measure(int argc, char **argv)
     bool json = false;
     for (int i = 1; i < argc; i++) {
         int r;
-        if (!strcmp(argv[i], "--json")) json = true;
+        if (!strcmp(argv[i], "--json"))
+            json = true;
         else if (!strcmp(argv[i], "--help")) {
             usage(stdout);
             return CLI_OK;
@@ -266,7 +281,8 @@ static int cmd_measure(int argc, char **argv)
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
             return CLI_USAGE;
-        } else if (!m.image) m.image = argv[i];
+        } else if (!m.image)
+            m.image = argv[i];
         else {
             fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
             return CLI_USAGE;
@@ -276,8 +292,10 @@ static int cmd_measure(int argc, char **argv)
     if (!do_measure(&m, mr)) return CLI_USAGE;
     char h[65];
     avow_hex_encode(mr, 32, h);
-    if (json) printf("{\"mrenclave\": \"%s\"}\n", h);
-    else printf("%s\n", h);
+    if (json)
+        printf("{\"mrenclave\": \"%s\"}\n", h);
+    else
+        printf("%s\n", h);
     return CLI_OK;
 }
 
@@ -316,7 +334,8 @@ static int cmd_sign(int argc, char **argv)
         } else if (cli_opt(argc, argv, &i, "--xfrm", &v)) {
             if (!parse_u64("--xfrm", v, UINT64_MAX, &ss.attr_xfrm)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--attribute-mask", &v)) {
-            if (!parse_u64("--attribute-mask", v, UINT64_MAX, &ss.attr_mask_flags)) return CLI_USAGE;
+            if (!parse_u64("--attribute-mask", v, UINT64_MAX, &ss.attr_mask_flags))
+                return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--xfrm-mask", &v)) {
             if (!parse_u64("--xfrm-mask", v, UINT64_MAX, &ss.attr_mask_xfrm)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--misc-select", &v)) {
@@ -342,7 +361,8 @@ static int cmd_sign(int argc, char **argv)
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
             return CLI_USAGE;
-        } else if (!m.image) m.image = argv[i];
+        } else if (!m.image)
+            m.image = argv[i];
         else {
             fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
             return CLI_USAGE;

@@ -27,23 +27,25 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: avow sim init DIR [--ca processor|platform] [--fmspc HEX] [--comp-svn HEX]\n"
-            "                [--pce-svn N] [--qe-svn N] [--now TIME] [--force]\n"
-            "       avow sim quote --platform DIR --out OUT [--report-data HEX]\n"
-            "                [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]\n"
-            "                [--isv-prod-id N] [--isv-svn N] [--debug] [--tcb-status S]\n"
-            "                [--qe-status S] [--revoke-pck] [--revoke-pck-ca] [--version 3|4]\n"
-            "                [--advisory-ids ID,...] [--now TIME] [--next-update TIME]\n"
-            "       avow sim report --platform DIR (--enclave SS | --mrenclave HEX --mrsigner HEX)\n"
-            "                (--target SS | --target-mrenclave HEX --target-mrsigner HEX)\n"
-            "                [--report-data HEX] [--debug] --out REPORT\n"
-            "       avow sim report --platform DIR --check REPORT\n"
-            "                (--enclave SS | --mrenclave HEX --mrsigner HEX) [--debug]\n"
-            "       avow sim info --platform DIR\n"
-            "statuses: UpToDate SWHardeningNeeded ConfigurationNeeded\n"
-            "  ConfigurationAndSWHardeningNeeded OutOfDate OutOfDateConfigurationNeeded Revoked\n"
-            "The simulated root is NOT Intel's: verify with `avow quote verify --root OUT/root.pem`.\n");
+    fprintf(
+        f,
+        "usage: avow sim init DIR [--ca processor|platform] [--fmspc HEX] [--comp-svn HEX]\n"
+        "                [--pce-svn N] [--qe-svn N] [--now TIME] [--force]\n"
+        "       avow sim quote --platform DIR --out OUT [--report-data HEX]\n"
+        "                [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]\n"
+        "                [--isv-prod-id N] [--isv-svn N] [--debug] [--tcb-status S]\n"
+        "                [--qe-status S] [--revoke-pck] [--revoke-pck-ca] [--version 3|4]\n"
+        "                [--advisory-ids ID,...] [--now TIME] [--next-update TIME]\n"
+        "       avow sim report --platform DIR (--enclave SS | --mrenclave HEX --mrsigner HEX)\n"
+        "                (--target SS | --target-mrenclave HEX --target-mrsigner HEX)\n"
+        "                [--report-data HEX] [--debug] --out REPORT\n"
+        "       avow sim report --platform DIR --check REPORT\n"
+        "                (--enclave SS | --mrenclave HEX --mrsigner HEX) [--debug]\n"
+        "       avow sim info --platform DIR\n"
+        "statuses: UpToDate SWHardeningNeeded ConfigurationNeeded\n"
+        "  ConfigurationAndSWHardeningNeeded OutOfDate OutOfDateConfigurationNeeded Revoked\n"
+        "The simulated root is NOT Intel's: verify with `avow quote verify --root "
+        "OUT/root.pem`.\n");
 }
 
 static bool parse_uint(const char *name, const char *s, unsigned long max, unsigned long *out)
@@ -135,8 +137,9 @@ static bool make_enclave(const avow_sim_platform *p, const enclave_args *a, avow
     avow_error_clear(&e);
     if (a->sigstruct) {
         if (a->mrenclave || a->mrsigner || a->have_prod || a->have_svn) {
-            fprintf(stderr, "avow: --enclave takes the identity from the SIGSTRUCT; do not combine "
-                            "it with --mrenclave/--mrsigner/--isv-prod-id/--isv-svn\n");
+            fprintf(stderr,
+                    "avow: --enclave takes the identity from the SIGSTRUCT; do not combine "
+                    "it with --mrenclave/--mrsigner/--isv-prod-id/--isv-svn\n");
             return false;
         }
         uint8_t *raw;
@@ -175,8 +178,10 @@ static bool make_enclave(const avow_sim_platform *p, const enclave_args *a, avow
             !parse_hex_fixed("--mrsigner", a->mrsigner, s.mr_signer, 32))
             return false;
     } else {
-        EVP_Digest(DEFAULT_ENCLAVE, sizeof DEFAULT_ENCLAVE - 1, s.mr_enclave, NULL, EVP_sha256(), NULL);
-        EVP_Digest(DEFAULT_SIGNER, sizeof DEFAULT_SIGNER - 1, s.mr_signer, NULL, EVP_sha256(), NULL);
+        EVP_Digest(DEFAULT_ENCLAVE, sizeof DEFAULT_ENCLAVE - 1, s.mr_enclave, NULL, EVP_sha256(),
+                   NULL);
+        EVP_Digest(DEFAULT_SIGNER, sizeof DEFAULT_SIGNER - 1, s.mr_signer, NULL, EVP_sha256(),
+                   NULL);
     }
     s.attr_flags = AVOW_ATTR_INIT | AVOW_ATTR_MODE64BIT | (a->debug ? AVOW_ATTR_DEBUG : 0);
     s.attr_xfrm = 0x3;
@@ -216,8 +221,10 @@ static int cmd_init(int argc, char **argv)
             force = true;
         } else if (cli_opt(argc, argv, &i, "--ca", &v)) {
             if (!v) return CLI_USAGE;
-            if (!strcmp(v, "processor")) o.ca = AVOW_PCK_CA_PROCESSOR;
-            else if (!strcmp(v, "platform")) o.ca = AVOW_PCK_CA_PLATFORM;
+            if (!strcmp(v, "processor"))
+                o.ca = AVOW_PCK_CA_PROCESSOR;
+            else if (!strcmp(v, "platform"))
+                o.ca = AVOW_PCK_CA_PLATFORM;
             else {
                 fprintf(stderr, "avow: --ca: processor or platform, not '%s'\n", v);
                 return CLI_USAGE;
@@ -401,10 +408,11 @@ static int cmd_quote(int argc, char **argv)
         !write_out(out, "collateral.json", bundle, strlen(bundle)) ||
         !write_out(out, "root.pem", root, strlen(root)))
         goto done;
-    printf("%s/quote.bin: %zu bytes, quote v%lu; %s/collateral.json: TCB %s, QE %s%s; "
-           "%s/root.pem: simulated root (pass it with --root)\n",
-           out, qlen, version, out, avow_sim_status_name(co.tcb_status),
-           avow_sim_status_name(co.qe_status), co.revoke_pck ? ", PCK revoked" : "", out);
+    printf(
+        "%s/quote.bin: %zu bytes, quote v%lu; %s/collateral.json: TCB %s, QE %s%s; "
+        "%s/root.pem: simulated root (pass it with --root)\n",
+        out, qlen, version, out, avow_sim_status_name(co.tcb_status),
+        avow_sim_status_name(co.qe_status), co.revoke_pck ? ", PCK revoked" : "", out);
     rc = CLI_OK;
 done:
     free(adv_copy);
@@ -483,7 +491,9 @@ static int cmd_report(int argc, char **argv)
         goto done;
     }
     if (!target.sigstruct && !target.mrenclave) {
-        fprintf(stderr, "avow: name the target: --target SIGSTRUCT or --target-mrenclave/--target-mrsigner\n");
+        fprintf(
+            stderr,
+            "avow: name the target: --target SIGSTRUCT or --target-mrenclave/--target-mrsigner\n");
         goto done;
     }
     if (!make_enclave(p, &target, &tg)) goto done;

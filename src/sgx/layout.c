@@ -26,9 +26,8 @@ static bool parse_flags(const char *s, uint64_t *out)
         const char *name;
         uint64_t flags;
     } names[] = {
-        {"tcs", AVOW_SECINFO_TCS},       {"r", AVOW_SECINFO_REG_R},
-        {"rw", AVOW_SECINFO_REG_RW},     {"rx", AVOW_SECINFO_REG_RX},
-        {"rwx", AVOW_SECINFO_REG_RWX},   {"reg", AVOW_SECINFO_REG_RWX},
+        {"tcs", AVOW_SECINFO_TCS},   {"r", AVOW_SECINFO_REG_R},     {"rw", AVOW_SECINFO_REG_RW},
+        {"rx", AVOW_SECINFO_REG_RX}, {"rwx", AVOW_SECINFO_REG_RWX}, {"reg", AVOW_SECINFO_REG_RWX},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcasecmp(s, names[i].name)) {
@@ -48,7 +47,8 @@ avow_err avow_layout_parse(const char *text, size_t len, avow_layout *out, avow_
     while (pos < len) {
         line_no++;
         size_t start = pos;
-        while (pos < len && text[pos] != '\n') pos++;
+        while (pos < len && text[pos] != '\n')
+            pos++;
         char line[256];
         size_t n = pos - start;
         if (pos < len) pos++;
@@ -65,15 +65,15 @@ avow_err avow_layout_parse(const char *text, size_t len, avow_layout *out, avow_
         for (char *save = NULL, *t = strtok_r(line, " \t\r", &save); t;
              t = strtok_r(NULL, " \t\r", &save)) {
             if (nt == 5)
-                return avow_error_set(err, AVOW_ERR_FORMAT, start,
-                                      "layout line %d: too many words", line_no);
+                return avow_error_set(err, AVOW_ERR_FORMAT, start, "layout line %d: too many words",
+                                      line_no);
             tok[nt++] = t;
         }
         if (nt == 0) continue;
         if (!strcmp(tok[0], "size") && nt == 2) {
             if (!parse_u64(tok[1], &out->size))
-                return avow_error_set(err, AVOW_ERR_FORMAT, start,
-                                      "layout line %d: bad size '%s'", line_no, tok[1]);
+                return avow_error_set(err, AVOW_ERR_FORMAT, start, "layout line %d: bad size '%s'",
+                                      line_no, tok[1]);
         } else if (!strcmp(tok[0], "ssaframesize") && nt == 2) {
             uint64_t v;
             if (!parse_u64(tok[1], &v) || v == 0 || v > UINT32_MAX)
@@ -89,10 +89,11 @@ avow_err avow_layout_parse(const char *text, size_t len, avow_layout *out, avow_
             uint64_t first, last;
             char *dash = strchr(tok[1], '-');
             if (dash) *dash = '\0';
-            if (!parse_u64(tok[1], &first) || (dash ? !parse_u64(dash + 1, &last) : !(last = first, true)) ||
-                last < first || last >= (UINT64_MAX / AVOW_PAGE_SIZE))
-                return avow_error_set(err, AVOW_ERR_FORMAT, start,
-                                      "layout line %d: bad page range", line_no);
+            if (!parse_u64(tok[1], &first) ||
+                (dash ? !parse_u64(dash + 1, &last) : !(last = first, true)) || last < first ||
+                last >= (UINT64_MAX / AVOW_PAGE_SIZE))
+                return avow_error_set(err, AVOW_ERR_FORMAT, start, "layout line %d: bad page range",
+                                      line_no);
             r->first = first;
             r->count = last - first + 1;
             if (!parse_flags(tok[2], &r->flags))
@@ -102,7 +103,8 @@ avow_err avow_layout_parse(const char *text, size_t len, avow_layout *out, avow_
                                       line_no, tok[2]);
             r->measured = true;
             if (nt == 4) {
-                if (!strcmp(tok[3], "unmeasured")) r->measured = false;
+                if (!strcmp(tok[3], "unmeasured"))
+                    r->measured = false;
                 else if (strcmp(tok[3], "measured"))
                     return avow_error_set(err, AVOW_ERR_FORMAT, start,
                                           "layout line %d: '%s' is neither measured nor "
@@ -137,7 +139,8 @@ avow_err avow_measure_image(const uint8_t *image, size_t len, const avow_layout 
         }
     }
     avow_measure *m;
-    avow_err rc = avow_measure_ecreate(&m, size, layout->ssa_frame_size ? layout->ssa_frame_size : 1, err);
+    avow_err rc =
+        avow_measure_ecreate(&m, size, layout->ssa_frame_size ? layout->ssa_frame_size : 1, err);
     if (rc) return rc;
     uint8_t page[AVOW_PAGE_SIZE];
     for (size_t i = 0; i < layout->n_ranges && !rc; i++) {

@@ -64,8 +64,10 @@ static size_t page_lower_bound(const avow_measure *m, uint64_t off)
     size_t lo = 0, hi = m->n_pages;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->pages[mid] < off) lo = mid + 1;
-        else hi = mid;
+        if (m->pages[mid] < off)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -100,7 +102,8 @@ avow_err avow_measure_eadd(avow_measure *m, uint64_t offset, uint64_t flags, avo
     if (!m) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "measure: NULL");
     if (offset % AVOW_PAGE_SIZE)
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                              "EADD: offset 0x%llx is not page-aligned", (unsigned long long)offset);
+                              "EADD: offset 0x%llx is not page-aligned",
+                              (unsigned long long)offset);
     if (offset >= m->size)
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                               "EADD: page at 0x%llx is outside the enclave SIZE 0x%llx",
@@ -114,7 +117,8 @@ avow_err avow_measure_eadd(avow_measure *m, uint64_t offset, uint64_t flags, avo
     if (m->n_pages == m->cap_pages) {
         size_t cap = m->cap_pages ? m->cap_pages * 2 : 64;
         uint64_t *np = realloc(m->pages, cap * sizeof *np);
-        if (!np) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "measure: out of memory");
+        if (!np)
+            return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "measure: out of memory");
         m->pages = np;
         m->cap_pages = cap;
     }
@@ -197,12 +201,11 @@ avow_err avow_measure_sgxs(const uint8_t *buf, size_t len, uint8_t mrenclave[32]
         const uint8_t *r = buf + off;
         uint64_t tag = avow_le64(r);
         if (!m && tag != TAG_ECREATE) {
-            rc = avow_error_set(err, tag == TAG_UNSIZED ? AVOW_ERR_UNSUPPORTED : AVOW_ERR_FORMAT,
-                                off,
-                                tag == TAG_UNSIZED
-                                    ? "sgxs at offset %zu: an UNSIZED stream has no SIZE to measure"
-                                    : "sgxs at offset %zu: the first record must be ECREATE",
-                                off);
+            rc = avow_error_set(
+                err, tag == TAG_UNSIZED ? AVOW_ERR_UNSUPPORTED : AVOW_ERR_FORMAT, off,
+                tag == TAG_UNSIZED ? "sgxs at offset %zu: an UNSIZED stream has no SIZE to measure"
+                                   : "sgxs at offset %zu: the first record must be ECREATE",
+                off);
             goto done;
         }
         if (tag == TAG_ECREATE) {
@@ -232,8 +235,7 @@ avow_err avow_measure_sgxs(const uint8_t *buf, size_t len, uint8_t mrenclave[32]
                                     len - off);
                 goto done;
             }
-            if (tag == TAG_EEXTEND &&
-                (rc = avow_measure_eextend(m, avow_le64(r + 8), r + 64, err)))
+            if (tag == TAG_EEXTEND && (rc = avow_measure_eextend(m, avow_le64(r + 8), r + 64, err)))
                 goto at_off;
             off += 64 + AVOW_EEXTEND_SIZE;
         } else {

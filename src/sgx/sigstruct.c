@@ -23,14 +23,14 @@ const uint8_t AVOW_SIGSTRUCT_HEADER2[16] = {0x01, 0x01, 0, 0, 0x60, 0, 0, 0,
                                             0x60, 0,    0, 0, 0x01, 0, 0, 0};
 
 /* SHA-256 DigestInfo prefix for PKCS#1 v1.5. */
-static const uint8_t DIGEST_INFO[19] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
-                                        0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                                        0x01, 0x05, 0x00, 0x04, 0x20};
+static const uint8_t DIGEST_INFO[19] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                        0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 
 static bool all_zero(const uint8_t *p, size_t n)
 {
     uint8_t acc = 0;
-    for (size_t i = 0; i < n; i++) acc |= p[i];
+    for (size_t i = 0; i < n; i++)
+        acc |= p[i];
     return acc == 0;
 }
 
@@ -45,14 +45,13 @@ static const struct {
     {1028, 1040, "reserved4"},
 };
 
-avow_err avow_sigstruct_parse(const uint8_t *buf, size_t len, avow_sigstruct *out,
-                              avow_error *err)
+avow_err avow_sigstruct_parse(const uint8_t *buf, size_t len, avow_sigstruct *out, avow_error *err)
 {
     if (!buf || !out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "sigstruct: NULL");
     if (len != AVOW_SIGSTRUCT_SIZE)
-        return avow_error_set(err, AVOW_ERR_FORMAT, len < AVOW_SIGSTRUCT_SIZE ? len : AVOW_SIGSTRUCT_SIZE,
-                              "sigstruct: %zu bytes, expected exactly %d", len,
-                              AVOW_SIGSTRUCT_SIZE);
+        return avow_error_set(
+            err, AVOW_ERR_FORMAT, len < AVOW_SIGSTRUCT_SIZE ? len : AVOW_SIGSTRUCT_SIZE,
+            "sigstruct: %zu bytes, expected exactly %d", len, AVOW_SIGSTRUCT_SIZE);
     if (memcmp(buf, AVOW_SIGSTRUCT_HEADER, 12) != 0)
         return avow_error_set(err, AVOW_ERR_FORMAT, 0,
                               "sigstruct.header at offset 0: not the SIGSTRUCT constant");
@@ -223,8 +222,7 @@ avow_err avow_sigstruct_verify(const avow_sigstruct *s, avow_error *err)
     }
     if (BN_bn2lebinpad(q2, buf, sizeof buf) < 0 || memcmp(buf, s->q2, sizeof buf) != 0) {
         rc = avow_error_set(err, AVOW_ERR_SIGNATURE, AVOW_SS_Q2,
-                            "sigstruct.q2 at offset %d: not floor((s^3 - q1*s*n) / n)",
-                            AVOW_SS_Q2);
+                            "sigstruct.q2 at offset %d: not floor((s^3 - q1*s*n) / n)", AVOW_SS_Q2);
         goto done;
     }
     rc = AVOW_OK;

@@ -9,7 +9,8 @@
 static bool zero_range(const uint8_t *p, size_t from, size_t to)
 {
     uint8_t acc = 0;
-    for (size_t i = from; i < to; i++) acc |= p[i];
+    for (size_t i = from; i < to; i++)
+        acc |= p[i];
     return acc == 0;
 }
 

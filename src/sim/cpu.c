@@ -76,10 +76,10 @@ avow_err sim_getkey(const avow_sim_enclave *e, const avow_keyrequest *req, uint8
         return fail(sgx_status, AVOW_SGX_INVALID_CPUSVN, err, AVOW_ERR_ARG,
                     "requested CPUSVN is newer than the platform's");
 
-    bool seal_like = req->key_name == AVOW_KEYNAME_SEAL ||
-                     req->key_name == AVOW_KEYNAME_PROVISION_SEAL;
-    bool prov = req->key_name == AVOW_KEYNAME_PROVISION ||
-                req->key_name == AVOW_KEYNAME_PROVISION_SEAL;
+    bool seal_like =
+        req->key_name == AVOW_KEYNAME_SEAL || req->key_name == AVOW_KEYNAME_PROVISION_SEAL;
+    bool prov =
+        req->key_name == AVOW_KEYNAME_PROVISION || req->key_name == AVOW_KEYNAME_PROVISION_SEAL;
     uint16_t pol = req->key_policy;
     d.key_policy = seal_like ? pol : 0;
     d.isv_prod_id = (seal_like && (pol & AVOW_KEYPOLICY_NOISVPRODID)) ? 0 : s->isv_prod_id;
@@ -123,7 +123,8 @@ avow_err avow_sim_egetkey(const avow_sim_enclave *e, const uint8_t keyrequest[AV
     if (!e || !e->platform || !keyrequest || !key)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "EGETKEY: NULL argument");
     if (!(e->secs.attr_flags & AVOW_ATTR_INIT))
-        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "EGETKEY: enclave not initialised");
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "EGETKEY: enclave not initialised");
     avow_keyrequest req;
     avow_err rc = avow_keyrequest_decode(keyrequest, &req, err);
     if (rc) return rc;

@@ -16,7 +16,8 @@ static avow_err fail(uint32_t *st, uint32_t code, avow_error *err, avow_err rc, 
 static bool is_zero(const uint8_t *p, size_t n)
 {
     uint8_t a = 0;
-    for (size_t i = 0; i < n; i++) a |= p[i];
+    for (size_t i = 0; i < n; i++)
+        a |= p[i];
     return a == 0;
 }
 

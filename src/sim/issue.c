@@ -38,7 +38,8 @@ static void sb_printf(sb *b, const char *fmt, ...)
             return;
         }
         size_t cap = b->cap ? b->cap : 1024;
-        while (cap <= b->len + (size_t)n) cap *= 2;
+        while (cap <= b->len + (size_t)n)
+            cap *= 2;
         char *np = realloc(b->p, cap);
         if (!np) {
             b->oom = true;
@@ -70,7 +71,8 @@ static void put_advisories(sb *b, const char *const *ids, size_t n)
 {
     if (!n) return;
     sb_printf(b, ",\"advisoryIDs\":[");
-    for (size_t i = 0; i < n; i++) sb_printf(b, "%s\"%s\"", i ? "," : "", ids[i]);
+    for (size_t i = 0; i < n; i++)
+        sb_printf(b, "%s\"%s\"", i ? "," : "", ids[i]);
     sb_printf(b, "]");
 }
 
@@ -83,13 +85,25 @@ static const char *const SA_OOD_CONF[] = {"INTEL-SA-00289", "INTEL-SA-00828"};
 static void default_advisories(avow_tcb_status s, const char *const **ids, size_t *n)
 {
     switch (s) {
-    case AVOW_TCB_SW_HARDENING_NEEDED: *ids = SA_SW, *n = 1; break;
-    case AVOW_TCB_CONFIGURATION_NEEDED: *ids = SA_CONF, *n = 1; break;
-    case AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED: *ids = SA_CONF_SW, *n = 2; break;
-    case AVOW_TCB_OUT_OF_DATE:
-    case AVOW_TCB_REVOKED: *ids = SA_OOD, *n = 1; break;
-    case AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED: *ids = SA_OOD_CONF, *n = 2; break;
-    default: *ids = NULL, *n = 0; break;
+        case AVOW_TCB_SW_HARDENING_NEEDED:
+            *ids = SA_SW, *n = 1;
+            break;
+        case AVOW_TCB_CONFIGURATION_NEEDED:
+            *ids = SA_CONF, *n = 1;
+            break;
+        case AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
+            *ids = SA_CONF_SW, *n = 2;
+            break;
+        case AVOW_TCB_OUT_OF_DATE:
+        case AVOW_TCB_REVOKED:
+            *ids = SA_OOD, *n = 1;
+            break;
+        case AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED:
+            *ids = SA_OOD_CONF, *n = 2;
+            break;
+        default:
+            *ids = NULL, *n = 0;
+            break;
     }
 }
 
@@ -97,7 +111,8 @@ static void put_tcb_level(sb *b, const uint8_t comps[16], uint32_t pcesvn, avow_
                           avow_tcb_status st, const char *const *ids, size_t n_ids, bool first)
 {
     sb_printf(b, "%s{\"tcb\":{\"sgxtcbcomponents\":[", first ? "" : ",");
-    for (int i = 0; i < 16; i++) sb_printf(b, "%s{\"svn\":%u}", i ? "," : "", comps[i]);
+    for (int i = 0; i < 16; i++)
+        sb_printf(b, "%s{\"svn\":%u}", i ? "," : "", comps[i]);
     sb_printf(b, "],\"pcesvn\":%u},", pcesvn);
     put_date(b, "tcbDate", date);
     sb_printf(b, ",\"tcbStatus\":\"%s\"", avow_tcb_status_name(st));
@@ -120,8 +135,9 @@ static char *build_tcb_info(const avow_sim_platform *p, const avow_sim_collatera
     put_date(&b, "issueDate", o->issue_date);
     sb_printf(&b, ",");
     put_date(&b, "nextUpdate", next);
-    sb_printf(&b, ",\"fmspc\":\"%s\",\"pceId\":\"0000\",\"tcbType\":0,"
-                  "\"tcbEvaluationDataNumber\":%d,\"tcbLevels\":[",
+    sb_printf(&b,
+              ",\"fmspc\":\"%s\",\"pceId\":\"0000\",\"tcbType\":0,"
+              "\"tcbEvaluationDataNumber\":%d,\"tcbLevels\":[",
               fmspc, o->tcb_eval_num ? o->tcb_eval_num : 17);
     const uint8_t *c = p->opts.comp_svn;
     uint32_t pce = p->opts.pce_svn;
@@ -174,10 +190,11 @@ static char *build_qe_identity(const avow_sim_platform *p, const avow_sim_collat
     put_date(&b, "nextUpdate", next);
     /* attributes 0x11 under mask FBFF..: INIT|PROVISIONKEY required, DEBUG must be 0,
      * MODE64BIT ignored (as Intel's QE identity). */
-    sb_printf(&b, ",\"tcbEvaluationDataNumber\":%d,\"miscselect\":\"00000000\","
-                  "\"miscselectMask\":\"FFFFFFFF\",\"attributes\":\"11000000000000000000000000000000\","
-                  "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"%s\","
-                  "\"isvprodid\":%u,\"tcbLevels\":[",
+    sb_printf(&b,
+              ",\"tcbEvaluationDataNumber\":%d,\"miscselect\":\"00000000\","
+              "\"miscselectMask\":\"FFFFFFFF\",\"attributes\":\"11000000000000000000000000000000\","
+              "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"%s\","
+              "\"isvprodid\":%u,\"tcbLevels\":[",
               o->tcb_eval_num ? o->tcb_eval_num : 17, mrsigner, p->qe_secs.isv_prod_id);
     uint32_t svn = p->qe_secs.isv_svn;
     avow_time today = day_floor(o->issue_date);
@@ -232,8 +249,9 @@ avow_err avow_sim_collateral(const avow_sim_platform *p, const avow_sim_collater
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                               "sim collateral: an issue date is required");
     if (p->opts.pce_svn == 0xffff || p->qe_secs.isv_svn == 0xffff)
-        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
-                              "sim collateral: PCESVN/QE SVN 65535 leaves no room for a newer level");
+        return avow_error_set(
+            err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+            "sim collateral: PCESVN/QE SVN 65535 leaves no room for a newer level");
     avow_time next = o->next_update ? o->next_update : o->issue_date + 30 * DAY;
     avow_err rc = AVOW_ERR_NOMEM;
     out->tee_type = 0;
@@ -257,13 +275,15 @@ avow_err avow_sim_collateral(const avow_sim_platform *p, const avow_sim_collater
         goto fail;
     if ((rc = sim_pki_crl(p->root_cert, p->root_key, o->revoke_pck_ca ? p->ca_cert : NULL,
                           o->issue_date, next, &out->root_ca_crl, &out->root_ca_crl_len, err)) ||
-        (rc = sim_pki_crl(p->ca_cert, p->ca_key, o->revoke_pck ? p->pck_cert : NULL,
-                          o->issue_date, next, &out->pck_crl, &out->pck_crl_len, err)))
+        (rc = sim_pki_crl(p->ca_cert, p->ca_key, o->revoke_pck ? p->pck_cert : NULL, o->issue_date,
+                          next, &out->pck_crl, &out->pck_crl_len, err)))
         goto fail;
     return AVOW_OK;
 fail:
     avow_collateral_free(out);
-    if (rc == AVOW_ERR_NOMEM) avow_error_set(err, rc, AVOW_NO_OFFSET, "sim collateral: out of memory");
-    else if (err && !err->msg[0]) avow_error_set(err, rc, AVOW_NO_OFFSET, "sim collateral: signing failed");
+    if (rc == AVOW_ERR_NOMEM)
+        avow_error_set(err, rc, AVOW_NO_OFFSET, "sim collateral: out of memory");
+    else if (err && !err->msg[0])
+        avow_error_set(err, rc, AVOW_NO_OFFSET, "sim collateral: signing failed");
     return rc;
 }

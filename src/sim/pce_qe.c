@@ -44,14 +44,16 @@ static avow_err pck_key(avow_sim_platform *p, const avow_sim_enclave *pce, avow_
     uint8_t k[16], blocks[48], d[32];
     avow_err rc = sim_getkey(pce, &r, k, NULL, err);
     for (int i = 1; i <= 3 && !rc; i++) {
-        uint8_t m[16] = {(uint8_t)i, 'P', 'A', 'K', '_', 'K', 'E', 'Y', '_', 'D', 'E', 'R', 0, 0, 0x01, 0x40};
+        uint8_t m[16] = {(uint8_t)i, 'P', 'A', 'K', '_', 'K', 'E',  'Y',
+                         '_',        'D', 'E', 'R', 0,   0,   0x01, 0x40};
         rc = avow_cmac_aes128(k, m, 16, blocks + 16 * (i - 1));
     }
     BN_CTX *ctx = BN_CTX_secure_new();
     BIGNUM *seed = BN_secure_new(), *n = BN_new(), *res = BN_secure_new();
-    static const uint8_t P256_N[32] = {
-        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-        0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+    static const uint8_t P256_N[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+                                       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                       0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+                                       0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
     if (!rc && (!ctx || !seed || !n || !res || !BN_bin2bn(blocks, 40, seed) ||
                 !BN_bin2bn(P256_N, 32, n) || !BN_sub_word(n, 1) || !BN_mod(res, seed, n, ctx) ||
                 !BN_add_word(res, 1) || BN_bn2binpad(res, d, 32) != 32))
@@ -88,7 +90,8 @@ avow_err sim_pce_qe_setup(avow_sim_platform *p, avow_error *err)
         rc = sim_getkey(&qe, &r, k, NULL, err);
     }
     if (!rc) {
-        const uint8_t m[16] = {0, 'Q', 'E', '_', 'I', 'D', '_', 'D', 'E', 'R', 0, 0, 0, 0, 0x00, 0x80};
+        const uint8_t m[16] = {0,   'Q', 'E', '_', 'I', 'D', '_',  'D',
+                               'E', 'R', 0,   0,   0,   0,   0x00, 0x80};
         rc = avow_cmac_aes128(k, m, 16, p->qe_id);
     }
     avow_wipe(k, sizeof k);

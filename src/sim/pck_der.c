@@ -21,7 +21,8 @@ static void put(dbuf *b, const void *src, size_t n)
     if (b->oom) return;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n) cap *= 2;
+        while (cap < b->len + n)
+            cap *= 2;
         uint8_t *np = realloc(b->p, cap);
         if (!np) {
             b->oom = true;
@@ -56,8 +57,10 @@ static void put_tlv(dbuf *b, uint8_t tag, const void *v, size_t n)
 /* Wraps b's contents in a TLV appended to `out`. */
 static void wrap(dbuf *out, uint8_t tag, dbuf *in)
 {
-    if (in->oom) out->oom = true;
-    else put_tlv(out, tag, in->p, in->len);
+    if (in->oom)
+        out->oom = true;
+    else
+        put_tlv(out, tag, in->p, in->len);
     free(in->p);
     memset(in, 0, sizeof *in);
 }
@@ -78,9 +81,11 @@ static void put_int(dbuf *b, uint32_t v)
     size_t n = 0;
     uint8_t be[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
     size_t i = 0;
-    while (i < 3 && be[i] == 0) i++;
+    while (i < 3 && be[i] == 0)
+        i++;
     if (be[i] & 0x80) tmp[n++] = 0;
-    for (; i < 4; i++) tmp[n++] = be[i];
+    for (; i < 4; i++)
+        tmp[n++] = be[i];
     put_tlv(b, 0x02, tmp, n);
 }
 
@@ -89,8 +94,10 @@ static void item(dbuf *out, int a, int sub, dbuf *v)
 {
     dbuf s = {0};
     put_oid(&s, a, sub);
-    if (v->oom) s.oom = true;
-    else put(&s, v->p, v->len);
+    if (v->oom)
+        s.oom = true;
+    else
+        put(&s, v->p, v->len);
     free(v->p);
     memset(v, 0, sizeof *v);
     wrap(out, 0x30, &s);

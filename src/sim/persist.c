@@ -39,8 +39,10 @@ static avow_err write_file(const char *dir, const char *name, const void *buf, s
     while (ok && left) {
         ssize_t w = write(fd, p, left);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) ok = false;
-        else p += w, left -= (size_t)w;
+        if (w <= 0)
+            ok = false;
+        else
+            p += w, left -= (size_t)w;
     }
     int saved = errno;
     if (close(fd) != 0) ok = false;
@@ -91,7 +93,8 @@ static void free_secret(char *b, size_t n)
 static avow_err save_key(const char *dir, const char *name, EVP_PKEY *k, avow_error *err)
 {
     char *pem = sim_key_to_pem(k);
-    if (!pem) return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "%s: cannot encode", name);
+    if (!pem)
+        return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "%s: cannot encode", name);
     size_t n = strlen(pem);
     avow_err rc = write_file(dir, name, pem, n, 0600, err);
     free_secret(pem, n);
@@ -101,7 +104,8 @@ static avow_err save_key(const char *dir, const char *name, EVP_PKEY *k, avow_er
 static avow_err save_cert(const char *dir, const char *name, X509 *c, avow_error *err)
 {
     char *pem = sim_cert_to_pem(c);
-    if (!pem) return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "%s: cannot encode", name);
+    if (!pem)
+        return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "%s: cannot encode", name);
     avow_err rc = write_file(dir, name, pem, strlen(pem), 0644, err);
     free(pem);
     return rc;
@@ -123,13 +127,14 @@ avow_err avow_sim_platform_save(const avow_sim_platform *p, const char *dir, avo
     avow_hex_encode(p->opts.fmspc, 6, fmspc);
     json_t *j = json_pack("{s:i, s:s, s:I, s:I, s:I, s:s, s:i, s:i, s:s, s:s, s:i}", "version", 1,
                           "kind", "avow simulated SGX platform", "created", (json_int_t)p->opts.now,
-                          "cert_not_before", (json_int_t)p->opts.cert_not_before,
-                          "cert_not_after", (json_int_t)p->opts.cert_not_after, "comp_svn", comps,
-                          "pce_svn", (int)p->opts.pce_svn, "qe_svn", (int)p->opts.qe_svn, "fmspc",
-                          fmspc, "ca", ca_name(p->opts.ca), "sgx_type", p->opts.sgx_type);
+                          "cert_not_before", (json_int_t)p->opts.cert_not_before, "cert_not_after",
+                          (json_int_t)p->opts.cert_not_after, "comp_svn", comps, "pce_svn",
+                          (int)p->opts.pce_svn, "qe_svn", (int)p->opts.qe_svn, "fmspc", fmspc, "ca",
+                          ca_name(p->opts.ca), "sgx_type", p->opts.sgx_type);
     char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
-    if (!text) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "sim save: out of memory");
+    if (!text)
+        return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "sim save: out of memory");
     avow_err rc = write_file(dir, "platform.json", text, strlen(text), 0644, err);
     free(text);
     if (rc) return rc;
@@ -173,8 +178,8 @@ static avow_err load_cert(const char *dir, const char *name, X509 **c, avow_erro
     *c = sim_cert_from_pem(b, n);
     free(b);
     return *c ? AVOW_OK
-              : avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                               "%s/%s: not a PEM certificate", dir, name);
+              : avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s/%s: not a PEM certificate",
+                               dir, name);
 }
 
 static avow_err parse_params(const char *dir, avow_sim_platform_opts *o, avow_error *err)
@@ -202,7 +207,7 @@ static avow_err parse_params(const char *dir, avow_sim_platform_opts *o, avow_er
     o->cert_not_before = nb;
     o->cert_not_after = na;
     o->sgx_type = sgx_type;
-    o->ca = !strcmp(ca, "platform") ? AVOW_PCK_CA_PLATFORM
+    o->ca = !strcmp(ca, "platform")    ? AVOW_PCK_CA_PLATFORM
             : !strcmp(ca, "processor") ? AVOW_PCK_CA_PROCESSOR
                                        : AVOW_PCK_CA_UNKNOWN;
     if (version != 1 || pce < 0 || pce > 0xffff || qe < 0 || qe > 0xffff ||

@@ -12,7 +12,7 @@
 
 #include "sim/sim_internal.h"
 
-#define ORG "Avow Simulation (not Intel)"
+#define ORG  "Avow Simulation (not Intel)"
 #define YEAR (365LL * 86400)
 
 static X509_NAME *make_name(const char *cn)
@@ -54,10 +54,10 @@ static bool add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 typedef struct {
     const char *cn;
     EVP_PKEY *subject_key;
-    X509 *issuer;         /* NULL: self-signed */
+    X509 *issuer; /* NULL: self-signed */
     EVP_PKEY *issuer_key;
     avow_time not_before, not_after;
-    int ca_pathlen;       /* -1: not a CA */
+    int ca_pathlen; /* -1: not a CA */
     const char *key_usage;
     const uint8_t *sgx_ext; /* DER of the SGX extension value, or NULL */
     size_t sgx_ext_len;
@@ -76,8 +76,10 @@ static X509 *issue(const cert_spec *s, avow_error *err)
     X509 *iss = s->issuer ? s->issuer : x;
     if (ok) {
         char bc[48];
-        if (s->ca_pathlen >= 0) snprintf(bc, sizeof bc, "critical,CA:TRUE,pathlen:%d", s->ca_pathlen);
-        else snprintf(bc, sizeof bc, "critical,CA:FALSE");
+        if (s->ca_pathlen >= 0)
+            snprintf(bc, sizeof bc, "critical,CA:TRUE,pathlen:%d", s->ca_pathlen);
+        else
+            snprintf(bc, sizeof bc, "critical,CA:FALSE");
         ok = add_ext(x, iss, NID_subject_key_identifier, "hash") &&
              add_ext(x, iss, NID_authority_key_identifier, "keyid:always") &&
              add_ext(x, iss, NID_key_usage, s->key_usage) &&
@@ -194,11 +196,13 @@ avow_err sim_pki_crl(X509 *issuer, EVP_PKEY *key, X509 *revoked, avow_time this_
         if (!ok) X509_REVOKED_free(r);
     }
     /* CRL Number: the issue time, so later CRLs have larger numbers. */
-    if (ok) ok = ASN1_INTEGER_set_int64(num, this_update) &&
-                 X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) == 1;
+    if (ok)
+        ok = ASN1_INTEGER_set_int64(num, this_update) &&
+             X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) == 1;
     if (ok) {
         akid->keyid = ASN1_OCTET_STRING_dup(ski);
-        ok = akid->keyid && X509_CRL_add1_ext_i2d(crl, NID_authority_key_identifier, akid, 0, 0) == 1;
+        ok = akid->keyid &&
+             X509_CRL_add1_ext_i2d(crl, NID_authority_key_identifier, akid, 0, 0) == 1;
     }
     if (ok) ok = X509_CRL_sort(crl) && X509_CRL_sign(crl, key, EVP_sha256()) > 0;
     int n = ok ? i2d_X509_CRL(crl, NULL) : -1;
@@ -216,7 +220,8 @@ avow_err sim_pki_crl(X509 *issuer, EVP_PKEY *key, X509 *revoked, avow_time this_
     ASN1_INTEGER_free(num);
     AUTHORITY_KEYID_free(akid);
     return ok ? AVOW_OK
-              : avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "sim pki: cannot issue a CRL");
+              : avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
+                               "sim pki: cannot issue a CRL");
 }
 
 char *sim_pem_chain(X509 *const *certs)
@@ -226,7 +231,8 @@ char *sim_pem_chain(X509 *const *certs)
     for (; certs[n] && n < 8; n++) {
         parts[n] = sim_cert_to_pem(certs[n]);
         if (!parts[n]) {
-            while (n--) free(parts[n]);
+            while (n--)
+                free(parts[n]);
             return NULL;
         }
         total += strlen(parts[n]);
@@ -241,6 +247,7 @@ char *sim_pem_chain(X509 *const *certs)
         }
         out[at] = '\0';
     }
-    for (size_t i = 0; i < n; i++) free(parts[i]);
+    for (size_t i = 0; i < n; i++)
+        free(parts[i]);
     return out;
 }

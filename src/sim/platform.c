@@ -71,7 +71,8 @@ avow_err avow_sim_platform_new(const avow_sim_platform_opts *o, avow_sim_platfor
     if (rc) return rc;
     if (!out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "sim platform: NULL out");
     avow_sim_platform *p = calloc(1, sizeof *p);
-    if (!p) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "sim platform: out of memory");
+    if (!p)
+        return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "sim platform: out of memory");
     p->opts = *o;
     if (RAND_priv_bytes(p->seal_root, 16) != 1 || RAND_priv_bytes(p->prov_root, 16) != 1 ||
         RAND_priv_bytes(p->owner_epoch, 16) != 1 || RAND_bytes(p->report_keyid, 32) != 1 ||
@@ -156,9 +157,11 @@ avow_err avow_sim_status_parse(const char *s, avow_tcb_status *out, avow_error *
         if (!name) continue;
         char nn[64];
         size_t m = 0;
-        for (const char *c = name; *c && m + 1 < sizeof nn; c++) nn[m++] = (char)tolower((unsigned char)*c);
+        for (const char *c = name; *c && m + 1 < sizeof nn; c++)
+            nn[m++] = (char)tolower((unsigned char)*c);
         nn[m] = '\0';
-        if (!strcmp(norm, nn) || (st == AVOW_TCB_SW_HARDENING_NEEDED && !strcmp(norm, "softwarehardeningneeded"))) {
+        if (!strcmp(norm, nn) ||
+            (st == AVOW_TCB_SW_HARDENING_NEEDED && !strcmp(norm, "softwarehardeningneeded"))) {
             *out = (avow_tcb_status)st;
             return AVOW_OK;
         }

@@ -42,7 +42,8 @@ avow_err avow_sim_quote(const avow_sim_platform *p, const uint8_t app_report[AVO
         return rc;
     }
     uint8_t auth[32];
-    for (int i = 0; i < 32; i++) auth[i] = (uint8_t)i;
+    for (int i = 0; i < 32; i++)
+        auth[i] = (uint8_t)i;
     uint8_t qe_body[384], qe_sig[64], att_pub[64];
     if ((rc = sim_qe_certify(p, auth, sizeof auth, qe_body, qe_sig, err))) return rc;
     if (sim_ec_pub_raw(p->att_key, att_pub))

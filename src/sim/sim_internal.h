@@ -73,7 +73,7 @@ void sim_sha256(const void *p, size_t n, uint8_t out[32]);
 avow_err sim_pck_ext_der(const avow_pck_ext *e, bool platform_ca, uint8_t **der, size_t *len);
 
 /* ---- pki.c ---- */
-avow_err sim_pki_create(avow_sim_platform *p, avow_error *err); /* root, CA, TCB signing */
+avow_err sim_pki_create(avow_sim_platform *p, avow_error *err);    /* root, CA, TCB signing */
 avow_err sim_pki_issue_pck(avow_sim_platform *p, avow_error *err); /* needs pck_key, ppid */
 /* CRL by `issuer` listing `revoked` (may be NULL), DER malloc'd. */
 avow_err sim_pki_crl(X509 *issuer, EVP_PKEY *key, X509 *revoked, avow_time this_update,
@@ -90,5 +90,4 @@ avow_err sim_platform_derive(avow_sim_platform *p, avow_error *err);
 avow_err sim_pce_qe_setup(avow_sim_platform *p, avow_error *err);
 /* QE report for the current attestation key (targeted at the PCE) and its PCK signature. */
 avow_err sim_qe_certify(const avow_sim_platform *p, const uint8_t *auth, size_t auth_len,
-                        uint8_t qe_report_body[384], uint8_t qe_report_sig[64],
-                        avow_error *err);
+                        uint8_t qe_report_body[384], uint8_t qe_report_sig[64], avow_error *err);

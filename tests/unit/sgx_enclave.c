@@ -32,8 +32,9 @@ static void test_measure_enarx_layout(void **state)
     size_t len;
     uint8_t *img = tu_read_shared("vectors/sgx/enarx-test-enclave/encl.bin", &len);
     assert_int_equal(len, 6 * 4096);
-    const char *text = "# enarx test enclave\nsize 0x8000\nssaframesize 1\n"
-                       "pages 0 tcs\npages 1-5 rwx measured\n";
+    const char *text =
+        "# enarx test enclave\nsize 0x8000\nssaframesize 1\n"
+        "pages 0 tcs\npages 1-5 rwx measured\n";
     avow_layout l;
     avow_error e;
     assert_int_equal(avow_layout_parse(text, strlen(text), &l, &e), AVOW_OK);
@@ -63,13 +64,15 @@ static void test_measure_synthetic(void **state)
     avow_measure_digest(m, mr);
     assert_hex(mr, "9e197c8837c6d65632dbdd59cd7df4f1a25b68d8e4e5eb6ca3b20b05311fecb8");
     assert_int_equal(avow_measure_add_page(m, 0, AVOW_SECINFO_TCS, NULL, true, &e), AVOW_OK);
-    assert_int_equal(avow_measure_add_page(m, 0x1000, AVOW_SECINFO_REG_RW, NULL, true, &e), AVOW_OK);
+    assert_int_equal(avow_measure_add_page(m, 0x1000, AVOW_SECINFO_REG_RW, NULL, true, &e),
+                     AVOW_OK);
     avow_measure_digest(m, mr);
     assert_hex(mr, "3217b9b9bb6c98d6d47a85368257a9beb5ac3a008d6dd3972a1ff0f5a5d7029b");
     avow_measure_free(m);
     assert_int_equal(avow_measure_ecreate(&m, 0x2000, 1, &e), AVOW_OK);
     assert_int_equal(avow_measure_add_page(m, 0, AVOW_SECINFO_TCS, NULL, true, &e), AVOW_OK);
-    assert_int_equal(avow_measure_add_page(m, 0x1000, AVOW_SECINFO_REG_RW, NULL, false, &e), AVOW_OK);
+    assert_int_equal(avow_measure_add_page(m, 0x1000, AVOW_SECINFO_REG_RW, NULL, false, &e),
+                     AVOW_OK);
     avow_measure_digest(m, mr);
     assert_hex(mr, "e253c00aa1d7c21cb976f448155257aafb9c119ab570cafbe4198d42754e82c9");
     avow_measure_free(m);
@@ -88,9 +91,10 @@ static void test_measure_checks(void **state)
     assert_int_equal(avow_measure_eadd(m, 0x2000, AVOW_SECINFO_REG_RW, &e), AVOW_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "outside the enclave SIZE"));
     assert_int_equal(avow_measure_eadd(m, 0x800, AVOW_SECINFO_REG_RW, &e), AVOW_ERR_FORMAT);
-    assert_int_equal(avow_measure_eadd(m, 0, AVOW_SECINFO_TCS | AVOW_SECINFO_R, &e), AVOW_ERR_FORMAT);
-    assert_int_equal(avow_measure_eadd(m, 0, 0x202, &e), AVOW_ERR_FORMAT); /* W without R */
-    assert_int_equal(avow_measure_eadd(m, 0, 0x307, &e), AVOW_ERR_FORMAT); /* page type 3 */
+    assert_int_equal(avow_measure_eadd(m, 0, AVOW_SECINFO_TCS | AVOW_SECINFO_R, &e),
+                     AVOW_ERR_FORMAT);
+    assert_int_equal(avow_measure_eadd(m, 0, 0x202, &e), AVOW_ERR_FORMAT);    /* W without R */
+    assert_int_equal(avow_measure_eadd(m, 0, 0x307, &e), AVOW_ERR_FORMAT);    /* page type 3 */
     assert_int_equal(avow_measure_eextend(m, 0, chunk, &e), AVOW_ERR_FORMAT); /* no EADD yet */
     assert_int_equal(avow_measure_eadd(m, 0x1000, AVOW_SECINFO_REG_RW, &e), AVOW_OK);
     assert_int_equal(avow_measure_eadd(m, 0x1000, AVOW_SECINFO_REG_RW, &e), AVOW_ERR_FORMAT);
@@ -111,8 +115,8 @@ static void test_measure_checks(void **state)
     text = "pages 0-9 rwx\n"; /* beyond the 6-page image */
     assert_int_equal(avow_layout_parse(text, strlen(text), &l, &e), AVOW_OK);
     assert_int_equal(avow_measure_image(img, len, &l, mr, &e), AVOW_ERR_FORMAT);
-    const char *bad[] = {"sizes 4\n", "pages 3-1 rw\n", "pages 0 rwz\n", "pages 0 rw maybe\n",
-                         "ssaframesize 0\n", "size -1\n"};
+    const char *bad[] = {"sizes 4\n",          "pages 3-1 rw\n",   "pages 0 rwz\n",
+                         "pages 0 rw maybe\n", "ssaframesize 0\n", "size -1\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(avow_layout_parse(bad[i], strlen(bad[i]), &l, &e), AVOW_ERR_FORMAT);
         assert_non_null(strstr(e.msg, "line 1"));
@@ -224,7 +228,8 @@ static void test_rsa3072_vector(void **state)
     assert_int_equal(dl, 32);
     uint8_t s[384], a[384], b[384], m[384];
     avow_error e;
-    assert_int_equal(avow_rsa3072_sign_digest((const char *)key, n, digest, s, a, b, m, &e), AVOW_OK);
+    assert_int_equal(avow_rsa3072_sign_digest((const char *)key, n, digest, s, a, b, m, &e),
+                     AVOW_OK);
     assert_memory_equal(s, sig, 384);
     assert_memory_equal(a, q1, 384);
     assert_memory_equal(b, q2, 384);
@@ -237,7 +242,8 @@ static void test_rsa3072_vector(void **state)
     assert_hex(mrs, "83d719e77deaca1470f6baf62a4d774303c899db69020f9c70ee1dfc08c7ce9e");
     /* a non-SGX key is refused */
     const char *junk = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
-    assert_int_equal(avow_rsa3072_sign_digest(junk, strlen(junk), digest, s, a, b, m, &e), AVOW_ERR_ARG);
+    assert_int_equal(avow_rsa3072_sign_digest(junk, strlen(junk), digest, s, a, b, m, &e),
+                     AVOW_ERR_ARG);
     free(key);
     free(digest);
     free(sig);

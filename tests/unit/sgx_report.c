@@ -26,9 +26,10 @@ static void test_cmac_rfc4493(void **state)
     (void)state;
     uint8_t key[16], msg[64], mac[16], want[16];
     unhex("2b7e151628aed2a6abf7158809cf4f3c", key, 16);
-    unhex("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
-          "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
-          msg, 64);
+    unhex(
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+        "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        msg, 64);
     const struct {
         size_t len;
         const char *mac;

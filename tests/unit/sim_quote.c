@@ -299,7 +299,8 @@ static void test_persistence(void **state)
     avow_sim_platform *p = new_platform(AVOW_PCK_CA_PROCESSOR), *back = NULL;
     avow_error e;
     assert_int_equal(avow_sim_platform_save(p, sub, &e), AVOW_OK);
-    const char *secret[] = {"cpu.secrets", "attestation.key", "root.key", "pckca.key", "tcbsign.key"};
+    const char *secret[] = {"cpu.secrets", "attestation.key", "root.key", "pckca.key",
+                            "tcbsign.key"};
     char path[128];
     struct stat st;
     assert_int_equal(stat(sub, &st), 0);
@@ -367,9 +368,9 @@ static void test_status_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quote_layout),         cmocka_unit_test(test_pck_extension),
-        cmocka_unit_test(test_statuses_c_api),       cmocka_unit_test(test_expired_certificates),
-        cmocka_unit_test(test_persistence),          cmocka_unit_test(test_status_names),
+        cmocka_unit_test(test_quote_layout),   cmocka_unit_test(test_pck_extension),
+        cmocka_unit_test(test_statuses_c_api), cmocka_unit_test(test_expired_certificates),
+        cmocka_unit_test(test_persistence),    cmocka_unit_test(test_status_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

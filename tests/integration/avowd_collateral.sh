@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# avowd's collateral handling:
+#  - a cache miss is fetched from a second avowd acting as the PCCS upstream
+#    (B has the collateral imported; A starts with an empty store and
+#    --pcs-url http://127.0.0.1:PORT_B/sgx/certification/v4), stored in A's
+#    store and then served from cache (no second fetch);
+#  - expiry: A judged past nextUpdate (--clock) with the upstream down fails
+#    with a clear error, and with the upstream up but serving the same old
+#    collateral it still refuses (nothing stale is used);
+#  - upstream down on a miss: a clear error naming the upstream;
+#  - `avow collateral import` into the store of a running avowd is seen.
+source "$(dirname "$0")/avowd_lib/common.bash"
+cd "$WORK"
+
+"$AVOW_BIN" sim init plat >/dev/null
+"$AVOW_BIN" sim quote --platform plat --out q >/dev/null
+BODY="{\"quote\":\"$(b64url_file q/quote.bin)\"}"
+NEXT=$(python3 -c 'import json,sys; print(json.loads(json.load(open(sys.argv[1]))["tcb_info"])["nextUpdate"])' q/collateral.json)
+NEXT_UNIX=$(date -d "$NEXT" +%s)
+LATE=$((NEXT_UNIX + 86400))
+
+attest() { # URL -> HTTP_STATUS, body
+    http POST "$1/attest/SgxEnclave?api-version=2020-10-01" -H 'Content-Type: application/json' --data-binary "$BODY"
+}
+metric() { # URL NAME{labels} -> value
+    curl -fs "$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'
+}
+
+# ---- upstream B (collateral imported) and A (empty store) ----------------------
+"$AVOW_BIN" collateral import --data data-b q/collateral.json >/dev/null
+PB=$(free_port)
+start_avowd b "$PB" --data data-b --access-log "$WORK/b-access.log"
+B_PID=$LAST_PID
+UP="http://127.0.0.1:$PB/sgx/certification/v4"
+PA=$(free_port)
+start_avowd a "$PA" --data data-a --trust-root q/root.pem --pcs-url "$UP"
+A_PID=$LAST_PID
+EA="http://127.0.0.1:$PA"
+attest "$EA"
+[[ $HTTP_STATUS == 200 ]] || fail "cache miss via upstream avowd: $HTTP_STATUS $(cat "$WORK/body")"
+[[ $(metric "$EA" 'avowd_upstream_fetches_total{result="ok"}') == 1 ]] || fail "expected one upstream fetch"
+for path in /sgx/certification/v4/tcb /sgx/certification/v4/qe/identity /sgx/certification/v4/pckcrl /sgx/certification/v4/rootcacrl; do
+    grep -q "\"path\":\"$path\",\"route\":\"[a-z_]*\",\"status\":200" b-access.log || fail "B did not serve $path"
+done
+ok "cache miss fetched from avowd B (tcb, qe/identity, pckcrl, rootcacrl), attestation 200"
+attest "$EA"
+[[ $HTTP_STATUS == 200 ]] || fail "second attestation: $HTTP_STATUS"
+[[ $(metric "$EA" 'avowd_upstream_fetches_total{result="ok"}') == 1 ]] || fail "second attestation fetched again"
+[[ $(metric "$EA" 'avowd_collateral_cache_total{result="hit"}') -ge 1 ]] || fail "no cache hit recorded"
+ok "second attestation served from cache (no new upstream fetch)"
+"$AVOW_BIN" collateral show --data data-a --json | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert len(rows) == 1 and rows[0]["fmspc"] == "00a0aa100000", rows' || fail "A's store lacks the fetched row"
+ok "fetched collateral stored in A's store"
+stop_avowd "$A_PID"
+
+# ---- expiry: past nextUpdate, upstream up but serving the same old collateral --
+start_avowd a2 "$PA" --data data-a --trust-root q/root.pem --pcs-url "$UP" --clock "$LATE"
+attest "$EA"
+[[ $HTTP_STATUS == 400 || $HTTP_STATUS == 503 ]] || fail "stale collateral used: status $HTTP_STATUS"
+expect_error "$HTTP_STATUS" "expired" "past nextUpdate, upstream only has the same collateral"
+stop_avowd "$LAST_PID"
+
+# ---- expiry with the upstream down --------------------------------------------
+stop_avowd "$B_PID"
+start_avowd a3 "$PA" --data data-a --trust-root q/root.pem --pcs-url "$UP" --clock "$LATE"
+attest "$EA"
+expect_error "$HTTP_STATUS" "expired" "past nextUpdate with the upstream down"
+grep -q "127.0.0.1:$PB" "$WORK/body" || fail "the error does not name the upstream: $(cat "$WORK/body")"
+# and within nextUpdate the same store still works offline
+stop_avowd "$LAST_PID"
+start_avowd a4 "$PA" --data data-a --trust-root q/root.pem --pcs-url "$UP"
+attest "$EA"
+[[ $HTTP_STATUS == 200 ]] || fail "fresh cached collateral with the upstream down: $HTTP_STATUS"
+ok "within nextUpdate the stored collateral works with the upstream down"
+
+# ---- upstream down on a miss ---------------------------------------------------
+PC=$(free_port)
+start_avowd c "$PC" --data data-c --trust-root q/root.pem --pcs-url "$UP"
+attest "http://127.0.0.1:$PC"
+expect_error "$HTTP_STATUS" "127.0.0.1:$PB" "cache miss with the upstream down"
+[[ $HTTP_STATUS != 200 ]] || fail "attested without collateral"
+grep -qi "not cached\|no collateral" "$WORK/body" || fail "miss error does not say the collateral is absent: $(cat "$WORK/body")"
+[[ $(metric "http://127.0.0.1:$PC" 'avowd_upstream_fetches_total{result="error"}') -ge 1 ]] || fail "failed fetch not counted"
+
+# ---- import into a running avowd ------------------------------------------------
+PD=$(free_port)
+start_avowd d "$PD" --data data-d --trust-root q/root.pem
+attest "http://127.0.0.1:$PD"
+expect_error 400 "no collateral for FMSPC 00a0aa100000" "no collateral, no upstream"
+"$AVOW_BIN" collateral import --data data-d q/collateral.json >/dev/null
+attest "http://127.0.0.1:$PD"
+[[ $HTTP_STATUS == 200 ]] || fail "collateral imported while running not seen: $HTTP_STATUS $(cat "$WORK/body")"
+ok "collateral imported into a running avowd's store is used"
+echo "avowd_collateral: all checks passed"
