@@ -119,8 +119,8 @@ static void test_incoming_sgx(void **state)
         "\"x-ms-sgx-svn\":3",
         "\"$svn\":3",
         "\"$tee\":\"sgx\"",
-        "\"x-ms-sgx-mrenclave\":"
-        "\"abababababababababababababababababababababababababababababababab\"",
+        ("\"x-ms-sgx-mrenclave\":"
+         "\"abababababababababababababababababababababababababababababababab\""),
         "\"$sgx-mrsigner\":\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"",
         "\"x-ms-sgx-ehd\":\"aGVsbG8\"",
         "\"$maa-ehd\":\"aGVsbG8\"",
