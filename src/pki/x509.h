@@ -56,6 +56,11 @@ avow_err avow_ecdsa_verify_der(EVP_PKEY *key, const uint8_t *msg, size_t len, co
  * point is not on the curve. */
 avow_err avow_ecdsa_key_from_raw(const uint8_t xy[64], EVP_PKEY **out);
 
+/* The same from a 65-byte uncompressed point (04 || X || Y), by duplicating a
+ * P-256 template key and setting the point (a quarter of EVP_PKEY_fromdata's
+ * cost). AVOW_ERR_FORMAT if the point is not on the curve. */
+avow_err avow_ecdsa_key_from_point(const uint8_t point[65], EVP_PKEY **out);
+
 /* ---- certificates (chain.c) --------------------------------------------- */
 
 /* Parses one DER certificate; NULL if it does not parse or has trailing bytes. */

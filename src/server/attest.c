@@ -95,6 +95,8 @@ int avowd_handle_attest(avowd_req *r, bool oe)
     audit_rec a = {.type = tname, .verdict = "error"};
     int ret;
     char reason[1100];
+    avow_policy_diag diag;
+    memset(&diag, 0, sizeof(diag));
 
     if (avowd_evidence_parse(r->body, r->body_len, oe, &ev, &err) != AVOW_OK) {
         a.verdict = "fail";
@@ -127,8 +129,6 @@ int avowd_handle_attest(avowd_req *r, bool oe)
     }
     /* the draft policy compiles before any expensive work */
     if (ev.draft_policy) {
-        avow_policy_diag diag;
-        memset(&diag, 0, sizeof(diag));
         if (avow_policy_compile(ev.draft_policy, ev.draft_len, "draft policy", &draft, &diag) !=
             AVOW_OK) {
             a.verdict = "fail";

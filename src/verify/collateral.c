@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/x509v3.h>
-
 #include "pki/pem.h"
 #include "pki/x509.h"
 #include "verify/internal.h"
@@ -27,12 +25,12 @@ void vcoll_unref(void *p)
 {
     vcoll *c = p;
     if (!c || atomic_fetch_sub(&c->refs, 1) != 1) return;
-    X509_free(c->tcb_signer);
-    X509_free(c->tcb_chain_root);
-    X509_free(c->qe_signer);
-    X509_free(c->qe_chain_root);
-    X509_CRL_free(c->root_crl);
-    X509_CRL_free(c->pck_crl);
+    vcert_unref(c->tcb_signer);
+    vcert_unref(c->tcb_chain_root);
+    vcert_unref(c->qe_signer);
+    vcert_unref(c->qe_chain_root);
+    free(c->root_crl_der);
+    free(c->pck_crl_der);
     if (c->tcb_ok) avow_tcb_info_free(&c->tcb);
     if (c->qe_ok) avow_qe_identity_free(&c->qe);
     free(c);
@@ -55,7 +53,7 @@ static bool stage(vcoll *c, int s, bool pass, avow_err err, const char *fmt, ...
 
 /* A 2-certificate signing chain [TCB Signing, root] ending at a trusted root. */
 static bool signing_chain(avow_verifier *v, vcoll *c, int s, const char *what, const char *pem,
-                          X509 **signer, X509 **root, int *root_idx)
+                          vcert **signer, vcert **root, int *root_idx)
 {
     if (!pem || !*pem)
         return stage(c, s, false, AVOW_ERR_FORMAT, "%s issuer chain is absent", what);
@@ -80,8 +78,8 @@ static bool signing_chain(avow_verifier *v, vcoll *c, int s, const char *what, c
         goto done;
     }
     char cn[128], rcn[128], why[200];
-    avow_x509_cn(*signer, false, cn, sizeof(cn));
-    avow_x509_cn(*root, false, rcn, sizeof(rcn));
+    avow_cert_text((*signer)->c.subject_cn, cn, sizeof(cn));
+    avow_cert_text((*root)->c.subject_cn, rcn, sizeof(rcn));
     *root_idx = vroot_find(v, *root);
     if (*root_idx < 0) {
         stage(c, s, false, AVOW_ERR_CHAIN,
@@ -95,19 +93,22 @@ static bool signing_chain(avow_verifier *v, vcoll *c, int s, const char *what, c
               what, cn, rcn);
         goto done;
     }
-    if (*root != v->roots[*root_idx].x &&
-        (avow_x509_check_issued(*root, *root, why, sizeof(why)) != AVOW_OK ||
-         !avow_x509_is_ca(*root))) {
+    why[0] = '\0';
+    if (*root != v->roots[*root_idx].vc &&
+        (avow_cert_check_issued(&(*root)->c, &(*root)->c, (*root)->key, why, sizeof(why)) !=
+             AVOW_OK ||
+         !vcert_is_ca(*root))) {
         stage(c, s, false, AVOW_ERR_CHAIN, "%s issuer chain: root is not self-signed CA: %s", what,
               why);
         goto done;
     }
-    avow_err rc = avow_x509_check_issued(*signer, *root, why, sizeof(why));
+    avow_err rc =
+        avow_cert_check_issued(&(*signer)->c, &(*root)->c, (*root)->key, why, sizeof(why));
     if (rc != AVOW_OK) {
         stage(c, s, false, rc, "%s issuer chain: %s", what, why);
         goto done;
     }
-    if (avow_x509_is_ca(*signer)) {
+    if (vcert_is_ca(*signer)) {
         stage(c, s, false, AVOW_ERR_CHAIN, "%s issuer chain: '%s' must not be a CA", what, cn);
         goto done;
     }
@@ -118,36 +119,45 @@ done:
     return ok;
 }
 
-static bool crl_extensions_ok(X509_CRL *crl)
+static bool crl_extensions_ok(const avow_crl *crl)
 {
-    return X509_CRL_get_ext_by_NID(crl, NID_crl_number, -1) >= 0 &&
-           X509_CRL_get_ext_by_NID(crl, NID_authority_key_identifier, -1) >= 0;
+    return crl->has_crl_number && crl->has_aki;
+}
+
+/* Copies `der` into *own and reads it into `crl`. */
+static bool crl_read(const uint8_t *der, size_t len, uint8_t **own, avow_crl *crl)
+{
+    if (!len || !(*own = malloc(len))) return false;
+    memcpy(*own, der, len);
+    return avow_crl_parse(*own, len, crl, NULL) == AVOW_OK;
 }
 
 static bool root_crl(vcoll *c, const avow_collateral *coll)
 {
     if (!coll->root_ca_crl) return stage(c, VC_ROOT_CRL, true, AVOW_OK, "absent");
-    c->root_crl = avow_crl_from_der(coll->root_ca_crl, coll->root_ca_crl_len);
-    if (!c->root_crl)
+    if (!crl_read(coll->root_ca_crl, coll->root_ca_crl_len, &c->root_crl_der, &c->root_crl))
         return stage(c, VC_ROOT_CRL, false, AVOW_ERR_FORMAT, "Root CA CRL: not a DER CRL");
-    if (!avow_crl_window(c->root_crl, &c->root_crl_from, &c->root_crl_until))
+    c->have_root_crl = true;
+    c->root_crl_from = c->root_crl.this_update;
+    c->root_crl_until = c->root_crl.next_update;
+    if (!c->root_crl.has_next_update)
         return stage(c, VC_ROOT_CRL, false, AVOW_ERR_FORMAT,
                      "Root CA CRL: thisUpdate/nextUpdate missing or malformed");
-    if (!crl_extensions_ok(c->root_crl))
+    if (!crl_extensions_ok(&c->root_crl))
         return stage(c, VC_ROOT_CRL, false, AVOW_ERR_FORMAT,
                      "Root CA CRL: CRL Number or Authority Key Identifier extension missing");
     char why[200];
-    avow_err rc = avow_crl_check_issuer_der(c->root_crl, coll->root_ca_crl, coll->root_ca_crl_len,
-                                            c->tcb_chain_root, why, sizeof(why));
+    avow_err rc = avow_crl_check_signed(&c->root_crl, &c->tcb_chain_root->c, c->tcb_chain_root->key,
+                                        why, sizeof(why));
     if (rc != AVOW_OK) return stage(c, VC_ROOT_CRL, false, rc, "Root CA CRL: %s", why);
     return stage(c, VC_ROOT_CRL, true, AVOW_OK, "Root CA CRL issued and signed by the root");
 }
 
-static bool signed_json(vcoll *c, int s, const char *what, X509 *signer, const char *json,
+static bool signed_json(vcoll *c, int s, const char *what, vcert *signer, const char *json,
                         size_t len, const uint8_t sig[64])
 {
     if (!json || !len) return stage(c, s, false, AVOW_ERR_FORMAT, "%s is absent", what);
-    if (avow_ecdsa_verify_raw(X509_get0_pubkey(signer), (const uint8_t *)json, len, sig) != AVOW_OK)
+    if (avow_ecdsa_verify_raw(signer->key, (const uint8_t *)json, len, sig) != AVOW_OK)
         return stage(c, s, false, AVOW_ERR_SIGNATURE,
                      "%s signature does not verify with the TCB Signing key (over its %zu exact "
                      "bytes)",
@@ -166,14 +176,14 @@ vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
                        &c->tcb_chain_root, &c->tcb_root))
         return c;
     if (!root_crl(c, coll)) return c;
-    if (c->root_crl && avow_crl_lists(c->root_crl, c->tcb_signer)) {
+    if (c->have_root_crl && avow_crl_has_serial(&c->root_crl, c->tcb_signer->c.serial)) {
         stage(c, VC_TCB_SIGNER_REVOKED, false, AVOW_ERR_REVOKED,
               "TCB Signing certificate is revoked by the Root CA CRL");
         return c;
     }
-    stage(
-        c, VC_TCB_SIGNER_REVOKED, true, AVOW_OK,
-        c->root_crl ? "TCB Signing certificate not in the Root CA CRL" : "skipped: no Root CA CRL");
+    stage(c, VC_TCB_SIGNER_REVOKED, true, AVOW_OK,
+          c->have_root_crl ? "TCB Signing certificate not in the Root CA CRL"
+                           : "skipped: no Root CA CRL");
     if (!signed_json(c, VC_TCB_SIG, "TCB Info", c->tcb_signer, coll->tcb_info, coll->tcb_info_len,
                      coll->tcb_info_sig))
         return c;
@@ -189,8 +199,8 @@ vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
     /* QE Identity: usually the very same chain bytes; then reuse what was verified. */
     if (coll->qe_identity_issuer_chain && coll->tcb_info_issuer_chain &&
         !strcmp(coll->qe_identity_issuer_chain, coll->tcb_info_issuer_chain)) {
-        X509_up_ref(c->tcb_signer);
-        X509_up_ref(c->tcb_chain_root);
+        vcert_ref(c->tcb_signer);
+        vcert_ref(c->tcb_chain_root);
         c->qe_signer = c->tcb_signer;
         c->qe_chain_root = c->tcb_chain_root;
         c->qe_root = c->tcb_root;
@@ -202,7 +212,7 @@ vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
         stage(c, VC_QE_CHAIN, false, AVOW_ERR_CHAIN,
               "QE Identity and TCB Info issuer chains end at different roots");
         return c;
-    } else if (c->root_crl && avow_crl_lists(c->root_crl, c->qe_signer)) {
+    } else if (c->have_root_crl && avow_crl_has_serial(&c->root_crl, c->qe_signer->c.serial)) {
         stage(c, VC_QE_CHAIN, false, AVOW_ERR_REVOKED,
               "QE Identity signing certificate is revoked by the Root CA CRL");
         return c;
@@ -221,18 +231,24 @@ vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
 
     if (!coll->pck_crl) {
         stage(c, VC_PCK_CRL, true, AVOW_OK, "absent");
-    } else if (!(c->pck_crl = avow_crl_from_der(coll->pck_crl, coll->pck_crl_len))) {
-        stage(c, VC_PCK_CRL, false, AVOW_ERR_FORMAT, "PCK CRL: not a DER CRL");
-        return c;
-    } else if (!avow_crl_window(c->pck_crl, &c->pck_crl_from, &c->pck_crl_until)) {
-        stage(c, VC_PCK_CRL, false, AVOW_ERR_FORMAT,
-              "PCK CRL: thisUpdate/nextUpdate missing or malformed");
-        return c;
-    } else if (!crl_extensions_ok(c->pck_crl)) {
-        stage(c, VC_PCK_CRL, false, AVOW_ERR_FORMAT,
-              "PCK CRL: CRL Number or Authority Key Identifier extension missing");
-        return c;
     } else {
+        if (!crl_read(coll->pck_crl, coll->pck_crl_len, &c->pck_crl_der, &c->pck_crl)) {
+            stage(c, VC_PCK_CRL, false, AVOW_ERR_FORMAT, "PCK CRL: not a DER CRL");
+            return c;
+        }
+        c->have_pck_crl = true;
+        c->pck_crl_from = c->pck_crl.this_update;
+        c->pck_crl_until = c->pck_crl.next_update;
+        if (!c->pck_crl.has_next_update) {
+            stage(c, VC_PCK_CRL, false, AVOW_ERR_FORMAT,
+                  "PCK CRL: thisUpdate/nextUpdate missing or malformed");
+            return c;
+        }
+        if (!crl_extensions_ok(&c->pck_crl)) {
+            stage(c, VC_PCK_CRL, false, AVOW_ERR_FORMAT,
+                  "PCK CRL: CRL Number or Authority Key Identifier extension missing");
+            return c;
+        }
         stage(c, VC_PCK_CRL, true, AVOW_OK, "parsed");
     }
     c->complete = true;

@@ -23,14 +23,29 @@
 
 #include "avow/quote.h"
 #include "avow/verify.h"
+#include "pki/cert.h"
 #include "verify/cache.h"
 
 #define VROOT_MAX 16
 #define VREC_MAX  32
 #define VDETAIL   240
 
+/* A certificate read by pki/cert.h over its own copy of the DER, with its
+ * P-256 key built once; immutable, shared by reference count. */
+typedef struct vcert {
+    atomic_int refs;
+    avow_cert c;   /* views into der[] */
+    EVP_PKEY *key; /* NULL when the key is not a valid P-256 point */
+    size_t len;
+    uint8_t der[];
+} vcert;
+
+void vcert_ref(void *c);
+void vcert_unref(void *c);
+
 typedef struct {
-    X509 *x;
+    X509 *x;   /* as OpenSSL reads it (checked once when the root is added) */
+    vcert *vc; /* the same bytes through pki/cert.h; NULL if it does not read */
     uint8_t der_hash[32];
     bool intel; /* the Intel SGX Root CA key */
 } vroot;
@@ -39,7 +54,7 @@ struct avow_verifier {
     vroot roots[VROOT_MAX];
     size_t n_roots;
     bool cache_on;
-    vcache *certs; /* DER SHA-256 -> X509 (CA certificates and PCK leaves) */
+    vcache *certs; /* DER SHA-256 -> vcert (CA certificates and PCK leaves) */
     vcache *colls; /* (FMSPC, CA, TEE, collateral SHA-256) -> vcoll */
     vcache *plats; /* (platform bytes, collateral, options) SHA-256 -> vplat */
 };
@@ -98,8 +113,10 @@ typedef struct vcoll {
     bool complete; /* every stage passed */
 
     int tcb_root, qe_root; /* index into the verifier's roots */
-    X509 *tcb_signer, *tcb_chain_root, *qe_signer, *qe_chain_root;
-    X509_CRL *root_crl, *pck_crl; /* NULL when absent */
+    vcert *tcb_signer, *tcb_chain_root, *qe_signer, *qe_chain_root;
+    uint8_t *root_crl_der, *pck_crl_der; /* own copies; NULL when absent */
+    avow_crl root_crl, pck_crl;          /* views into them */
+    bool have_root_crl, have_pck_crl;
     avow_time root_crl_from, root_crl_until, pck_crl_from, pck_crl_until;
     bool tcb_ok, qe_ok;
     avow_tcb_info tcb;
@@ -142,12 +159,18 @@ vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral 
 /* ---- helpers (verifier.c) ------------------------------------------------ */
 
 /* A certificate from DER through the certificate cache (a reference the
- * caller frees with X509_free), or NULL if it does not parse. Byte-identical
+ * caller drops with vcert_unref), or NULL if it does not parse. Byte-identical
  * trusted roots come back as the verifier's own object. */
-X509 *vcert_get(avow_verifier *v, const uint8_t *der, size_t len);
+vcert *vcert_get(avow_verifier *v, const uint8_t *der, size_t len);
 
-/* The trusted root whose public key equals `x`'s, or -1. */
-int vroot_find(const avow_verifier *v, X509 *x);
+/* The trusted root whose public key equals `c`'s, or -1. */
+int vroot_find(const avow_verifier *v, const vcert *c);
+
+/* basicConstraints CA:TRUE (OpenSSL's EXFLAG_CA). */
+static inline bool vcert_is_ca(const vcert *c)
+{
+    return c->c.has_bc && c->c.ca;
+}
 
 /* SHA-256 over every piece of the collateral (length-prefixed). */
 void vcoll_hash(const avow_collateral *c, uint8_t out[32]);

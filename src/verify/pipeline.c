@@ -238,9 +238,12 @@ avow_err avow_verify_quote(avow_verifier *v, const uint8_t *quote, size_t len,
                    "certificate chain)",
                    q.version);
 
-    uint8_t coll_hash[32], pkey[32];
-    vcoll_hash(coll, coll_hash);
-    platform_key(&q, coll_hash, opts, pkey);
+    /* the hashes only key the caches: a verifier with caches off skips them */
+    uint8_t coll_hash[32] = {0}, pkey[32] = {0};
+    if (v->cache_on) {
+        vcoll_hash(coll, coll_hash);
+        platform_key(&q, coll_hash, opts, pkey);
+    }
     vplat *p = v->cache_on ? vcache_get(v->plats, pkey, sizeof(pkey)) : NULL;
     if (!p) {
         p = vplat_build(v, &q, coll, opts, coll_hash);

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "avow/encode.h"
+#include "pki/cert.h"
 #include "pki/pck_x509.h"
 #include "pki/pem.h"
 #include "pki/x509.h"
@@ -43,7 +44,7 @@ typedef struct {
     vplat *p;
     avow_der_blob *ders;
     size_t n_ders;
-    X509 *leaf, *ca, *root;
+    vcert *leaf, *ca, *root;
     int root_idx;
     vcoll *c;
     char ca_cn[128], leaf_cn[128], root_cn[128];
@@ -71,10 +72,9 @@ static void date(avow_time t, char out[11])
     out[10] = '\0';
 }
 
-static void cert_window(vrec *r, const char *what, X509 *x)
+static void cert_window(vrec *r, const char *what, const vcert *x)
 {
-    avow_time a = 0, b = 0;
-    if (avow_x509_window(x, &a, &b)) vrec_window(r, what, a, b, VWIN_CERT);
+    vrec_window(r, what, x->c.not_before, x->c.not_after, VWIN_CERT);
 }
 
 /* 1. PCK certificate chain from certification data type 5. */
@@ -93,7 +93,7 @@ static bool s_pck_chain(vb *b)
                         "root) required",
                         b->n_ders),
                false;
-    X509 **slots[3] = {&b->leaf, &b->ca, &b->root};
+    vcert **slots[3] = {&b->leaf, &b->ca, &b->root};
     static const char *const names[3] = {"PCK certificate", "PCK CA certificate",
                                          "root certificate"};
     for (int i = 0; i < 3; i++)
@@ -101,9 +101,9 @@ static bool s_pck_chain(vb *b)
             return vrec_add(b->p, "pck_chain", false, AVOW_ERR_FORMAT,
                             "PCK certificate chain: the %s does not parse", names[i]),
                    false;
-    avow_x509_cn(b->leaf, false, b->leaf_cn, sizeof(b->leaf_cn));
-    avow_x509_cn(b->ca, false, b->ca_cn, sizeof(b->ca_cn));
-    avow_x509_cn(b->root, false, b->root_cn, sizeof(b->root_cn));
+    avow_cert_text(b->leaf->c.subject_cn, b->leaf_cn, sizeof(b->leaf_cn));
+    avow_cert_text(b->ca->c.subject_cn, b->ca_cn, sizeof(b->ca_cn));
+    avow_cert_text(b->root->c.subject_cn, b->root_cn, sizeof(b->root_cn));
     return true;
 }
 
@@ -141,21 +141,24 @@ static bool s_pck_linkage(vb *b)
                         "unexpected names in the PCK chain: '%s' / '%s' / '%s'", b->leaf_cn,
                         b->ca_cn, b->root_cn),
                false;
-    if (b->root != b->v->roots[b->root_idx].x &&
-        ((rc = avow_x509_check_issued(b->root, b->root, why, sizeof(why))) != AVOW_OK ||
-         !avow_x509_is_ca(b->root)))
+    if (b->root != b->v->roots[b->root_idx].vc &&
+        ((rc = avow_cert_check_issued(&b->root->c, &b->root->c, b->root->key, why, sizeof(why))) !=
+             AVOW_OK ||
+         !vcert_is_ca(b->root)))
         return vrec_add(b->p, "pck_chain", false, AVOW_ERR_CHAIN,
                         "PCK chain root is not a self-signed CA"),
                false;
-    if ((rc = avow_x509_check_issued(b->ca, b->root, why, sizeof(why))) != AVOW_OK)
+    if ((rc = avow_cert_check_issued(&b->ca->c, &b->root->c, b->root->key, why, sizeof(why))) !=
+        AVOW_OK)
         return vrec_add(b->p, "pck_chain", false, rc, "PCK CA: %s", why), false;
-    if (!avow_x509_is_ca(b->ca))
+    if (!vcert_is_ca(b->ca))
         return vrec_add(b->p, "pck_chain", false, AVOW_ERR_CHAIN,
                         "'%s' lacks basicConstraints CA:TRUE", b->ca_cn),
                false;
-    if ((rc = avow_x509_check_issued(b->leaf, b->ca, why, sizeof(why))) != AVOW_OK)
+    if ((rc = avow_cert_check_issued(&b->leaf->c, &b->ca->c, b->ca->key, why, sizeof(why))) !=
+        AVOW_OK)
         return vrec_add(b->p, "pck_chain", false, rc, "PCK certificate: %s", why), false;
-    if (avow_x509_is_ca(b->leaf))
+    if (vcert_is_ca(b->leaf))
         return vrec_add(b->p, "pck_chain", false, AVOW_ERR_CHAIN,
                         "the PCK certificate must not be a CA"),
                false;
@@ -168,7 +171,7 @@ static bool s_pck_linkage(vb *b)
                false;
     avow_error e;
     avow_error_clear(&e);
-    if (avow_pck_ext_from_x509(b->leaf, &b->p->pck, &e) != AVOW_OK)
+    if (avow_pck_ext_from_cert(&b->leaf->c, &b->p->pck, &e) != AVOW_OK)
         return vrec_add(b->p, "pck_chain", false, AVOW_ERR_FORMAT,
                         "PCK certificate SGX extension: %s", e.msg),
                false;
@@ -234,7 +237,7 @@ static bool s_tcb_info_chain(vb *b)
 /* 5. Root CA CRL (or its allowed absence). */
 static bool s_root_ca_crl(vb *b)
 {
-    if (b->c->st[VC_ROOT_CRL].done && b->c->st[VC_ROOT_CRL].pass && !b->c->root_crl) {
+    if (b->c->st[VC_ROOT_CRL].done && b->c->st[VC_ROOT_CRL].pass && !b->c->have_root_crl) {
         if (!b->opts->allow_missing_crl)
             return vrec_add(b->p, "root_ca_crl", false, AVOW_ERR_NOT_FOUND,
                             "the collateral has no Root CA CRL: revocation cannot be checked "
@@ -316,7 +319,7 @@ static bool s_pck_crl(vb *b)
 {
     const vstage *st = &b->c->st[VC_PCK_CRL];
     if (!st->pass) return from_stage(b, VC_PCK_CRL, "pck_crl"), false;
-    if (!b->c->pck_crl) {
+    if (!b->c->have_pck_crl) {
         if (!b->opts->allow_missing_crl)
             return vrec_add(b->p, "pck_crl", false, AVOW_ERR_NOT_FOUND,
                             "the collateral has no PCK CRL: revocation of the PCK certificate "
@@ -328,15 +331,14 @@ static bool s_pck_crl(vb *b)
         return true;
     }
     char cn[128], why[200];
-    avow_crl_issuer_cn(b->c->pck_crl, cn, sizeof(cn));
-    if (X509_NAME_cmp(X509_CRL_get_issuer(b->c->pck_crl), X509_get_issuer_name(b->leaf)) != 0)
+    avow_cert_text(b->c->pck_crl.issuer_cn, cn, sizeof(cn));
+    if (!avow_name_eq(b->c->pck_crl.issuer, b->leaf->c.issuer))
         return vrec_add(b->p, "pck_crl", false, AVOW_ERR_CHAIN,
                         "PCK CRL issuer mismatch: the CRL is issued by '%s' but the PCK "
                         "certificate by '%s'",
                         cn, b->ca_cn),
                false;
-    avow_err rc = avow_crl_check_issuer_der(b->c->pck_crl, b->coll->pck_crl, b->coll->pck_crl_len,
-                                            b->ca, why, sizeof(why));
+    avow_err rc = avow_crl_check_signed(&b->c->pck_crl, &b->ca->c, b->ca->key, why, sizeof(why));
     if (rc != AVOW_OK) return vrec_add(b->p, "pck_crl", false, rc, "PCK CRL: %s", why), false;
     vrec *r = vrec_add(b->p, "pck_crl", true, AVOW_OK, "PCK CRL issued and signed by '%s'", cn);
     vrec_window(r, "PCK CRL", b->c->pck_crl_from, b->c->pck_crl_until, VWIN_CRL);
@@ -348,21 +350,22 @@ static bool s_pck_crl(vb *b)
 static bool s_pck_revocation(vb *b)
 {
     char serial[64];
-    if (b->c->root_crl && avow_crl_lists(b->c->root_crl, b->ca)) {
-        avow_x509_serial_hex(b->ca, serial, sizeof(serial));
+    if (b->c->have_root_crl && avow_crl_has_serial(&b->c->root_crl, b->ca->c.serial)) {
+        avow_cert_serial_hex(&b->ca->c, serial, sizeof(serial));
         return vrec_add(b->p, "pck_revocation", false, AVOW_ERR_REVOKED,
                         "'%s' (serial %s) is revoked by the Root CA CRL", b->ca_cn, serial),
                false;
     }
-    if (b->c->pck_crl && avow_crl_lists(b->c->pck_crl, b->leaf)) {
-        avow_x509_serial_hex(b->leaf, serial, sizeof(serial));
+    if (b->c->have_pck_crl && avow_crl_has_serial(&b->c->pck_crl, b->leaf->c.serial)) {
+        avow_cert_serial_hex(&b->leaf->c, serial, sizeof(serial));
         return vrec_add(b->p, "pck_revocation", false, AVOW_ERR_REVOKED,
                         "PCK certificate (serial %s) is revoked by the PCK CRL", serial),
                false;
     }
-    vrec_add(b->p, "pck_revocation", true, AVOW_OK, "%s; %s",
-             b->c->root_crl ? "PCK CA not in the Root CA CRL" : "PCK CA: no Root CA CRL",
-             b->c->pck_crl ? "PCK certificate not in the PCK CRL" : "PCK certificate: no PCK CRL");
+    vrec_add(
+        b->p, "pck_revocation", true, AVOW_OK, "%s; %s",
+        b->c->have_root_crl ? "PCK CA not in the Root CA CRL" : "PCK CA: no Root CA CRL",
+        b->c->have_pck_crl ? "PCK certificate not in the PCK CRL" : "PCK certificate: no PCK CRL");
     return true;
 }
 
@@ -399,7 +402,7 @@ static bool s_fmspc_pceid(vb *b)
 /* 15. QE report signed by the PCK key. */
 static bool s_qe_report_signature(vb *b)
 {
-    if (avow_ecdsa_verify_raw(X509_get0_pubkey(b->leaf), b->q->qe_report, AVOW_REPORT_BODY_SIZE,
+    if (avow_ecdsa_verify_raw(b->leaf->key, b->q->qe_report, AVOW_REPORT_BODY_SIZE,
                               b->q->qe_report_sig) != AVOW_OK)
         return vrec_add(b->p, "qe_report_signature", false, AVOW_ERR_SIGNATURE,
                         "QE report signature does not verify with the PCK certificate's key"),
@@ -590,9 +593,9 @@ vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral 
         if (!after[i](&b)) goto done;
     p->complete = true;
 done:
-    X509_free(b.leaf);
-    X509_free(b.ca);
-    X509_free(b.root);
+    vcert_unref(b.leaf);
+    vcert_unref(b.ca);
+    vcert_unref(b.root);
     avow_der_blobs_free(b.ders, b.n_ders);
     if (b.c) vcoll_unref(b.c);
     return p;

@@ -19,13 +19,35 @@
 #define COLL_CACHE_SLOTS 64
 #define PLAT_CACHE_SLOTS 1024
 
-static void x509_ref(void *x)
+void vcert_ref(void *c)
 {
-    X509_up_ref(x);
+    atomic_fetch_add(&((vcert *)c)->refs, 1);
 }
-static void x509_unref(void *x)
+
+void vcert_unref(void *p)
 {
-    X509_free(x);
+    vcert *c = p;
+    if (!c || atomic_fetch_sub(&c->refs, 1) != 1) return;
+    EVP_PKEY_free(c->key);
+    free(c);
+}
+
+/* Reads `der` into a new vcert (its own copy of the bytes), or NULL. */
+static vcert *vcert_new(const uint8_t *der, size_t len)
+{
+    if (!der || !len || len > (size_t)1 << 24) return NULL;
+    vcert *c = malloc(sizeof(*c) + len);
+    if (!c) return NULL;
+    atomic_init(&c->refs, 1);
+    c->key = NULL;
+    c->len = len;
+    memcpy(c->der, der, len);
+    if (avow_cert_parse(c->der, len, &c->c, NULL) != AVOW_OK) {
+        free(c);
+        return NULL;
+    }
+    if (c->c.key_p256) avow_cert_key(&c->c, &c->key); /* NULL key: signatures fail later */
+    return c;
 }
 
 static avow_err root_from_der(avow_verifier *v, const uint8_t *der, size_t len, avow_error *err)
@@ -54,6 +76,7 @@ static avow_err root_from_der(avow_verifier *v, const uint8_t *der, size_t len, 
     const uint8_t *k = avow_x509_key_bytes(x, &klen);
     vroot *r = &v->roots[v->n_roots++];
     r->x = x;
+    r->vc = vcert_new(der, len); /* NULL: chains ending here fail their checks */
     avow_sha256(der, len, r->der_hash);
     r->intel =
         k && klen == sizeof(AVOW_INTEL_ROOT_PUBKEY) && !memcmp(k, AVOW_INTEL_ROOT_PUBKEY, klen);
@@ -83,7 +106,7 @@ static avow_err verifier_new(avow_verifier **out, bool intel, avow_error *err)
     avow_verifier *v = calloc(1, sizeof(*v));
     if (!v) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     v->cache_on = true;
-    vcache_ops xops = {x509_ref, x509_unref}, cops = {vcoll_ref, vcoll_unref},
+    vcache_ops xops = {vcert_ref, vcert_unref}, cops = {vcoll_ref, vcoll_unref},
                pops = {vplat_ref, vplat_unref};
     v->certs = vcache_new(CERT_CACHE_SLOTS, xops);
     v->colls = vcache_new(COLL_CACHE_SLOTS, cops);
@@ -126,8 +149,10 @@ void avow_verifier_free(avow_verifier *v)
     vcache_free(v->plats);
     vcache_free(v->colls);
     vcache_free(v->certs);
-    for (size_t i = 0; i < v->n_roots; i++)
+    for (size_t i = 0; i < v->n_roots; i++) {
         X509_free(v->roots[i].x);
+        vcert_unref(v->roots[i].vc);
+    }
     free(v);
 }
 
@@ -146,30 +171,33 @@ void avow_verifier_clear_cache(avow_verifier *v)
     vcache_clear(v->certs);
 }
 
-X509 *vcert_get(avow_verifier *v, const uint8_t *der, size_t len)
+vcert *vcert_get(avow_verifier *v, const uint8_t *der, size_t len)
 {
-    uint8_t h[32];
-    avow_sha256(der, len, h);
-    for (size_t i = 0; i < v->n_roots; i++)
-        if (!memcmp(v->roots[i].der_hash, h, 32)) {
-            X509_up_ref(v->roots[i].x);
-            return v->roots[i].x;
+    for (size_t i = 0; i < v->n_roots; i++) {
+        vcert *r = v->roots[i].vc;
+        if (r && r->len == len && !memcmp(r->der, der, len)) {
+            vcert_ref(r);
+            return r;
         }
-    X509 *x = v->cache_on ? vcache_get(v->certs, h, sizeof(h)) : NULL;
-    if (x) return x;
-    x = avow_x509_from_der(der, len);
-    if (!x) {
-        ERR_clear_error();
-        return NULL;
     }
-    if (v->cache_on) vcache_put(v->certs, h, sizeof(h), x);
-    return x;
+    uint8_t h[32];
+    if (v->cache_on) {
+        avow_sha256(der, len, h);
+        vcert *c = vcache_get(v->certs, h, sizeof(h));
+        if (c) return c;
+    }
+    vcert *c = vcert_new(der, len);
+    if (c && v->cache_on) vcache_put(v->certs, h, sizeof(h), c);
+    return c;
 }
 
-int vroot_find(const avow_verifier *v, X509 *x)
+int vroot_find(const avow_verifier *v, const vcert *c)
 {
-    for (size_t i = 0; i < v->n_roots; i++)
-        if (avow_x509_same_key(v->roots[i].x, x)) return (int)i;
+    for (size_t i = 0; i < v->n_roots; i++) {
+        size_t klen;
+        const uint8_t *k = avow_x509_key_bytes(v->roots[i].x, &klen);
+        if (k && klen == c->c.key.len && !memcmp(k, c->c.key.p, klen)) return (int)i;
+    }
     return -1;
 }
 
@@ -265,10 +293,10 @@ avow_err avow_quote_platform_id(const uint8_t *quote, size_t len, uint8_t fmspc[
     if (rc == AVOW_OK) {
         if (fmspc) memcpy(fmspc, ext.fmspc, 6);
         if (ca) {
-            X509 *x = n > 1 ? avow_x509_from_der(b[1].der, b[1].len) : NULL;
+            avow_cert x;
             char cn[128] = "";
-            if (x) avow_x509_cn(x, false, cn, sizeof(cn));
-            X509_free(x);
+            if (n > 1 && avow_cert_parse(b[1].der, b[1].len, &x, NULL) == AVOW_OK)
+                avow_cert_text(x.subject_cn, cn, sizeof(cn));
             *ca = strstr(cn, "Processor")  ? AVOW_PCK_CA_PROCESSOR
                   : strstr(cn, "Platform") ? AVOW_PCK_CA_PLATFORM
                                            : AVOW_PCK_CA_UNKNOWN;

@@ -97,17 +97,21 @@ expect_error 401 "no policy-signer certificates" "certificates:add without any s
 http PUT "$E/policies/SgxEnclave" -H "Authorization: Bearer $ADMIN" --data-binary "$(policy_jws "$PA")"
 [[ $HTTP_STATUS == 200 ]] || fail "set policy A"
 printf '%s' "$BODY" >body.json
+policy_jws "$PA" >pa.jws
+policy_jws "$PB" >pb.jws
+WORKERS=()
 for w in 1 2 3 4; do
     (for i in $(seq 40); do
         curl -s -X POST "$E/attest/SgxEnclave" --data-binary @body.json -o "tok.$w.$i.json"
     done) &
+    WORKERS+=($!)
 done
 for i in $(seq 10); do
-    for pol in "$PB" "$PA"; do
-        curl -s -o /dev/null -X PUT "$E/policies/SgxEnclave" -H "Authorization: Bearer $ADMIN" --data-binary "$(policy_jws "$pol")"
+    for pol in pb.jws pa.jws; do
+        curl -s -o /dev/null -X PUT "$E/policies/SgxEnclave" -H "Authorization: Bearer $ADMIN" --data-binary @"$pol"
     done
 done
-wait
+wait "${WORKERS[@]}"
 python3 - "$HA" "$HB" tok.*.json <<'PY' || fail "a token mixes two policies"
 import base64, json, sys
 ha, hb, files = sys.argv[1], sys.argv[2], sys.argv[3:]

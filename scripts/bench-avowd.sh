@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Load benchmark of avowd (not a test): starts avowd on 127.0.0.1 with a
+# simulated quote and its collateral imported (warm caches after a warm-up),
+# runs wrk with 64 keep-alive connections POSTing the MAA attest body, samples
+# avowd's resident memory every 5 s, and prints a summary next to
+# `openssl speed rsa2048` measured in the same run (one RS256 signature per
+# token bounds the throughput).
+#
+#   scripts/bench-avowd.sh [BUILD_DIR]         (default build/)
+#   DURATION=300 CONNECTIONS=64 THREADS=2 WARMUP=10 scripts/bench-avowd.sh
+#
+# Needs wrk (Debian package, installed by scripts/setup.sh) and openssl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+AVOW=$BUILD/avow
+AVOWD=$BUILD/avowd
+DURATION=${DURATION:-300}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+WARMUP=${WARMUP:-10}
+[[ -x $AVOW && -x $AVOWD ]] || { echo "bench: build first (make): $AVOWD missing" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "bench: wrk is not installed (scripts/setup.sh)" >&2; exit 2; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/avowd-bench.XXXXXX")
+PID=
+SAMPLER=
+cleanup() {
+    [[ -n $SAMPLER ]] && kill "$SAMPLER" 2>/dev/null || true
+    [[ -n $PID ]] && { kill -TERM "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; }
+    [[ ${KEEP:-0} == 1 ]] && echo "bench: files in $W" >&2 || rm -rf "$W"
+}
+trap cleanup EXIT
+
+# ---- evidence ------------------------------------------------------------------
+"$AVOW" sim init "$W/plat" >/dev/null
+printf 'bench runtime data' >"$W/rt.bin"
+"$AVOW" sim quote --platform "$W/plat" --out "$W/q" --report-data "$(sha256sum "$W/rt.bin" | cut -d' ' -f1)" >/dev/null
+"$AVOW" collateral import --data "$W/data" "$W/q/collateral.json" >/dev/null
+python3 - "$W" <<'PY'
+import base64, json, sys
+w = sys.argv[1]
+e = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")
+body = {"quote": e(open(f"{w}/q/quote.bin", "rb").read()),
+        "runtimeData": {"data": e(open(f"{w}/rt.bin", "rb").read()), "dataType": "Binary"}}
+open(f"{w}/body.json", "w").write(json.dumps(body, separators=(",", ":")))
+PY
+cat >"$W/attest.lua" <<EOF
+-- POSTs the MAA attest body on every request (keep-alive).
+local f = io.open("$W/body.json", "rb")
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  io.write(string.format('BENCH {"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"p999_ms":%.3f,"max_ms":%.3f,"non2xx":%d,"socket_errors":%d}\n',
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1e3, latency:percentile(90) / 1e3, latency:percentile(99) / 1e3,
+    latency:percentile(99.9) / 1e3, latency.max / 1e3, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+EOF
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+URL="http://127.0.0.1:$PORT"
+"$AVOWD" --listen "127.0.0.1:$PORT" --data "$W/data" --trust-root "$W/q/root.pem" \
+    --access-log off --audit-log off 2>"$W/avowd.err" &
+PID=$!
+for _ in $(seq 100); do curl -fs "$URL/health" >/dev/null 2>&1 && break; sleep 0.1; done
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/attest/SgxEnclave" --data-binary @"$W/body.json")
+[[ $code == 200 ]] || { echo "bench: attest answered $code" >&2; cat "$W/avowd.err" >&2; exit 1; }
+
+echo "bench: openssl speed rsa2048 (single core)..." >&2
+RSA=$(openssl speed -seconds 5 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
+
+echo "bench: warm-up ${WARMUP}s..." >&2
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$W/attest.lua" "$URL/attest/SgxEnclave" >/dev/null
+
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$PID/status"; }
+(while kill -0 "$PID" 2>/dev/null; do echo "$(date +%s) $(rss)"; sleep 5; done) >"$W/rss.txt" &
+SAMPLER=$!
+echo "bench: ${DURATION}s at ${CONNECTIONS} connections, ${THREADS} wrk threads..." >&2
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$W/attest.lua" \
+    "$URL/attest/SgxEnclave" >"$W/wrk.txt"
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+kill "$SAMPLER" 2>/dev/null || true
+SAMPLER=
+curl -fs "$URL/metrics" >"$W/metrics.txt"
+
+python3 - "$W" "$RSA" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" <<'PY'
+import json, sys
+w, rsa, lb, la, ncpu = sys.argv[1:]
+b = json.loads([l for l in open(f"{w}/wrk.txt") if l.startswith("BENCH ")][0][6:])
+rss = [int(l.split()[1]) for l in open(f"{w}/rss.txt") if len(l.split()) == 2]
+first, last, lo, hi = rss[0], rss[-1], min(rss), max(rss)
+growth = (hi - first) / first * 100 if first else 0
+ok = [l for l in open(f"{w}/metrics.txt") if l.startswith('avowd_attestations_total{verdict="ok"')]
+print(f"avowd benchmark ({ncpu} CPUs; load average before {lb}, after {la})")
+print(f"  throughput     {b['rps']:.0f} attestations/s ({b['requests']} in {b['seconds']:.0f} s), non-2xx {b['non2xx']}, socket errors {b['socket_errors']}")
+print(f"  latency        p50 {b['p50_ms']:.2f} ms, p90 {b['p90_ms']:.2f} ms, p99 {b['p99_ms']:.2f} ms, p99.9 {b['p999_ms']:.2f} ms, max {b['max_ms']:.2f} ms")
+print(f"  resident mem   first {first/1024:.1f} MiB, min {lo/1024:.1f}, max {hi/1024:.1f}, last {last/1024:.1f} MiB ({len(rss)} samples; max vs first {growth:+.1f} %)")
+print(f"  openssl speed  rsa2048 {rsa} sign/s (one core)")
+print(f"  verdicts       {''.join(ok).strip()}")
+print("BENCH_JSON " + json.dumps({**b, "rss_kib_first": first, "rss_kib_max": hi, "rss_kib_last": last,
+      "rss_growth_pct": round(growth, 2), "openssl_rsa2048_sign_per_s": float(rsa), "cpus": int(ncpu),
+      "load_before": lb, "load_after": la}))
+PY
