@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "avow/err.h"
+#include "avow/store.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -34,6 +35,10 @@ bool cli_write_file(const char *path, const void *buf, size_t len);
 
 /* Prints "avow: <msg>" (and the error detail, if any) to stderr. */
 void cli_error(const avow_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Opens avowd's store (a data directory or a postgresql:// URI); on failure
+ * prints why and returns NULL. */
+avow_store *cli_open_store(const char *data);
 
 /* Matches "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i. */
 bool cli_opt(int argc, char **argv, int *i, const char *name, const char **value);

@@ -21,18 +21,6 @@ static int usage(void)
     return CLI_USAGE;
 }
 
-static avow_store *open_data(const char *data)
-{
-    avow_store *s = NULL;
-    avow_error e;
-    avow_error_clear(&e);
-    if (avow_store_open(data, &s, &e)) {
-        cli_error(&e, "cannot open the store");
-        return NULL;
-    }
-    return s;
-}
-
 static int import(int argc, char **argv)
 {
     const char *data = NULL;
@@ -49,7 +37,7 @@ static int import(int argc, char **argv)
         }
     }
     if (!data || !n) return usage();
-    avow_store *s = open_data(data);
+    avow_store *s = cli_open_store(data);
     if (!s) return CLI_USAGE;
     int rc = CLI_OK;
     for (int i = 0; i < n; i++) {
@@ -93,7 +81,7 @@ static int show(int argc, char **argv)
         }
     }
     if (!data) return usage();
-    avow_store *s = open_data(data);
+    avow_store *s = cli_open_store(data);
     if (!s) return CLI_USAGE;
     avow_store_collateral *rows;
     size_t n;

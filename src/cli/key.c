@@ -20,18 +20,6 @@ static int usage(void)
     return CLI_USAGE;
 }
 
-static avow_store *open_data(const char *data)
-{
-    avow_store *s = NULL;
-    avow_error e;
-    avow_error_clear(&e);
-    if (avow_store_open(data, &s, &e)) {
-        cli_error(&e, "cannot open the store");
-        return NULL;
-    }
-    return s;
-}
-
 static int rotate(int argc, char **argv)
 {
     const char *data = NULL, *cn = NULL, *days = NULL;
@@ -51,7 +39,7 @@ static int rotate(int argc, char **argv)
         fprintf(stderr, "avow: --days must be a positive number\n");
         return CLI_USAGE;
     }
-    avow_store *s = open_data(data);
+    avow_store *s = cli_open_store(data);
     if (!s) return CLI_USAGE;
     avow_time now = avow_time_now();
     avow_signing_material m;
@@ -93,7 +81,7 @@ static int show(int argc, char **argv)
         }
     }
     if (!data) return usage();
-    avow_store *s = open_data(data);
+    avow_store *s = cli_open_store(data);
     if (!s) return CLI_USAGE;
     avow_store_key *keys;
     size_t n;

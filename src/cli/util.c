@@ -112,3 +112,15 @@ bool cli_opt(int argc, char **argv, int *i, const char *name, const char **value
     *value = argv[++*i];
     return true;
 }
+
+avow_store *cli_open_store(const char *data)
+{
+    avow_store *s = NULL;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_store_open(data, &s, &e)) {
+        cli_error(&e, "cannot open the store");
+        return NULL;
+    }
+    return s;
+}
