@@ -8,6 +8,7 @@
 #
 #   scripts/bench-avowd.sh [BUILD_DIR]         (default build/)
 #   DURATION=300 CONNECTIONS=64 THREADS=2 WARMUP=10 scripts/bench-avowd.sh
+#   AVOWD_ARGS="--threads 4" scripts/bench-avowd.sh    (extra avowd flags)
 #
 # Needs wrk (Debian package, installed by scripts/setup.sh) and openssl.
 set -euo pipefail
@@ -64,7 +65,7 @@ EOF
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 URL="http://127.0.0.1:$PORT"
 "$AVOWD" --listen "127.0.0.1:$PORT" --data "$W/data" --trust-root "$W/q/root.pem" \
-    --access-log off --audit-log off 2>"$W/avowd.err" &
+    --access-log off --audit-log off ${AVOWD_ARGS:-} 2>"$W/avowd.err" &
 PID=$!
 for _ in $(seq 100); do curl -fs "$URL/health" >/dev/null 2>&1 && break; sleep 0.1; done
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/attest/SgxEnclave" --data-binary @"$W/body.json")

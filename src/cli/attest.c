@@ -58,8 +58,10 @@ static long http_call(const char *url, const char *post_body, bool insecure, buf
     }
     long status = 0;
     CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK) fprintf(stderr, "avow attest: %s: %s\n", url, curl_easy_strerror(rc));
-    else curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK)
+        fprintf(stderr, "avow attest: %s: %s\n", url, curl_easy_strerror(rc));
+    else
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     return status;
@@ -74,15 +76,16 @@ static char *b64url(const uint8_t *p, size_t n)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: avow attest --url URL QUOTE [--runtime-data FILE] [--json-runtime]\n"
-               "                   [--type SgxEnclave|OpenEnclave] [--insecure] [--token]\n"
-               "  QUOTE: a DCAP quote (raw, hex or base64); with --type OpenEnclave an Open\n"
-               "         Enclave report (16-byte header + quote)\n"
-               "  --runtime-data FILE  bytes bound to REPORTDATA[0..32] by SHA-256\n"
-               "  --json-runtime       send them as dataType JSON (claim x-ms-runtime)\n"
-               "  --insecure           do not verify the server's TLS certificate\n"
-               "  --token              print the raw token instead of its claims\n"
-               "Verifies the token with URL/certs and prints its claims as JSON.\n");
+    fprintf(f,
+            "usage: avow attest --url URL QUOTE [--runtime-data FILE] [--json-runtime]\n"
+            "                   [--type SgxEnclave|OpenEnclave] [--insecure] [--token]\n"
+            "  QUOTE: a DCAP quote (raw, hex or base64); with --type OpenEnclave an Open\n"
+            "         Enclave report (16-byte header + quote)\n"
+            "  --runtime-data FILE  bytes bound to REPORTDATA[0..32] by SHA-256\n"
+            "  --json-runtime       send them as dataType JSON (claim x-ms-runtime)\n"
+            "  --insecure           do not verify the server's TLS certificate\n"
+            "  --token              print the raw token instead of its claims\n"
+            "Verifies the token with URL/certs and prints its claims as JSON.\n");
 }
 
 int cli_attest(int argc, char **argv)
@@ -132,7 +135,8 @@ int cli_attest(int argc, char **argv)
     }
     char base[2048];
     snprintf(base, sizeof(base), "%s", url);
-    for (size_t n = strlen(base); n && base[n - 1] == '/'; n--) base[n - 1] = '\0';
+    for (size_t n = strlen(base); n && base[n - 1] == '/'; n--)
+        base[n - 1] = '\0';
 
     int rc = CLI_USAGE;
     uint8_t *quote = NULL, *rt = NULL;
@@ -156,8 +160,9 @@ int cli_attest(int argc, char **argv)
     if (rt) {
         rb = b64url(rt, rt_len);
         if (!rb) goto done;
-        json_object_set_new(req, "runtimeData",
-                            json_pack("{s:s,s:s}", "data", rb, "dataType", json_rt ? "JSON" : "Binary"));
+        json_object_set_new(
+            req, "runtimeData",
+            json_pack("{s:s,s:s}", "data", rb, "dataType", json_rt ? "JSON" : "Binary"));
     }
     body = json_dumps(req, JSON_COMPACT);
     if (!body) goto done;
@@ -173,7 +178,8 @@ int cli_attest(int argc, char **argv)
     if (st != 200) {
         json_t *e = json_object_get(json_object_get(resp, "error"), "message");
         json_t *c = json_object_get(json_object_get(resp, "error"), "code");
-        fprintf(stderr, "avow attest: HTTP %ld %s: %s\n", st, json_is_string(c) ? json_string_value(c) : "",
+        fprintf(stderr, "avow attest: HTTP %ld %s: %s\n", st,
+                json_is_string(c) ? json_string_value(c) : "",
                 json_is_string(e) ? json_string_value(e) : (r1.p ? r1.p : "(no body)"));
         goto done;
     }
@@ -187,8 +193,9 @@ int cli_attest(int argc, char **argv)
         goto done;
     }
     if (jws.alg == AVOW_JWS_ALG_NONE) {
-        fprintf(stderr, "avow attest: warning: unsigned (alg none) token: a draft-policy result, "
-                        "not verifiable\n");
+        fprintf(stderr,
+                "avow attest: warning: unsigned (alg none) token: a draft-policy result, "
+                "not verifiable\n");
         claims = strdup((const char *)jws.payload);
     } else {
         char cu[2100];
@@ -200,7 +207,8 @@ int cli_attest(int argc, char **argv)
         certs = json_loadb(r2.p, r2.len, 0, &je);
         json_t *keys = json_object_get(certs, "keys"), *k;
         size_t i;
-        json_array_foreach(keys, i, k) {
+        json_array_foreach(keys, i, k)
+        {
             const char *kid = json_string_value(json_object_get(k, "kid"));
             const char *x5c = json_string_value(json_array_get(json_object_get(k, "x5c"), 0));
             if (!kid || !x5c || !jws.kid || strcmp(kid, jws.kid)) continue;

@@ -1,8 +1,8 @@
-/* X.509 certificate facts and issuer checks for the DCAP chains (PCK chain:
- * leaf, Processor/Platform CA, root; TCB signing chain: signer, root). The
- * chain logic itself (lengths, names, pinning, order) is in
- * src/verify/steps_*.c; this file answers single questions about
- * certificates with OpenSSL. Thread-safe: reentrant, no state. */
+/* X.509 certificate facts and issuer checks with OpenSSL: used where a
+ * certificate is read once (trusted roots added to a verifier) and as the
+ * reference the strict DER reader (cert.h, which the verification path uses
+ * for speed) is tested against. The chain logic itself (lengths, names,
+ * pinning, order) is in src/verify/. Thread-safe: reentrant, no state. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -57,13 +57,6 @@ const uint8_t *avow_x509_key_bytes(X509 *x, size_t *len)
     }
     *len = (size_t)ASN1_STRING_length(bits);
     return ASN1_STRING_get0_data(bits);
-}
-
-bool avow_x509_same_key(X509 *a, X509 *b)
-{
-    size_t la, lb;
-    const uint8_t *ka = avow_x509_key_bytes(a, &la), *kb = avow_x509_key_bytes(b, &lb);
-    return ka && kb && la == lb && memcmp(ka, kb, la) == 0;
 }
 
 bool avow_x509_is_ca(X509 *x)

@@ -1,10 +1,10 @@
 /* Internal PKI helpers over OpenSSL 3 for the DCAP verifier: SHA-256 with a
  * prefetched digest, ECDSA P-256 with raw r||s signatures and raw X||Y keys,
- * certificate facts (names, validity, CA flag, pinned key), issuer checks,
- * PEM chains split into DER, CRLs (issuer, signature, window, serial lookup)
- * and the embedded Intel SGX Root CA.
- * Thread-safe: every function is reentrant; the prefetched digest is set up
- * once (pthread_once) and read-only afterwards. */
+ * certificate and CRL facts through OpenSSL (for roots read once, and as the
+ * test reference of the strict reader in cert.h that the verification path
+ * uses), and the embedded Intel SGX Root CA.
+ * Thread-safe: every function is reentrant; the prefetched digest and the
+ * P-256 template key are set up once (pthread_once) and read-only afterwards. */
 #pragma once
 
 #include <stdbool.h>
@@ -78,9 +78,6 @@ void avow_x509_cn(X509 *x, bool issuer, char *out, size_t n);
 /* The encoded public key (for EC: the 65-byte point) and its length. */
 const uint8_t *avow_x509_key_bytes(X509 *x, size_t *len);
 
-/* True if both certificates carry byte-identical public keys. */
-bool avow_x509_same_key(X509 *a, X509 *b);
-
 /* CA according to basicConstraints (CA:TRUE). */
 bool avow_x509_is_ca(X509 *x);
 
@@ -98,21 +95,3 @@ X509_CRL *avow_crl_from_der(const uint8_t *der, size_t len);
 
 /* thisUpdate / nextUpdate; false if nextUpdate is absent or a time is bad. */
 bool avow_crl_window(X509_CRL *crl, avow_time *this_update, avow_time *next_update);
-
-/* The CRL's issuer DN equals `issuer`'s subject and its signature verifies with
- * `issuer`'s key. On failure writes a reason and returns AVOW_ERR_CHAIN or
- * AVOW_ERR_SIGNATURE. */
-avow_err avow_crl_check_issuer(X509_CRL *crl, X509 *issuer, char *why, size_t n);
-
-/* The same, verifying ecdsa-with-SHA256 signatures directly over the
- * tbsCertList bytes of `der` (the CRL's own encoding; X509_CRL_verify is
- * slower on OpenSSL 3). */
-avow_err avow_crl_check_issuer_der(X509_CRL *crl, const uint8_t *der, size_t len, X509 *issuer,
-                                   char *why, size_t n);
-
-/* The CRL's issuer CN ("" when absent). */
-void avow_crl_issuer_cn(X509_CRL *crl, char *out, size_t n);
-
-/* True if `cert`'s serial is listed. The caller has checked that the CRL's
- * issuer is the certificate's issuer (serials are only unique per issuer). */
-bool avow_crl_lists(X509_CRL *crl, X509 *cert);

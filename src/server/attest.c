@@ -133,8 +133,8 @@ int avowd_handle_attest(avowd_req *r, bool oe)
             AVOW_OK) {
             a.verdict = "fail";
             a.reason = diag.msg;
-            ret = avowd_error(r, 400, "InvalidParameter", "draftPolicyForAttestation: %s",
-                              diag.msg);
+            ret =
+                avowd_error(r, 400, "InvalidParameter", "draftPolicyForAttestation: %s", diag.msg);
             goto done;
         }
     }
@@ -165,7 +165,7 @@ int avowd_handle_attest(avowd_req *r, bool oe)
     if (e != AVOW_OK || !vr.ok || vr.collateral_expired) {
         const char *st = avow_tcb_status_name(vr.status);
         snprintf(reason, sizeof(reason), "quote verification failed: %s (%s, TCB status %s)",
-                 vr.reason[0] ? vr.reason
+                 vr.reason[0]            ? vr.reason
                  : vr.collateral_expired ? "collateral expired at the verification time"
                                          : avow_err_name(vr.err),
                  avow_qv_result_name(vr.result_code), st ? st : "undetermined");
@@ -182,8 +182,7 @@ int avowd_handle_attest(avowd_req *r, bool oe)
     if (e == AVOW_OK && ev.runtime.json)
         e = avow_claims_add_json(incoming, "x-ms-runtime", ev.runtime.json, AVOW_ISSUER_SERVICE);
     if (e == AVOW_OK && ev.inittime.json)
-        e = avow_claims_add_json(incoming, "x-ms-inittime", ev.inittime.json,
-                                 AVOW_ISSUER_SERVICE);
+        e = avow_claims_add_json(incoming, "x-ms-inittime", ev.inittime.json, AVOW_ISSUER_SERVICE);
     if (e != AVOW_OK) {
         a.reason = "building incoming claims failed";
         ret = avowd_error(r, 500, "InternalError", "building the incoming claims failed: %s",
@@ -206,7 +205,8 @@ int avowd_handle_attest(avowd_req *r, bool oe)
         goto done;
     }
     if (!pr.permit) {
-        snprintf(reason, sizeof(reason), "attestation refused by the %s policy (x-ms-policy-hash %s): %s",
+        snprintf(reason, sizeof(reason),
+                 "attestation refused by the %s policy (x-ms-policy-hash %s): %s",
                  draft ? "draft" : tname, a.policy_hash,
                  pr.reason[0] ? pr.reason : "no authorization rule permitted");
         a.verdict = "deny";

@@ -13,10 +13,10 @@ typedef struct avowd_pol {
     atomic_int refs;
     const avow_policy *policy; /* == owned, or the built-in default */
     avow_policy *owned;
-    char *jws;                 /* stored JWS; NULL for the default policy */
-    char *signer_pem;          /* the policy's signing certificate, or NULL */
-    char *signer_jwk;          /* {"kty","x5c"} for x-ms-policy-signer, or NULL */
-    char store_hash[48];       /* b64url(SHA-256(jws)) as stored; "" for the default */
+    char *jws;           /* stored JWS; NULL for the default policy */
+    char *signer_pem;    /* the policy's signing certificate, or NULL */
+    char *signer_jwk;    /* {"kty","x5c"} for x-ms-policy-signer, or NULL */
+    char store_hash[48]; /* b64url(SHA-256(jws)) as stored; "" for the default */
 } avowd_pol;
 
 /* Index of a supported attestation type ("SgxEnclave" 0, "OpenEnclave" 1,
@@ -32,6 +32,6 @@ avow_err avowd_claims_add_std(avowd *d, avow_claims *cs, int64_t lifetime, avow_
  * (alg none) for draft-policy results. */
 int avowd_respond_token(avowd_req *r, const avow_claims *cs, bool unsigned_token);
 /* The attestation token body (see token_claims.c). */
-avow_err avowd_attest_claims(avowd *d, const avow_claims *incoming,
-                             const avow_policy_result *pr, const avowd_pol *pol,
-                             const char *nonce, avow_claims **out, avow_error *err);
+avow_err avowd_attest_claims(avowd *d, const avow_claims *incoming, const avow_policy_result *pr,
+                             const avowd_pol *pol, const char *nonce, avow_claims **out,
+                             avow_error *err);

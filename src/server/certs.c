@@ -25,24 +25,47 @@ int avowd_handle_openid(avowd_req *r)
 
 bool avowd_openid_build(avowd *d)
 {
-    static const char *const claims[] = {
-        "cnf", "nonce", "x-ms-ver", "x-ms-attestation-type", "x-ms-policy-hash",
-        "x-ms-policy-signer", "x-ms-sgx-is-debuggable", "x-ms-sgx-mrenclave", "x-ms-sgx-mrsigner",
-        "x-ms-sgx-product-id", "x-ms-sgx-svn", "x-ms-sgx-ehd", "x-ms-sgx-report-data",
-        "x-ms-sgx-collateral", "x-ms-sgx-config-id", "x-ms-sgx-config-svn",
-        "x-ms-sgx-isv-extended-product-id", "x-ms-sgx-isv-family-id", "x-ms-runtime",
-        "x-ms-inittime", "is-debuggable", "sgx-mrsigner", "sgx-mrenclave", "product-id", "svn",
-        "tee", "maa-ehd", "aas-ehd", "maa-attestationcollateral", "x-avow-sgx-tcb-status",
-        "x-avow-sgx-advisory-ids", "x-avow-sgx-tcb-date"};
+    static const char *const claims[] = {"cnf",
+                                         "nonce",
+                                         "x-ms-ver",
+                                         "x-ms-attestation-type",
+                                         "x-ms-policy-hash",
+                                         "x-ms-policy-signer",
+                                         "x-ms-sgx-is-debuggable",
+                                         "x-ms-sgx-mrenclave",
+                                         "x-ms-sgx-mrsigner",
+                                         "x-ms-sgx-product-id",
+                                         "x-ms-sgx-svn",
+                                         "x-ms-sgx-ehd",
+                                         "x-ms-sgx-report-data",
+                                         "x-ms-sgx-collateral",
+                                         "x-ms-sgx-config-id",
+                                         "x-ms-sgx-config-svn",
+                                         "x-ms-sgx-isv-extended-product-id",
+                                         "x-ms-sgx-isv-family-id",
+                                         "x-ms-runtime",
+                                         "x-ms-inittime",
+                                         "is-debuggable",
+                                         "sgx-mrsigner",
+                                         "sgx-mrenclave",
+                                         "product-id",
+                                         "svn",
+                                         "tee",
+                                         "maa-ehd",
+                                         "aas-ehd",
+                                         "maa-attestationcollateral",
+                                         "x-avow-sgx-tcb-status",
+                                         "x-avow-sgx-advisory-ids",
+                                         "x-avow-sgx-tcb-date"};
     json_t *cl = json_array();
     for (size_t i = 0; cl && i < sizeof(claims) / sizeof(claims[0]); i++)
         json_array_append_new(cl, json_string(claims[i]));
     char revoke[1024];
     snprintf(revoke, sizeof(revoke), "%s/revoke", d->base_url);
-    json_t *o = json_pack("{s:[s,s],s:[s],s:s,s:s,s:s,s:o}", "response_types_supported", "token",
-                          "none", "id_token_signing_alg_values_supported", "RS256",
-                          "revocation_endpoint", revoke, "issuer", d->base_url, "jwks_uri", d->jku,
-                          "claims_supported", cl);
+    json_t *o =
+        json_pack("{s:[s,s],s:[s],s:s,s:s,s:s,s:o}", "response_types_supported", "token", "none",
+                  "id_token_signing_alg_values_supported", "RS256", "revocation_endpoint", revoke,
+                  "issuer", d->base_url, "jwks_uri", d->jku, "claims_supported", cl);
     if (!o) return false;
     d->openid = json_dumps(o, JSON_COMPACT);
     json_decref(o);

@@ -17,8 +17,8 @@
 #include "server/server.h"
 
 #define RECHECK_SECONDS 5.0
-#define MAX_ENTRIES 256
-#define PID_SLOTS 1024 /* platform-id cache: direct-mapped by certification-data hash */
+#define MAX_ENTRIES     256
+#define PID_SLOTS       1024 /* platform-id cache: direct-mapped by certification-data hash */
 
 typedef struct {
     uint8_t hash[32];
@@ -73,7 +73,8 @@ void avowd_colmem_free(avowd *d)
 {
     struct avowd_colmem *m = d->colmem;
     if (!m) return;
-    for (size_t i = 0; i < m->n; i++) avowd_colmem_put(m->e[i].coll);
+    for (size_t i = 0; i < m->n; i++)
+        avowd_colmem_put(m->e[i].coll);
     pthread_rwlock_destroy(&m->lock);
     pthread_mutex_destroy(&m->pid_lock);
     free(m);

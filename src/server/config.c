@@ -19,43 +19,45 @@ void avowd_config_init(avowd_config *c)
 
 void avowd_config_free(avowd_config *c)
 {
-    char **strs[] = {&c->listen,   &c->data,        &c->clock,     &c->issuer,
-                     &c->tls_cert, &c->tls_key,     &c->pcs_url,   &c->pcs_key,
-                     &c->admin_token, &c->policy_signer_cert, &c->policy_mode,
-                     &c->access_log, &c->audit_log};
+    char **strs[] = {
+        &c->listen,      &c->data,       &c->clock,    &c->issuer,      &c->tls_cert,
+        &c->tls_key,     &c->pcs_url,    &c->pcs_key,  &c->admin_token, &c->policy_signer_cert,
+        &c->policy_mode, &c->access_log, &c->audit_log};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         if (*strs[i] && strs[i] == &c->admin_token) memset(*strs[i], 0, strlen(*strs[i]));
         free(*strs[i]);
         *strs[i] = NULL;
     }
-    for (size_t i = 0; i < c->n_trust_roots; i++) free(c->trust_roots[i]);
+    for (size_t i = 0; i < c->n_trust_roots; i++)
+        free(c->trust_roots[i]);
     c->n_trust_roots = 0;
 }
 
 void avowd_config_usage(void)
 {
-    fputs("usage: avowd --listen HOST:PORT --data DIR|postgresql://... [options]\n"
-          "\n"
-          "  --listen HOST:PORT        address to serve on (default 127.0.0.1:8443)\n"
-          "  --data DIR|URI            store: SQLite in DIR (WAL) or a PostgreSQL URI\n"
-          "  --issuer URL              public base URL (iss, jku); default http(s)://LISTEN\n"
-          "  --tls-cert PEM --tls-key PEM   serve HTTPS (libmicrohttpd + GnuTLS)\n"
-          "  --trust-root PEM          trust one more root CA (simulated PKI); repeatable\n"
-          "  --clock TIME              judge evidence and collateral at TIME (unix or RFC 3339;\n"
-          "                            tests and replays only; tokens keep the real clock)\n"
-          "  --pcs-url URL             upstream PCS v4 / PCCS base, e.g.\n"
-          "                            https://api.trustedservices.intel.com/sgx/certification/v4\n"
-          "  --pcs-key KEY             Intel PCS subscription key (Ocp-Apim-Subscription-Key)\n"
-          "  --admin-token TOKEN       bearer token for policy writes (\"token\" mode)\n"
-          "  --policy-mode token|isolated   policy write authentication at store creation\n"
-          "  --policy-signer-cert PEM  initial policy-signer certificate (\"isolated\" mode)\n"
-          "  --access-log FILE|-|off   JSON-lines access log (default: stderr)\n"
-          "  --audit-log FILE|-|off    JSON-lines audit log (default: stderr)\n"
-          "  --max-body BYTES          request size limit (default 1048576)\n"
-          "  --threads N               HTTP worker threads (default: number of CPUs)\n"
-          "  --allow-missing-crl       accept collateral without CRLs (verdict says so)\n"
-          "  --config FILE             `key = value` lines named like the flags\n",
-          stdout);
+    fputs(
+        "usage: avowd --listen HOST:PORT --data DIR|postgresql://... [options]\n"
+        "\n"
+        "  --listen HOST:PORT        address to serve on (default 127.0.0.1:8443)\n"
+        "  --data DIR|URI            store: SQLite in DIR (WAL) or a PostgreSQL URI\n"
+        "  --issuer URL              public base URL (iss, jku); default http(s)://LISTEN\n"
+        "  --tls-cert PEM --tls-key PEM   serve HTTPS (libmicrohttpd + GnuTLS)\n"
+        "  --trust-root PEM          trust one more root CA (simulated PKI); repeatable\n"
+        "  --clock TIME              judge evidence and collateral at TIME (unix or RFC 3339;\n"
+        "                            tests and replays only; tokens keep the real clock)\n"
+        "  --pcs-url URL             upstream PCS v4 / PCCS base, e.g.\n"
+        "                            https://api.trustedservices.intel.com/sgx/certification/v4\n"
+        "  --pcs-key KEY             Intel PCS subscription key (Ocp-Apim-Subscription-Key)\n"
+        "  --admin-token TOKEN       bearer token for policy writes (\"token\" mode)\n"
+        "  --policy-mode token|isolated   policy write authentication at store creation\n"
+        "  --policy-signer-cert PEM  initial policy-signer certificate (\"isolated\" mode)\n"
+        "  --access-log FILE|-|off   JSON-lines access log (default: stderr)\n"
+        "  --audit-log FILE|-|off    JSON-lines audit log (default: stderr)\n"
+        "  --max-body BYTES          request size limit (default 1048576)\n"
+        "  --threads N               HTTP worker threads (default: number of CPUs)\n"
+        "  --allow-missing-crl       accept collateral without CRLs (verdict says so)\n"
+        "  --config FILE             `key = value` lines named like the flags\n",
+        stdout);
 }
 
 static bool set_str(char **dst, const char *v)
@@ -87,24 +89,30 @@ static bool apply(avowd_config *c, const char *name_in, const char *value, const
     char name[64];
     size_t n = strlen(name_in);
     if (n >= sizeof(name)) goto unknown;
-    for (size_t i = 0; i <= n; i++) name[i] = name_in[i] == '_' ? '-' : name_in[i];
+    for (size_t i = 0; i <= n; i++)
+        name[i] = name_in[i] == '_' ? '-' : name_in[i];
 
     struct {
         const char *name;
         char **dst;
     } strs[] = {
-        {"listen", &c->listen},           {"data", &c->data},
-        {"clock", &c->clock},             {"issuer", &c->issuer},
-        {"tls-cert", &c->tls_cert},       {"tls-key", &c->tls_key},
-        {"pcs-url", &c->pcs_url},         {"pcs-key", &c->pcs_key},
-        {"admin-token", &c->admin_token}, {"policy-signer-cert", &c->policy_signer_cert},
-        {"policy-mode", &c->policy_mode}, {"access-log", &c->access_log},
+        {"listen", &c->listen},
+        {"data", &c->data},
+        {"clock", &c->clock},
+        {"issuer", &c->issuer},
+        {"tls-cert", &c->tls_cert},
+        {"tls-key", &c->tls_key},
+        {"pcs-url", &c->pcs_url},
+        {"pcs-key", &c->pcs_key},
+        {"admin-token", &c->admin_token},
+        {"policy-signer-cert", &c->policy_signer_cert},
+        {"policy-mode", &c->policy_mode},
+        {"access-log", &c->access_log},
         {"audit-log", &c->audit_log},
     };
     if (!strcmp(name, "allow-missing-crl")) {
         if (!parse_bool(value ? value : "", &c->allow_missing_crl)) {
-            fprintf(stderr, "avowd: %s: allow-missing-crl: '%s' is not a boolean\n", where,
-                    value);
+            fprintf(stderr, "avowd: %s: allow-missing-crl: '%s' is not a boolean\n", where, value);
             return false;
         }
         return true;
@@ -137,13 +145,15 @@ static bool apply(avowd_config *c, const char *name_in, const char *value, const
         char *end;
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
-        if (errno || end == value || *end || v == 0 ||
-            (!strcmp(name, "threads") && v > 256) || v > (1ull << 30)) {
+        if (errno || end == value || *end || v == 0 || (!strcmp(name, "threads") && v > 256) ||
+            v > (1ull << 30)) {
             fprintf(stderr, "avowd: %s: %s: '%s' is not a valid number\n", where, name, value);
             return false;
         }
-        if (!strcmp(name, "threads")) c->threads = (int)v;
-        else c->max_body = (size_t)v;
+        if (!strcmp(name, "threads"))
+            c->threads = (int)v;
+        else
+            c->max_body = (size_t)v;
         return true;
     }
 unknown:
@@ -153,9 +163,11 @@ unknown:
 
 static char *trim(char *s)
 {
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+        s++;
     size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
     return s;
 }
 

@@ -11,21 +11,21 @@
 
 typedef struct {
     bool present;
-    bool is_json;   /* dataType "JSON" */
-    uint8_t *data;  /* decoded bytes */
+    bool is_json;  /* dataType "JSON" */
+    uint8_t *data; /* decoded bytes */
     size_t len;
-    char *json;     /* compact JSON object when is_json (x-ms-runtime / x-ms-inittime) */
+    char *json; /* compact JSON object when is_json (x-ms-runtime / x-ms-inittime) */
 } avowd_data;
 
 typedef struct {
-    uint8_t *evidence;     /* decoded quote (SGX) or OE report */
+    uint8_t *evidence; /* decoded quote (SGX) or OE report */
     size_t evidence_len;
-    const uint8_t *quote;  /* the SGX quote inside `evidence` */
+    const uint8_t *quote; /* the SGX quote inside `evidence` */
     size_t quote_len;
     avowd_data runtime, inittime;
-    char *draft_policy;    /* draftPolicyForAttestation text, or NULL */
+    char *draft_policy; /* draftPolicyForAttestation text, or NULL */
     size_t draft_len;
-    char *nonce;           /* or NULL */
+    char *nonce; /* or NULL */
 } avowd_evidence;
 
 void avowd_evidence_init(avowd_evidence *ev);

@@ -98,8 +98,7 @@ int avowd_respond(avowd_req *r, unsigned status, const char *content_type, const
 int avowd_respond_take(avowd_req *r, unsigned status, const char *content_type, char *body,
                        size_t len)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!resp) free(body);
     return queue(r, status, content_type, resp, len);
 }
@@ -129,17 +128,17 @@ int avowd_error(avowd_req *r, unsigned status, const char *code, const char *fmt
     json_decref(o);
     avowd_resp_header(r, "x-ms-error-code", code);
     if (!text) {
-        static const char oom[] = "{\"error\":{\"code\":\"InternalError\",\"message\":\"out of "
-                                  "memory\"}}";
+        static const char oom[] =
+            "{\"error\":{\"code\":\"InternalError\",\"message\":\"out of "
+            "memory\"}}";
         return avowd_respond(r, 500, AVOWD_JSON, oom, sizeof(oom) - 1);
     }
     return avowd_respond_take(r, status, AVOWD_JSON, text, strlen(text));
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)cls;
     (void)version;
@@ -159,8 +158,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         bool method_ok;
         const char *allow;
         r->route = avowd_route_classify(method, url, &method_ok, &allow);
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             char *end;
             errno = 0;
@@ -191,7 +190,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         if (r->body_len + n + 1 > r->body_cap) {
             size_t cap = r->body_cap ? r->body_cap : 4096;
-            while (cap < r->body_len + n + 1) cap *= 2;
+            while (cap < r->body_len + n + 1)
+                cap *= 2;
             uint8_t *nb = realloc(r->body, cap);
             if (!nb) return MHD_NO;
             r->body = nb;
@@ -260,7 +260,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, remote,
                           sizeof(remote));
         }
-        char line[1400];
+        char line[2048]; /* fits path (511) + detail (419) + the rest */
         snprintf(line, sizeof(line),
                  "{\"ts\":\"%s\",\"request_id\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\","
                  "\"path\":\"%s\",\"route\":\"%s\",\"status\":%u,\"request_bytes\":%zu,"
@@ -282,7 +282,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
     size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
     avowd_log("warn", "libmicrohttpd: %s", msg);
 }
 
@@ -339,8 +340,8 @@ bool avowd_http_start(avowd *d, const char *host, uint16_t port, avow_error *err
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     long nproc = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned int threads = d->cfg->threads > 0 ? (unsigned)d->cfg->threads
-                                               : (unsigned)(nproc > 0 ? nproc : 2);
+    unsigned int threads =
+        d->cfg->threads > 0 ? (unsigned)d->cfg->threads : (unsigned)(nproc > 0 ? nproc : 2);
     struct MHD_OptionItem opts[16];
     int n = 0;
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};

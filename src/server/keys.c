@@ -112,8 +112,11 @@ bool avowd_keys_load(avowd *d, avow_error *err)
         avow_time now = avow_time_now();
         if (avow_signing_key_generate(d->base_url, now - 3600, 3650, &m, err) != AVOW_OK)
             return false;
-        avow_store_key k = {.kid = m.kid, .key_pem = m.key_pem, .cert_pem = m.cert_pem,
-                            .created_at = now, .active = true};
+        avow_store_key k = {.kid = m.kid,
+                            .key_pem = m.key_pem,
+                            .cert_pem = m.cert_pem,
+                            .created_at = now,
+                            .active = true};
         e = avow_store_key_add(d->store, &k, err);
         if (e == AVOW_OK)
             avowd_log("info", "created token signing key kid=%s (RSA-2048, CN=%s)", m.kid,
@@ -154,7 +157,8 @@ bool avowd_keys_refresh(avowd *d)
     if (cur && !changed) {
         /* count keys in the current JWKS cheaply: one "kid" per key */
         size_t in_jwks = 0;
-        for (const char *p = cur->jwks; (p = strstr(p, "\"kid\"")); p += 5) in_jwks++;
+        for (const char *p = cur->jwks; (p = strstr(p, "\"kid\"")); p += 5)
+            in_jwks++;
         if (in_jwks != published) changed = true;
     }
     avowd_keys_put(cur);

@@ -80,7 +80,7 @@ static bool setup_policy_mode(avowd *d, avow_error *err)
     char *mode = NULL;
     avow_err e = avow_store_setting_get(d->store, AVOW_SETTING_POLICY_MODE, &mode, err);
     if (e == AVOW_ERR_NOT_FOUND) {
-        const char *want = cfg->policy_mode ? cfg->policy_mode
+        const char *want = cfg->policy_mode          ? cfg->policy_mode
                            : cfg->policy_signer_cert ? "isolated"
                                                      : "token";
         if (avow_store_setting_set_default(d->store, AVOW_SETTING_POLICY_MODE, want, NULL, err) ||
@@ -139,8 +139,9 @@ static bool setup_policy_mode(avowd *d, avow_error *err)
         return false;
     }
     if (!strcmp(d->policy_mode, "token") && !cfg->admin_token)
-        avowd_log("warn", "policy mode \"token\" without --admin-token: policy writes are "
-                          "disabled");
+        avowd_log("warn",
+                  "policy mode \"token\" without --admin-token: policy writes are "
+                  "disabled");
     return true;
 }
 
@@ -173,8 +174,8 @@ static bool setup_verifier(avowd *d, avow_error *err)
 static bool setup_collateral(avowd *d, avow_error *err)
 {
     if (d->cfg->pcs_url) {
-        avow_pcs_opts o = {.base_url = d->cfg->pcs_url, .api_key = d->cfg->pcs_key,
-                           .timeout_ms = 10000};
+        avow_pcs_opts o = {
+            .base_url = d->cfg->pcs_url, .api_key = d->cfg->pcs_key, .timeout_ms = 10000};
         if (avow_pcs_client_new(&o, &d->pcs, err) != AVOW_OK) return false;
         avowd_log("info", "collateral upstream: %s%s", avow_pcs_client_base_url(d->pcs),
                   d->cfg->pcs_key ? " (with subscription key)" : "");
@@ -195,7 +196,8 @@ static bool setup_urls(avowd *d, const char *host, uint16_t port)
     if (d->cfg->issuer) {
         snprintf(buf, sizeof(buf), "%s", d->cfg->issuer);
         size_t n = strlen(buf);
-        while (n > 0 && buf[n - 1] == '/') buf[--n] = '\0';
+        while (n > 0 && buf[n - 1] == '/')
+            buf[--n] = '\0';
     } else {
         bool v6 = strchr(host, ':') != NULL;
         snprintf(buf, sizeof(buf), "%s://%s%s%s:%u", d->cfg->tls_cert ? "https" : "http",
@@ -256,16 +258,17 @@ int main(int argc, char **argv)
         d.clock_pinned = true;
         char ts[21];
         avow_time_format(d.clock, ts);
-        avowd_log("warn", "--clock pins the verification time to %s (tests and replays only; "
-                          "token times stay on the real clock)", ts);
+        avowd_log("warn",
+                  "--clock pins the verification time to %s (tests and replays only; "
+                  "token times stay on the real clock)",
+                  ts);
     }
     if (!setup_urls(&d, host, port)) goto out;
     if (avow_store_open(cfg.data, &d.store, &err) != AVOW_OK) {
         avowd_log("error", "cannot open the store %s: %s", cfg.data, err.msg);
         goto out;
     }
-    avowd_log("info", "store: %s at %s", avow_store_backend(d.store),
-              avow_store_location(d.store));
+    avowd_log("info", "store: %s at %s", avow_store_backend(d.store), avow_store_location(d.store));
     if (!setup_policy_mode(&d, &err)) {
         avowd_log("error", "%s", err.msg);
         goto out;

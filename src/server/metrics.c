@@ -130,26 +130,32 @@ char *avowd_metrics_render(avowd *d, size_t *len)
     if (!b.p) return NULL;
     b.p[0] = '\0';
 
-    sb_printf(&b, "# HELP avowd_requests_total HTTP requests by route and status.\n"
-                  "# TYPE avowd_requests_total counter\n");
+    sb_printf(&b,
+              "# HELP avowd_requests_total HTTP requests by route and status.\n"
+              "# TYPE avowd_requests_total counter\n");
     for (size_t r = 0; r < ROUTE_COUNT; r++)
         for (size_t s = 0; s < N_STATUS; s++) {
             unsigned long long v = ld(&m.requests[r][s]);
             if (!v) continue;
             char st[8];
-            if (s < N_STATUS - 1) snprintf(st, sizeof(st), "%u", statuses[s]);
-            else snprintf(st, sizeof(st), "other");
-            sb_printf(&b, "avowd_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
-                      route_names[r], st, v);
+            if (s < N_STATUS - 1)
+                snprintf(st, sizeof(st), "%u", statuses[s]);
+            else
+                snprintf(st, sizeof(st), "other");
+            sb_printf(&b, "avowd_requests_total{route=\"%s\",status=\"%s\"} %llu\n", route_names[r],
+                      st, v);
         }
 
-    sb_printf(&b, "# HELP avowd_request_duration_seconds Request latency by route.\n"
-                  "# TYPE avowd_request_duration_seconds histogram\n");
+    sb_printf(&b,
+              "# HELP avowd_request_duration_seconds Request latency by route.\n"
+              "# TYPE avowd_request_duration_seconds histogram\n");
     for (size_t r = 0; r < ROUTE_COUNT; r++) {
         unsigned long long cum = 0, counts[N_BUCKETS + 1];
-        for (size_t i = 0; i <= N_BUCKETS; i++) counts[i] = ld(&m.hist[r][i]);
+        for (size_t i = 0; i <= N_BUCKETS; i++)
+            counts[i] = ld(&m.hist[r][i]);
         unsigned long long total = 0;
-        for (size_t i = 0; i <= N_BUCKETS; i++) total += counts[i];
+        for (size_t i = 0; i <= N_BUCKETS; i++)
+            total += counts[i];
         if (!total) continue;
         for (size_t i = 0; i < N_BUCKETS; i++) {
             cum += counts[i];
@@ -160,12 +166,13 @@ char *avowd_metrics_render(avowd *d, size_t *len)
                   route_names[r], total);
         sb_printf(&b, "avowd_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
                   (double)ld(&m.sum_us[r]) / 1e6);
-        sb_printf(&b, "avowd_request_duration_seconds_count{route=\"%s\"} %llu\n",
-                  route_names[r], total);
+        sb_printf(&b, "avowd_request_duration_seconds_count{route=\"%s\"} %llu\n", route_names[r],
+                  total);
     }
 
-    sb_printf(&b, "# HELP avowd_attestations_total Attestation verdicts by Intel TCB status.\n"
-                  "# TYPE avowd_attestations_total counter\n");
+    sb_printf(&b,
+              "# HELP avowd_attestations_total Attestation verdicts by Intel TCB status.\n"
+              "# TYPE avowd_attestations_total counter\n");
     for (int ok = 1; ok >= 0; ok--)
         for (int s = 0; s < N_TCB; s++) {
             unsigned long long v = ld(&m.verdicts[ok][s]);
@@ -198,8 +205,8 @@ char *avowd_metrics_render(avowd *d, size_t *len)
                   "# TYPE avowd_collateral_imports_total counter\n"
                   "avowd_collateral_imports_total %llu\n",
                   (unsigned long long)st.hits, (unsigned long long)st.misses,
-                  (unsigned long long)st.upstream_fetches,
-                  (unsigned long long)st.upstream_failures, (unsigned long long)st.imports);
+                  (unsigned long long)st.upstream_fetches, (unsigned long long)st.upstream_failures,
+                  (unsigned long long)st.imports);
     }
     if (d) {
         sb_printf(&b,
@@ -227,9 +234,8 @@ int avowd_handle_metrics(avowd_req *r)
 int avowd_handle_health(avowd_req *r)
 {
     char body[256];
-    int n = snprintf(body, sizeof(body),
-                     "{\"status\":\"ok\",\"store\":\"%s\",\"uptime_seconds\":%lld}",
-                     avow_store_backend(r->d->store),
-                     (long long)(avow_time_now() - r->d->started_at));
+    int n =
+        snprintf(body, sizeof(body), "{\"status\":\"ok\",\"store\":\"%s\",\"uptime_seconds\":%lld}",
+                 avow_store_backend(r->d->store), (long long)(avow_time_now() - r->d->started_at));
     return avowd_respond(r, 200, AVOWD_JSON, body, (size_t)n);
 }

@@ -112,107 +112,110 @@ int avowd_handle_pccs(avowd_req *r)
     char *body = NULL;
 
     switch (r->route) {
-    case ROUTE_PCCS_TCB: {
-        const char *fmspc = avowd_req_query(r, "fmspc");
-        uint8_t raw[6];
-        if (!fmspc || avow_hex_decode_fixed(fmspc, strlen(fmspc), raw, 6, &err) != AVOW_OK)
-            return avowd_error(r, 400, "InvalidParameter",
-                               "fmspc must be 12 hexadecimal characters (got '%s')",
-                               fmspc ? fmspc : "");
-        char lower[13];
-        avow_hex_encode(raw, 6, lower);
-        if ((e = load(d, lower, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
-        e = avow_signed_json_join("tcbInfo", c.tcb_info, c.tcb_info_len, c.tcb_info_sig, &body,
-                                  &err);
-        if (e != AVOW_OK) {
-            ret = fail(r, e, &err);
-            break;
-        }
-        ret = respond_with_chain(r, AVOWD_JSON, body, strlen(body), "TCB-Info-Issuer-Chain",
-                                 c.tcb_info_issuer_chain);
-        break;
-    }
-    case ROUTE_PCCS_QE:
-        if ((e = load(d, NULL, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
-        e = avow_signed_json_join("enclaveIdentity", c.qe_identity, c.qe_identity_len,
-                                  c.qe_identity_sig, &body, &err);
-        if (e != AVOW_OK) {
-            ret = fail(r, e, &err);
-            break;
-        }
-        ret = respond_with_chain(r, AVOWD_JSON, body, strlen(body),
-                                 "SGX-Enclave-Identity-Issuer-Chain", c.qe_identity_issuer_chain);
-        break;
-    case ROUTE_PCCS_PCKCRL: {
-        const char *ca = avowd_req_query(r, "ca");
-        const char *enc = avowd_req_query(r, "encoding");
-        if (!ca || (strcasecmp(ca, "processor") && strcasecmp(ca, "platform")))
-            return avowd_error(r, 400, "InvalidParameter",
-                               "ca must be \"processor\" or \"platform\" (got '%s')", ca ? ca : "");
-        if (enc && strcasecmp(enc, "pem") && strcasecmp(enc, "der"))
-            return avowd_error(r, 400, "InvalidParameter",
-                               "encoding must be \"pem\" or \"der\" (got '%s')", enc);
-        const char *cal = !strcasecmp(ca, "processor") ? "processor" : "platform";
-        if ((e = load(d, NULL, cal, "sgx", &c, &err)) != AVOW_OK) return fail(r, e, &err);
-        if (!c.pck_crl) {
-            avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
-                           "the stored collateral of the %s CA has no PCK CRL", cal);
-            ret = fail(r, AVOW_ERR_NOT_FOUND, &err);
-            break;
-        }
-        size_t len;
-        if (enc && !strcasecmp(enc, "der")) {
-            body = malloc(c.pck_crl_len ? c.pck_crl_len : 1);
-            if (body) memcpy(body, c.pck_crl, c.pck_crl_len);
-            len = c.pck_crl_len;
-        } else {
-            size_t b64 = avow_base64_len(c.pck_crl_len);
-            size_t cap = b64 + b64 / 64 + 64;
-            body = malloc(cap);
-            char *tmp = malloc(b64);
-            len = 0;
-            if (body && tmp) {
-                avow_base64_encode(c.pck_crl, c.pck_crl_len, tmp);
-                len = (size_t)snprintf(body, cap, "-----BEGIN X509 CRL-----\n");
-                size_t tl = strlen(tmp);
-                for (size_t i = 0; i < tl; i += 64) {
-                    size_t k = tl - i < 64 ? tl - i : 64;
-                    memcpy(body + len, tmp + i, k);
-                    len += k;
-                    body[len++] = '\n';
-                }
-                len += (size_t)snprintf(body + len, cap - len, "-----END X509 CRL-----\n");
+        case ROUTE_PCCS_TCB: {
+            const char *fmspc = avowd_req_query(r, "fmspc");
+            uint8_t raw[6];
+            if (!fmspc || avow_hex_decode_fixed(fmspc, strlen(fmspc), raw, 6, &err) != AVOW_OK)
+                return avowd_error(r, 400, "InvalidParameter",
+                                   "fmspc must be 12 hexadecimal characters (got '%s')",
+                                   fmspc ? fmspc : "");
+            char lower[13];
+            avow_hex_encode(raw, 6, lower);
+            if ((e = load(d, lower, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            e = avow_signed_json_join("tcbInfo", c.tcb_info, c.tcb_info_len, c.tcb_info_sig, &body,
+                                      &err);
+            if (e != AVOW_OK) {
+                ret = fail(r, e, &err);
+                break;
             }
-            free(tmp);
-        }
-        if (!body) {
-            ret = avowd_error(r, 500, "InternalError", "out of memory");
+            ret = respond_with_chain(r, AVOWD_JSON, body, strlen(body), "TCB-Info-Issuer-Chain",
+                                     c.tcb_info_issuer_chain);
             break;
         }
-        ret = respond_with_chain(
-            r, enc && !strcasecmp(enc, "der") ? "application/pkix-crl" : "application/x-pem-file",
-            body, len, "SGX-PCK-CRL-Issuer-Chain", c.pck_crl_issuer_chain);
-        break;
-    }
-    case ROUTE_PCCS_ROOTCACRL: {
-        if ((e = load(d, NULL, NULL, NULL, &c, &err)) != AVOW_OK) return fail(r, e, &err);
-        if (!c.root_ca_crl) {
-            avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
-                           "the stored collateral has no Root CA CRL");
-            ret = fail(r, AVOW_ERR_NOT_FOUND, &err);
+        case ROUTE_PCCS_QE:
+            if ((e = load(d, NULL, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            e = avow_signed_json_join("enclaveIdentity", c.qe_identity, c.qe_identity_len,
+                                      c.qe_identity_sig, &body, &err);
+            if (e != AVOW_OK) {
+                ret = fail(r, e, &err);
+                break;
+            }
+            ret =
+                respond_with_chain(r, AVOWD_JSON, body, strlen(body),
+                                   "SGX-Enclave-Identity-Issuer-Chain", c.qe_identity_issuer_chain);
+            break;
+        case ROUTE_PCCS_PCKCRL: {
+            const char *ca = avowd_req_query(r, "ca");
+            const char *enc = avowd_req_query(r, "encoding");
+            if (!ca || (strcasecmp(ca, "processor") && strcasecmp(ca, "platform")))
+                return avowd_error(r, 400, "InvalidParameter",
+                                   "ca must be \"processor\" or \"platform\" (got '%s')",
+                                   ca ? ca : "");
+            if (enc && strcasecmp(enc, "pem") && strcasecmp(enc, "der"))
+                return avowd_error(r, 400, "InvalidParameter",
+                                   "encoding must be \"pem\" or \"der\" (got '%s')", enc);
+            const char *cal = !strcasecmp(ca, "processor") ? "processor" : "platform";
+            if ((e = load(d, NULL, cal, "sgx", &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            if (!c.pck_crl) {
+                avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
+                               "the stored collateral of the %s CA has no PCK CRL", cal);
+                ret = fail(r, AVOW_ERR_NOT_FOUND, &err);
+                break;
+            }
+            size_t len;
+            if (enc && !strcasecmp(enc, "der")) {
+                body = malloc(c.pck_crl_len ? c.pck_crl_len : 1);
+                if (body) memcpy(body, c.pck_crl, c.pck_crl_len);
+                len = c.pck_crl_len;
+            } else {
+                size_t b64 = avow_base64_len(c.pck_crl_len);
+                size_t cap = b64 + b64 / 64 + 64;
+                body = malloc(cap);
+                char *tmp = malloc(b64);
+                len = 0;
+                if (body && tmp) {
+                    avow_base64_encode(c.pck_crl, c.pck_crl_len, tmp);
+                    len = (size_t)snprintf(body, cap, "-----BEGIN X509 CRL-----\n");
+                    size_t tl = strlen(tmp);
+                    for (size_t i = 0; i < tl; i += 64) {
+                        size_t k = tl - i < 64 ? tl - i : 64;
+                        memcpy(body + len, tmp + i, k);
+                        len += k;
+                        body[len++] = '\n';
+                    }
+                    len += (size_t)snprintf(body + len, cap - len, "-----END X509 CRL-----\n");
+                }
+                free(tmp);
+            }
+            if (!body) {
+                ret = avowd_error(r, 500, "InternalError", "out of memory");
+                break;
+            }
+            ret = respond_with_chain(
+                r,
+                enc && !strcasecmp(enc, "der") ? "application/pkix-crl" : "application/x-pem-file",
+                body, len, "SGX-PCK-CRL-Issuer-Chain", c.pck_crl_issuer_chain);
             break;
         }
-        body = malloc(c.root_ca_crl_len * 2 + 1);
-        if (!body) {
-            ret = avowd_error(r, 500, "InternalError", "out of memory");
+        case ROUTE_PCCS_ROOTCACRL: {
+            if ((e = load(d, NULL, NULL, NULL, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            if (!c.root_ca_crl) {
+                avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
+                               "the stored collateral has no Root CA CRL");
+                ret = fail(r, AVOW_ERR_NOT_FOUND, &err);
+                break;
+            }
+            body = malloc(c.root_ca_crl_len * 2 + 1);
+            if (!body) {
+                ret = avowd_error(r, 500, "InternalError", "out of memory");
+                break;
+            }
+            avow_hex_encode(c.root_ca_crl, c.root_ca_crl_len, body);
+            ret = avowd_respond_take(r, 200, "application/x-pem-file", body, c.root_ca_crl_len * 2);
             break;
         }
-        avow_hex_encode(c.root_ca_crl, c.root_ca_crl_len, body);
-        ret = avowd_respond_take(r, 200, "application/x-pem-file", body, c.root_ca_crl_len * 2);
-        break;
-    }
-    default:
-        ret = avowd_error(r, 404, "NotFound", "no route for %s", r->path);
+        default:
+            ret = avowd_error(r, 404, "NotFound", "no route for %s", r->path);
     }
     avow_collateral_free(&c);
     return ret;

@@ -16,7 +16,7 @@
 #include "avow/encode.h"
 #include "server/attest_int.h"
 
-#define N_TYPES 2
+#define N_TYPES               2
 #define POLICY_TOKEN_LIFETIME 3600
 
 static const char *const type_names[N_TYPES] = {"SgxEnclave", "OpenEnclave"};
@@ -98,9 +98,8 @@ static avowd_pol *pol_from_upload(avow_policy_upload *u, const char *store_hash,
     p->signer_pem = u->signer_pem;
     u->signer_pem = NULL;
     snprintf(p->store_hash, sizeof(p->store_hash), "%s", store_hash);
-    if (p->signer_pem &&
-        avow_jwk_from_cert((const uint8_t *)p->signer_pem, strlen(p->signer_pem), true,
-                           &p->signer_jwk, err) != AVOW_OK) {
+    if (p->signer_pem && avow_jwk_from_cert((const uint8_t *)p->signer_pem, strlen(p->signer_pem),
+                                            true, &p->signer_jwk, err) != AVOW_OK) {
         pol_free(p);
         return NULL;
     }
@@ -137,8 +136,10 @@ static avowd_pol *load_stored(avowd *d, int ti, const char *have_hash, bool *unc
     e = avow_policy_upload_parse((const uint8_t *)sp.jws, strlen(sp.jws), AVOW_POLICY_MODE_AAD,
                                  NULL, &u, err);
     avowd_pol *p = NULL;
-    if (e == AVOW_OK) p = pol_from_upload(&u, sp.hash, err);
-    else avow_error_prefix(err, "stored policy");
+    if (e == AVOW_OK)
+        p = pol_from_upload(&u, sp.hash, err);
+    else
+        avow_error_prefix(err, "stored policy");
     avow_policy_upload_free(&u);
     avow_store_policy_free(&sp);
     return p;
@@ -159,8 +160,7 @@ bool avowd_policies_init(avowd *d, avow_error *err)
             return false;
         }
         avowd_log("info", "%s policy in force: %s (x-ms-policy-hash %s)", type_names[i],
-                  ps->cur[i]->jws ? "stored" : "default",
-                  avow_policy_get_hash(ps->cur[i]->policy));
+                  ps->cur[i]->jws ? "stored" : "default", avow_policy_get_hash(ps->cur[i]->policy));
     }
     return true;
 }
@@ -169,7 +169,8 @@ void avowd_policies_free(avowd *d)
 {
     struct avowd_policies *ps = d->policies;
     if (!ps) return;
-    for (int i = 0; i < N_TYPES; i++) avowd_pol_put(ps->cur[i]);
+    for (int i = 0; i < N_TYPES; i++)
+        avowd_pol_put(ps->cur[i]);
     pthread_mutex_destroy(&ps->lock);
     pthread_mutex_destroy(&ps->write_lock);
     free(ps);
@@ -221,7 +222,8 @@ static bool signers_load(avowd *d, signers_t *s, avow_error *err)
     if (avow_store_cert_list(d->store, &s->certs, &s->n, err) != AVOW_OK) return false;
     s->pems = calloc(s->n + 1, sizeof(*s->pems));
     if (!s->pems) return false;
-    for (size_t i = 0; i < s->n; i++) s->pems[i] = s->certs[i].cert_pem;
+    for (size_t i = 0; i < s->n; i++)
+        s->pems[i] = s->certs[i].cert_pem;
     s->s.cert_pems = s->pems;
     s->s.n = s->n;
     return true;
@@ -250,7 +252,8 @@ static int check_bearer(avowd_req *r, bool *ok)
                            "store is in \"token\" mode)");
     }
     h += 7;
-    while (*h == ' ') h++;
+    while (*h == ' ')
+        h++;
     size_t hl = strlen(h), tl = strlen(tok);
     /* compare over the token's length whatever the input's, then the lengths */
     char *padded = calloc(1, tl + 1);
@@ -269,17 +272,16 @@ static int check_bearer(avowd_req *r, bool *ok)
 
 static unsigned status_for(avow_err e)
 {
-    return e == AVOW_ERR_SIGNATURE || e == AVOW_ERR_CHAIN ? 401
+    return e == AVOW_ERR_SIGNATURE || e == AVOW_ERR_CHAIN                      ? 401
            : e == AVOW_ERR_IO || e == AVOW_ERR_NOMEM || e == AVOW_ERR_INTERNAL ? 500
-                                                                                : 400;
+                                                                               : 400;
 }
 
 static const char *code_for(avow_err e)
 {
-    return e == AVOW_ERR_SIGNATURE || e == AVOW_ERR_CHAIN ? "Unauthorized"
-           : e == AVOW_ERR_IO || e == AVOW_ERR_NOMEM || e == AVOW_ERR_INTERNAL
-               ? "InternalError"
-               : "InvalidParameter";
+    return e == AVOW_ERR_SIGNATURE || e == AVOW_ERR_CHAIN                      ? "Unauthorized"
+           : e == AVOW_ERR_IO || e == AVOW_ERR_NOMEM || e == AVOW_ERR_INTERNAL ? "InternalError"
+                                                                               : "InvalidParameter";
 }
 
 static void audit(avowd_req *r, const char *op, const char *type, const char *detail)
@@ -287,9 +289,9 @@ static void audit(avowd_req *r, const char *op, const char *type, const char *de
     if (!avowd_log_audit_enabled()) return;
     char ts[21];
     avow_time_format(avow_time_now(), ts);
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?}", "ts", ts, "event", "policy_management",
-                          "request_id", r->request_id, "operation", op, "type", type, "detail",
-                          detail);
+    json_t *o =
+        json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?}", "ts", ts, "event", "policy_management",
+                  "request_id", r->request_id, "operation", op, "type", type, "detail", detail);
     char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (line) avowd_log_audit_line(line);
@@ -336,9 +338,9 @@ static avow_err check_reset_body(avowd *d, const uint8_t *body, size_t len,
     }
     avow_jws j;
     memset(&j, 0, sizeof(j));
-    avow_err rc = avow_jws_parse(text, strlen(text),
-                                 AVOW_JWS_ALLOW_NONE | AVOW_JWS_ALLOW_RSA256 | AVOW_JWS_LENIENT_B64,
-                                 &j, err);
+    avow_err rc =
+        avow_jws_parse(text, strlen(text),
+                       AVOW_JWS_ALLOW_NONE | AVOW_JWS_ALLOW_RSA256 | AVOW_JWS_LENIENT_B64, &j, err);
     if (rc != AVOW_OK) {
         avow_error_prefix(err, "reset body");
         goto done;
@@ -372,8 +374,10 @@ static avow_err check_reset_body(avowd *d, const uint8_t *body, size_t len,
     free(der);
 done:
     avow_jws_free(&j);
-    if (rc == AVOW_OK) *jws_out = text;
-    else free(text);
+    if (rc == AVOW_OK)
+        *jws_out = text;
+    else
+        free(text);
     return rc;
 }
 
@@ -423,8 +427,7 @@ int avowd_handle_policy(avowd_req *r, const char *type)
                                      &signers.s, &u, &err);
         char hash[48] = "";
         if (e == AVOW_OK)
-            e = avow_store_policy_put(d->store, type_names[ti], u.jws, avow_time_now(), hash,
-                                      &err);
+            e = avow_store_policy_put(d->store, type_names[ti], u.jws, avow_time_now(), hash, &err);
         if (e == AVOW_OK) e = avow_policy_result_claims(&u, NULL, 0, false, &cs, &err);
         if (e == AVOW_OK) {
             avowd_pol *p = pol_from_upload(&u, hash, &err);
@@ -445,8 +448,7 @@ int avowd_handle_policy(avowd_req *r, const char *type)
         char *jws = NULL;
         e = check_reset_body(d, r->body, r->body_len, &signers, &jws, &err);
         if (e == AVOW_OK) e = avow_store_policy_delete(d->store, type_names[ti], NULL, &err);
-        if (e == AVOW_OK)
-            e = avow_policy_result_claims(NULL, jws, strlen(jws), false, &cs, &err);
+        if (e == AVOW_OK) e = avow_policy_result_claims(NULL, jws, strlen(jws), false, &cs, &err);
         if (e == AVOW_OK) {
             avowd_pol *p = pol_default();
             if (p) {
@@ -467,8 +469,8 @@ int avowd_handle_policy(avowd_req *r, const char *type)
     } else {
         audit(r, r->route == ROUTE_POLICY_PUT ? "set-refused" : "reset-refused", type_names[ti],
               err.msg);
-        ret = avowd_error(r, status_for(e), code_for(e), "%s policy %s refused: %s",
-                          type_names[ti], r->route == ROUTE_POLICY_PUT ? "update" : "reset",
+        ret = avowd_error(r, status_for(e), code_for(e), "%s policy %s refused: %s", type_names[ti],
+                          r->route == ROUTE_POLICY_PUT ? "update" : "reset",
                           err.msg[0] ? err.msg : avow_err_name(e));
     }
     avow_claims_free(cs);
@@ -514,8 +516,10 @@ int avowd_handle_certificates(avowd_req *r)
         if (e == AVOW_OK)
             e = add ? avow_store_cert_add(d->store, cr.cert_pem, avow_time_now(), NULL, NULL, &err)
                     : avow_store_cert_remove(d->store, cr.thumbprint, NULL, &err);
-        if (e == AVOW_OK) audit(r, add ? "certificate-add" : "certificate-remove", "", cr.thumbprint);
-        for (size_t i = 0; i < n; i++) free(list[i]);
+        if (e == AVOW_OK)
+            audit(r, add ? "certificate-add" : "certificate-remove", "", cr.thumbprint);
+        for (size_t i = 0; i < n; i++)
+            free(list[i]);
         free(list);
         avow_cert_request_free(&cr);
     }

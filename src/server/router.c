@@ -73,16 +73,21 @@ avowd_route avowd_route_classify(const char *method, const char *path, bool *met
     if (!strcmp(path, "/certificates:add") || !strcmp(path, "/certificates:remove")) {
         *method_ok = is(method, "POST");
         *allow = "POST";
-        return !strcmp(path, "/certificates:add") ? ROUTE_CERTIFICATES_ADD : ROUTE_CERTIFICATES_REMOVE;
+        return !strcmp(path, "/certificates:add") ? ROUTE_CERTIFICATES_ADD
+                                                  : ROUTE_CERTIFICATES_REMOVE;
     }
     if (!strncmp(path, PCCS_SGX, strlen(PCCS_SGX)) || !strncmp(path, PCCS_TDX, strlen(PCCS_TDX))) {
         bool tdx = path[1] == 't';
         const char *rest = path + strlen(PCCS_SGX);
         avowd_route rt = ROUTE_NONE;
-        if (!strcmp(rest, "tcb")) rt = ROUTE_PCCS_TCB;
-        else if (!strcmp(rest, "qe/identity")) rt = ROUTE_PCCS_QE;
-        else if (!tdx && !strcmp(rest, "pckcrl")) rt = ROUTE_PCCS_PCKCRL;
-        else if (!tdx && !strcmp(rest, "rootcacrl")) rt = ROUTE_PCCS_ROOTCACRL;
+        if (!strcmp(rest, "tcb"))
+            rt = ROUTE_PCCS_TCB;
+        else if (!strcmp(rest, "qe/identity"))
+            rt = ROUTE_PCCS_QE;
+        else if (!tdx && !strcmp(rest, "pckcrl"))
+            rt = ROUTE_PCCS_PCKCRL;
+        else if (!tdx && !strcmp(rest, "rootcacrl"))
+            rt = ROUTE_PCCS_ROOTCACRL;
         if (rt != ROUTE_NONE) {
             *method_ok = get;
             *allow = "GET, HEAD";
@@ -116,47 +121,48 @@ int avowd_route_request(avowd_req *r)
     }
     char type[64];
     switch (r->route) {
-    case ROUTE_HEALTH:
-        return avowd_handle_health(r);
-    case ROUTE_METRICS:
-        return avowd_handle_metrics(r);
-    case ROUTE_CERTS:
-        return avowd_handle_certs(r);
-    case ROUTE_OPENID:
-        return avowd_handle_openid(r);
-    case ROUTE_ATTEST_SGX:
-        return avowd_handle_attest(r, false);
-    case ROUTE_ATTEST_OE:
-        return avowd_handle_attest(r, true);
-    case ROUTE_ATTEST_OTHER: {
-        static const char *const known[] = {"SevSnpVm", "Tpm",        "TdxVm",
-                                            "VbsEnclave", "AzureGuest", "CyResComponent"};
-        path_type(r->path, 8, type, sizeof(type));
-        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-            if (!strcasecmp(type, known[i]))
-                return avowd_error(r, 400, "InvalidParameter",
-                                   "attestation type '%s' is not supported by avowd (supported: "
-                                   "SgxEnclave, OpenEnclave)",
-                                   known[i]);
-        return avowd_error(r, 400, "InvalidParameter",
-                           "unknown attestation type '%s' (supported: SgxEnclave, OpenEnclave)",
-                           type);
-    }
-    case ROUTE_POLICY_GET:
-    case ROUTE_POLICY_PUT:
-    case ROUTE_POLICY_RESET:
-        path_type(r->path, 10, type, sizeof(type));
-        return avowd_handle_policy(r, type);
-    case ROUTE_CERTIFICATES_GET:
-    case ROUTE_CERTIFICATES_ADD:
-    case ROUTE_CERTIFICATES_REMOVE:
-        return avowd_handle_certificates(r);
-    case ROUTE_PCCS_TCB:
-    case ROUTE_PCCS_QE:
-    case ROUTE_PCCS_PCKCRL:
-    case ROUTE_PCCS_ROOTCACRL:
-        return avowd_handle_pccs(r);
-    default:
-        return avowd_error(r, 404, "NotFound", "no route for %s %s", r->method, r->path);
+        case ROUTE_HEALTH:
+            return avowd_handle_health(r);
+        case ROUTE_METRICS:
+            return avowd_handle_metrics(r);
+        case ROUTE_CERTS:
+            return avowd_handle_certs(r);
+        case ROUTE_OPENID:
+            return avowd_handle_openid(r);
+        case ROUTE_ATTEST_SGX:
+            return avowd_handle_attest(r, false);
+        case ROUTE_ATTEST_OE:
+            return avowd_handle_attest(r, true);
+        case ROUTE_ATTEST_OTHER: {
+            static const char *const known[] = {"SevSnpVm",   "Tpm",        "TdxVm",
+                                                "VbsEnclave", "AzureGuest", "CyResComponent"};
+            path_type(r->path, 8, type, sizeof(type));
+            for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+                if (!strcasecmp(type, known[i]))
+                    return avowd_error(
+                        r, 400, "InvalidParameter",
+                        "attestation type '%s' is not supported by avowd (supported: "
+                        "SgxEnclave, OpenEnclave)",
+                        known[i]);
+            return avowd_error(r, 400, "InvalidParameter",
+                               "unknown attestation type '%s' (supported: SgxEnclave, OpenEnclave)",
+                               type);
+        }
+        case ROUTE_POLICY_GET:
+        case ROUTE_POLICY_PUT:
+        case ROUTE_POLICY_RESET:
+            path_type(r->path, 10, type, sizeof(type));
+            return avowd_handle_policy(r, type);
+        case ROUTE_CERTIFICATES_GET:
+        case ROUTE_CERTIFICATES_ADD:
+        case ROUTE_CERTIFICATES_REMOVE:
+            return avowd_handle_certificates(r);
+        case ROUTE_PCCS_TCB:
+        case ROUTE_PCCS_QE:
+        case ROUTE_PCCS_PCKCRL:
+        case ROUTE_PCCS_ROOTCACRL:
+            return avowd_handle_pccs(r);
+        default:
+            return avowd_error(r, 404, "NotFound", "no route for %s %s", r->method, r->path);
     }
 }

@@ -24,24 +24,24 @@
 
 /* ---- configuration (config.c) ---------------------------------------------- */
 
-#define AVOWD_MAX_TRUST_ROOTS 8
+#define AVOWD_MAX_TRUST_ROOTS  8
 #define AVOWD_DEFAULT_MAX_BODY (1024 * 1024)
 
 typedef struct {
-    char *listen;            /* "HOST:PORT" */
-    char *data;              /* directory (SQLite) or postgresql:// URI */
+    char *listen; /* "HOST:PORT" */
+    char *data;   /* directory (SQLite) or postgresql:// URI */
     char *trust_roots[AVOWD_MAX_TRUST_ROOTS];
     size_t n_trust_roots;
-    char *clock;             /* pinned verification time (text) */
-    char *issuer;            /* public base URL */
+    char *clock;  /* pinned verification time (text) */
+    char *issuer; /* public base URL */
     char *tls_cert, *tls_key;
     char *pcs_url, *pcs_key;
-    char *admin_token;       /* secret: never logged */
+    char *admin_token; /* secret: never logged */
     char *policy_signer_cert;
-    char *policy_mode;       /* "token" or "isolated" at store creation */
+    char *policy_mode; /* "token" or "isolated" at store creation */
     char *access_log, *audit_log;
     size_t max_body;
-    int threads;             /* 0: nproc */
+    int threads; /* 0: nproc */
     bool allow_missing_crl;
 } avowd_config;
 
@@ -106,7 +106,7 @@ char *avowd_metrics_render(struct avowd *d, size_t *len);
 typedef struct {
     atomic_int refs;
     avow_token_signer *signer;
-    char *jwks;              /* /certs body */
+    char *jwks; /* /certs body */
     size_t jwks_len;
     char *active_kid;
 } avowd_keys;
@@ -119,21 +119,21 @@ typedef struct avowd {
     avowd_config *cfg;
     avow_store *store;
     avow_verifier *verifier;
-    avow_pcs_client *pcs;             /* NULL: no upstream */
-    avow_collateral_cache *ccache;    /* store (+ upstream) */
-    struct avowd_colmem *colmem;      /* in-memory layer over ccache (colmem.c) */
-    char *base_url;                   /* iss, no trailing slash */
-    char *jku;                        /* base_url + "/certs" */
-    char *openid;                     /* /.well-known/openid-configuration body */
+    avow_pcs_client *pcs;          /* NULL: no upstream */
+    avow_collateral_cache *ccache; /* store (+ upstream) */
+    struct avowd_colmem *colmem;   /* in-memory layer over ccache (colmem.c) */
+    char *base_url;                /* iss, no trailing slash */
+    char *jku;                     /* base_url + "/certs" */
+    char *openid;                  /* /.well-known/openid-configuration body */
     size_t openid_len;
     bool clock_pinned;
-    avow_time clock;                  /* when pinned */
-    char policy_mode[16];             /* "token" or "isolated" */
+    avow_time clock;      /* when pinned */
+    char policy_mode[16]; /* "token" or "isolated" */
 
     pthread_mutex_t keys_lock;
-    avowd_keys *keys;                 /* guarded by keys_lock (pointer swap) */
+    avowd_keys *keys; /* guarded by keys_lock (pointer swap) */
 
-    struct avowd_policies *policies;  /* policies.c */
+    struct avowd_policies *policies; /* policies.c */
     atomic_ullong request_seq;
     avow_time started_at;
 } avowd;
@@ -173,16 +173,16 @@ typedef struct avowd_req {
     struct MHD_Connection *conn;
     avowd *d;
     const char *method;
-    const char *path;          /* URL path, without the query */
+    const char *path; /* URL path, without the query */
     avowd_route route;
-    uint8_t *body;             /* NUL-terminated */
+    uint8_t *body; /* NUL-terminated */
     size_t body_len, body_cap;
     bool too_large;
     double t_start;
-    unsigned status;           /* status sent */
+    unsigned status; /* status sent */
     size_t resp_len;
     char request_id[40];
-    char detail[200];          /* short outcome note for the access log (no secrets) */
+    char detail[200]; /* short outcome note for the access log (no secrets) */
 } avowd_req;
 
 /* Looks up a query argument or header (NULL when absent). */
@@ -215,15 +215,15 @@ int avowd_route_request(avowd_req *r);
 avowd_route avowd_route_classify(const char *method, const char *path, bool *method_ok,
                                  const char **allow);
 
-int avowd_handle_attest(avowd_req *r, bool open_enclave);     /* attest.c */
-int avowd_handle_certs(avowd_req *r);                         /* certs.c */
-int avowd_handle_openid(avowd_req *r);                        /* certs.c */
-bool avowd_openid_build(avowd *d);                            /* certs.c */
-int avowd_handle_policy(avowd_req *r, const char *type);      /* policies.c */
-int avowd_handle_certificates(avowd_req *r);                  /* policies.c */
-int avowd_handle_pccs(avowd_req *r);                          /* pccs.c */
-int avowd_handle_health(avowd_req *r);                        /* metrics.c */
-int avowd_handle_metrics(avowd_req *r);                       /* metrics.c */
+int avowd_handle_attest(avowd_req *r, bool open_enclave); /* attest.c */
+int avowd_handle_certs(avowd_req *r);                     /* certs.c */
+int avowd_handle_openid(avowd_req *r);                    /* certs.c */
+bool avowd_openid_build(avowd *d);                        /* certs.c */
+int avowd_handle_policy(avowd_req *r, const char *type);  /* policies.c */
+int avowd_handle_certificates(avowd_req *r);              /* policies.c */
+int avowd_handle_pccs(avowd_req *r);                      /* pccs.c */
+int avowd_handle_health(avowd_req *r);                    /* metrics.c */
+int avowd_handle_metrics(avowd_req *r);                   /* metrics.c */
 
 /* policies.c: the per-type policy state (compiled, swapped atomically). */
 bool avowd_policies_init(avowd *d, avow_error *err);

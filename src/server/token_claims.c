@@ -73,28 +73,29 @@ int avowd_respond_token(avowd_req *r, const avow_claims *cs, bool unsigned_token
 /* Claim names only the service may set; a policy issuing one is ignored. */
 static bool reserved(const char *t)
 {
-    static const char *const names[] = {"iss", "iat", "nbf", "exp", "jti", "nonce", "cnf",
-                                        "maa-ehd", "aas-ehd", "maa-attestationcollateral"};
+    static const char *const names[] = {
+        "iss",   "iat", "nbf",     "exp",     "jti",
+        "nonce", "cnf", "maa-ehd", "aas-ehd", "maa-attestationcollateral"};
     if (!strncmp(t, "x-ms-", 5) || !strncmp(t, "x-avow-", 7)) return true;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(t, names[i])) return true;
     return false;
 }
 
-avow_err avowd_attest_claims(avowd *d, const avow_claims *incoming,
-                             const avow_policy_result *pr, const avowd_pol *pol,
-                             const char *nonce, avow_claims **out, avow_error *err)
+avow_err avowd_attest_claims(avowd *d, const avow_claims *incoming, const avow_policy_result *pr,
+                             const avowd_pol *pol, const char *nonce, avow_claims **out,
+                             avow_error *err)
 {
     avow_claims *cs = avow_claims_new();
     if (!cs) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     avow_err e = AVOW_OK;
-#define TRY(x)                                                                         \
-    do {                                                                               \
-        if ((e = (x)) != AVOW_OK) {                                                    \
-            if (e == AVOW_ERR_NOMEM || !err->msg[0])                                   \
+#define TRY(x)                                                                          \
+    do {                                                                                \
+        if ((e = (x)) != AVOW_OK) {                                                     \
+            if (e == AVOW_ERR_NOMEM || !err->msg[0])                                    \
                 avow_error_set(err, e, AVOW_NO_OFFSET, "building token claims failed"); \
-            goto fail;                                                                 \
-        }                                                                              \
+            goto fail;                                                                  \
+        }                                                                               \
     } while (0)
 
     /* service claims: the incoming set minus the $ aliases; advisory IDs as one array */
