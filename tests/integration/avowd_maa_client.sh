@@ -133,7 +133,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout signer2.key -out signer2.pem -
 PD=$(free_port)
 start_avowd d "$PD" --data data-d --trust-root qbin/root.pem --tls-cert tls.pem --tls-key tls.key \
     --policy-signer-cert signer.pem
-out=$(NODE_EXTRA_CA_CERTS=tls.pem nodecheck admin_check.js "https://127.0.0.1:$PD" isolated signer.key signer.pem policy.txt signer2.pem) ||
+out=$(NODE_EXTRA_CA_CERTS=tls.pem nodecheck admin_check.js "https://127.0.0.1:$PD" isolated signer.key signer.pem policy.txt signer2.pem signer2.key) ||
     fail "(d) admin client, isolated mode"
 ok "(d) admin client over https, isolated mode: $out"
 echo "avowd_maa_client: all checks passed"

@@ -41,7 +41,7 @@ async function main() {
     const certs = await admin.getPolicyManagementCertificates();
     assert.strictEqual(certs.body.length, 0, "token mode has no policy signers");
   } else if (mode === "isolated") {
-    const [keyFile, certFile, policyFile, newCertFile] = args;
+    const [keyFile, certFile, policyFile, newCertFile, newKeyFile] = args;
     const key = fs.readFileSync(keyFile, "utf8"), cert = fs.readFileSync(certFile, "utf8");
     const newCert = fs.readFileSync(newCertFile, "utf8");
     const policy = fs.readFileSync(policyFile, "utf8");
@@ -50,6 +50,12 @@ async function main() {
     let refused = false;
     try { await admin.setPolicy("SgxEnclave", policy); } catch (e) { refused = e.statusCode === 401; }
     assert.ok(refused, "an unsigned policy must be refused in isolated mode");
+    // a policy signed by a key that is not a current policy signer is refused
+    const newKey = fs.readFileSync(newKeyFile, "utf8");
+    refused = false;
+    try { await admin.setPolicy("SgxEnclave", policy, { privateKey: newKey, certificate: newCert }); }
+    catch (e) { refused = e.statusCode === 401 || e.statusCode === 400; }
+    assert.ok(refused, "a policy signed by an unknown signer must be refused");
     const set = await admin.setPolicy("SgxEnclave", policy, { privateKey: key, certificate: cert });
     assert.strictEqual(set.body.policyResolution, "Updated");
     assert.ok(set.body.policySigner && set.body.policySigner.certificates.length === 1, "x-ms-policy-signer");
@@ -61,10 +67,20 @@ async function main() {
     assert.strictEqual(add.body.certificateResolution, "IsPresent");
     certs = await admin.getPolicyManagementCertificates();
     assert.strictEqual(certs.body.length, 2, "two signers after add");
+    // the newly added signer can now sign policies
+    const set2 = await admin.setPolicy("SgxEnclave", policy, { privateKey: newKey, certificate: newCert });
+    assert.strictEqual(set2.body.policyResolution, "Updated");
     const rm = await admin.removePolicyManagementCertificate(newCert, key, cert);
     assert.strictEqual(rm.body.certificateResolution, "IsAbsent");
     certs = await admin.getPolicyManagementCertificates();
     assert.strictEqual(certs.body.length, 1, "one signer after remove");
+    // the last signer cannot be removed
+    refused = false;
+    try { await admin.removePolicyManagementCertificate(cert, key, cert); }
+    catch (e) { refused = e.statusCode >= 400 && e.statusCode < 500; }
+    assert.ok(refused, "the last policy signer must not be removable");
+    certs = await admin.getPolicyManagementCertificates();
+    assert.strictEqual(certs.body.length, 1, "still one signer");
     const reset = await admin.resetPolicy("SgxEnclave", { privateKey: key, certificate: cert });
     assert.strictEqual(reset.body.policyResolution, "Removed");
     out.thumbprint = add.body.certificateThumbprint;

@@ -248,6 +248,22 @@ static void test_policy_upload(void **state)
                         u.token_hash);
     avow_claims_free(rc);
     avow_policy_upload_free(&u);
+    /* signer1's JWS with one signature byte or one payload byte changed: refused */
+    {
+        size_t n = strlen(jws);
+        char *bad = strdup(jws);
+        bad[n - 2] = bad[n - 2] == 'A' ? 'B' : 'A';
+        assert_int_not_equal(avow_policy_upload_parse((const uint8_t *)bad, n,
+                                                      AVOW_POLICY_MODE_ISOLATED, &signers, &u, &e),
+                             AVOW_OK);
+        memcpy(bad, jws, n);
+        char *dot = strchr(bad, '.');
+        dot[3] = dot[3] == 'A' ? 'B' : 'A';
+        assert_int_not_equal(avow_policy_upload_parse((const uint8_t *)bad, n,
+                                                      AVOW_POLICY_MODE_ISOLATED, &signers, &u, &e),
+                             AVOW_OK);
+        free(bad);
+    }
     free(jws);
     assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c2, &jws, &e), AVOW_OK);
     assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
