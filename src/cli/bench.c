@@ -86,43 +86,23 @@ static int bench_verify(int argc, char **argv)
         return CLI_USAGE;
     }
     int rc = CLI_USAGE;
-    uint8_t *quote = NULL;
-    size_t qlen = 0;
-    avow_collateral coll;
-    avow_collateral_init(&coll);
-    avow_verifier *ver = NULL;
-    if (!cli_read_binary(quote_path, NULL, &quote, &qlen)) goto done;
-    if (avow_collateral_load(coll_path, &coll, &e) != AVOW_OK) {
-        cli_error(&e, "%s", coll_path);
-        goto done;
-    }
-    if (avow_verifier_new(&ver, &e) != AVOW_OK) {
-        cli_error(&e, "verifier");
-        goto done;
-    }
-    for (size_t i = 0; i < n_roots; i++) {
-        uint8_t *pem;
-        size_t plen;
-        if (!cli_read_file(roots[i], &pem, &plen)) goto done;
-        avow_err arc = avow_verifier_add_root_pem(ver, (const char *)pem, plen, &e);
-        free(pem);
-        if (arc != AVOW_OK) {
-            cli_error(&e, "--root %s", roots[i]);
-            goto done;
-        }
-    }
+    cli_evidence ev = {0};
+    if (!cli_load_evidence(quote_path, NULL, coll_path, roots, n_roots, &ev)) goto done;
+    uint8_t *quote = ev.quote;
+    size_t qlen = ev.quote_len;
+    avow_verifier *ver = ev.verifier;
     long cold_n = 0, warm_n = 0;
     double cold_t = 0, warm_t = 0;
     avow_verifier_set_cache(ver, false);
-    if (!run(ver, quote, qlen, &coll, &opts, seconds, &cold_n, &cold_t)) {
+    if (!run(ver, quote, qlen, &ev.coll, &opts, seconds, &cold_n, &cold_t)) {
         rc = CLI_FAIL;
         goto done;
     }
     avow_verifier_set_cache(ver, true);
     long dummy_n;
     double dummy_t;
-    if (!run(ver, quote, qlen, &coll, &opts, 0.05, &dummy_n, &dummy_t) ||
-        !run(ver, quote, qlen, &coll, &opts, seconds, &warm_n, &warm_t)) {
+    if (!run(ver, quote, qlen, &ev.coll, &opts, 0.05, &dummy_n, &dummy_t) ||
+        !run(ver, quote, qlen, &ev.coll, &opts, seconds, &warm_n, &warm_t)) {
         rc = CLI_FAIL;
         goto done;
     }
@@ -134,9 +114,7 @@ static int bench_verify(int argc, char **argv)
         cold_t * 1e6 / (double)cold_n, warm_t * 1e6 / (double)warm_n);
     rc = CLI_OK;
 done:
-    avow_verifier_free(ver);
-    avow_collateral_free(&coll);
-    free(quote);
+    cli_evidence_free(&ev);
     return rc;
 }
 

@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 #include "avow/err.h"
+#include "avow/collateral.h"
 #include "avow/store.h"
+#include "avow/verify.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -35,6 +37,22 @@ bool cli_write_file(const char *path, const void *buf, size_t len);
 
 /* Prints "avow: <msg>" (and the error detail, if any) to stderr. */
 void cli_error(const avow_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Evidence for offline verification, as `quote verify`, `bench verify` and
+ * `policy eval` take it: reads QUOTE (raw/hex/base64, or `encoding`), loads
+ * the collateral (bundle file or PCS folder) and makes a verifier trusting
+ * Intel's root plus each `roots[i]` PEM. On failure prints why, frees what it
+ * made and returns false. */
+typedef struct {
+    uint8_t *quote;
+    size_t quote_len;
+    avow_collateral coll;
+    avow_verifier *verifier;
+} cli_evidence;
+
+bool cli_load_evidence(const char *quote_path, const char *encoding, const char *coll_path,
+                       const char *const *roots, size_t n_roots, cli_evidence *ev);
+void cli_evidence_free(cli_evidence *ev);
 
 /* Opens avowd's store (a data directory or a postgresql:// URI); on failure
  * prints why and returns NULL. */

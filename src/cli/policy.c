@@ -277,11 +277,9 @@ static int cmd_eval(int argc, char **argv)
         return CLI_USAGE;
     }
     int rc = CLI_USAGE;
-    uint8_t *quote = NULL, *rd = NULL;
-    size_t qlen = 0, rdlen = 0;
-    avow_collateral coll;
-    avow_collateral_init(&coll);
-    avow_verifier *ver = NULL;
+    uint8_t *rd = NULL;
+    size_t rdlen = 0;
+    cli_evidence ev = {0};
     avow_verify_result r;
     avow_verify_result_init(&r);
     avow_claims *incoming = NULL;
@@ -289,28 +287,9 @@ static int cmd_eval(int argc, char **argv)
     avow_policy_result_init(&pr);
     avow_policy *p = load_policy(a.policy_path);
     if (!p) goto done;
-    if (!cli_read_binary(a.quote_path, NULL, &quote, &qlen)) goto done;
     if (a.rd_path && !cli_read_file(a.rd_path, &rd, &rdlen)) goto done;
-    if (avow_collateral_load(a.coll_path, &coll, &e) != AVOW_OK) {
-        cli_error(&e, "%s", a.coll_path);
-        goto done;
-    }
-    if (avow_verifier_new(&ver, &e) != AVOW_OK) {
-        cli_error(&e, "verifier");
-        goto done;
-    }
-    for (size_t i = 0; i < a.n_roots; i++) {
-        uint8_t *pem;
-        size_t plen;
-        if (!cli_read_file(a.roots[i], &pem, &plen)) goto done;
-        avow_err arc = avow_verifier_add_root_pem(ver, (const char *)pem, plen, &e);
-        free(pem);
-        if (arc != AVOW_OK) {
-            cli_error(&e, "--root %s", a.roots[i]);
-            goto done;
-        }
-    }
-    if (avow_verify_quote(ver, quote, qlen, &coll, &opts, &r) != AVOW_OK) {
+    if (!cli_load_evidence(a.quote_path, NULL, a.coll_path, a.roots, a.n_roots, &ev)) goto done;
+    if (avow_verify_quote(ev.verifier, ev.quote, ev.quote_len, &ev.coll, &opts, &r) != AVOW_OK) {
         /* the quote does not parse: unusable evidence, still a deny */
         char reason[300];
         snprintf(reason, sizeof(reason), "evidence unusable: %s", r.reason);
@@ -318,7 +297,7 @@ static int cmd_eval(int argc, char **argv)
         rc = CLI_USAGE;
         goto done;
     }
-    if (avow_claims_incoming_sgx(&r, quote, qlen, &coll, rd, rd ? rdlen : 0, &incoming)) {
+    if (avow_claims_incoming_sgx(&r, ev.quote, ev.quote_len, &ev.coll, rd, rd ? rdlen : 0, &incoming)) {
         fprintf(stderr, "avow: cannot mint claims\n");
         goto done;
     }
@@ -348,9 +327,7 @@ done:
     avow_claims_free(incoming);
     avow_policy_free(p);
     avow_verify_result_free(&r);
-    avow_verifier_free(ver);
-    avow_collateral_free(&coll);
-    free(quote);
+    cli_evidence_free(&ev);
     free(rd);
     return rc;
 }

@@ -98,34 +98,14 @@ int cli_quote_verify(int argc, char **argv)
     }
 
     int rc = CLI_USAGE;
-    uint8_t *quote = NULL;
-    size_t qlen = 0;
-    avow_collateral coll;
-    avow_collateral_init(&coll);
-    avow_verifier *ver = NULL;
+    cli_evidence ev = {0};
     avow_verify_result r;
     avow_verify_result_init(&r);
-    if (!cli_read_binary(quote_path, encoding, &quote, &qlen)) goto done;
-    if (avow_collateral_load(coll_path, &coll, &e) != AVOW_OK) {
-        cli_error(&e, "%s", coll_path);
-        goto done;
-    }
-    if (avow_verifier_new(&ver, &e) != AVOW_OK) {
-        cli_error(&e, "verifier");
-        goto done;
-    }
-    for (size_t i = 0; i < n_roots; i++) {
-        uint8_t *pem;
-        size_t plen;
-        if (!cli_read_file(roots[i], &pem, &plen)) goto done;
-        avow_err arc = avow_verifier_add_root_pem(ver, (const char *)pem, plen, &e);
-        free(pem);
-        if (arc != AVOW_OK) {
-            cli_error(&e, "--root %s", roots[i]);
-            goto done;
-        }
-    }
-    avow_err vrc = avow_verify_quote(ver, quote, qlen, &coll, &opts, &r);
+    if (!cli_load_evidence(quote_path, encoding, coll_path, roots, n_roots, &ev)) goto done;
+    uint8_t *quote = ev.quote;
+    size_t qlen = ev.quote_len;
+    avow_verifier *ver = ev.verifier;
+    avow_err vrc = avow_verify_quote(ver, quote, qlen, &ev.coll, &opts, &r);
     if (vrc != AVOW_OK && r.err == AVOW_ERR_FORMAT) {
         /* the quote does not parse: unusable input */
         if (json) {
@@ -158,8 +138,6 @@ int cli_quote_verify(int argc, char **argv)
     rc = r.ok ? CLI_OK : CLI_FAIL;
 done:
     avow_verify_result_free(&r);
-    avow_verifier_free(ver);
-    avow_collateral_free(&coll);
-    free(quote);
+    cli_evidence_free(&ev);
     return rc;
 }

@@ -124,3 +124,45 @@ avow_store *cli_open_store(const char *data)
     }
     return s;
 }
+
+void cli_evidence_free(cli_evidence *ev)
+{
+    free(ev->quote);
+    avow_collateral_free(&ev->coll);
+    avow_verifier_free(ev->verifier);
+    ev->quote = NULL;
+    ev->verifier = NULL;
+}
+
+bool cli_load_evidence(const char *quote_path, const char *encoding, const char *coll_path,
+                       const char *const *roots, size_t n_roots, cli_evidence *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    avow_collateral_init(&ev->coll);
+    avow_error e;
+    avow_error_clear(&e);
+    if (!cli_read_binary(quote_path, encoding, &ev->quote, &ev->quote_len)) goto fail;
+    if (avow_collateral_load(coll_path, &ev->coll, &e) != AVOW_OK) {
+        cli_error(&e, "%s", coll_path);
+        goto fail;
+    }
+    if (avow_verifier_new(&ev->verifier, &e) != AVOW_OK) {
+        cli_error(&e, "verifier");
+        goto fail;
+    }
+    for (size_t i = 0; i < n_roots; i++) {
+        uint8_t *pem;
+        size_t plen;
+        if (!cli_read_file(roots[i], &pem, &plen)) goto fail;
+        avow_err rc = avow_verifier_add_root_pem(ev->verifier, (const char *)pem, plen, &e);
+        free(pem);
+        if (rc != AVOW_OK) {
+            cli_error(&e, "--root %s", roots[i]);
+            goto fail;
+        }
+    }
+    return true;
+fail:
+    cli_evidence_free(ev);
+    return false;
+}
