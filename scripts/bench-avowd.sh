@@ -4,13 +4,15 @@
 # runs wrk with 64 keep-alive connections POSTing the MAA attest body, samples
 # avowd's resident memory every 5 s, and prints a summary next to
 # `openssl speed rsa2048` measured in the same run (one RS256 signature per
-# token bounds the throughput).
+# token bounds the throughput), and how the CPU split between avowd and wrk
+# (CPU seconds from /proc and time(1)), so a starved wrk or a busy machine shows.
 #
 #   scripts/bench-avowd.sh [BUILD_DIR]         (default build/)
 #   DURATION=300 CONNECTIONS=64 THREADS=2 WARMUP=10 scripts/bench-avowd.sh
 #   AVOWD_ARGS="--threads 4" scripts/bench-avowd.sh    (extra avowd flags)
 #
-# Needs wrk (Debian package, installed by scripts/setup.sh) and openssl.
+# Needs wrk (Debian package, installed by scripts/setup.sh) and openssl; GNU time
+# (/usr/bin/time) for wrk's CPU figure (reported as 0 without it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -82,16 +84,24 @@ rss() { awk '/^VmRSS/ {print $2}' "/proc/$PID/status"; }
 SAMPLER=$!
 echo "bench: ${DURATION}s at ${CONNECTIONS} connections, ${THREADS} wrk threads..." >&2
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$W/attest.lua" \
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; } # utime + stime, clock ticks
+TIMER=()
+[[ -x /usr/bin/time ]] && TIMER=(/usr/bin/time -f "%U %S" -o "$W/wrk.cpu") || echo "0 0" >"$W/wrk.cpu"
+CPU0=$(cpu_ticks)
+"${TIMER[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$W/attest.lua" \
     "$URL/attest/SgxEnclave" >"$W/wrk.txt"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+CPU1=$(cpu_ticks)
+AVOWD_CPU=$(awk -v a="$CPU0" -v b="$CPU1" -v hz="$(getconf CLK_TCK)" 'BEGIN {print (b - a) / hz}')
+WRK_CPU=$(awk '{print $1 + $2}' "$W/wrk.cpu")
 kill "$SAMPLER" 2>/dev/null || true
 SAMPLER=
 curl -fs "$URL/metrics" >"$W/metrics.txt"
 
-python3 - "$W" "$RSA" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" <<'PY'
+python3 - "$W" "$RSA" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" "$AVOWD_CPU" "$WRK_CPU" <<'PY'
 import json, sys
-w, rsa, lb, la, ncpu = sys.argv[1:]
+w, rsa, lb, la, ncpu, acpu, wcpu = sys.argv[1:]
+acpu, wcpu = float(acpu), float(wcpu)
 b = json.loads([l for l in open(f"{w}/wrk.txt") if l.startswith("BENCH ")][0][6:])
 rss = [int(l.split()[1]) for l in open(f"{w}/rss.txt") if len(l.split()) == 2]
 first, last, lo, hi = rss[0], rss[-1], min(rss), max(rss)
@@ -101,9 +111,11 @@ print(f"avowd benchmark ({ncpu} CPUs; load average before {lb}, after {la})")
 print(f"  throughput     {b['rps']:.0f} attestations/s ({b['requests']} in {b['seconds']:.0f} s), non-2xx {b['non2xx']}, socket errors {b['socket_errors']}")
 print(f"  latency        p50 {b['p50_ms']:.2f} ms, p90 {b['p90_ms']:.2f} ms, p99 {b['p99_ms']:.2f} ms, p99.9 {b['p999_ms']:.2f} ms, max {b['max_ms']:.2f} ms")
 print(f"  resident mem   first {first/1024:.1f} MiB, min {lo/1024:.1f}, max {hi/1024:.1f}, last {last/1024:.1f} MiB ({len(rss)} samples; max vs first {growth:+.1f} %)")
+print(f"  CPU            avowd {acpu / b['seconds']:.2f} cores ({acpu / b['requests'] * 1e6:.0f} us per attestation), wrk {wcpu / b['seconds']:.2f} cores, of {ncpu}")
 print(f"  openssl speed  rsa2048 {rsa} sign/s (one core)")
 print(f"  verdicts       {''.join(ok).strip()}")
 print("BENCH_JSON " + json.dumps({**b, "rss_kib_first": first, "rss_kib_max": hi, "rss_kib_last": last,
       "rss_growth_pct": round(growth, 2), "openssl_rsa2048_sign_per_s": float(rsa), "cpus": int(ncpu),
+      "avowd_cpu_s": acpu, "avowd_us_per_req": round(acpu / b['requests'] * 1e6, 1), "wrk_cpu_s": wcpu,
       "load_before": lb, "load_after": la}))
 PY

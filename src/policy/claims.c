@@ -1,6 +1,9 @@
 /* The claim set (include/avow/claims.h): an ordered, growable array of typed
  * claims that owns its strings, plus the JSON serializer for token bodies and
- * the reverse reader. JSON goes through jansson (strict UTF-8, no reals).
+ * the reverse reader. JSON goes through jansson (strict UTF-8, no reals),
+ * except for two allocation-light fast paths that produce the same bytes:
+ * JSON claim text already in canonical form is kept as is, and the token body
+ * of an all-ASCII set is written directly (see json_is_canonical).
  * Thread-safety: a set is a plain value; concurrent readers are fine, writers
  * need the caller's exclusion. */
 #include <jansson.h>
@@ -85,9 +88,154 @@ avow_err avow_claims_push_owned(avow_claims *cs, char *type, avow_claim_value v,
     return AVOW_OK;
 }
 
+/* ---- canonical-text scanner ------------------------------------------------
+ * Hand-written on purpose (contributing.md allows it where it is the better
+ * choice): claim sets are copied several times per attestation (incoming set,
+ * policy evaluation, token body) and every JSON-kind claim used to go through
+ * a full jansson parse and dump each time (~11 % of avowd's CPU). This scanner
+ * recognises, without allocating, text that jansson would re-serialize to
+ * exactly the same bytes, so the caller can keep it as is; anything else (any
+ * doubt) goes the jansson way, so results are identical either way.
+ *
+ * Accepted subset: an object or array, nesting depth <= SCAN_MAX_DEPTH, no
+ * whitespace, strings of printable ASCII (0x20..0x7e) without '"' or '\'
+ * (jansson prints those unescaped), integers in canonical form (no "-0", no
+ * leading zero, <= 18 digits so they fit json_int_t), true/false/null; no
+ * reals. Object keys must be distinct (jansson's JSON_REJECT_DUPLICATES) and,
+ * with `sorted`, strictly ascending (jansson's JSON_SORT_KEYS compares keys
+ * bytewise, which is what memcmp does on this subset). */
+#define SCAN_MAX_DEPTH 16
+#define SCAN_MAX_KEYS  64 /* keys per object checked for duplicates; more: fall back */
+
+typedef struct {
+    const char *p;
+    size_t len;
+} span;
+
+static bool scan_value(const char **pp, const char *end, bool sorted, int depth);
+
+static bool scan_string(const char **pp, const char *end, span *out)
+{
+    const char *p = *pp;
+    if (p >= end || *p != '"') return false;
+    const char *start = ++p;
+    while (p < end && *p != '"') {
+        unsigned char ch = (unsigned char)*p;
+        if (ch < 0x20 || ch > 0x7e || ch == '\\') return false;
+        p++;
+    }
+    if (p >= end) return false;
+    if (out) *out = (span){start, (size_t)(p - start)};
+    *pp = p + 1;
+    return true;
+}
+
+static int span_cmp(span a, span b)
+{
+    int c = memcmp(a.p, b.p, a.len < b.len ? a.len : b.len);
+    return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
+static bool scan_number(const char **pp, const char *end)
+{
+    const char *p = *pp;
+    if (p < end && *p == '-') p++;
+    const char *d = p;
+    while (p < end && *p >= '0' && *p <= '9')
+        p++;
+    size_t nd = (size_t)(p - d);
+    if (nd == 0 || nd > 18 || (d[0] == '0' && (nd > 1 || d != *pp))) return false;
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return false; /* a real */
+    *pp = p;
+    return true;
+}
+
+static bool scan_literal(const char **pp, const char *end, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(end - *pp) < n || memcmp(*pp, lit, n)) return false;
+    *pp += n;
+    return true;
+}
+
+static bool scan_container(const char **pp, const char *end, bool sorted, int depth)
+{
+    const char *p = *pp;
+    bool obj = *p == '{';
+    char close = obj ? '}' : ']';
+    if (depth >= SCAN_MAX_DEPTH) return false;
+    p++;
+    if (p < end && *p == close) {
+        *pp = p + 1;
+        return true;
+    }
+    span keys[SCAN_MAX_KEYS];
+    size_t nk = 0;
+    for (;;) {
+        if (obj) {
+            span k;
+            if (nk == SCAN_MAX_KEYS || !scan_string(&p, end, &k)) return false;
+            if (sorted) {
+                if (nk && span_cmp(keys[nk - 1], k) >= 0) return false;
+            } else {
+                for (size_t i = 0; i < nk; i++)
+                    if (span_cmp(keys[i], k) == 0) return false;
+            }
+            keys[nk++] = k;
+            if (p >= end || *p != ':') return false;
+            p++;
+        }
+        if (!scan_value(&p, end, sorted, depth + 1)) return false;
+        if (p >= end) return false;
+        if (*p == close) {
+            *pp = p + 1;
+            return true;
+        }
+        if (*p != ',') return false;
+        p++;
+    }
+}
+
+static bool scan_value(const char **pp, const char *end, bool sorted, int depth)
+{
+    if (*pp >= end) return false;
+    switch (**pp) {
+        case '{':
+        case '[':
+            return scan_container(pp, end, sorted, depth);
+        case '"':
+            return scan_string(pp, end, NULL);
+        case 't':
+            return scan_literal(pp, end, "true");
+        case 'f':
+            return scan_literal(pp, end, "false");
+        case 'n':
+            return scan_literal(pp, end, "null");
+        default:
+            return scan_number(pp, end);
+    }
+}
+
+/* True when `text` is an object or array that jansson would dump (compact;
+ * with `sorted`, also JSON_SORT_KEYS) to exactly these bytes. */
+static bool json_is_canonical(const char *text, size_t len, bool sorted)
+{
+    const char *p = text, *end = text + len;
+    if (!len || (*p != '{' && *p != '[')) return false;
+    return scan_container(&p, end, sorted, 0) && p == end;
+}
+
 /* Re-serializes a JSON object/array compactly; NULL when it is not one. */
 static char *json_canonical(const char *text, size_t len)
 {
+    if (json_is_canonical(text, len, false)) {
+        char *out = malloc(len + 1);
+        if (out) {
+            memcpy(out, text, len);
+            out[len] = '\0';
+        }
+        return out;
+    }
     json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
     if (!j) return NULL;
     char *out = NULL;
@@ -251,10 +399,141 @@ static json_t *value_to_json(const avow_claim_value *v)
     return NULL;
 }
 
+/* ---- token body without jansson ---------------------------------------------
+ * The common case of avow_claims_to_json, written straight into one buffer:
+ * every type and String value plain printable ASCII without '"' or '\\', every
+ * JSON value already in jansson's sorted compact form (json_is_canonical). The
+ * output is byte-for-byte what the jansson path below produces (keys sorted
+ * bytewise, a repeated type becomes an array of its values in order); any
+ * claim outside that subset sends the whole set down the jansson path. */
+
+static bool plain_ascii(const char *s, size_t *len)
+{
+    const char *p = s;
+    for (; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e || *p == '"' || *p == '\\')
+            return false;
+    *len = (size_t)(p - s);
+    return true;
+}
+
+typedef struct {
+    const avow_claim *c;
+    size_t idx, tlen, vlen; /* vlen: String and JSON text length */
+} tb_item;
+
+static int tb_cmp(const void *a, const void *b)
+{
+    const tb_item *x = a, *y = b;
+    int r = strcmp(x->c->type, y->c->type);
+    if (r) return r;
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static size_t tb_value(const tb_item *it, char *w)
+{
+    const avow_claim_value *v = &it->c->value;
+    switch (v->kind) {
+        case AVOW_CLAIM_STRING:
+            if (w) {
+                w[0] = '"';
+                memcpy(w + 1, v->str ? v->str : "", it->vlen);
+                w[it->vlen + 1] = '"';
+            }
+            return it->vlen + 2;
+        case AVOW_CLAIM_JSON:
+            if (w) memcpy(w, v->str, it->vlen);
+            return it->vlen;
+        case AVOW_CLAIM_INTEGER: {
+            char num[24];
+            int n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, (json_int_t)v->integer);
+            if (w) memcpy(w, num, (size_t)n);
+            return (size_t)n;
+        }
+        case AVOW_CLAIM_BOOLEAN:
+            if (w) memcpy(w, v->boolean ? "true" : "false", v->boolean ? 4 : 5);
+            return v->boolean ? 4 : 5;
+    }
+    return 0;
+}
+
+/* Writes (w != NULL) or measures the body of the sorted items. */
+static size_t tb_emit(const tb_item *it, size_t n, char *w)
+{
+    size_t o = 0;
+#define PUTC(ch)            \
+    do {                    \
+        if (w) w[o] = (ch); \
+        o++;                \
+    } while (0)
+    PUTC('{');
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && !strcmp(it[j].c->type, it[i].c->type))
+            j++;
+        if (i) PUTC(',');
+        PUTC('"');
+        if (w) memcpy(w + o, it[i].c->type, it[i].tlen);
+        o += it[i].tlen;
+        PUTC('"');
+        PUTC(':');
+        if (j - i > 1) PUTC('[');
+        for (size_t k = i; k < j; k++) {
+            if (k > i) PUTC(',');
+            o += tb_value(&it[k], w ? w + o : NULL);
+        }
+        if (j - i > 1) PUTC(']');
+        i = j;
+    }
+    PUTC('}');
+#undef PUTC
+    return o;
+}
+
+/* 1: *out written; 0: not in the fast subset (use jansson); -1: no memory. */
+static int claims_to_json_fast(const avow_claims *cs, char **out)
+{
+    tb_item stack_items[64];
+    tb_item *it = cs->n <= 64 ? stack_items : malloc(cs->n * sizeof(*it));
+    if (!it) return -1;
+    int ret = 0;
+    for (size_t i = 0; i < cs->n; i++) {
+        const avow_claim *c = &cs->v[i];
+        it[i] = (tb_item){.c = c, .idx = i};
+        if (!plain_ascii(c->type, &it[i].tlen)) goto done;
+        if (c->value.kind == AVOW_CLAIM_STRING) {
+            if (!plain_ascii(c->value.str ? c->value.str : "", &it[i].vlen)) goto done;
+        } else if (c->value.kind == AVOW_CLAIM_JSON) {
+            if (!c->value.str) goto done;
+            it[i].vlen = strlen(c->value.str);
+            if (!json_is_canonical(c->value.str, it[i].vlen, true)) goto done;
+        } else if (c->value.kind != AVOW_CLAIM_INTEGER && c->value.kind != AVOW_CLAIM_BOOLEAN) {
+            goto done;
+        }
+    }
+    qsort(it, cs->n, sizeof(*it), tb_cmp);
+    size_t len = tb_emit(it, cs->n, NULL);
+    char *buf = malloc(len + 1);
+    if (!buf) {
+        ret = -1;
+        goto done;
+    }
+    tb_emit(it, cs->n, buf);
+    buf[len] = '\0';
+    *out = buf;
+    ret = 1;
+done:
+    if (it != stack_items) free(it);
+    return ret;
+}
+
 avow_err avow_claims_to_json(const avow_claims *cs, char **out, avow_error *err)
 {
     if (!cs || !out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "claims: no set");
     *out = NULL;
+    int fast = claims_to_json_fast(cs, out);
+    if (fast > 0) return AVOW_OK;
+    if (fast < 0) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "claims: no memory");
     json_t *obj = json_object();
     if (!obj) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "claims: no memory");
     avow_err rc = AVOW_OK;

@@ -173,6 +173,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                            ? MHD_YES
                            : MHD_NO;
             }
+            /* the whole body in one allocation, no regrowth (n <= max_body) */
+            if (n > 0 && (r->body = malloc((size_t)n + 1)) != NULL) {
+                r->body[0] = '\0';
+                r->body_cap = (size_t)n + 1;
+            }
         }
         return MHD_YES;
     }

@@ -67,6 +67,13 @@ avow_err avow_signing_key_generate(const char *subject_cn, avow_time not_before,
                               strlen(subject_cn));
     avow_err rc = AVOW_OK;
     char eb[160];
+    /* Two-prime RSA-2048 on purpose. A 3-prime key (RFC 8017 multi-prime,
+     * EVP_PKEY_CTX_set_rsa_keygen_primes) is the textbook ~2x CRT speed-up,
+     * but OpenSSL 3.0 on x86-64 with AVX-512 IFMA signs 2-prime keys with its
+     * dual 1024-bit exponentiation (BN_mod_exp_mont_consttime_x2) and has no
+     * such path for 3 primes: on the avowd machine `openssl speed -primes 3
+     * rsa2048` gave 1,556-1,852 sign/s against 2,913-3,232 for 2 primes, i.e.
+     * 3-prime is ~1.75x slower (docs/performance.md, avowd section). */
     EVP_PKEY *pk = EVP_RSA_gen(2048);
     X509 *x = X509_new();
     BIGNUM *serial = BN_new();
