@@ -6,41 +6,17 @@
 #include <string.h>
 
 #include "avow/encode.h"
+#include "avow/file.h"
 #include "cli/cli.h"
 
 bool cli_read_file(const char *path, uint8_t **buf, size_t *len)
 {
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f) {
-        fprintf(stderr, "avow: %s: %s\n", path, strerror(errno));
-        return false;
-    }
-    size_t cap = 4096, n = 0;
-    uint8_t *b = malloc(cap + 1);
-    while (b) {
-        size_t r = fread(b + n, 1, cap - n, f);
-        n += r;
-        if (n < cap) break;
-        uint8_t *nb = cap > (SIZE_MAX - 1) / 2 ? NULL : realloc(b, cap * 2 + 1);
-        if (!nb) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    bool err = ferror(f);
-    if (f != stdin) fclose(f);
-    if (!b || err) {
-        free(b);
-        fprintf(stderr, "avow: %s: %s\n", path, b ? "read error" : "out of memory");
-        return false;
-    }
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    return true;
+    avow_error e;
+    avow_error_clear(&e);
+    avow_err rc = strcmp(path, "-") ? avow_file_read(path, 0, false, buf, len, &e)
+                                    : avow_file_read_stream(stdin, "-", 0, false, buf, len, &e);
+    if (rc != AVOW_OK) fprintf(stderr, "avow: %s\n", e.msg);
+    return rc == AVOW_OK;
 }
 
 bool cli_read_binary(const char *path, const char *encoding, uint8_t **buf, size_t *len)

@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 
 #include "avow/encode.h"
+#include "avow/file.h"
 #include "server/server.h"
 
 #define MAX_EXTRA_HEADERS 6
@@ -294,32 +295,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 static char *read_text(const char *path, avow_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 8192, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - 1 - n, f);
-        if (n < cap - 1) break;
-        char *nb = realloc(b, cap * 2);
-        if (!nb) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    if (!b) {
-        avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "%s: out of memory", path);
-        return NULL;
-    }
-    b[n] = '\0';
-    return b;
+    uint8_t *b = NULL;
+    size_t n;
+    /* the TLS key is a secret */
+    return avow_file_read(path, 1u << 20, true, &b, &n, err) == AVOW_OK ? (char *)b : NULL;
 }
 
 bool avowd_http_start(avowd *d, const char *host, uint16_t port, avow_error *err)

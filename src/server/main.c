@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "avow/file.h"
 #include "avow/pck.h"
 #include "server/attest_int.h"
 
@@ -51,26 +52,11 @@ static bool split_listen(const char *s, char *host, size_t cap, uint16_t *port)
 
 static char *read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 16384, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - 1 - n, f);
-        if (n < cap - 1) break;
-        char *nb = realloc(b, cap * 2);
-        if (!nb) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    if (b) b[n] = '\0';
+    uint8_t *b = NULL;
+    size_t n = 0;
+    if (avow_file_read(path, 1u << 20, false, &b, &n, NULL) != AVOW_OK) return NULL;
     if (len) *len = n;
-    return b;
+    return (char *)b;
 }
 
 /* Policy mode and the initial policy-signer certificate (store creation). */

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "avow/encode.h"
+#include "avow/file.h"
 #include "sim/sim_internal.h"
 
 #define SECRETS_SIZE (16 + 16 + 16 + 32)
@@ -55,33 +56,8 @@ static avow_err read_file(const char *dir, const char *name, char **buf, size_t 
 {
     char path[4096];
     path_of(path, sizeof path, dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "%s: %s", path, strerror(errno));
-    size_t cap = 8192, n = 0;
-    char *b = malloc(cap + 1);
-    while (b) {
-        size_t r = fread(b + n, 1, cap - n, f);
-        n += r;
-        if (r == 0 || n > (1u << 20)) break;
-        if (n == cap) {
-            char *nb = realloc(b, cap * 2 + 1);
-            if (!nb) {
-                avow_wipe(b, n);
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!b) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "%s: out of memory", path);
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    return AVOW_OK;
+    /* platform files hold secrets: wipe every discarded buffer */
+    return avow_file_read(path, 1u << 20, true, (uint8_t **)buf, len, err);
 }
 
 static void free_secret(char *b, size_t n)
