@@ -136,12 +136,15 @@ avow_err avow_claims_from_json(const char *json, size_t len, avow_claim_issuer i
  *                     hashes equal, which fits one root-issued chain and CRL)
  *   An absent item hashes as zero bytes. `coll` may be NULL: then only
  *   quotehash is present.
+ *   `digests` (optional) are coll's, computed once by a caller that reuses it;
+ *   NULL: the pieces are hashed here.
  *
  * `ehd` is the runtimeData bytes (MAA "enclave held data"); NULL when none.
  * The caller (the service) adds request-dependent claims itself: x-ms-runtime,
  * x-ms-inittime, x-ms-policy-hash, nonce. */
 avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *quote,
-                                  size_t quote_len, const avow_collateral *coll, const uint8_t *ehd,
+                                  size_t quote_len, const avow_collateral *coll,
+                                  const avow_collateral_digests *digests, const uint8_t *ehd,
                                   size_t ehd_len, avow_claims **out);
 
 #ifdef __cplusplus

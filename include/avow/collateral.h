@@ -40,6 +40,24 @@ avow_err avow_collateral_copy(const avow_collateral *src, avow_collateral *dst);
  * bytes (chains compared as text). */
 bool avow_collateral_equal(const avow_collateral *a, const avow_collateral *b);
 
+/* SHA-256 digests of one collateral object, for a caller that checks many
+ * quotes against an object it never modifies (avowd keeps one beside each
+ * cached object): hashing ~10-20 KB once instead of on every quote.
+ * `identity` covers every piece (presence, length and bytes, the TEE type
+ * and both signatures) and is what the verifier's collateral cache is keyed
+ * by; the others are the x-ms-sgx-collateral claim's hashes (an absent piece
+ * hashes as empty). Digests that do not match the object they are passed
+ * with make results wrong: compute them again whenever the object changes. */
+typedef struct {
+    uint8_t identity[32];
+    uint8_t qe_identity_chain[32], qe_identity[32];
+    uint8_t tcb_info_chain[32], tcb_info[32];
+    uint8_t root_ca_crl[32];
+} avow_collateral_digests;
+
+void avow_collateral_identity(const avow_collateral *c, uint8_t out[32]);
+void avow_collateral_digests_compute(const avow_collateral *c, avow_collateral_digests *d);
+
 /* Reads a dcap-qvl bundle (`collateral.json`): tcb_info, tcb_info_signature
  * (hex), tcb_info_issuer_chain, qe_identity, qe_identity_signature,
  * qe_identity_issuer_chain, pck_crl, pck_crl_issuer_chain, root_ca_crl.

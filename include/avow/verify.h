@@ -50,6 +50,9 @@ void avow_verifier_clear_cache(avow_verifier *v);
 typedef struct {
     avow_time at;           /* the verification time ("now"); required */
     bool allow_missing_crl; /* accept collateral without CRLs (verdict says so) */
+    /* optional: digests of `coll` computed once by a caller that reuses it
+     * (avow_collateral_digests_compute); NULL: hashed on each call */
+    const avow_collateral_digests *digests;
 } avow_verify_opts;
 
 typedef struct {

@@ -297,7 +297,7 @@ static int cmd_eval(int argc, char **argv)
         rc = CLI_USAGE;
         goto done;
     }
-    if (avow_claims_incoming_sgx(&r, ev.quote, ev.quote_len, &ev.coll, rd, rd ? rdlen : 0, &incoming)) {
+    if (avow_claims_incoming_sgx(&r, ev.quote, ev.quote_len, &ev.coll, NULL, rd, rd ? rdlen : 0, &incoming)) {
         fprintf(stderr, "avow: cannot mint claims\n");
         goto done;
     }

@@ -13,43 +13,42 @@
 #include "avow/time.h"
 #include "policy/claims_int.h"
 
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-    uint8_t md[32];
-    SHA256(data ? data : (const void *)"", data ? len : 0, md);
-    avow_hex_encode(md, sizeof(md), out);
-}
-
 /* The x-ms-sgx-collateral object as compact JSON (keys in MAA's order),
  * written directly: fixed ASCII keys and hex values, exactly the bytes jansson's
  * compact dump gave (without building a DOM on every request). */
-static char *collateral_json(const uint8_t *quote, size_t quote_len, const avow_collateral *coll)
+static char *collateral_json(const uint8_t *quote, size_t quote_len, const avow_collateral *coll,
+                             const avow_collateral_digests *dg)
 {
+    avow_collateral_digests own;
+    if (coll && !dg) {
+        avow_collateral_digests_compute(coll, &own);
+        dg = &own;
+    }
     /* 7 members of at most 20 + 64 + 6 bytes, braces, NUL */
     char *out = malloc(7 * 90 + 3);
     if (!out) return NULL;
     size_t o = 0;
     char h[65];
-#define PUT(key, data, len)                                                                      \
+    uint8_t qh[32];
+    SHA256(quote ? quote : (const uint8_t *)"", quote ? quote_len : 0, qh);
+#define PUT(key, md)                                                                             \
     do {                                                                                         \
-        sha256_hex((data), (len), h);                                                            \
+        avow_hex_encode((md), 32, h);                                                            \
         o += (size_t)snprintf(out + o, 7 * 90 + 3 - o, "%s\"" key "\":\"%s\"", o > 1 ? "," : "", \
                               h);                                                                \
     } while (0)
     out[o++] = '{';
     out[o] = '\0';
     if (coll) {
-        const char *qc = coll->qe_identity_issuer_chain;
-        PUT("qeidcertshash", qc, qc ? strlen(qc) : 0);
-        PUT("qeidcrlhash", coll->root_ca_crl, coll->root_ca_crl_len);
-        PUT("qeidhash", coll->qe_identity, coll->qe_identity_len);
+        PUT("qeidcertshash", dg->qe_identity_chain);
+        PUT("qeidcrlhash", dg->root_ca_crl);
+        PUT("qeidhash", dg->qe_identity);
     }
-    PUT("quotehash", quote, quote_len);
+    PUT("quotehash", qh);
     if (coll) {
-        const char *tc = coll->tcb_info_issuer_chain;
-        PUT("tcbinfocertshash", tc, tc ? strlen(tc) : 0);
-        PUT("tcbinfocrlhash", coll->root_ca_crl, coll->root_ca_crl_len);
-        PUT("tcbinfohash", coll->tcb_info, coll->tcb_info_len);
+        PUT("tcbinfocertshash", dg->tcb_info_chain);
+        PUT("tcbinfocrlhash", dg->root_ca_crl);
+        PUT("tcbinfohash", dg->tcb_info);
     }
 #undef PUT
     out[o++] = '}';
@@ -58,7 +57,8 @@ static char *collateral_json(const uint8_t *quote, size_t quote_len, const avow_
 }
 
 avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *quote,
-                                  size_t quote_len, const avow_collateral *coll, const uint8_t *ehd,
+                                  size_t quote_len, const avow_collateral *coll,
+                                  const avow_collateral_digests *digests, const uint8_t *ehd,
                                   size_t ehd_len, avow_claims **out)
 {
     if (!r || !out || (!quote && quote_len)) return AVOW_ERR_ARG;
@@ -85,7 +85,7 @@ avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *qu
         }
         avow_base64url_encode(ehd, ehd_len, ehd_b64);
     }
-    coll_json = collateral_json(quote, quote_len, coll);
+    coll_json = collateral_json(quote, quote_len, coll, digests);
     if (!coll_json) {
         rc = AVOW_ERR_NOMEM;
         goto done;

@@ -159,7 +159,8 @@ int avowd_handle_attest(avowd_req *r, bool oe)
                           "collateral unavailable: %s", err.msg);
         goto done;
     }
-    avow_verify_opts opts = {.at = at, .allow_missing_crl = d->cfg->allow_missing_crl};
+    avow_verify_opts opts = {
+        .at = at, .allow_missing_crl = d->cfg->allow_missing_crl, .digests = &coll->digests};
     e = avow_verify_quote(d->verifier, ev.quote, ev.quote_len, &coll->coll, &opts, &vr);
     a.vr = &vr;
     if (e != AVOW_OK || !vr.ok || vr.collateral_expired) {
@@ -176,7 +177,7 @@ int avowd_handle_attest(avowd_req *r, bool oe)
         goto done;
     }
 
-    e = avow_claims_incoming_sgx(&vr, ev.quote, ev.quote_len, &coll->coll,
+    e = avow_claims_incoming_sgx(&vr, ev.quote, ev.quote_len, &coll->coll, &coll->digests,
                                  ev.runtime.present ? ev.runtime.data : NULL, ev.runtime.len,
                                  &incoming);
     if (e == AVOW_OK && ev.runtime.json)

@@ -166,6 +166,7 @@ avow_err avowd_colmem_get(avowd *d, const uint8_t fmspc[6], avow_pck_ca ca, uint
         return err->code ? err->code : AVOW_ERR_FORMAT;
     }
     c->next_update = key.next_update;
+    avow_collateral_digests_compute(&c->coll, &c->digests);
     if (stale && coll_equal(&stale->coll, &c->coll)) {
         avowd_colmem_put(c);
         c = stale; /* keep the object the verifier already knows */

@@ -54,7 +54,7 @@ void avowd_config_usage(void)
         "  --access-log FILE|-|off   JSON-lines access log (default: stderr)\n"
         "  --audit-log FILE|-|off    JSON-lines audit log (default: stderr)\n"
         "  --max-body BYTES          request size limit (default 1048576)\n"
-        "  --threads N               HTTP worker threads (default: number of CPUs)\n"
+        "  --threads N               request threads, sharing the HTTP I/O (default: CPUs)\n"
         "  --allow-missing-crl       accept collateral without CRLs (verdict says so)\n"
         "  --config FILE             `key = value` lines named like the flags\n",
         stdout);

@@ -1,17 +1,28 @@
-/* avowd's HTTP layer over libmicrohttpd: the daemon (thread pool + epoll,
- * optional TLS), per-request body accumulation under the size limit (413
- * before reading when Content-Length says too much), response helpers
- * (JSON, MAA errors, extra headers), and the per-request epilogue (metrics,
- * access log).
- * Thread-safety: MHD runs each connection on one pool thread; a request
- * context belongs to that thread. Globals are set once in avowd_http_start. */
+/* avowd's HTTP layer over libmicrohttpd: the daemon (epoll, external event
+ * loop driven by the request threads of workers.c, optional TLS),
+ * per-request body accumulation under the size limit (413 before reading
+ * when Content-Length says too much), the queueing of each complete request
+ * with its connection suspended, response helpers (JSON, MAA errors, extra
+ * headers), and the per-request epilogue (metrics, access log).
+ * Thread-safety: MHD's event loop (io) runs on one thread at a time (the
+ * workers' I/O turn). A request context is owned by that loop while the
+ * request is read and answered, and by one thread while its handler runs
+ * (the connection is suspended then, so MHD does not touch it); the hand-over
+ * both ways goes through a mutex (the queue's, and MHD's resume lock).
+ * Handlers never call MHD: headers and query arguments are copied into the
+ * context before queueing, and the response is queued by the event loop
+ * after the resume. Globals are set once in avowd_http_start. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,19 +36,46 @@
 #include "server/server.h"
 
 #define MAX_EXTRA_HEADERS 6
+#define INLINE_VALUES     16 /* headers + query arguments kept without a malloc */
 
 static struct MHD_Daemon *daemon_;
+static int loop_fd = -1;   /* epoll over MHD's epoll fd, resume_fd and wake_fd */
+static int resume_fd = -1; /* written after each resume, drained by the loop */
+static int wake_fd = -1;   /* written once, at stop; never drained */
 static avowd *svc;
 static char id_prefix[17];
 static char *tls_key_pem, *tls_cert_pem;
 
-/* Extra headers queued for the response of one request (pointers valid until
- * the response is created). Kept beside the context to keep avowd_req small. */
+/* A header or query argument of the request (strings owned by MHD's
+ * connection pool, valid until the request completes). */
+typedef struct {
+    enum MHD_ValueKind kind;
+    const char *key, *value;
+} kv;
+
+typedef enum {
+    REQ_READING,  /* I/O thread: headers and body arriving */
+    REQ_HANDLING, /* a worker runs the handler; the connection is suspended */
+    REQ_HANDLED,  /* resumed: the I/O thread queues the prepared response */
+} req_state;
+
+/* The request context (avowd_req first, so the handlers' pointer converts). */
 typedef struct {
     avowd_req req;
+    avowd_job job;
+    req_state state;
+    /* extra headers for the response (pointers valid until it is created) */
     const char *hname[MAX_EXTRA_HEADERS], *hvalue[MAX_EXTRA_HEADERS];
     int n_headers;
     bool responded;
+    /* what a worker prepared: queued by the I/O thread after the resume */
+    struct MHD_Response *resp;
+    unsigned resp_status;
+    bool handler_ok;
+    /* copies of the headers and query arguments, for the worker */
+    kv inline_values[INLINE_VALUES];
+    kv *values;
+    size_t n_values, cap_values;
 } req_ctx;
 
 static double mono_now(void)
@@ -47,14 +85,41 @@ static double mono_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static enum MHD_Result copy_value(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    req_ctx *c = cls;
+    if (c->n_values == c->cap_values) {
+        size_t cap = c->cap_values * 2;
+        kv *nv = malloc(cap * sizeof(*nv));
+        if (!nv) return MHD_NO; /* lookups of the rest then miss: the handler says what */
+        memcpy(nv, c->values, c->n_values * sizeof(*nv));
+        if (c->values != c->inline_values) free(c->values);
+        c->values = nv;
+        c->cap_values = cap;
+    }
+    c->values[c->n_values++] = (kv){kind, key, value};
+    return MHD_YES;
+}
+
+/* Names compare without case, for query arguments too, as MHD's own lookup. */
+static const char *lookup(avowd_req *r, enum MHD_ValueKind kind, const char *name)
+{
+    req_ctx *c = (req_ctx *)r;
+    for (size_t i = 0; i < c->n_values; i++)
+        if (c->values[i].kind == kind && c->values[i].key && !strcasecmp(c->values[i].key, name))
+            return c->values[i].value;
+    return NULL;
+}
+
 const char *avowd_req_query(avowd_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    return lookup(r, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *avowd_req_header(avowd_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+    return lookup(r, MHD_HEADER_KIND, name);
 }
 
 void avowd_resp_header(avowd_req *r, const char *name, const char *value)
@@ -78,6 +143,15 @@ static int queue(avowd_req *r, unsigned status, const char *ctype, struct MHD_Re
     for (int i = 0; i < c->n_headers; i++)
         MHD_add_response_header(resp, c->hname[i], c->hvalue[i]);
     c->n_headers = 0;
+    if (c->state == REQ_HANDLING) { /* on a worker: the I/O thread queues it after the resume */
+        if (c->resp) MHD_destroy_response(c->resp); /* a handler answers once; keep the last */
+        c->resp = resp;
+        c->resp_status = status;
+        r->status = status;
+        r->resp_len = len;
+        c->responded = true;
+        return MHD_YES;
+    }
     enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
     if (ret == MHD_YES) {
@@ -137,6 +211,23 @@ int avowd_error(avowd_req *r, unsigned status, const char *code, const char *fmt
     return avowd_respond_take(r, status, AVOWD_JSON, text, strlen(text));
 }
 
+/* Runs one request's handler (on a request thread, or inside the event loop
+ * during shutdown) and hands the connection back to the event loop. */
+static void run_job(avowd_job *j)
+{
+    req_ctx *c = (req_ctx *)((char *)j - offsetof(req_ctx, job));
+    c->handler_ok = avowd_route_request(&c->req) == MHD_YES;
+    c->state = REQ_HANDLED;
+    MHD_resume_connection(c->req.conn);
+    /* MHD's own wake-up for a resume can be consumed by a loop iteration that
+     * already checked for resumed connections, and MHD_get_timeout does not
+     * count them: a blocked loop would then sleep on. This eventfd is drained
+     * only before MHD_run, which always handles what was resumed before. */
+    uint64_t one = 1;
+    if (write(resume_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        avowd_log("warn", "cannot wake the HTTP event loop: %s", strerror(errno));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -154,6 +245,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = method;
         r->path = url;
         r->t_start = mono_now();
+        c->values = c->inline_values;
+        c->cap_values = INLINE_VALUES;
         unsigned long long seq = atomic_fetch_add(&svc->request_seq, 1) + 1;
         snprintf(r->request_id, sizeof(r->request_id), "%s-%016llx", id_prefix, seq);
         bool method_ok;
@@ -208,6 +301,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->body[r->body_len] = '\0';
         return MHD_YES;
     }
+    if (c->state == REQ_HANDLED) { /* resumed: send what the handler prepared */
+        struct MHD_Response *resp = c->resp;
+        c->resp = NULL;
+        c->state = REQ_READING;
+        if (!resp || !c->handler_ok) {
+            if (resp) MHD_destroy_response(resp);
+            return MHD_NO; /* the handler could not answer (out of memory): close */
+        }
+        enum MHD_Result ret = MHD_queue_response(conn, c->resp_status, resp);
+        MHD_destroy_response(resp);
+        return ret;
+    }
     if (c->responded) return MHD_YES;
     if (r->too_large)
         return avowd_error(r, 413, "RequestTooLarge", "request body exceeds the limit of %zu bytes",
@@ -219,8 +324,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->body = empty; /* never freed: see on_completed */
         r->body_len = 0;
     }
-    int ret = avowd_route_request(r);
-    return ret == MHD_YES ? MHD_YES : MHD_NO;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, copy_value, c);
+    c->state = REQ_HANDLING;
+    MHD_suspend_connection(conn); /* before the hand-off, so the resume cannot come first */
+    if (!avowd_workers_submit(&c->job)) run_job(&c->job); /* stopping: answer here */
+    return MHD_YES;
 }
 
 static void json_escape_into(char *out, size_t cap, const char *s)
@@ -278,6 +386,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         avowd_log_access_line(line);
     }
     if (r->body_cap) free(r->body);
+    if (c->resp) MHD_destroy_response(c->resp);
+    if (c->values != c->inline_values) free(c->values);
     free(c);
     *con_cls = NULL;
 }
@@ -291,6 +401,59 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
     avowd_log("warn", "libmicrohttpd: %s", msg);
+}
+
+/* The workers' I/O turn: MHD's event loop, non-blocking, after waiting for
+ * activity (up to MHD's next connection timeout) when asked to block. */
+static void run_io(bool block)
+{
+    if (block) {
+        MHD_UNSIGNED_LONG_LONG ms;
+        int timeout = -1;
+        if (MHD_get_timeout(daemon_, &ms) == MHD_YES) timeout = ms > 60000 ? 60000 : (int)ms;
+        struct epoll_event ev[3];
+        (void)epoll_wait(loop_fd, ev, 3, timeout); /* EINTR: just run the loop */
+        uint64_t n;
+        while (read(resume_fd, &n, sizeof(n)) > 0)
+            ;
+    }
+    MHD_run(daemon_);
+}
+
+static void wake_io(void)
+{
+    uint64_t one = 1;
+    if (write(wake_fd, &one, sizeof(one)) != sizeof(one))
+        avowd_log("warn", "cannot wake the HTTP event loop: %s", strerror(errno));
+}
+
+static void close_loop_fds(void)
+{
+    if (loop_fd >= 0) close(loop_fd);
+    if (resume_fd >= 0) close(resume_fd);
+    if (wake_fd >= 0) close(wake_fd);
+    loop_fd = resume_fd = wake_fd = -1;
+}
+
+/* The epoll set the blocked thread waits on: MHD's own epoll fd (readable
+ * when any of its sockets is), the resume eventfd and the stop eventfd. */
+static bool open_loop_fds(avow_error *err)
+{
+    const union MHD_DaemonInfo *i = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_EPOLL_FD);
+    loop_fd = epoll_create1(EPOLL_CLOEXEC);
+    resume_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    struct epoll_event a = {.events = EPOLLIN}, b = {.events = EPOLLIN}, c = {.events = EPOLLIN};
+    if (!i || loop_fd < 0 || resume_fd < 0 || wake_fd < 0 ||
+        epoll_ctl(loop_fd, EPOLL_CTL_ADD, i->epoll_fd, &a) ||
+        epoll_ctl(loop_fd, EPOLL_CTL_ADD, resume_fd, &b) ||
+        epoll_ctl(loop_fd, EPOLL_CTL_ADD, wake_fd, &c)) {
+        avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "cannot set up the HTTP event loop: %s",
+                       strerror(errno));
+        close_loop_fds();
+        return false;
+    }
+    return true;
 }
 
 static char *read_text(const char *path, avow_error *err)
@@ -321,7 +484,8 @@ bool avowd_http_start(avowd *d, const char *host, uint16_t port, avow_error *err
         return false;
     }
 
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    /* No internal thread: the request threads run MHD's loop (workers.c). */
+    unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     long nproc = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned int threads =
@@ -330,7 +494,6 @@ bool avowd_http_start(avowd *d, const char *host, uint16_t port, avow_error *err
     int n = 0;
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr};
-    opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 4096, NULL};
@@ -358,6 +521,13 @@ bool avowd_http_start(avowd *d, const char *host, uint16_t port, avow_error *err
                        host, port);
         return false;
     }
+    static const avowd_workers_ops ops = {.run = run_job, .io = run_io, .wake = wake_io};
+    if (!open_loop_fds(err) || !avowd_workers_start(threads, &ops, err)) {
+        close_loop_fds();
+        MHD_stop_daemon(daemon_);
+        daemon_ = NULL;
+        return false;
+    }
     return true;
 }
 
@@ -370,7 +540,11 @@ uint16_t avowd_http_port(void)
 
 void avowd_http_stop(void)
 {
+    /* Threads first: they finish what is queued and resume those connections
+     * (MHD refuses to stop with a connection still suspended). */
+    if (daemon_) avowd_workers_stop();
     if (daemon_) MHD_stop_daemon(daemon_);
+    close_loop_fds();
     daemon_ = NULL;
     if (tls_key_pem) {
         avow_wipe(tls_key_pem, strlen(tls_key_pem));

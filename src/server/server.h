@@ -2,7 +2,7 @@
  * service state (store, verifier, token signer, policies, collateral cache),
  * the request context and the handler signature. Each .c in src/server owns
  * one job (see the header comment of each); this header only declares.
- * Thread-safety: the service state is shared by the HTTP thread pool; every
+ * Thread-safety: the service state is shared by the request threads (workers.c); every
  * member is either immutable after startup or guarded as documented here. */
 #pragma once
 
@@ -155,6 +155,7 @@ typedef struct avowd_coll avowd_coll;
 struct avowd_coll {
     atomic_int refs;
     avow_collateral coll;
+    avow_collateral_digests digests; /* of coll, computed once when loaded */
     avow_time next_update;
 };
 bool avowd_colmem_new(avowd *d);
@@ -202,7 +203,29 @@ void avowd_resp_header(avowd_req *r, const char *name, const char *value);
 int avowd_error(avowd_req *r, unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Starts/stops the MHD daemon. */
+/* ---- request workers (workers.c) -------------------------------------------- */
+
+/* A queued request: embedded in the HTTP layer's request context. */
+typedef struct avowd_job {
+    struct avowd_job *next;
+} avowd_job;
+
+typedef struct {
+    void (*run)(avowd_job *j); /* handles one request */
+    /* Does the pending socket work (never called by two threads at once);
+     * with block, first waits for network activity or wake(). */
+    void (*io)(bool block);
+    void (*wake)(void); /* makes io(true) return now and from now on (stop) */
+} avowd_workers_ops;
+
+/* Starts n threads sharing the I/O and taking queued jobs oldest-first. */
+bool avowd_workers_start(size_t n, const avowd_workers_ops *ops, avow_error *err);
+/* Queues a job; false once stopping has begun (the caller runs it itself). */
+bool avowd_workers_submit(avowd_job *j);
+/* Refuses new jobs, runs every queued one, joins the threads. */
+void avowd_workers_stop(void);
+
+/* Starts/stops the HTTP layer: libmicrohttpd driven by the request threads. */
 bool avowd_http_start(avowd *d, const char *host, uint16_t port, avow_error *err);
 void avowd_http_stop(void);
 /* The port actually bound (after start). */

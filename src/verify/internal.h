@@ -172,8 +172,6 @@ static inline bool vcert_is_ca(const vcert *c)
     return c->c.has_bc && c->c.ca;
 }
 
-/* SHA-256 over every piece of the collateral (length-prefixed). */
-void vcoll_hash(const avow_collateral *c, uint8_t out[32]);
 
 /* Appends a static record; returns it (NULL when full). */
 vrec *vrec_add(vplat *p, const char *step, bool pass, avow_err err, const char *fmt, ...)

@@ -241,7 +241,10 @@ avow_err avow_verify_quote(avow_verifier *v, const uint8_t *quote, size_t len,
     /* the hashes only key the caches: a verifier with caches off skips them */
     uint8_t coll_hash[32] = {0}, pkey[32] = {0};
     if (v->cache_on) {
-        vcoll_hash(coll, coll_hash);
+        if (opts->digests)
+            memcpy(coll_hash, opts->digests->identity, 32);
+        else
+            avow_collateral_identity(coll, coll_hash);
         platform_key(&q, coll_hash, opts, pkey);
     }
     vplat *p = v->cache_on ? vcache_get(v->plats, pkey, sizeof(pkey)) : NULL;

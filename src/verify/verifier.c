@@ -201,39 +201,6 @@ int vroot_find(const avow_verifier *v, const vcert *c)
     return -1;
 }
 
-void vcoll_hash(const avow_collateral *c, uint8_t out[32])
-{
-    avow_sha256_ctx h;
-    if (!avow_sha256_init(&h)) {
-        memset(out, 0, 32);
-        return;
-    }
-    uint8_t tee[4];
-    for (int i = 0; i < 4; i++)
-        tee[i] = (uint8_t)(c->tee_type >> (8 * i));
-    avow_sha256_update(&h, tee, 4);
-/* a presence byte, then the length-prefixed bytes (absent != empty) */
-#define PIECE(p, n)                                            \
-    do {                                                       \
-        uint8_t present = (p) != NULL;                         \
-        avow_sha256_update(&h, &present, 1);                   \
-        avow_sha256_update_lp(&h, (p), (p) ? (size_t)(n) : 0); \
-    } while (0)
-#define LP_STR(s) PIECE(s, (s) ? strlen(s) : 0)
-    LP_STR(c->pck_crl_issuer_chain);
-    PIECE(c->root_ca_crl, c->root_ca_crl_len);
-    PIECE(c->pck_crl, c->pck_crl_len);
-    LP_STR(c->tcb_info_issuer_chain);
-    PIECE(c->tcb_info, c->tcb_info_len);
-    avow_sha256_update(&h, c->tcb_info_sig, 64);
-    LP_STR(c->qe_identity_issuer_chain);
-    PIECE(c->qe_identity, c->qe_identity_len);
-    avow_sha256_update(&h, c->qe_identity_sig, 64);
-#undef PIECE
-#undef LP_STR
-    avow_sha256_final(&h, out);
-}
-
 vrec *vrec_add(vplat *p, const char *step, bool pass, avow_err err, const char *fmt, ...)
 {
     if (p->n_recs == VREC_MAX) return NULL;

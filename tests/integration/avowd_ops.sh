@@ -153,8 +153,54 @@ assert kids[0] == sys.argv[3] and sys.argv[2] in kids, kids
 PY
 ok "avow key rotate: new tokens use the new kid; /certs publishes both"
 
-# ---- logs --------------------------------------------------------------------
+# ---- concurrency: many connections share the request threads -----------------
+# 24 keep-alive clients at once (more than the request threads), every answer a
+# 200 with a token; then SIGTERM while they keep sending: avowd answers or
+# closes, never fails a request, and exits cleanly (queued requests are run
+# and their connections resumed before libmicrohttpd stops).
+printf '%s' "$BODY" >"$WORK/body.json"
+python3 - "$P" "$WORK/body.json" "$WORK/load.out" <<'PY' &
+import http.client, sys, threading, time
+port, body_path, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+body = open(body_path, "rb").read()
+phase1, phase2, lock = [], [], threading.Lock()
+start2 = threading.Event()
+def client():
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for _ in range(15):
+        c.request("POST", "/attest/SgxEnclave", body, {"Content-Type": "application/json"})
+        r = c.getresponse(); data = r.read()
+        with lock: phase1.append((r.status, b'"token"' in data))
+    start2.wait()
+    while True:  # until the server goes away
+        try:
+            c.request("POST", "/attest/SgxEnclave", body, {"Content-Type": "application/json"})
+            r = c.getresponse(); r.read()
+            with lock: phase2.append(r.status)
+        except Exception:
+            return
+ts = [threading.Thread(target=client) for _ in range(24)]
+for t in ts: t.start()
+while len(phase1) < 24 * 15: time.sleep(0.05)
+open(out + ".ready", "w").close()
+start2.set()
+for t in ts: t.join()
+with open(out, "w") as f:
+    f.write(f"{len(phase1)} {sum(1 for s, t in phase1 if s == 200 and t)} {len(phase2)} "
+            f"{sum(1 for s in phase2 if s != 200)}\n")
+PY
+LOADER=$!
+for _ in $(seq 600); do [[ -e $WORK/load.out.ready ]] && break; sleep 0.1; done
+[[ -e $WORK/load.out.ready ]] || fail "24 concurrent clients did not finish 360 attestations"
+sleep 0.5
 kill -TERM "$PID"; rc=0; wait "$PID" || rc=$?
+wait "$LOADER" || fail "load client crashed"
+read -r n1 good1 n2 bad2 <"$WORK/load.out"
+[[ $n1 == 360 && $good1 == 360 ]] || fail "concurrent attestations: $good1 of $n1 answered 200 with a token"
+[[ $n2 -gt 0 && $bad2 == 0 ]] || fail "attestations during SIGTERM: $bad2 of $n2 not 200"
+ok "24 concurrent clients: 360 of 360 tokens; SIGTERM under load: $n2 more answered 200, none failed"
+
+# ---- logs --------------------------------------------------------------------
 [[ $rc == 0 ]] || fail "SIGTERM exit status $rc"
 grep -q '"shutting down"\|shutting down' cfg.err || fail "no shutdown message"
 ok "SIGTERM: clean exit (status 0)"

@@ -103,7 +103,8 @@ static void test_incoming_sgx(void **state)
     coll.qe_identity_issuer_chain = "PEM";
     avow_claims *cs = NULL;
     assert_int_equal(
-        avow_claims_incoming_sgx(&r, quote, 11, &coll, (const uint8_t *)"hello", 5, &cs), AVOW_OK);
+        avow_claims_incoming_sgx(&r, quote, 11, &coll, NULL, (const uint8_t *)"hello", 5, &cs),
+        AVOW_OK);
     const char *S = "AttestationService";
     for (size_t i = 0; i < avow_claims_count(cs); i++)
         assert_string_equal(avow_claim_issuer_name(avow_claims_at(cs, i)->issuer), S);
@@ -148,6 +149,26 @@ static void test_incoming_sgx(void **state)
     free(out);
     const avow_claim *c = avow_claims_find(cs, "x-ms-sgx-report-data", NULL);
     assert_int_equal(strlen(c->value.str), 128);
+    avow_claims_free(cs);
+
+    /* digests computed once by the caller give the same claims, byte for byte */
+    avow_collateral_digests dg;
+    avow_collateral_digests_compute(&coll, &dg);
+    assert_int_equal(
+        avow_claims_incoming_sgx(&r, quote, 11, &coll, &dg, (const uint8_t *)"hello", 5, &cs),
+        AVOW_OK);
+    char *s2 = to_json(cs);
+    assert_string_equal(s, s2);
+    free(s2);
+    avow_claims_free(cs);
+    /* ...and they are what the claim reports: wrong digests show through */
+    dg.tcb_info[0] ^= 1;
+    assert_int_equal(
+        avow_claims_incoming_sgx(&r, quote, 11, &coll, &dg, (const uint8_t *)"hello", 5, &cs),
+        AVOW_OK);
+    s2 = to_json(cs);
+    assert_string_not_equal(s, s2);
+    free(s2);
     free(s);
     avow_claims_free(cs);
 
@@ -157,7 +178,7 @@ static void test_incoming_sgx(void **state)
     r.status = AVOW_TCB_NONE;
     r.n_advisory_ids = 0;
     r.tcb_date = 0;
-    assert_int_equal(avow_claims_incoming_sgx(&r, quote, 11, NULL, NULL, 0, &cs), AVOW_OK);
+    assert_int_equal(avow_claims_incoming_sgx(&r, quote, 11, NULL, NULL, NULL, 0, &cs), AVOW_OK);
     assert_null(avow_claims_find(cs, "x-ms-sgx-config-id", NULL));
     assert_null(avow_claims_find(cs, "x-ms-sgx-ehd", NULL));
     assert_null(avow_claims_find(cs, "x-avow-sgx-tcb-status", NULL));

@@ -66,10 +66,16 @@ static avow_time set_at(const vset *s)
     return (avow_time)json_integer_value(json_object_get(s->exp, "at"));
 }
 
+static void verify_dg(avow_verifier *v, const vset *s, avow_time at, bool allow,
+                      const avow_collateral_digests *dg, avow_verify_result *r)
+{
+    avow_verify_opts o = {.at = at, .allow_missing_crl = allow, .digests = dg};
+    assert_int_equal(avow_verify_quote(v, s->quote, s->qlen, &s->coll, &o, r), AVOW_OK);
+}
+
 static void verify(avow_verifier *v, const vset *s, avow_time at, bool allow, avow_verify_result *r)
 {
-    avow_verify_opts o = {.at = at, .allow_missing_crl = allow};
-    assert_int_equal(avow_verify_quote(v, s->quote, s->qlen, &s->coll, &o, r), AVOW_OK);
+    verify_dg(v, s, at, allow, NULL, r);
 }
 
 static bool any_failure_contains(const avow_verify_result *r, const char *needle)
@@ -156,9 +162,15 @@ static void test_all_sets(void **state)
             assert_true(!strcmp(f->step, "root_ca_crl") || !strcmp(f->step, "pck_crl"));
             avow_verify_result_free(&r);
         }
-        /* twice: a cold build and a cached replay must agree exactly */
-        for (int pass = 0; pass < 2; pass++) {
-            verify(v, &s, set_at(&s), no_crl, &r);
+        /* a cold build, a cached replay, and a replay keyed by digests the
+         * caller computed once (as avowd does) must agree exactly */
+        avow_collateral_digests dg;
+        avow_collateral_digests_compute(&s.coll, &dg);
+        uint8_t id[32];
+        avow_collateral_identity(&s.coll, id);
+        assert_memory_equal(id, dg.identity, 32);
+        for (int pass = 0; pass < 3; pass++) {
+            verify_dg(v, &s, set_at(&s), no_crl, pass == 2 ? &dg : NULL, &r);
             check_expectations(de->d_name, expect, &r);
             assert_int_equal(r.crl_missing, no_crl);
             assert_false(r.simulated_root);
