@@ -119,6 +119,37 @@ static bool remember(avow_span *seen, size_t *n, size_t cap, avow_span oid)
     return true;
 }
 
+/* Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension, read one at a time:
+ * at most `cap` (<= 32) of them, no OID twice (RFC 5280 4.2). */
+typedef struct {
+    avow_der d;
+    avow_span seen[32];
+    size_t n, cap;
+} ext_list;
+
+static bool ext_list_open(avow_tlv *seq, size_t cap, ext_list *l)
+{
+    l->d = avow_der_inside(seq);
+    l->n = 0;
+    l->cap = cap;
+    return !avow_der_empty(&l->d);
+}
+
+/* The same list under an explicit tag ([3] in a certificate, [0] in a CRL). */
+static bool ext_list_open_explicit(avow_tlv *ctx, size_t cap, ext_list *l)
+{
+    avow_der outer = avow_der_inside(ctx);
+    avow_tlv seq;
+    return avow_der_expect(&outer, DER_SEQUENCE, &seq) && avow_der_empty(&outer) &&
+           ext_list_open(&seq, cap, l);
+}
+
+static bool ext_list_next(ext_list *l, avow_tlv *ext, avow_span *oid, bool *critical,
+                          avow_tlv *value)
+{
+    return extension(&l->d, ext, oid, critical, value) && remember(l->seen, &l->n, l->cap, *oid);
+}
+
 static bool basic_constraints(avow_tlv *v, avow_cert *c)
 {
     avow_der d = avow_der_inside(v);
@@ -163,20 +194,13 @@ static bool aki(avow_tlv *v, avow_span *out)
 
 static avow_err cert_extensions(avow_tlv *ctx3, avow_cert *c, avow_error *err, const char *what)
 {
-    avow_der outer = avow_der_inside(ctx3);
-    avow_tlv list;
-    if (!avow_der_expect(&outer, DER_SEQUENCE, &list) || !avow_der_empty(&outer) ||
-        list.val.len == 0)
-        return BAD("extensions", ctx3);
-    avow_der exts = avow_der_inside(&list);
-    avow_span seen[32];
-    size_t n_seen = 0;
-    while (!avow_der_empty(&exts)) {
+    ext_list exts;
+    if (!ext_list_open_explicit(ctx3, 32, &exts)) return BAD("extensions", ctx3);
+    while (!avow_der_empty(&exts.d)) {
         avow_tlv ext, value;
         avow_span oid;
         bool critical;
-        if (!extension(&exts, &ext, &oid, &critical, &value) || !remember(seen, &n_seen, 32, oid))
-            return BAD("extension", &ext);
+        if (!ext_list_next(&exts, &ext, &oid, &critical, &value)) return BAD("extension", &ext);
         bool ok = true, known = true;
         switch (ce_arc(oid)) {
             case CE_BC:
@@ -401,16 +425,13 @@ static bool crl_entry(avow_der *list, avow_tlv *e, avow_span *serial, bool *remo
         return false;
     *serial = s.val;
     if (avow_der_optional(&d, DER_SEQUENCE, &exts)) {
-        avow_der x = avow_der_inside(&exts);
-        avow_span seen[8];
-        size_t n_seen = 0;
-        if (avow_der_empty(&x)) return false;
-        while (!avow_der_empty(&x)) {
+        ext_list x;
+        if (!ext_list_open(&exts, 8, &x)) return false;
+        while (!avow_der_empty(&x.d)) {
             avow_tlv ext, value;
             avow_span oid;
             bool critical;
-            if (!extension(&x, &ext, &oid, &critical, &value) || !remember(seen, &n_seen, 8, oid))
-                return false;
+            if (!ext_list_next(&x, &ext, &oid, &critical, &value)) return false;
             int arc = ce_arc(oid);
             if (arc == CE_REASON) {
                 avow_der v = avow_der_inside(&value);
@@ -430,20 +451,13 @@ static bool crl_entry(avow_der *list, avow_tlv *e, avow_span *serial, bool *remo
 
 static avow_err crl_extensions(avow_tlv *ctx0, avow_crl *c, avow_error *err, const char *what)
 {
-    avow_der outer = avow_der_inside(ctx0);
-    avow_tlv list;
-    if (!avow_der_expect(&outer, DER_SEQUENCE, &list) || !avow_der_empty(&outer) ||
-        list.val.len == 0)
-        return BAD("crlExtensions", ctx0);
-    avow_der exts = avow_der_inside(&list);
-    avow_span seen[16];
-    size_t n_seen = 0;
-    while (!avow_der_empty(&exts)) {
+    ext_list exts;
+    if (!ext_list_open_explicit(ctx0, 16, &exts)) return BAD("crlExtensions", ctx0);
+    while (!avow_der_empty(&exts.d)) {
         avow_tlv ext, value;
         avow_span oid;
         bool critical;
-        if (!extension(&exts, &ext, &oid, &critical, &value) || !remember(seen, &n_seen, 16, oid))
-            return BAD("crlExtension", &ext);
+        if (!ext_list_next(&exts, &ext, &oid, &critical, &value)) return BAD("crlExtension", &ext);
         int arc = ce_arc(oid);
         if (arc == CE_CRL_NUMBER) {
             avow_der v = avow_der_inside(&value);

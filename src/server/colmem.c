@@ -81,32 +81,6 @@ void avowd_colmem_free(avowd *d)
     d->colmem = NULL;
 }
 
-static bool bytes_eq(const void *a, size_t al, const void *b, size_t bl)
-{
-    if (al != bl) return false;
-    if (!al) return true;
-    return a && b && !memcmp(a, b, al);
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-/* Same content: then the old object is kept (the verifier's caches stay warm). */
-static bool coll_equal(const avow_collateral *a, const avow_collateral *b)
-{
-    return a->tee_type == b->tee_type && str_eq(a->pck_crl_issuer_chain, b->pck_crl_issuer_chain) &&
-           bytes_eq(a->root_ca_crl, a->root_ca_crl_len, b->root_ca_crl, b->root_ca_crl_len) &&
-           bytes_eq(a->pck_crl, a->pck_crl_len, b->pck_crl, b->pck_crl_len) &&
-           str_eq(a->tcb_info_issuer_chain, b->tcb_info_issuer_chain) &&
-           bytes_eq(a->tcb_info, a->tcb_info_len, b->tcb_info, b->tcb_info_len) &&
-           !memcmp(a->tcb_info_sig, b->tcb_info_sig, 64) &&
-           str_eq(a->qe_identity_issuer_chain, b->qe_identity_issuer_chain) &&
-           bytes_eq(a->qe_identity, a->qe_identity_len, b->qe_identity, b->qe_identity_len) &&
-           !memcmp(a->qe_identity_sig, b->qe_identity_sig, 64);
-}
-
 static entry *find(struct avowd_colmem *m, const uint8_t fmspc[6], avow_pck_ca ca, uint32_t tee)
 {
     for (size_t i = 0; i < m->n; i++)
@@ -167,7 +141,7 @@ avow_err avowd_colmem_get(avowd *d, const uint8_t fmspc[6], avow_pck_ca ca, uint
     }
     c->next_update = key.next_update;
     avow_collateral_digests_compute(&c->coll, &c->digests);
-    if (stale && coll_equal(&stale->coll, &c->coll)) {
+    if (stale && avow_collateral_equal(&stale->coll, &c->coll)) {
         avowd_colmem_put(c);
         c = stale; /* keep the object the verifier already knows */
         stale = NULL;
