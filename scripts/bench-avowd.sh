@@ -10,6 +10,19 @@
 #   scripts/bench-avowd.sh [BUILD_DIR]         (default build/)
 #   DURATION=300 CONNECTIONS=64 THREADS=2 WARMUP=10 scripts/bench-avowd.sh
 #   AVOWD_ARGS="--threads 4" scripts/bench-avowd.sh    (extra avowd flags)
+#   RATE=3000 scripts/bench-avowd.sh           (paced: offered load, see below)
+#
+# Two ways to load the service. Without RATE (saturation), every connection
+# sends its next request as soon as the answer arrives: the run measures the
+# most the service can do, and its latency is, by Little's law, simply the
+# number of connections divided by that throughput (64 / 3,800 per s = 17 ms),
+# whatever the service does with each request. With RATE=N, each wrk thread
+# releases requests on a fixed schedule of N / THREADS per second, on whichever
+# of its connections is free (a connection waits for its slot; wrk's timers have
+# 1 ms resolution), so the load offered no longer depends on the answers: the
+# latency is then the service's own at that load, as a relying party sees it.
+# If the service falls behind, every connection is busy and the run degrades to
+# a saturation run (achieved rate below RATE shows it).
 #
 # Needs wrk (Debian package, installed by scripts/setup.sh) and openssl; GNU time
 # (/usr/bin/time) for wrk's CPU figure (reported as 0 without it).
@@ -22,6 +35,7 @@ DURATION=${DURATION:-300}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-10}
+[[ ${RATE:-0} =~ ^[0-9]+$ ]] || { echo "bench: RATE must be a whole number of requests per second" >&2; exit 2; }
 [[ -x $AVOW && -x $AVOWD ]] || { echo "bench: build first (make): $AVOWD missing" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (scripts/setup.sh)" >&2; exit 2; }
 
@@ -55,6 +69,28 @@ wrk.method = "POST"
 wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
+local rate = ${RATE:-0} / $THREADS -- requests per second per wrk thread; 0: unpaced
+if rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef[[
+    typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+    int clock_gettime(int clk, bench_timespec *ts);
+  ]]
+  local ts = ffi.new("bench_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local gap, slot = 1000 / rate, nil
+  -- Called before each request: reserve the thread's next send slot.
+  delay = function()
+    local t = now_ms()
+    if not slot or slot < t then slot = t end
+    local wait = slot - t
+    slot = slot + gap
+    return math.floor(wait)
+  end
+end
 done = function(summary, latency, requests)
   io.write(string.format('BENCH {"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"p999_ms":%.3f,"max_ms":%.3f,"non2xx":%d,"socket_errors":%d}\n',
     summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
@@ -82,7 +118,9 @@ wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$W/attest.lua" "$URL/attest
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$PID/status"; }
 (while kill -0 "$PID" 2>/dev/null; do echo "$(date +%s) $(rss)"; sleep 5; done) >"$W/rss.txt" &
 SAMPLER=$!
-echo "bench: ${DURATION}s at ${CONNECTIONS} connections, ${THREADS} wrk threads..." >&2
+MODE=saturation
+[[ ${RATE:-0} != 0 ]] && MODE="paced at $RATE/s"
+echo "bench: ${DURATION}s at ${CONNECTIONS} connections, ${THREADS} wrk threads, $MODE..." >&2
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; } # utime + stime, clock ticks
 TIMER=()
@@ -98,23 +136,25 @@ kill "$SAMPLER" 2>/dev/null || true
 SAMPLER=
 curl -fs "$URL/metrics" >"$W/metrics.txt"
 
-python3 - "$W" "$RSA" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" "$AVOWD_CPU" "$WRK_CPU" <<'PY'
+python3 - "$W" "$RSA" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" "$AVOWD_CPU" "$WRK_CPU" "${RATE:-0}" <<'PY'
 import json, sys
-w, rsa, lb, la, ncpu, acpu, wcpu = sys.argv[1:]
+w, rsa, lb, la, ncpu, acpu, wcpu, rate = sys.argv[1:]
+rate = int(rate)
 acpu, wcpu = float(acpu), float(wcpu)
 b = json.loads([l for l in open(f"{w}/wrk.txt") if l.startswith("BENCH ")][0][6:])
 rss = [int(l.split()[1]) for l in open(f"{w}/rss.txt") if len(l.split()) == 2]
 first, last, lo, hi = rss[0], rss[-1], min(rss), max(rss)
 growth = (hi - first) / first * 100 if first else 0
 ok = [l for l in open(f"{w}/metrics.txt") if l.startswith('avowd_attestations_total{verdict="ok"')]
-print(f"avowd benchmark ({ncpu} CPUs; load average before {lb}, after {la})")
+mode = f"paced at {rate}/s offered" if rate else "saturation"
+print(f"avowd benchmark, {mode} ({ncpu} CPUs; load average before {lb}, after {la})")
 print(f"  throughput     {b['rps']:.0f} attestations/s ({b['requests']} in {b['seconds']:.0f} s), non-2xx {b['non2xx']}, socket errors {b['socket_errors']}")
 print(f"  latency        p50 {b['p50_ms']:.2f} ms, p90 {b['p90_ms']:.2f} ms, p99 {b['p99_ms']:.2f} ms, p99.9 {b['p999_ms']:.2f} ms, max {b['max_ms']:.2f} ms")
 print(f"  resident mem   first {first/1024:.1f} MiB, min {lo/1024:.1f}, max {hi/1024:.1f}, last {last/1024:.1f} MiB ({len(rss)} samples; max vs first {growth:+.1f} %)")
 print(f"  CPU            avowd {acpu / b['seconds']:.2f} cores ({acpu / b['requests'] * 1e6:.0f} us per attestation), wrk {wcpu / b['seconds']:.2f} cores, of {ncpu}")
 print(f"  openssl speed  rsa2048 {rsa} sign/s (one core)")
 print(f"  verdicts       {''.join(ok).strip()}")
-print("BENCH_JSON " + json.dumps({**b, "rss_kib_first": first, "rss_kib_max": hi, "rss_kib_last": last,
+print("BENCH_JSON " + json.dumps({**b, "rate_offered": rate, "rss_kib_first": first, "rss_kib_max": hi, "rss_kib_last": last,
       "rss_growth_pct": round(growth, 2), "openssl_rsa2048_sign_per_s": float(rsa), "cpus": int(ncpu),
       "avowd_cpu_s": acpu, "avowd_us_per_req": round(acpu / b['requests'] * 1e6, 1), "wrk_cpu_s": wcpu,
       "load_before": lb, "load_after": la}))

@@ -2,7 +2,6 @@
  * avow_claims_incoming_sgx): MAA's x-ms-sgx-* names, the deprecated `$`
  * aliases, the collateral hashes, and Avow's TCB status claims.
  * Thread-safe: no state. */
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "avow/report.h"
 #include "avow/tcb.h"
 #include "avow/time.h"
+#include "pki/x509.h"
 #include "policy/claims_int.h"
 
 /* The x-ms-sgx-collateral object as compact JSON (keys in MAA's order),
@@ -30,7 +30,7 @@ static char *collateral_json(const uint8_t *quote, size_t quote_len, const avow_
     size_t o = 0;
     char h[65];
     uint8_t qh[32];
-    SHA256(quote ? quote : (const uint8_t *)"", quote ? quote_len : 0, qh);
+    avow_sha256(quote ? quote : (const uint8_t *)"", quote ? quote_len : 0, qh);
 #define PUT(key, md)                                                                             \
     do {                                                                                         \
         avow_hex_encode((md), 32, h);                                                            \

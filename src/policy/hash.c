@@ -1,11 +1,11 @@
 /* x-ms-policy-hash (maa-compat.md §2.2):
  * BASE64URL(SHA256(UTF8(BASE64URL(UTF8(policy text))))), unpadded.
  * Thread-safe: no state. */
-#include <openssl/sha.h>
 #include <stdlib.h>
 
 #include "avow/encode.h"
 #include "avow/policy.h"
+#include "pki/x509.h"
 
 avow_err avow_policy_hash(const char *text, size_t len, char out[AVOW_POLICY_HASH_LEN])
 {
@@ -14,11 +14,11 @@ avow_err avow_policy_hash(const char *text, size_t len, char out[AVOW_POLICY_HAS
     char *b64 = malloc(avow_base64_len(len));
     if (!b64) return AVOW_ERR_NOMEM;
     avow_base64url_encode((const uint8_t *)(text ? text : ""), len, b64);
-    uint8_t md[SHA256_DIGEST_LENGTH];
+    uint8_t md[32];
     size_t n = 0;
     while (b64[n])
         n++;
-    SHA256((const uint8_t *)b64, n, md);
+    avow_sha256((const uint8_t *)b64, n, md);
     free(b64);
     avow_base64url_encode(md, sizeof(md), out);
     return AVOW_OK;

@@ -4,7 +4,6 @@
  * certificate add/remove requests. JWS parsing and signature checks come from
  * include/avow/token.h. Thread-safe: no state. */
 #include <jansson.h>
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +11,7 @@
 #include "avow/encode.h"
 #include "avow/policy.h"
 #include "avow/token.h"
+#include "pki/x509.h"
 
 /* The compact JWS in a request body: raw (trimmed of ASCII whitespace) or a
  * JSON string literal holding it. malloc'd. */
@@ -43,8 +43,8 @@ static avow_err body_jws(const uint8_t *body, size_t len, char **out, avow_error
 
 static void b64url_sha256(const char *s, size_t len, char out[AVOW_POLICY_HASH_LEN])
 {
-    uint8_t md[SHA256_DIGEST_LENGTH];
-    SHA256((const uint8_t *)s, len, md);
+    uint8_t md[32];
+    avow_sha256((const uint8_t *)s, len, md);
     avow_base64url_encode(md, sizeof(md), out);
 }
 

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/sha.h>
-
+#include "pki/x509.h"
 #include "server/server.h"
 
 #define RECHECK_SECONDS 5.0
@@ -179,7 +178,7 @@ avow_err avowd_platform_id(avowd *d, const avow_quote *q, uint8_t fmspc[6], avow
      * its result depends only on the certification data, so remember it. */
     struct avowd_colmem *m = d->colmem;
     uint8_t h[32];
-    SHA256(q->cert_data, q->cert_data_len, h);
+    avow_sha256(q->cert_data, q->cert_data_len, h);
     pid_slot *s = &m->pid[(h[0] | (h[1] << 8)) % PID_SLOTS];
     pthread_mutex_lock(&m->pid_lock);
     if (s->used && !memcmp(s->hash, h, 32)) {

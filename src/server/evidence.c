@@ -11,10 +11,10 @@
 #include <strings.h>
 
 #include <jansson.h>
-#include <openssl/sha.h>
 
 #include "avow/encode.h"
 #include "core/cursor.h"
+#include "pki/x509.h"
 #include "server/evidence.h"
 
 void avowd_evidence_init(avowd_evidence *ev)
@@ -355,7 +355,7 @@ avow_err avowd_evidence_bind(const avowd_evidence *ev, const avow_quote *q, avow
 {
     uint8_t h[32];
     if (ev->runtime.present) {
-        SHA256(ev->runtime.data, ev->runtime.len, h);
+        avow_sha256(ev->runtime.data, ev->runtime.len, h);
         if (memcmp(h, q->report.report_data, 32)) {
             char want[65], got[65];
             avow_hex_encode(h, 32, want);
@@ -367,7 +367,7 @@ avow_err avowd_evidence_bind(const avowd_evidence *ev, const avow_quote *q, avow
         }
     }
     if (ev->inittime.present) {
-        SHA256(ev->inittime.data, ev->inittime.len, h);
+        avow_sha256(ev->inittime.data, ev->inittime.len, h);
         if (memcmp(h, q->report.config_id, 32)) {
             char want[65], got[65];
             avow_hex_encode(h, 32, want);

@@ -9,9 +9,9 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 
 #include "avow/encode.h"
+#include "pki/x509.h"
 #include "token/token_internal.h"
 
 static avow_err cert_der_of(const uint8_t *cert, size_t len, uint8_t **der, size_t *der_len,
@@ -34,7 +34,7 @@ avow_err avow_cert_kid(const uint8_t *cert, size_t len, char kid[AVOW_KID_LEN], 
     avow_err rc = cert_der_of(cert, len, &der, &dlen, NULL, err);
     if (rc) return rc;
     uint8_t h[32];
-    SHA256(der, dlen, h);
+    avow_sha256(der, dlen, h);
     free(der);
     avow_base64url_encode(h, sizeof(h), kid);
     return AVOW_OK;
@@ -131,7 +131,7 @@ static avow_err jwk_object(const uint8_t *cert, size_t len, bool minimal, json_t
     if (!minimal) {
         uint8_t h[32];
         char kid[AVOW_KID_LEN];
-        SHA256(der, dlen, h);
+        avow_sha256(der, dlen, h);
         avow_base64url_encode(h, sizeof(h), kid);
         json_object_set_new(o, "kid", json_string(kid));
     }

@@ -14,8 +14,10 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "avow/encode.h"
+#include "pki/x509.h"
 #include "token/token_internal.h"
 
 const char *tok_ossl_err(char *buf, size_t len)
@@ -210,48 +212,72 @@ bool avow_jws_key_is_private(const avow_jws_key *k)
 
 /* ---- raw signatures ------------------------------------------------------ */
 
-avow_err tok_sign(const avow_jws_key *key, const EVP_MD *md, const uint8_t *data, size_t len,
-                  uint8_t **sig, size_t *sig_len, avow_error *err)
+EVP_PKEY_CTX *tok_sign_ctx_new(const avow_jws_key *key)
 {
-    avow_err rc = AVOW_OK;
+    if (!key->priv) return NULL;
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
+    if (!c || EVP_PKEY_sign_init(c) != 1 ||
+        (key->alg == AVOW_JWS_ALG_RS256 &&
+         EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1) ||
+        EVP_PKEY_CTX_set_signature_md(c, avow_pki_sha256()) != 1) {
+        EVP_PKEY_CTX_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+avow_err tok_sign_hash(const avow_jws_key *key, EVP_PKEY_CTX *ctx, const uint8_t hash[32],
+                       uint8_t **sig, size_t *sig_len, avow_error *err)
+{
     char eb[160];
-    uint8_t *der = NULL;
-    ECDSA_SIG *es = NULL;
     *sig = NULL;
     *sig_len = 0;
-    if (!key->priv)
-        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "signing needs a private key");
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    size_t n = 0;
-    if (!ctx || EVP_DigestSignInit(ctx, NULL, md ? md : EVP_sha256(), NULL, key->pkey) != 1 ||
-        EVP_DigestSign(ctx, NULL, &n, data, len) != 1 || !(der = malloc(n)) ||
-        EVP_DigestSign(ctx, der, &n, data, len) != 1) {
-        rc = avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "signing failed: %s",
-                            tok_ossl_err(eb, sizeof(eb)));
-        goto done;
-    }
+    /* RSA up to 4096 bits; a DER ECDSA-Sig-Value for P-256 is at most 72 bytes */
+    uint8_t der[512];
+    size_t n = sizeof(der);
+    if (EVP_PKEY_sign(ctx, der, &n, hash, 32) != 1)
+        return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "signing failed: %s",
+                              tok_ossl_err(eb, sizeof(eb)));
     if (key->alg == AVOW_JWS_ALG_RS256) {
-        *sig = der;
+        if (!(*sig = malloc(n)))
+            return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+        memcpy(*sig, der, n);
         *sig_len = n;
-        der = NULL;
-        goto done;
+        return AVOW_OK;
     }
     /* ES256: DER ECDSA-Sig-Value -> fixed 32-byte r || 32-byte s. */
     const unsigned char *p = der;
-    es = d2i_ECDSA_SIG(NULL, &p, (long)n);
+    ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)n);
     uint8_t *raw = malloc(64);
+    avow_err rc = AVOW_OK;
     if (!es || !raw || BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32) != 32 ||
         BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32) != 32) {
         free(raw);
         rc = avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "ECDSA signature conversion");
-        goto done;
+    } else {
+        *sig = raw;
+        *sig_len = 64;
     }
-    *sig = raw;
-    *sig_len = 64;
-done:
     ECDSA_SIG_free(es);
-    free(der);
-    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+avow_err tok_sign(const avow_jws_key *key, const uint8_t *data, size_t len, uint8_t **sig,
+                  size_t *sig_len, avow_error *err)
+{
+    char eb[160];
+    *sig = NULL;
+    *sig_len = 0;
+    if (!key->priv)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "signing needs a private key");
+    EVP_PKEY_CTX *ctx = tok_sign_ctx_new(key);
+    if (!ctx)
+        return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "signing failed: %s",
+                              tok_ossl_err(eb, sizeof(eb)));
+    uint8_t hash[32];
+    avow_sha256(data, len, hash);
+    avow_err rc = tok_sign_hash(key, ctx, hash, sig, sig_len, err);
+    EVP_PKEY_CTX_free(ctx);
     return rc;
 }
 
@@ -334,7 +360,7 @@ avow_err avow_jws_sign(const char *header_json, const uint8_t *payload, size_t p
     if (!input) goto nomem;
     snprintf(input, ilen + 1, "%s.%s", hb, pb);
     if (key) {
-        rc = tok_sign(key, NULL, (const uint8_t *)input, ilen, &sig, &sig_len, err);
+        rc = tok_sign(key, (const uint8_t *)input, ilen, &sig, &sig_len, err);
         if (rc) goto done;
     }
     sb = tok_b64url(sig, sig_len);
