@@ -5,9 +5,13 @@
  * missing, past nextUpdate at the verification time, or older than
  * RECHECK_SECONDS of wall time (so rows imported by `avow collateral import`
  * into a running avowd, or refreshed by another replica, are seen).
+ * One thread at a time re-checks an entry that is due: the others go on with
+ * the cached copy, which is still valid (a re-check of every request thread at
+ * once showed as a latency spike under load every RECHECK_SECONDS).
  * Thread-safety: a rwlock guards the table; entries are immutable and
  * refcounted, so readers hold no lock while verifying. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,7 +36,8 @@ typedef struct {
     avow_pck_ca ca;
     uint32_t tee;
     avowd_coll *coll;
-    double checked; /* monotonic seconds */
+    double checked;      /* monotonic seconds */
+    atomic_bool recheck; /* a thread is re-reading this entry's row from the store */
 } entry;
 
 struct avowd_colmem {
@@ -88,28 +93,47 @@ static entry *find(struct avowd_colmem *m, const uint8_t fmspc[6], avow_pck_ca c
     return NULL;
 }
 
+static avow_err refresh(avowd *d, const uint8_t fmspc[6], avow_pck_ca ca, uint32_t tee,
+                        avow_time at, double now, avowd_coll *stale, avowd_coll **out,
+                        avow_error *err);
+
 avow_err avowd_colmem_get(avowd *d, const uint8_t fmspc[6], avow_pck_ca ca, uint32_t tee,
                           avow_time at, avowd_coll **out, avow_error *err)
 {
     struct avowd_colmem *m = d->colmem;
     double now = mono();
     avowd_coll *stale = NULL;
+    entry *claimed = NULL; /* entries stay at their index, so the pointer stays valid */
     pthread_rwlock_rdlock(&m->lock);
     entry *e = find(m, fmspc, ca, tee);
     if (e && at <= e->coll->next_update) {
-        if (now - e->checked < RECHECK_SECONDS) {
+        if (now - e->checked < RECHECK_SECONDS ||
+            atomic_exchange_explicit(&e->recheck, true, memory_order_acquire)) {
             atomic_fetch_add(&e->coll->refs, 1);
             *out = e->coll;
             pthread_rwlock_unlock(&m->lock);
             avowd_metrics_collateral(true);
             return AVOW_OK;
         }
+        claimed = e;
         stale = e->coll; /* fresh but due for a store check */
         atomic_fetch_add(&stale->refs, 1);
     }
     pthread_rwlock_unlock(&m->lock);
     if (!stale) avowd_metrics_collateral(false);
+    avow_err rc = refresh(d, fmspc, ca, tee, at, now, stale, out, err);
+    if (claimed) atomic_store_explicit(&claimed->recheck, false, memory_order_release);
+    return rc;
+}
 
+/* Reads the row of (fmspc, ca, tee) from the store and installs it, or keeps
+ * `stale` (the caller's reference, may be NULL) when the row is the same or the
+ * store fails. */
+static avow_err refresh(avowd *d, const uint8_t fmspc[6], avow_pck_ca ca, uint32_t tee,
+                        avow_time at, double now, avowd_coll *stale, avowd_coll **out,
+                        avow_error *err)
+{
+    struct avowd_colmem *m = d->colmem;
     avowd_coll *c = calloc(1, sizeof(*c));
     if (!c) {
         avowd_colmem_put(stale);
