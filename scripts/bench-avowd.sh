@@ -19,7 +19,8 @@
 # whatever the service does with each request. With RATE=N, each wrk thread
 # releases requests on a fixed schedule of N / THREADS per second, on whichever
 # of its connections is free (a connection waits for its slot; wrk's timers have
-# 1 ms resolution), so the load offered no longer depends on the answers: the
+# 1 ms resolution; slots missed while all connections were busy are sent as
+# soon as one is free), so the load offered no longer depends on the answers: the
 # latency is then the service's own at that load, as a relying party sees it.
 # If the service falls behind, every connection is busy and the run degrades to
 # a saturation run (achieved rate below RATE shows it).
@@ -82,10 +83,12 @@ if rate > 0 then
     return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
   end
   local gap, slot = 1000 / rate, nil
-  -- Called before each request: reserve the thread's next send slot.
+  -- Called before each request: reserve the thread's next send slot. Slots
+  -- missed while every connection was busy are made up (sent at once), so the
+  -- offered rate holds, unless the thread is over a second behind.
   delay = function()
     local t = now_ms()
-    if not slot or slot < t then slot = t end
+    if not slot or slot < t - 1000 then slot = t end
     local wait = slot - t
     slot = slot + gap
     return math.floor(wait)
