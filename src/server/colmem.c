@@ -163,14 +163,14 @@ static avow_err refresh(avowd *d, const uint8_t fmspc[6], avow_pck_ca ca, uint32
         return err->code ? err->code : AVOW_ERR_FORMAT;
     }
     c->next_update = key.next_update;
-    avow_collateral_digests_compute(&c->coll, &c->digests);
     if (stale && avow_collateral_equal(&stale->coll, &c->coll)) {
         avowd_colmem_put(c);
-        c = stale; /* keep the object the verifier already knows */
+        c = stale; /* keep the object the verifier already knows (and its digests) */
         stale = NULL;
         avowd_metrics_collateral(true);
-    } else if (stale) {
-        avowd_metrics_collateral(false);
+    } else {
+        avow_collateral_digests_compute(&c->coll, &c->digests); /* only for an object kept */
+        if (stale) avowd_metrics_collateral(false);
     }
     pthread_rwlock_wrlock(&m->lock);
     entry *slot = find(m, fmspc, ca, tee);
