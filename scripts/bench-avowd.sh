@@ -115,15 +115,16 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/attest/SgxEnclave" -
 echo "bench: openssl speed rsa2048 (single core)..." >&2
 RSA=$(openssl speed -seconds 5 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
 
-echo "bench: warm-up ${WARMUP}s..." >&2
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$W/attest.lua" "$URL/attest/SgxEnclave" >/dev/null
-
 # Resident memory every 5 s, from one long-lived process: a shell loop forking
 # date, awk and sleep for every sample stalled avowd for 10-25 ms each time on
-# this VM (process creation is costly here), which alone moved the p99.
-python3 - "$PID" >"$W/rss.txt" <<'PY' &
+# this VM (process creation is costly here), which alone moved the p99. It
+# starts before the warm-up, so its own start-up (tens of ms of CPU) does not
+# land in the measured run either, and takes its first sample as the warm-up
+# ends: memory is compared from the warm state on.
+python3 - "$PID" "$WARMUP" >"$W/rss.txt" <<'PY' &
 import os, sys, time
 pid = sys.argv[1]
+time.sleep(float(sys.argv[2]))
 while True:
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -134,6 +135,9 @@ while True:
     time.sleep(5)
 PY
 SAMPLER=$!
+
+echo "bench: warm-up ${WARMUP}s..." >&2
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$W/attest.lua" "$URL/attest/SgxEnclave" >/dev/null
 MODE=saturation
 [[ ${RATE:-0} != 0 ]] && MODE="paced at $RATE/s"
 echo "bench: ${DURATION}s at ${CONNECTIONS} connections, ${THREADS} wrk threads, $MODE..." >&2
