@@ -237,29 +237,33 @@ const avow_jws_key *avow_token_signer_key(const avow_token_signer *s)
     return s->pub;
 }
 
+/* Signs with ctx, or reports why the context could not be set up. */
+static avow_err sign_with(const avow_token_signer *s, EVP_PKEY_CTX *ctx, const uint8_t hash[32],
+                          uint8_t **sig, size_t *sig_len, avow_error *err)
+{
+    if (!ctx) {
+        char eb[160];
+        return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
+                              "cannot set up a signing context: %s", tok_ossl_err(eb, sizeof(eb)));
+    }
+    return tok_sign_hash(s->key, ctx, hash, sig, sig_len, err);
+}
+
 /* Signs with a slot's context, or a one-off one when all slots are busy. The
  * signer is logically immutable: the slots only cache contexts. */
 static avow_err sign_hash(const avow_token_signer *cs, const uint8_t hash[32], uint8_t **sig,
                           size_t *sig_len, avow_error *err)
 {
     avow_token_signer *s = (avow_token_signer *)cs;
-    char eb[160];
     for (size_t i = 0; i < SIGNER_SLOTS; i++) {
         if (atomic_exchange_explicit(&s->slot[i].busy, true, memory_order_acquire)) continue;
         if (!s->slot[i].ctx) s->slot[i].ctx = tok_sign_ctx_new(s->key);
-        avow_err rc = s->slot[i].ctx
-                          ? tok_sign_hash(s->key, s->slot[i].ctx, hash, sig, sig_len, err)
-                          : avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
-                                           "cannot set up a signing context: %s",
-                                           tok_ossl_err(eb, sizeof(eb)));
+        avow_err rc = sign_with(s, s->slot[i].ctx, hash, sig, sig_len, err);
         atomic_store_explicit(&s->slot[i].busy, false, memory_order_release);
         return rc;
     }
     EVP_PKEY_CTX *ctx = tok_sign_ctx_new(s->key);
-    if (!ctx)
-        return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
-                              "cannot set up a signing context: %s", tok_ossl_err(eb, sizeof(eb)));
-    avow_err rc = tok_sign_hash(s->key, ctx, hash, sig, sig_len, err);
+    avow_err rc = sign_with(s, ctx, hash, sig, sig_len, err);
     EVP_PKEY_CTX_free(ctx);
     return rc;
 }
