@@ -34,8 +34,10 @@ fuzz: setup
 	@bash scripts/fuzz.sh $(FUZZ_BUILD)
 
 # The main job: the attestation service on localhost with the embedded store.
+# TRUST_ROOT=PEM also trusts a simulated root (README quick start); never Intel's
+# evidence alone.
 run: build
-	@$(BUILD)/avowd --listen 127.0.0.1:$(PORT) --data $(DATA)
+	@$(BUILD)/avowd --listen 127.0.0.1:$(PORT) --data $(DATA) $(if $(TRUST_ROOT),--trust-root $(TRUST_ROOT))
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

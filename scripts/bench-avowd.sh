@@ -66,7 +66,7 @@ trap cleanup EXIT
 "$AVOW" sim init "$W/plat" >/dev/null
 printf 'bench runtime data' >"$W/rt.bin"
 "$AVOW" sim quote --platform "$W/plat" --out "$W/q" --report-data "$(sha256sum "$W/rt.bin" | cut -d' ' -f1)" >/dev/null
-"$AVOW" collateral import --data "$W/data" "$W/q/collateral.json" >/dev/null
+"$AVOW" collateral import --data "$W/data" --root "$W/q/root.pem" "$W/q/collateral.json" >/dev/null
 python3 - "$W" <<'PY'
 import base64, json, sys
 w = sys.argv[1]

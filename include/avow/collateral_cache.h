@@ -5,8 +5,11 @@
  * silently: past next_update with the upstream failing is an error that says
  * so. Also imports bundles (CLI `avow collateral import`), keyed by content.
  *
- * The cache stores collateral as fetched; the verifier checks signatures,
- * chains and validity on every use (and caches what it verified).
+ * With a verifier, what the upstream serves is checked before it is stored
+ * (avow_verify_collateral: chains, Root CA CRL, signatures, parse); an answer
+ * that fails is neither stored nor used. The verifier still judges the whole
+ * collateral, with its validity windows, on every use (and caches what it
+ * verified).
  *
  * Thread-safety: a cache may be used by many threads at once; counters are
  * atomic; upstream fetches are serialised (a second thread missing the same
@@ -23,6 +26,7 @@
 #include "avow/pcs.h"
 #include "avow/store.h"
 #include "avow/time.h"
+#include "avow/verify.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,20 +56,24 @@ avow_err avow_collateral_import(avow_store *s, const avow_collateral *c, const c
 
 typedef struct avow_collateral_cache avow_collateral_cache;
 
-/* `store` and `upstream` (NULL: no upstream, store only) are borrowed and
- * must outlive the cache. */
+/* `store`, `upstream` (NULL: no upstream, store only) and `verifier` (NULL:
+ * fetched and imported collateral is stored unchecked) are borrowed and must
+ * outlive the cache. */
 avow_err avow_collateral_cache_new(avow_store *store, const avow_pcs_client *upstream,
-                                   avow_collateral_cache **out, avow_error *err);
+                                   avow_verifier *verifier, avow_collateral_cache **out,
+                                   avow_error *err);
 void avow_collateral_cache_free(avow_collateral_cache *c);
 
 /* Collateral for (fmspc, ca, tee_type) at time `at` into `out` (initialised
  * here; free with avow_collateral_free). Lookup order: the exact key, then
  * the same FMSPC/TEE with ca "" (imported sets without a PCK CRL). Then:
  *  - found and at <= next_update: used (a hit);
- *  - else, upstream configured: fetched at `at`, stored, used; an upstream
- *    failure is an error: "collateral for FMSPC X expired at <time> and the
- *    upstream <url> is unreachable: <reason>" (or "... not cached and the
- *    upstream ... failed: ..." when absent);
+ *  - else, upstream configured: fetched at `at`, checked (with a verifier),
+ *    stored, used; an answer that does not verify is an error ("the upstream
+ *    <url> served collateral for FMSPC X that does not verify (not stored):
+ *    <reason>"), as is an upstream failure: "collateral for FMSPC X expired
+ *    at <time> and the upstream <url> is unreachable: <reason>" (or "... not
+ *    cached and the upstream ... failed: ..." when absent);
  *  - else: AVOW_ERR_EXPIRED ("... expired at <time> and no upstream is
  *    configured") or AVOW_ERR_NOT_FOUND ("no collateral for FMSPC X (CA, TEE)
  *    in the store and no upstream is configured"). */
@@ -73,7 +81,9 @@ avow_err avow_collateral_cache_get(avow_collateral_cache *c, const uint8_t fmspc
                                    uint32_t tee_type, avow_time at, avow_collateral *out,
                                    avow_error *err);
 
-/* Imports through the cache (counts in the stats). */
+/* Imports through the cache (counts in the stats); with a verifier, only
+ * collateral that passes avow_verify_collateral ("collateral does not verify,
+ * not imported: ..."). */
 avow_err avow_collateral_cache_import(avow_collateral_cache *c, const avow_collateral *coll,
                                       const char *source, avow_time at,
                                       avow_collateral_key *key_out, avow_error *err);

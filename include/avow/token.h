@@ -171,6 +171,13 @@ avow_err avow_signing_key_generate(const char *subject_cn, avow_time not_before,
                                    avow_signing_material *out, avow_error *err);
 void avow_signing_material_free(avow_signing_material *m);
 
+/* The longest CN an X.509 certificate may carry (RFC 5280 ub-common-name). */
+#define AVOW_SIGNING_MAX_CN 64
+
+/* The subject CN of a signing certificate (PEM) into cn[n]; "" when it has
+ * none. AVOW_ERR_FORMAT when the PEM is not a certificate. */
+avow_err avow_signing_cert_cn(const char *cert_pem, char *cn, size_t n, avow_error *err);
+
 /* Signs tokens with one key; the key is parsed once and the header
  * (alg/jku/kid/typ) encoded once, so signing a token is one hash + one
  * signature. Thread-safe. */

@@ -100,6 +100,16 @@ avow_err avow_verify_quote(avow_verifier *v, const uint8_t *quote, size_t len,
                            const avow_collateral *coll, const avow_verify_opts *opts,
                            avow_verify_result *r);
 
+/* Checks collateral on its own, before any quote: the TCB Info and QE
+ * Identity issuer chains (to a trusted root), the Root CA CRL and that it
+ * does not revoke their signer, both signatures over the exact signed bytes,
+ * that both documents parse, and that the PCK CRL parses. Validity windows
+ * are not judged here (the caller compares `at` with nextUpdate; a quote's
+ * verification judges them all). AVOW_OK when every check passes; else the
+ * first failing check's class, its detail in `err`. What passes is kept in
+ * the verifier's cache only through avow_verify_quote. */
+avow_err avow_verify_collateral(avow_verifier *v, const avow_collateral *coll, avow_error *err);
+
 /* The FMSPC and CA of a quote's PCK certificate (to look up collateral before
  * verifying). */
 avow_err avow_quote_platform_id(const uint8_t *quote, size_t len, uint8_t fmspc[6],

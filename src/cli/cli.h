@@ -54,6 +54,10 @@ bool cli_load_evidence(const char *quote_path, const char *encoding, const char 
                        const char *const *roots, size_t n_roots, cli_evidence *ev);
 void cli_evidence_free(cli_evidence *ev);
 
+/* A verifier trusting Intel's root plus each `roots[i]` PEM (`--root`); on
+ * failure prints why and returns NULL. */
+avow_verifier *cli_make_verifier(const char *const *roots, size_t n_roots);
+
 /* Opens avowd's store (a data directory or a postgresql:// URI); on failure
  * prints why and returns NULL. */
 avow_store *cli_open_store(const char *data);

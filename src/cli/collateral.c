@@ -1,7 +1,8 @@
 /* `avow collateral import|show`: loads Intel collateral (a bundle file or a
  * folder of PCS responses) into avowd's store, stopped or running (SQLite WAL
  * and PostgreSQL both allow concurrent access), and lists the cached entries.
- * `--data` is the data directory or a postgresql:// URI.
+ * `--data` is the data directory or a postgresql:// URI. Import checks each
+ * set (avow_verify_collateral) and stores only what passes.
  * Thread-safe: a one-shot program. */
 #include <limits.h>
 #include <stdio.h>
@@ -11,59 +12,100 @@
 #include "avow/collateral_cache.h"
 #include "avow/store.h"
 #include "avow/time.h"
+#include "avow/verify.h"
 #include "cli/cli.h"
 
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: avow collateral import --data DIR|URI BUNDLE|FOLDER...\n"
-            "       avow collateral show --data DIR|URI [--json]\n");
+            "usage: avow collateral import --data DIR|URI [--root PEM]... BUNDLE|FOLDER...\n"
+            "       avow collateral show --data DIR|URI [--json]\n"
+            "  import checks each set before storing it (signing chains to Intel's root, or\n"
+            "  to a --root PEM for a simulated PKI; CRLs; signatures) and stores only what\n"
+            "  passes\n");
     return CLI_USAGE;
+}
+
+#define MAX_PATHS 64
+#define MAX_ROOTS 16
+
+static int import_one(avow_collateral_cache *cache, const char *path)
+{
+    avow_collateral c;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_collateral_load(path, &c, &e)) {
+        cli_error(&e, "%s", path);
+        return CLI_USAGE;
+    }
+    char abs[PATH_MAX], source[PATH_MAX + 8];
+    snprintf(source, sizeof(source), "import:%s", realpath(path, abs) ? abs : path);
+    avow_collateral_key k;
+    int rc = CLI_OK;
+    avow_err err = avow_collateral_cache_import(cache, &c, source, avow_time_now(), &k, &e);
+    if (err) {
+        cli_error(&e, "%s", path);
+        if (err == AVOW_ERR_CHAIN)
+            fprintf(stderr,
+                    "avow: collateral of a PKI other than Intel's (a simulated one) "
+                    "needs its root: --root PEM\n");
+        rc = CLI_USAGE;
+    } else {
+        char when[21];
+        avow_time_format(k.next_update, when);
+        printf("imported %s: fmspc %s ca %s tee %s next_update %s\n", path, k.fmspc,
+               *k.ca ? k.ca : "-", k.tee, when);
+    }
+    avow_collateral_free(&c);
+    return rc;
 }
 
 static int import(int argc, char **argv)
 {
-    const char *data = NULL;
-    const char *paths[64];
-    int n = 0;
+    const char *data = NULL, *v;
+    const char *paths[MAX_PATHS], *roots[MAX_ROOTS];
+    size_t n = 0, n_roots = 0;
     for (int i = 1; i < argc; i++) {
         if (cli_opt(argc, argv, &i, "--data", &data)) {
             if (!data) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--root", &v)) {
+            if (!v) return CLI_USAGE;
+            if (n_roots == MAX_ROOTS) {
+                fprintf(stderr, "avow collateral import: more than %d --root\n", MAX_ROOTS);
+                return CLI_USAGE;
+            }
+            roots[n_roots++] = v;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "avow collateral import: unknown option %s\n", argv[i]);
             return usage();
-        } else if (n < 64) {
+        } else if (n == MAX_PATHS) {
+            fprintf(stderr,
+                    "avow collateral import: more than %d bundles or folders; import "
+                    "them in several runs\n",
+                    MAX_PATHS);
+            return CLI_USAGE;
+        } else {
             paths[n++] = argv[i];
         }
     }
     if (!data || !n) return usage();
+    avow_verifier *ver = cli_make_verifier(roots, n_roots);
+    if (!ver) return CLI_USAGE;
     avow_store *s = cli_open_store(data);
-    if (!s) return CLI_USAGE;
-    int rc = CLI_OK;
-    for (int i = 0; i < n; i++) {
-        avow_collateral c;
-        avow_error e;
-        avow_error_clear(&e);
-        if (avow_collateral_load(paths[i], &c, &e)) {
-            cli_error(&e, "%s", paths[i]);
-            rc = CLI_USAGE;
-            continue;
-        }
-        char abs[PATH_MAX], source[PATH_MAX + 8];
-        snprintf(source, sizeof(source), "import:%s", realpath(paths[i], abs) ? abs : paths[i]);
-        avow_collateral_key k;
-        if (avow_collateral_import(s, &c, source, avow_time_now(), &k, &e)) {
-            cli_error(&e, "%s: cannot import", paths[i]);
-            rc = CLI_USAGE;
-        } else {
-            char when[21];
-            avow_time_format(k.next_update, when);
-            printf("imported %s: fmspc %s ca %s tee %s next_update %s\n", paths[i], k.fmspc,
-                   *k.ca ? k.ca : "-", k.tee, when);
-        }
-        avow_collateral_free(&c);
+    avow_collateral_cache *cache = NULL;
+    avow_error e;
+    avow_error_clear(&e);
+    int rc = CLI_USAGE;
+    if (s && avow_collateral_cache_new(s, NULL, ver, &cache, &e) != AVOW_OK)
+        cli_error(&e, "collateral cache");
+    if (cache) {
+        rc = CLI_OK;
+        for (size_t i = 0; i < n; i++)
+            if (import_one(cache, paths[i]) != CLI_OK) rc = CLI_USAGE;
     }
-    avow_store_close(s);
+    avow_collateral_cache_free(cache);
+    if (s) avow_store_close(s);
+    avow_verifier_free(ver);
     return rc;
 }
 

@@ -1,5 +1,6 @@
 /* `avow key rotate|show`: avowd's token signing keys in its store. rotate
- * generates an RSA-2048 key and self-signed certificate and makes it the
+ * generates an RSA-2048 key and self-signed certificate (subject CN from
+ * --cn, else the active key's, else the default name) and makes it the
  * active key (older keys stay published in /certs); show lists the keys
  * (never the private keys). `--data` is the data directory or a
  * postgresql:// URI. Thread-safe: a one-shot program. */
@@ -16,7 +17,9 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: avow key rotate --data DIR|URI [--cn NAME] [--days N]\n"
-            "       avow key show --data DIR|URI\n");
+            "       avow key show --data DIR|URI\n"
+            "  rotate keeps the active key's subject CN (avowd's issuer URL) unless --cn is "
+            "given\n");
     return CLI_USAGE;
 }
 
@@ -46,6 +49,16 @@ static int rotate(int argc, char **argv)
     avow_error e;
     avow_error_clear(&e);
     int rc = CLI_OK;
+    /* Rotation keeps the subject: avowd made the first key with CN=<iss>,
+     * which MAA clients compare with the token's issuer. */
+    char active_cn[AVOW_SIGNING_MAX_CN + 1] = "";
+    avow_store_key active;
+    if (!cn && avow_store_key_active(s, &active, NULL) == AVOW_OK) {
+        if (avow_signing_cert_cn(active.cert_pem, active_cn, sizeof(active_cn), NULL) == AVOW_OK &&
+            *active_cn)
+            cn = active_cn;
+        avow_store_key_free(&active);
+    }
     if (avow_signing_key_generate(cn, now, ndays, &m, &e)) {
         cli_error(&e, "cannot generate a signing key");
         avow_store_close(s);

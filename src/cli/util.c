@@ -110,6 +110,32 @@ void cli_evidence_free(cli_evidence *ev)
     ev->verifier = NULL;
 }
 
+avow_verifier *cli_make_verifier(const char *const *roots, size_t n_roots)
+{
+    avow_verifier *v;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_verifier_new(&v, &e) != AVOW_OK) {
+        cli_error(&e, "verifier");
+        return NULL;
+    }
+    for (size_t i = 0; i < n_roots; i++) {
+        uint8_t *pem;
+        size_t plen;
+        if (!cli_read_file(roots[i], &pem, &plen)) goto fail;
+        avow_err rc = avow_verifier_add_root_pem(v, (const char *)pem, plen, &e);
+        free(pem);
+        if (rc != AVOW_OK) {
+            cli_error(&e, "--root %s", roots[i]);
+            goto fail;
+        }
+    }
+    return v;
+fail:
+    avow_verifier_free(v);
+    return NULL;
+}
+
 bool cli_load_evidence(const char *quote_path, const char *encoding, const char *coll_path,
                        const char *const *roots, size_t n_roots, cli_evidence *ev)
 {
@@ -122,21 +148,7 @@ bool cli_load_evidence(const char *quote_path, const char *encoding, const char 
         cli_error(&e, "%s", coll_path);
         goto fail;
     }
-    if (avow_verifier_new(&ev->verifier, &e) != AVOW_OK) {
-        cli_error(&e, "verifier");
-        goto fail;
-    }
-    for (size_t i = 0; i < n_roots; i++) {
-        uint8_t *pem;
-        size_t plen;
-        if (!cli_read_file(roots[i], &pem, &plen)) goto fail;
-        avow_err rc = avow_verifier_add_root_pem(ev->verifier, (const char *)pem, plen, &e);
-        free(pem);
-        if (rc != AVOW_OK) {
-            cli_error(&e, "--root %s", roots[i]);
-            goto fail;
-        }
-    }
+    if (!(ev->verifier = cli_make_verifier(roots, n_roots))) goto fail;
     return true;
 fail:
     cli_evidence_free(ev);

@@ -1,6 +1,7 @@
 /* avowd token signing keys: on first start creates an RSA-2048 key with a
  * self-signed certificate whose Subject = Issuer = "CN=<iss>" (what MAA
- * clients check) and stores it; loads the active key into a token signer
+ * clients check; the default name when <iss> is longer than a CN may be)
+ * and stores it; loads the active key into a token signer
  * (parsed once) and builds the /certs JWKS of every published key. A
  * refresh (main loop, every few seconds) notices `avow key rotate` and
  * swaps in a new immutable snapshot.
@@ -8,9 +9,6 @@
  * is swapped under keys_lock. */
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "server/server.h"
 
@@ -41,17 +39,18 @@ void avowd_keys_put(avowd_keys *k)
  * created under another URL): MAA's .NET sample validator would reject it. */
 static void check_subject(const char *cert_pem, const char *iss)
 {
-    BIO *b = BIO_new_mem_buf(cert_pem, -1);
-    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-    char cn[512] = "";
-    if (x) X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn));
-    if (x && strcmp(cn, iss))
+    char cn[512];
+    if (avow_signing_cert_cn(cert_pem, cn, sizeof(cn), NULL) != AVOW_OK || !strcmp(cn, iss)) return;
+    if (strlen(iss) > AVOW_SIGNING_MAX_CN)
+        avowd_log("warn",
+                  "token signing certificate subject CN=%s: the issuer %s is longer than a CN "
+                  "may be (%d characters), so clients that compare the two will reject tokens",
+                  cn, iss, AVOW_SIGNING_MAX_CN);
+    else
         avowd_log("warn",
                   "token signing certificate subject CN=%s differs from the issuer %s; run "
-                  "`avow key rotate` to make a key for this issuer",
-                  cn, iss);
-    X509_free(x);
-    BIO_free(b);
+                  "`avow key rotate --cn %s` to make a key for this issuer",
+                  cn, iss, iss);
 }
 
 /* Builds a snapshot from the store's active key and published keys. */
@@ -110,8 +109,10 @@ bool avowd_keys_load(avowd *d, avow_error *err)
         avow_signing_material m;
         memset(&m, 0, sizeof(m));
         avow_time now = avow_time_now();
-        if (avow_signing_key_generate(d->base_url, now - 3600, 3650, &m, err) != AVOW_OK)
-            return false;
+        /* CN=<iss> as MAA; an issuer URL longer than a CN may be gets the
+         * default name (check_subject then says what that means). */
+        const char *cn = strlen(d->base_url) <= AVOW_SIGNING_MAX_CN ? d->base_url : NULL;
+        if (avow_signing_key_generate(cn, now - 3600, 3650, &m, err) != AVOW_OK) return false;
         avow_store_key k = {.kid = m.kid,
                             .key_pem = m.key_pem,
                             .cert_pem = m.cert_pem,
@@ -120,7 +121,7 @@ bool avowd_keys_load(avowd *d, avow_error *err)
         e = avow_store_key_add(d->store, &k, err);
         if (e == AVOW_OK)
             avowd_log("info", "created token signing key kid=%s (RSA-2048, CN=%s)", m.kid,
-                      d->base_url);
+                      cn ? cn : AVOW_SIGNING_DEFAULT_CN);
         avow_signing_material_free(&m);
         if (e != AVOW_OK) return false;
     } else if (e != AVOW_OK) {

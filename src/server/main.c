@@ -168,7 +168,8 @@ static bool setup_collateral(avowd *d, avow_error *err)
     } else {
         avowd_log("info", "no collateral upstream (--pcs-url): the store's collateral only");
     }
-    if (avow_collateral_cache_new(d->store, d->pcs, &d->ccache, err) != AVOW_OK) return false;
+    if (avow_collateral_cache_new(d->store, d->pcs, d->verifier, &d->ccache, err) != AVOW_OK)
+        return false;
     if (!avowd_colmem_new(d)) {
         avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
         return false;

@@ -20,6 +20,7 @@
 #include "avow/collateral_cache.h"
 #include "avow/encode.h"
 #include "avow/quote.h"
+#include "avow/verify.h"
 
 /* ---- content key --------------------------------------------------------- */
 
@@ -161,12 +162,14 @@ avow_err avow_collateral_import(avow_store *s, const avow_collateral *c, const c
 struct avow_collateral_cache {
     avow_store *store;
     const avow_pcs_client *upstream;
+    avow_verifier *verifier; /* NULL: stored as fetched */
     pthread_mutex_t fetch_mu;
     atomic_uint_fast64_t hits, misses, fetches, failures, imports;
 };
 
 avow_err avow_collateral_cache_new(avow_store *store, const avow_pcs_client *upstream,
-                                   avow_collateral_cache **out, avow_error *err)
+                                   avow_verifier *verifier, avow_collateral_cache **out,
+                                   avow_error *err)
 {
     *out = NULL;
     if (!store) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "cache: no store");
@@ -174,6 +177,7 @@ avow_err avow_collateral_cache_new(avow_store *store, const avow_pcs_client *ups
     if (!c) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     c->store = store;
     c->upstream = upstream;
+    c->verifier = verifier;
     pthread_mutex_init(&c->fetch_mu, NULL);
     atomic_init(&c->hits, 0);
     atomic_init(&c->misses, 0);
@@ -206,7 +210,9 @@ avow_err avow_collateral_cache_import(avow_collateral_cache *c, const avow_colla
                                       const char *source, avow_time at,
                                       avow_collateral_key *key_out, avow_error *err)
 {
-    avow_err rc = avow_collateral_import(c->store, coll, source, at, key_out, err);
+    avow_err rc = c->verifier ? avow_verify_collateral(c->verifier, coll, err) : AVOW_OK;
+    if (rc) avow_error_prefix(err, "collateral does not verify, not imported");
+    if (!rc) rc = avow_collateral_import(c->store, coll, source, at, key_out, err);
     if (!rc) atomic_fetch_add(&c->imports, 1);
     return rc;
 }
@@ -315,6 +321,17 @@ avow_err avow_collateral_cache_get(avow_collateral_cache *c, const uint8_t fmspc
         rc = avow_error_set(err, AVOW_ERR_EXPIRED, AVOW_NO_OFFSET,
                             "the upstream %s served collateral for FMSPC %s that expired at %s",
                             url, hex, when);
+        goto fail;
+    }
+    /* Only what verifies is kept: a bad answer stored would fail every
+     * attestation of this platform until its nextUpdate, and be passed on to
+     * the avowds that use this one as their upstream. */
+    if (c->verifier && (rc = avow_verify_collateral(c->verifier, out, &sub))) {
+        atomic_fetch_add(&c->failures, 1);
+        avow_error_set(err, rc, AVOW_NO_OFFSET,
+                       "the upstream %s served collateral for FMSPC %s that does not verify "
+                       "(not stored): %s",
+                       url, hex, sub.msg);
         goto fail;
     }
     /* Store under the key that was asked for, so the next lookup hits. */

@@ -4,6 +4,7 @@
  * Thread-safe: generation is stateless; a signer is immutable after creation
  * except for its cache of signing contexts, each used by one thread at a time
  * (taken with an atomic flag). */
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,16 +60,32 @@ void avow_signing_material_free(avow_signing_material *m)
     memset(m, 0, sizeof(*m));
 }
 
+avow_err avow_signing_cert_cn(const char *cert_pem, char *cn, size_t n, avow_error *err)
+{
+    if (n) cn[0] = '\0';
+    BIO *b = cert_pem ? BIO_new_mem_buf(cert_pem, -1) : NULL;
+    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    if (!x)
+        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                              "signing certificate: not a PEM certificate");
+    if (n && X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
+                                       n > INT_MAX ? INT_MAX : (int)n) < 0)
+        cn[0] = '\0';
+    X509_free(x);
+    return AVOW_OK;
+}
+
 avow_err avow_signing_key_generate(const char *subject_cn, avow_time not_before, int valid_days,
                                    avow_signing_material *out, avow_error *err)
 {
     memset(out, 0, sizeof(*out));
     if (!subject_cn) subject_cn = AVOW_SIGNING_DEFAULT_CN;
     if (valid_days <= 0) valid_days = AVOW_SIGNING_DEFAULT_DAYS;
-    if (!*subject_cn || strlen(subject_cn) > 64)
+    if (!*subject_cn || strlen(subject_cn) > AVOW_SIGNING_MAX_CN)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
-                              "certificate CN must be 1..64 characters (got %zu)",
-                              strlen(subject_cn));
+                              "certificate CN must be 1..%d characters (got %zu)",
+                              AVOW_SIGNING_MAX_CN, strlen(subject_cn));
     avow_err rc = AVOW_OK;
     char eb[160];
     /* Two-prime RSA-2048 on purpose. A 3-prime key (RFC 8017 multi-prime,

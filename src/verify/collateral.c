@@ -254,3 +254,23 @@ vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
     c->complete = true;
     return c;
 }
+
+avow_err avow_verify_collateral(avow_verifier *v, const avow_collateral *coll, avow_error *err)
+{
+    if (!v || !coll)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "collateral check: no input");
+    vcoll *c = vcoll_build(v, coll);
+    if (!c) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    avow_err rc = AVOW_OK;
+    if (!c->complete) { /* the build stops at the first failing stage */
+        rc = avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
+                            "collateral check stopped without a reason");
+        for (int s = 0; s < VC_N; s++)
+            if (c->st[s].done && !c->st[s].pass) {
+                rc = avow_error_set(err, c->st[s].err, AVOW_NO_OFFSET, "%s", c->st[s].detail);
+                break;
+            }
+    }
+    vcoll_unref(c);
+    return rc;
+}

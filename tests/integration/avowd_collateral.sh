@@ -8,7 +8,8 @@
 #    with a clear error, and with the upstream up but serving the same old
 #    collateral it still refuses (nothing stale is used);
 #  - upstream down on a miss: a clear error naming the upstream;
-#  - `avow collateral import` into the store of a running avowd is seen.
+#  - `avow collateral import` refuses what does not verify and stores
+#    nothing; what it imports into the store of a running avowd is seen.
 source "$(dirname "$0")/avowd_lib/common.bash"
 cd "$WORK"
 
@@ -27,7 +28,7 @@ metric() { # URL NAME{labels} -> value
 }
 
 # ---- upstream B (collateral imported) and A (empty store) ----------------------
-"$AVOW_BIN" collateral import --data data-b q/collateral.json >/dev/null
+"$AVOW_BIN" collateral import --data data-b --root q/root.pem q/collateral.json >/dev/null
 PB=$(free_port)
 start_avowd b "$PB" --data data-b --access-log "$WORK/b-access.log"
 B_PID=$LAST_PID
@@ -89,7 +90,26 @@ PD=$(free_port)
 start_avowd d "$PD" --data data-d --trust-root q/root.pem
 attest "http://127.0.0.1:$PD"
 expect_error 400 "no collateral for FMSPC 00a0aa100000" "no collateral, no upstream"
-"$AVOW_BIN" collateral import --data data-d q/collateral.json >/dev/null
+# import checks before it stores: the simulated root is not trusted without
+# --root, and a set whose QE Identity signature was altered is refused
+if "$AVOW_BIN" collateral import --data data-d q/collateral.json >/dev/null 2>import.err; then
+    fail "simulated collateral imported without --root"
+fi
+grep -q "collateral does not verify, not imported: TCB Info issuer chain ends at 'Avow Simulated SGX Root CA'" import.err ||
+    fail "import without --root: unclear error: $(cat import.err)"
+grep -q -- "needs its root: --root PEM" import.err || fail "import without --root: no hint: $(cat import.err)"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["qe_identity_signature"]
+d["qe_identity_signature"]=("1" if s[0]!="1" else "2")+s[1:]; json.dump(d,open(sys.argv[2],"w"))' q/collateral.json bad.json
+if "$AVOW_BIN" collateral import --data data-d --root q/root.pem bad.json >/dev/null 2>import.err; then
+    fail "collateral with a bad QE Identity signature imported"
+fi
+grep -q "bad.json: collateral does not verify, not imported: QE Identity signature does not verify" import.err ||
+    fail "bad signature import: unclear error: $(cat import.err)"
+[[ -z $("$AVOW_BIN" collateral show --data data-d | tail -n +2) ]] || fail "a refused import left a row"
+attest "http://127.0.0.1:$PD"
+expect_error 400 "no collateral for FMSPC 00a0aa100000" "still no collateral after refused imports"
+ok "collateral import refuses sets that do not verify (untrusted root, bad signature), storing nothing"
+"$AVOW_BIN" collateral import --data data-d --root q/root.pem q/collateral.json >/dev/null
 attest "http://127.0.0.1:$PD"
 [[ $HTTP_STATUS == 200 ]] || fail "collateral imported while running not seen: $HTTP_STATUS $(cat "$WORK/body")"
 ok "collateral imported into a running avowd's store is used"

@@ -15,7 +15,7 @@ printf 'runtime-bytes' >rt.bin
 RD=$(sha256sum rt.bin | cut -d' ' -f1)
 "$AVOW_BIN" sim quote --platform plat --out q --report-data "$RD" >/dev/null
 "$AVOW_BIN" sim quote --platform plat2 --out qrev --report-data "$RD" --revoke-pck >/dev/null
-"$AVOW_BIN" collateral import --data data q/collateral.json qrev/collateral.json >/dev/null
+"$AVOW_BIN" collateral import --data data --root q/root.pem --root qrev/root.pem q/collateral.json qrev/collateral.json >/dev/null
 P=$(free_port)
 start_avowd http "$P" --data data --trust-root q/root.pem --trust-root qrev/root.pem
 E="http://127.0.0.1:$P"

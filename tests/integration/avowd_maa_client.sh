@@ -36,7 +36,7 @@ printf 'avow interop runtime data %s' "$NOW" >rt.bin
 printf '{"jwk":{"kty":"RSA","n":"abc","e":"AQAB"},"nonce":"%s"}' "$NOW" >rt.json
 "$AVOW_BIN" sim quote --platform plat --out qbin --report-data "$(sha256sum rt.bin | cut -d' ' -f1)" >/dev/null
 "$AVOW_BIN" sim quote --platform plat --out qjson --report-data "$(sha256sum rt.json | cut -d' ' -f1)" >/dev/null
-"$AVOW_BIN" collateral import --data data-a qbin/collateral.json >/dev/null
+"$AVOW_BIN" collateral import --data data-a --root qbin/root.pem qbin/collateral.json >/dev/null
 # Open Enclave report: 01000000 02000000 <u64 size> || quote
 python3 - qbin/quote.bin oe-report.bin <<'PY'
 import struct, sys

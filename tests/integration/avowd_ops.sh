@@ -12,7 +12,7 @@ cd "$WORK"
 "$AVOW_BIN" sim init plat >/dev/null
 printf 'ops-runtime' >rt.bin
 "$AVOW_BIN" sim quote --platform plat --out q --report-data "$(sha256sum rt.bin | cut -d' ' -f1)" >/dev/null
-"$AVOW_BIN" collateral import --data data q/collateral.json >/dev/null
+"$AVOW_BIN" collateral import --data data --root q/root.pem q/collateral.json >/dev/null
 BODY="{\"quote\":\"$(b64url_file q/quote.bin)\",\"runtimeData\":{\"data\":\"$(b64url_file rt.bin)\",\"dataType\":\"Binary\"}}"
 ADMIN=$(openssl rand -hex 20)
 P=$(free_port)
@@ -41,6 +41,18 @@ TOKEN=$(json_get "$WORK/body" 'd["token"]')
 [[ $(jwt_part "$TOKEN" 1 | json_get - 'd["iss"]') == "$ISS" ]] || fail "iss is not the --issuer (without trailing slash)"
 [[ $(jwt_part "$TOKEN" 0 | json_get - 'd["jku"]') == "$ISS/certs" ]] || fail "jku is not <issuer>/certs"
 ok "config file honoured; --issuer sets iss and jku (trailing slash dropped)"
+# An issuer URL longer than a certificate CN may be (64) still starts: the key
+# gets the default name, and the log says what that means for clients.
+LONG_ISS="https://attestation-service.region-one.example.test/tenants/contoso/v1"
+PL=$(free_port)
+start_avowd longiss "$PL" --data data-longiss --trust-root q/root.pem --issuer "$LONG_ISS"
+http GET "http://127.0.0.1:$PL/.well-known/openid-configuration"
+[[ $HTTP_STATUS == 200 && $(json_get "$WORK/body" 'd["issuer"]') == "$LONG_ISS" ]] ||
+    fail "avowd with a ${#LONG_ISS}-character --issuer: $HTTP_STATUS $(cat "$WORK/body")"
+grep -q "is longer than a CN may be (64 characters)" "$WORK/longiss.err" ||
+    fail "no warning about the long issuer: $(cat "$WORK/longiss.err")"
+stop_avowd "$LAST_PID"
+ok "an issuer longer than 64 characters starts, with the default key name and a warning"
 head -c 300000 /dev/zero | tr '\0' A >big.txt
 http POST "$E/attest/SgxEnclave" --data-binary @big.txt
 expect_error 413 "200000" "max-body from the config file"
@@ -136,7 +148,7 @@ ok "reset restores the default policy"
 
 # ---- key rotation on a running avowd --------------------------------------------
 KID1=$(jwt_part "$TOKEN" 0 | json_get - 'd["kid"]')
-"$AVOW_BIN" key rotate --data data --cn "$ISS" >/dev/null || fail "avow key rotate"
+"$AVOW_BIN" key rotate --data data >/dev/null || fail "avow key rotate" # keeps CN=<iss>
 KID2=$KID1
 for _ in $(seq 100); do
     http POST "$E/attest/SgxEnclave" --data-binary "$BODY"
@@ -151,7 +163,10 @@ import json, sys
 kids = [k["kid"] for k in json.load(open(sys.argv[1]))["keys"]]
 assert kids[0] == sys.argv[3] and sys.argv[2] in kids, kids
 PY
-ok "avow key rotate: new tokens use the new kid; /certs publishes both"
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["keys"][0]["x5c"][0])' "$WORK/body" |
+    base64 -d | openssl x509 -inform DER -noout -subject -nameopt RFC2253 >subject.txt
+[[ $(cat subject.txt) == "subject=CN=$ISS" ]] || fail "rotated key's certificate: $(cat subject.txt), expected CN=$ISS"
+ok "avow key rotate: new tokens use the new kid; /certs publishes both; the subject stays CN=<iss>"
 
 # ---- concurrency: many connections share the request threads -----------------
 # 24 keep-alive clients at once (more than the request threads), every answer a

@@ -3,7 +3,8 @@
  * responses for the R1 and O1 vector sets with PCS's headers: full fetch
  * equal to the vector's bundle, v3 header names and hex CRLs (PCCS), error
  * messages (404 with Error-Code, unreachable host, subscription key), and the
- * cache's miss -> fetch -> hit and expired + upstream down paths. */
+ * cache's miss -> fetch (checked against Intel's root) -> hit, expired +
+ * upstream down, and an upstream serving collateral that does not verify. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 #include "avow/pcs.h"
 #include "avow/quote.h"
 #include "avow/store.h"
+#include "avow/verify.h"
 #include "testutil.h"
 
 #define R1    "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2"
@@ -244,12 +246,14 @@ static void test_cache_upstream(void **state)
     char dir[64];
     avow_store *st = temp_store(dir);
     avow_pcs_client *c = client(s.base, NULL);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK); /* Intel's root */
     avow_collateral_cache *cache;
-    assert_int_equal(avow_collateral_cache_new(st, c, &cache, NULL), AVOW_OK);
+    assert_int_equal(avow_collateral_cache_new(st, c, v, &cache, NULL), AVOW_OK);
     avow_collateral got;
     avow_error e;
     avow_error_clear(&e);
-    /* Miss -> fetch. */
+    /* Miss -> fetch, checked against Intel's root, stored. */
     if (avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, R1_AT, &got,
                                   &e))
         fail_msg("get: %s", e.msg);
@@ -297,9 +301,85 @@ static void test_cache_upstream(void **state)
     avow_collateral_cache_stats_get(cache, &sx);
     assert_int_equal(sx.upstream_failures, 1);
     avow_collateral_cache_free(cache);
+    avow_verifier_free(v);
     avow_pcs_client_free(c);
     avow_store_close(st);
     rmdir_r(dir);
+}
+
+/* An upstream answer that does not verify is neither stored nor used; the
+ * error names the upstream and the failing check. Then the same cache over an
+ * honest upstream stores the real set. */
+static void test_cache_upstream_bad_signature(void **state)
+{
+    (void)state;
+    char dir[64], bad[128], cmd[512];
+    avow_store *st = temp_store(dir);
+    snprintf(bad, sizeof(bad), "%s-bad.json", dir);
+    char *good = tu_shared_path(R1 "/collateral.json");
+    /* R1's bundle with one hex digit of the TCB Info signature changed */
+    snprintf(
+        cmd, sizeof(cmd),
+        "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d[\"tcb_info_signature\"]; "
+        "d[\"tcb_info_signature\"]=(\"1\" if s[0]!=\"1\" else \"2\")+s[1:]; "
+        "json.dump(d,open(sys.argv[2],\"w\"))' %s %s",
+        good, bad);
+    assert_int_equal(tu_run(cmd, NULL), 0);
+    server s;
+    start(&s, false, R1, "--bundle", bad, NULL); /* the later --bundle wins */
+    avow_pcs_client *c = client(s.base, NULL);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    avow_collateral_cache *cache;
+    assert_int_equal(avow_collateral_cache_new(st, c, v, &cache, NULL), AVOW_OK);
+    avow_collateral got;
+    avow_error e;
+    avow_error_clear(&e);
+    assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
+                                               R1_AT, &got, &e),
+                     AVOW_ERR_SIGNATURE);
+    assert_non_null(strstr(e.msg, "the upstream http://127.0.0.1:"));
+    assert_non_null(strstr(
+        e.msg, "served collateral for FMSPC 00606a000000 that does not verify (not stored)"));
+    assert_non_null(strstr(e.msg, "TCB Info signature does not verify"));
+    assert_null(got.tcb_info);
+    avow_store_collateral row;
+    assert_int_equal(avow_store_collateral_get(st, "00606a000000", "platform", "sgx", &row, NULL),
+                     AVOW_ERR_NOT_FOUND);
+    avow_collateral_cache_stats sx;
+    avow_collateral_cache_stats_get(cache, &sx);
+    assert_int_equal(sx.upstream_failures, 1);
+    assert_int_equal(sx.upstream_fetches, 1); /* fetched, but not kept */
+    /* Import through the same cache checks too. */
+    avow_collateral bundle;
+    assert_int_equal(avow_collateral_load(bad, &bundle, NULL), AVOW_OK);
+    assert_int_equal(avow_collateral_cache_import(cache, &bundle, "test", R1_AT, NULL, &e),
+                     AVOW_ERR_SIGNATURE);
+    assert_non_null(strstr(e.msg, "collateral does not verify, not imported: TCB Info signature"));
+    avow_collateral_free(&bundle);
+    avow_collateral_cache_free(cache);
+    avow_pcs_client_free(c);
+    stop(&s);
+    /* The honest upstream: stored. */
+    start(&s, false, R1, NULL);
+    c = client(s.base, NULL);
+    assert_int_equal(avow_collateral_cache_new(st, c, v, &cache, NULL), AVOW_OK);
+    if (avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, R1_AT, &got,
+                                  &e))
+        fail_msg("get: %s", e.msg);
+    expect_r1(&got);
+    avow_collateral_free(&got);
+    assert_int_equal(avow_store_collateral_get(st, "00606a000000", "platform", "sgx", &row, NULL),
+                     AVOW_OK);
+    avow_store_collateral_free(&row);
+    avow_collateral_cache_free(cache);
+    avow_verifier_free(v);
+    avow_pcs_client_free(c);
+    stop(&s);
+    avow_store_close(st);
+    rmdir_r(dir);
+    unlink(bad);
+    free(good);
 }
 
 /* O1 has no CRLs: the upstream fetch fails, and the cache says so. */
@@ -312,7 +392,7 @@ static void test_cache_upstream_incomplete(void **state)
     avow_store *st = temp_store(dir);
     avow_pcs_client *c = client(s.base, NULL);
     avow_collateral_cache *cache;
-    assert_int_equal(avow_collateral_cache_new(st, c, &cache, NULL), AVOW_OK);
+    assert_int_equal(avow_collateral_cache_new(st, c, NULL, &cache, NULL), AVOW_OK);
     avow_collateral got;
     avow_error e;
     assert_int_equal(avow_collateral_cache_get(cache, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
@@ -334,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_fetch_pccs_style),
         cmocka_unit_test(test_cache_upstream),
         cmocka_unit_test(test_cache_upstream_incomplete),
+        cmocka_unit_test(test_cache_upstream_bad_signature),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -328,7 +328,7 @@ static void test_import_and_cache(void **state)
     assert_true(k.next_update >= 1740713705 && k.next_update <= 1742009382);
 
     avow_collateral_cache *cache;
-    assert_int_equal(avow_collateral_cache_new(s, NULL, &cache, NULL), AVOW_OK);
+    assert_int_equal(avow_collateral_cache_new(s, NULL, NULL, &cache, NULL), AVOW_OK);
     const uint8_t fmspc[6] = {0x00, 0x60, 0x6a, 0x00, 0x00, 0x00};
     avow_collateral got;
     assert_int_equal(avow_collateral_cache_get(cache, fmspc, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
