@@ -33,7 +33,8 @@ static void usage(FILE *f)
         "                [--pce-svn N] [--qe-svn N] [--now TIME] [--force]\n"
         "       avow sim quote --platform DIR --out OUT [--report-data HEX]\n"
         "                [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]\n"
-        "                [--isv-prod-id N] [--isv-svn N] [--debug] [--tcb-status S]\n"
+        "                [--isv-prod-id N] [--isv-svn N] [--config-id HEX] [--debug]\n"
+        "                [--tcb-status S]\n"
         "                [--qe-status S] [--revoke-pck] [--revoke-pck-ca] [--version 3|4]\n"
         "                [--advisory-ids ID,...] [--now TIME] [--next-update TIME]\n"
         "       avow sim report --platform DIR (--enclave SS | --mrenclave HEX --mrsigner HEX)\n"
@@ -124,8 +125,9 @@ static avow_sim_platform *load_platform(const char *dir)
 /* ---- enclave selection shared by quote and report ---- */
 typedef struct {
     const char *sigstruct, *mrenclave, *mrsigner;
-    bool debug, have_prod, have_svn;
+    bool debug, have_prod, have_svn, have_config;
     unsigned long prod, svn;
+    uint8_t config_id[64]; /* --config-id: needs ATTRIBUTES.KSS, which it sets */
 } enclave_args;
 
 static const char DEFAULT_ENCLAVE[] = "Avow simulated enclave";
@@ -160,6 +162,10 @@ static bool make_enclave(const avow_sim_platform *p, const enclave_args *a, avow
         c.attr_xfrm = ss.attr_xfrm;
         c.misc_select = ss.misc_select;
         c.cet_attributes = ss.cet_attributes;
+        if (a->have_config) {
+            c.attr_flags |= AVOW_ATTR_KSS;
+            memcpy(c.config_id, a->config_id, 64);
+        }
         uint32_t st;
         if (avow_sim_einit(p, &c, ss.enclave_hash, &ss, out, &st, &e) != AVOW_OK) {
             cli_error(&e, "%s: EINIT failed (SGX status %u)", a->sigstruct, st);
@@ -187,6 +193,10 @@ static bool make_enclave(const avow_sim_platform *p, const enclave_args *a, avow
     s.attr_xfrm = 0x3;
     s.isv_prod_id = (uint16_t)a->prod;
     s.isv_svn = (uint16_t)a->svn;
+    if (a->have_config) {
+        s.attr_flags |= AVOW_ATTR_KSS;
+        memcpy(s.config_id, a->config_id, 64);
+    }
     avow_sim_enclave_from_identity(p, &s, out);
     return true;
 }
@@ -334,6 +344,9 @@ static int cmd_quote(int argc, char **argv)
         } else if (cli_opt(argc, argv, &i, "--isv-svn", &v)) {
             if (!v || !parse_uint("--isv-svn", v, 0xffff, &ea.svn)) return CLI_USAGE;
             ea.have_svn = true;
+        } else if (cli_opt(argc, argv, &i, "--config-id", &v)) {
+            if (!v || !parse_hex_upto("--config-id", v, ea.config_id, 64)) return CLI_USAGE;
+            ea.have_config = true;
         } else if (cli_opt(argc, argv, &i, "--tcb-status", &v)) {
             if (!v || !parse_status("--tcb-status", v, &co.tcb_status)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--qe-status", &v)) {

@@ -4,12 +4,15 @@
 #    (B has the collateral imported; A starts with an empty store and
 #    --pcs-url http://127.0.0.1:PORT_B/sgx/certification/v4), stored in A's
 #    store and then served from cache (no second fetch);
+#  - refresh: past nextUpdate with a newer set on the upstream, A fetches it,
+#    replaces its row and attests;
 #  - expiry: A judged past nextUpdate (--clock) with the upstream down fails
 #    with a clear error, and with the upstream up but serving the same old
 #    collateral it still refuses (nothing stale is used);
 #  - upstream down on a miss: a clear error naming the upstream;
 #  - `avow collateral import` refuses what does not verify and stores
-#    nothing; what it imports into the store of a running avowd is seen.
+#    nothing; what it imports into the store of a running avowd is seen; a
+#    folder of Intel's PCS responses (R1) imports and verifies R1's quote.
 source "$(dirname "$0")/avowd_lib/common.bash"
 cd "$WORK"
 
@@ -63,6 +66,24 @@ attest "$EA"
 expect_error "$HTTP_STATUS" "expired" "past nextUpdate, upstream only has the same collateral"
 stop_avowd "$LAST_PID"
 
+# ---- refresh: past nextUpdate, the upstream now has a newer set ------------------
+# (imported into the running B); A fetches it, replaces its row and attests.
+NEWER=$((LATE + 30 * 86400))
+"$AVOW_BIN" sim quote --platform plat --out q2 --next-update "$NEWER" >/dev/null
+"$AVOW_BIN" collateral import --data data-b --root q/root.pem q2/collateral.json >/dev/null
+start_avowd a5 "$PA" --data data-a --trust-root q/root.pem --pcs-url "$UP" --clock "$LATE"
+attest "$EA"
+[[ $HTTP_STATUS == 200 ]] || fail "refresh from an upstream with newer collateral: $HTTP_STATUS $(cat "$WORK/body")"
+[[ $(metric "$EA" 'avowd_upstream_fetches_total{result="ok"}') == 1 ]] || fail "expected one refresh fetch"
+"$AVOW_BIN" collateral show --data data-a --json | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert len(rows) == 1 and rows[0]["next_update"] == sys.argv[1], rows' "$(date -u -d "@$NEWER" +%Y-%m-%dT%H:%M:%SZ)" ||
+    fail "A's row was not replaced by the newer set"
+ok "past nextUpdate, the newer set on the upstream is fetched, replaces the stored row and is used"
+stop_avowd "$LAST_PID"
+LATE=$((NEWER + 86400)) # past the stored row's nextUpdate again, for what follows
+
 # ---- expiry with the upstream down --------------------------------------------
 stop_avowd "$B_PID"
 start_avowd a3 "$PA" --data data-a --trust-root q/root.pem --pcs-url "$UP" --clock "$LATE"
@@ -113,4 +134,17 @@ ok "collateral import refuses sets that do not verify (untrusted root, bad signa
 attest "http://127.0.0.1:$PD"
 [[ $HTTP_STATUS == 200 ]] || fail "collateral imported while running not seen: $HTTP_STATUS $(cat "$WORK/body")"
 ok "collateral imported into a running avowd's store is used"
+
+# ---- a folder of Intel's own PCS responses, imported, serves real evidence ------
+R1="$AVOW_SHARED/vectors/dcap/R1-dcaprs-sgx-v3-tcbv2"
+"$AVOW_BIN" collateral import --data data-f "$R1/pcs-original" >import.out 2>&1 || fail "folder import: $(cat import.out)"
+grep -q "fmspc 00606a000000 ca platform tee sgx" import.out || fail "folder import: $(cat import.out)"
+PF=$(free_port)
+start_avowd f "$PF" --data data-f --clock "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["at"])' "$R1/expected.json")"
+http POST "http://127.0.0.1:$PF/attest/SgxEnclave" -H 'Content-Type: application/json' \
+    --data-binary "{\"quote\":\"$(b64url_file "$R1/quote.bin")\"}"
+[[ $HTTP_STATUS == 200 ]] || fail "R1 with its imported PCS folder: $HTTP_STATUS $(cat "$WORK/body")"
+[[ $(json_get "$WORK/body" 'd["token"]' | { read -r t; jwt_part "$t" 1; } | json_get - 'd["x-avow-sgx-tcb-status"]') == OutOfDate ]] ||
+    fail "R1 TCB status"
+ok "a folder of Intel PCS responses imports and verifies real evidence (R1: OutOfDate)"
 echo "avowd_collateral: all checks passed"

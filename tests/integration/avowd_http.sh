@@ -128,6 +128,16 @@ ok "OpenEnclave report (OE header unwrapped)"
 # initTimeData: SHA-256 must equal CONFIGID[0..32] (zero in this quote)
 http POST "$E/attest/SgxEnclave" --data-binary "{\"quote\":\"$Q\",\"initTimeData\":{\"data\":\"$RT\",\"dataType\":\"Binary\"}}"
 expect_error 400 "initTimeData does not match" "initTimeData vs CONFIGID"
+# ...and with a CONFIGID that binds it (KSS enclave): x-ms-inittime and the KSS claims
+printf '{"cfg":"prod","n":7}' >it.json
+IT_HASH=$(sha256sum it.json | cut -d' ' -f1)
+"$AVOW_BIN" sim quote --platform plat --out qi --config-id "$IT_HASH" >/dev/null
+attest_ok "initTimeData bound by CONFIGID" "$E/attest/SgxEnclave" \
+    "{\"quote\":\"$(b64url_file qi/quote.bin)\",\"initTimeData\":{\"data\":\"$(b64url_file it.json)\",\"dataType\":\"JSON\"}}"
+[[ $(json_get tok.claims.json 'd["x-ms-inittime"]') == '{"cfg": "prod", "n": 7}' ]] || fail "x-ms-inittime: $(cat tok.claims.json)"
+[[ $(json_get tok.claims.json 'd["x-ms-sgx-config-id"]') == "$IT_HASH$(printf '0%.0s' $(seq 64))" ]] ||
+    fail "x-ms-sgx-config-id: $(json_get tok.claims.json 'd["x-ms-sgx-config-id"]')"
+ok "initTimeData bound by CONFIGID[0..32] yields x-ms-inittime and x-ms-sgx-config-id"
 
 # ---- attest: error paths --------------------------------------------------------------
 A="$E/attest/SgxEnclave?api-version=2022-08-01"

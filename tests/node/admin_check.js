@@ -3,14 +3,15 @@
 // https and a credential: run with NODE_EXTRA_CA_CERTS=<avowd TLS cert>.
 //   node admin_check.js ENDPOINT MODE [ARGS]
 //   MODE token ADMIN_TOKEN POLICY_FILE    set/get/reset an unsigned policy
-//   MODE isolated KEY CERT POLICY_FILE NEWCERT
-//        set/get/reset a signed policy; list, add, remove a signer certificate
+//   MODE isolated KEY CERT POLICY_FILE NEWCERT NEWKEY [QUOTE]
+//        set/get/reset a signed policy; list, add, remove a signer certificate;
+//        with QUOTE, attest under the signed policy and check x-ms-policy-signer
 // Every service response token is validated (signature via /certs, exp, nbf,
 // issuer). Prints one JSON line; exits non-zero on any mismatch.
 "use strict";
 const fs = require("fs");
 const assert = require("assert");
-const { AttestationAdministrationClient } = require("@azure/attestation");
+const { AttestationAdministrationClient, AttestationClient } = require("@azure/attestation");
 
 function credential(token) {
   return { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600e3 }) };
@@ -41,7 +42,7 @@ async function main() {
     const certs = await admin.getPolicyManagementCertificates();
     assert.strictEqual(certs.body.length, 0, "token mode has no policy signers");
   } else if (mode === "isolated") {
-    const [keyFile, certFile, policyFile, newCertFile, newKeyFile] = args;
+    const [keyFile, certFile, policyFile, newCertFile, newKeyFile, quoteFile] = args;
     const key = fs.readFileSync(keyFile, "utf8"), cert = fs.readFileSync(certFile, "utf8");
     const newCert = fs.readFileSync(newCertFile, "utf8");
     const policy = fs.readFileSync(policyFile, "utf8");
@@ -61,6 +62,15 @@ async function main() {
     assert.ok(set.body.policySigner && set.body.policySigner.certificates.length === 1, "x-ms-policy-signer");
     const got = await admin.getPolicy("SgxEnclave");
     assert.strictEqual(got.body, policy);
+    if (quoteFile) {
+      // an attestation under the signed policy names its signer (x-ms-policy-signer)
+      const client = new AttestationClient(endpoint, { validationOptions });
+      const r = await client.attestSgxEnclave(fs.readFileSync(quoteFile));
+      const b64 = (pem) => pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+      assert.ok(r.body.policySigner, "x-ms-policy-signer in the attestation token");
+      assert.strictEqual(b64(r.body.policySigner.certificates[0]), b64(cert), "the policy signer's certificate");
+      out.attestedUnderSignedPolicy = true;
+    }
     let certs = await admin.getPolicyManagementCertificates();
     assert.strictEqual(certs.body.length, 1, "one signer");
     const add = await admin.addPolicyManagementCertificate(newCert, key, cert);

@@ -1,7 +1,8 @@
 /* Store tests, run against the backend named by AVOW_TEST_STORE (a directory
  * or a postgresql:// URI; tests/integration/store_postgres.sh sets it to a
  * throwaway PostgreSQL server) or, by default, a fresh SQLite directory:
- * schema creation, idempotent migrations on reopen, every table's
+ * schema creation, idempotent migrations on reopen, migration of a v1
+ * SQLite store with its data (and refusal of a newer one), every table's
  * operations, collateral import and the cache without upstream, and
  * concurrent use from threads. */
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include <openssl/sha.h>
+#include <sqlite3.h>
 
 #include "avow/collateral_cache.h"
 #include "avow/encode.h"
@@ -105,6 +107,71 @@ static void test_schema(void **state)
     assert_int_not_equal(
         avow_store_open("postgresql://127.0.0.1:1/none?connect_timeout=2", &bad, &e), AVOW_OK);
     assert_non_null(strstr(e.msg, "postgresql"));
+}
+
+/* A store written by an older build (schema v1, with data) is migrated on
+ * open, its rows intact; one written by a newer build is refused. The v1
+ * tables are the fixture here, as that build created them. */
+static void test_migration_from_v1(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/avow-store-v1-XXXXXX", path[64], cmd[96];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/avow.db", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    const char *v1 =
+        "CREATE TABLE avow_schema_migrations (version INTEGER PRIMARY KEY,"
+        " description TEXT NOT NULL);"
+        "INSERT INTO avow_schema_migrations VALUES (1, 'v1');"
+        "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE signing_keys (kid TEXT PRIMARY KEY, key_pem TEXT NOT NULL,"
+        " cert_pem TEXT NOT NULL, created_at BIGINT NOT NULL,"
+        " active INTEGER NOT NULL DEFAULT 0, retired_at BIGINT NOT NULL DEFAULT 0);"
+        "CREATE TABLE policies (attestation_type TEXT PRIMARY KEY, jws TEXT NOT NULL,"
+        " hash TEXT NOT NULL, updated_at BIGINT NOT NULL);"
+        "CREATE TABLE policy_certificates (thumbprint TEXT PRIMARY KEY,"
+        " cert_pem TEXT NOT NULL, added_at BIGINT NOT NULL, seq BIGINT NOT NULL);"
+        "CREATE TABLE collateral (fmspc TEXT NOT NULL, ca TEXT NOT NULL, tee TEXT NOT NULL,"
+        " bundle TEXT NOT NULL, next_update BIGINT NOT NULL, fetched_at BIGINT NOT NULL,"
+        " source TEXT NOT NULL, PRIMARY KEY (fmspc, ca, tee));"
+        "INSERT INTO settings VALUES ('policy_mode', 'isolated');";
+    assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+    avow_store *st;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_store_open(dir, &st, &e)) fail_msg("open a v1 store: %s", e.msg);
+    int v = 0;
+    assert_int_equal(avow_store_schema_version(st, &v, NULL), AVOW_OK);
+    assert_int_equal(v, avow_store_schema_latest());
+    char *val = NULL;
+    assert_int_equal(avow_store_setting_get(st, "policy_mode", &val, NULL), AVOW_OK);
+    assert_string_equal(val, "isolated");
+    free(val);
+    avow_store_close(st);
+    /* v2's indexes are there */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index'"
+                                        " AND name IN ('collateral_next_update',"
+                                        " 'signing_keys_active')",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 2);
+    sqlite3_finalize(q);
+    /* a version this build does not know */
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO avow_schema_migrations VALUES (999, 'future')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    assert_int_equal(avow_store_open(dir, &st, &e), AVOW_ERR_UNSUPPORTED);
+    assert_non_null(strstr(e.msg, "store schema version 999 is newer than this build knows"));
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    tu_run(cmd, NULL);
 }
 
 static void test_settings(void **state)
@@ -422,13 +489,10 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema),
-        cmocka_unit_test(test_settings),
-        cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_policies),
-        cmocka_unit_test(test_certs),
-        cmocka_unit_test(test_collateral_rows),
-        cmocka_unit_test(test_import_and_cache),
+        cmocka_unit_test(test_schema),          cmocka_unit_test(test_migration_from_v1),
+        cmocka_unit_test(test_settings),        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_policies),        cmocka_unit_test(test_certs),
+        cmocka_unit_test(test_collateral_rows), cmocka_unit_test(test_import_and_cache),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
