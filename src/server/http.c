@@ -39,9 +39,9 @@
 #define INLINE_VALUES     16 /* headers + query arguments kept without a malloc */
 
 static struct MHD_Daemon *daemon_;
-static int loop_fd = -1;   /* epoll over MHD's epoll fd, resume_fd and wake_fd */
-static int resume_fd = -1; /* written after each resume, drained by the loop */
-static int wake_fd = -1;   /* written once, at stop; never drained */
+static int loop_fd = -1; /* epoll over MHD's epoll fd, kick_fd and wake_fd */
+static int kick_fd = -1; /* eventfd: wakes one idle thread (edge-triggered, never drained) */
+static int wake_fd = -1; /* eventfd written once, at stop; never drained */
 static avowd *svc;
 static char id_prefix[17];
 static char *tls_key_pem, *tls_cert_pem;
@@ -218,14 +218,11 @@ static void run_job(avowd_job *j)
     req_ctx *c = (req_ctx *)((char *)j - offsetof(req_ctx, job));
     c->handler_ok = avowd_route_request(&c->req) == MHD_YES;
     c->state = REQ_HANDLED;
+    /* The response goes out on the next MHD_run: this thread's own, which
+     * its loop (workers.c) starts next, or, if another thread has the I/O
+     * turn, that thread's next round (it runs the loop again before it lets
+     * go). MHD's wake-up for the resume may also wake an idle thread. */
     MHD_resume_connection(c->req.conn);
-    /* MHD's own wake-up for a resume can be consumed by a loop iteration that
-     * already checked for resumed connections, and MHD_get_timeout does not
-     * count them: a blocked loop would then sleep on. This eventfd is drained
-     * only before MHD_run, which always handles what was resumed before. */
-    uint64_t one = 1;
-    if (write(resume_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-        avowd_log("warn", "cannot wake the HTTP event loop: %s", strerror(errno));
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -403,50 +400,64 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     avowd_log("warn", "libmicrohttpd: %s", msg);
 }
 
-/* The workers' I/O turn: MHD's event loop, non-blocking, after waiting for
- * activity (up to MHD's next connection timeout) when asked to block. */
-static void run_io(bool block)
+/* The workers' I/O turn: MHD's event loop without blocking; returns how long
+ * an idle thread may then wait (MHD's next connection timeout, at most 60 s). */
+static int run_io(void)
 {
-    if (block) {
-        MHD_UNSIGNED_LONG_LONG ms;
-        int timeout = -1;
-        if (MHD_get_timeout(daemon_, &ms) == MHD_YES) timeout = ms > 60000 ? 60000 : (int)ms;
-        struct epoll_event ev[3];
-        (void)epoll_wait(loop_fd, ev, 3, timeout); /* EINTR: just run the loop */
-        uint64_t n;
-        while (read(resume_fd, &n, sizeof(n)) > 0)
-            ;
-    }
     MHD_run(daemon_);
+    MHD_UNSIGNED_LONG_LONG ms;
+    if (MHD_get_timeout(daemon_, &ms) != MHD_YES) return 60000;
+    return ms > 60000 ? 60000 : (int)ms;
+}
+
+/* An idle thread's wait for the network (MHD's epoll fd, edge-triggered: one
+ * thread per event), a kick or the stop. */
+static void wait_io(int ms)
+{
+    struct epoll_event ev[3];
+    (void)epoll_wait(loop_fd, ev, 3, ms); /* EINTR: the caller just runs the loop */
+}
+
+static void signal_fd(int fd)
+{
+    uint64_t one = 1;
+    if (write(fd, &one, sizeof(one)) != sizeof(one) && errno != EAGAIN)
+        avowd_log("warn", "cannot wake the request threads: %s", strerror(errno));
+}
+
+static void kick_io(void)
+{
+    signal_fd(kick_fd);
 }
 
 static void wake_io(void)
 {
-    uint64_t one = 1;
-    if (write(wake_fd, &one, sizeof(one)) != sizeof(one))
-        avowd_log("warn", "cannot wake the HTTP event loop: %s", strerror(errno));
+    signal_fd(wake_fd);
 }
 
 static void close_loop_fds(void)
 {
     if (loop_fd >= 0) close(loop_fd);
-    if (resume_fd >= 0) close(resume_fd);
+    if (kick_fd >= 0) close(kick_fd);
     if (wake_fd >= 0) close(wake_fd);
-    loop_fd = resume_fd = wake_fd = -1;
+    loop_fd = kick_fd = wake_fd = -1;
 }
 
-/* The epoll set the blocked thread waits on: MHD's own epoll fd (readable
- * when any of its sockets is), the resume eventfd and the stop eventfd. */
+/* The epoll set idle threads wait on: MHD's own epoll fd (readable when any
+ * of its sockets is) and the kick eventfd, both edge-triggered so that one
+ * event wakes one thread once; the stop eventfd level-triggered, so that it
+ * wakes every thread, every time. */
 static bool open_loop_fds(avow_error *err)
 {
     const union MHD_DaemonInfo *i = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_EPOLL_FD);
     loop_fd = epoll_create1(EPOLL_CLOEXEC);
-    resume_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    struct epoll_event a = {.events = EPOLLIN}, b = {.events = EPOLLIN}, c = {.events = EPOLLIN};
-    if (!i || loop_fd < 0 || resume_fd < 0 || wake_fd < 0 ||
+    struct epoll_event a = {.events = EPOLLIN | EPOLLET}, b = {.events = EPOLLIN | EPOLLET},
+                       c = {.events = EPOLLIN};
+    if (!i || loop_fd < 0 || kick_fd < 0 || wake_fd < 0 ||
         epoll_ctl(loop_fd, EPOLL_CTL_ADD, i->epoll_fd, &a) ||
-        epoll_ctl(loop_fd, EPOLL_CTL_ADD, resume_fd, &b) ||
+        epoll_ctl(loop_fd, EPOLL_CTL_ADD, kick_fd, &b) ||
         epoll_ctl(loop_fd, EPOLL_CTL_ADD, wake_fd, &c)) {
         avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "cannot set up the HTTP event loop: %s",
                        strerror(errno));
@@ -521,7 +532,8 @@ bool avowd_http_start(avowd *d, const char *host, uint16_t port, avow_error *err
                        host, port);
         return false;
     }
-    static const avowd_workers_ops ops = {.run = run_job, .io = run_io, .wake = wake_io};
+    static const avowd_workers_ops ops = {
+        .run = run_job, .io = run_io, .wait = wait_io, .kick = kick_io, .wake = wake_io};
     if (!open_loop_fds(err) || !avowd_workers_start(threads, &ops, err)) {
         close_loop_fds();
         MHD_stop_daemon(daemon_);

@@ -212,10 +212,16 @@ typedef struct avowd_job {
 
 typedef struct {
     void (*run)(avowd_job *j); /* handles one request */
-    /* Does the pending socket work (never called by two threads at once);
-     * with block, first waits for network activity or wake(). */
-    void (*io)(bool block);
-    void (*wake)(void); /* makes io(true) return now and from now on (stop) */
+    /* Does the pending socket work without blocking (never called by two
+     * threads at once); returns how long an idle thread may wait for network
+     * activity before the work is due again, in ms (-1: no limit; 0: run
+     * again now). */
+    int (*io)(void);
+    /* Waits up to ms (-1: no limit) for network activity, a kick or wake.
+     * Called by any number of threads at once; one event wakes one thread. */
+    void (*wait)(int ms);
+    void (*kick)(void); /* wakes one waiting thread (a job is queued) */
+    void (*wake)(void); /* makes every wait return now and from now on (stop) */
 } avowd_workers_ops;
 
 /* Starts n threads sharing the I/O and taking queued jobs oldest-first. */

@@ -1,11 +1,18 @@
 /* avowd's request threads: a fixed set of threads that share the HTTP I/O
  * and one FIFO queue of complete requests.
  *
- * Each thread loops: do the pending socket work if no other thread is doing
- * it (the `io` callback: libmicrohttpd's event loop, run by one thread at a
- * time), then run the oldest queued request (the `run` callback). A thread
- * with nothing to run becomes the one that blocks for I/O, or, if another
- * thread already does, sleeps until a request is queued.
+ * Each thread loops: do the pending socket work unless another thread is
+ * doing it (the `io` callback: libmicrohttpd's event loop, run by one thread
+ * at a time), then run the oldest queued request (the `run` callback). A
+ * thread with nothing to run waits for network activity itself (the `wait`
+ * callback: every idle thread waits on the same epoll set, and the kernel
+ * wakes one of them per event), so the thread that reads a request is the
+ * one that runs it, and nobody else is woken to take over the watch.
+ *
+ * The I/O turn is a try-lock with a "run again" flag: a thread woken while
+ * another has the turn sets the flag and goes back to waiting, and the thread
+ * with the turn runs the loop once more before it lets go, so no event is
+ * left unhandled and no thread spins.
  *
  * Why not libmicrohttpd's own thread pool: it pins every connection to one
  * pool thread for the connection's lifetime, so with keep-alive clients the
@@ -16,45 +23,61 @@
  * and a slow request (an upstream collateral fetch) holds one thread while
  * the others keep serving every connection. Why not a separate I/O thread
  * feeding workers: the hand-off costs context switches (measured: 2.4 per
- * request, +10 % CPU per attestation); here, under load, the thread that
- * finishes a request goes straight on to the socket work and the next
- * request without sleeping (0.5 context switches per request).
+ * request, +10 % CPU per attestation). Why idle threads wait on the network
+ * rather than on a condition variable (the design before): the thread that
+ * blocked for I/O held the turn, so each request woke a second thread to
+ * watch the network and a third time to send the answer — wake-ups that
+ * cost most at moderate load, when threads do go idle.
  *
  * Thread-safety: all functions may be called from any thread; start and stop
  * are called once each by the owner. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "server/server.h"
 
 static struct {
-    pthread_mutex_t lock; /* guards the queue, stopping and idle */
-    pthread_cond_t ready; /* a job was queued, the I/O turn is free, or stop */
+    pthread_mutex_t lock; /* guards the queue */
     avowd_job *head, *tail;
-    bool running, stopping;
-    size_t idle;             /* threads waiting on `ready` */
+    size_t queued;
+    bool running;
+    atomic_bool stopping;
+    atomic_int waiting;      /* threads in (or about to enter) ops.wait */
     pthread_mutex_t io_lock; /* held by the thread doing the socket work */
+    atomic_bool io_again;    /* network activity seen while io_lock was held */
+    atomic_int wait_ms;      /* how long an idle thread may wait (MHD's timeout) */
     avowd_workers_ops ops;
     pthread_t *threads;
     size_t n;
-} pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
-          .ready = PTHREAD_COND_INITIALIZER,
-          .io_lock = PTHREAD_MUTEX_INITIALIZER};
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .io_lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* Takes the I/O turn if free; after it, wakes a sleeper to take the next
- * one (this thread may now be busy with a request for a while). */
-static bool try_io(bool block)
+/* Runs the event loop unless another thread is running it; then that thread
+ * runs it again (io_again) before it lets go of the turn. */
+static void do_io(void)
 {
-    if (pthread_mutex_trylock(&pool.io_lock) != 0) return false;
-    pool.ops.io(block);
-    pthread_mutex_unlock(&pool.io_lock);
-    pthread_mutex_lock(&pool.lock);
-    if (pool.idle) pthread_cond_signal(&pool.ready);
-    pthread_mutex_unlock(&pool.lock);
-    return true;
+    /* bounded, so that queued requests are not starved by a busy network */
+    for (int round = 0; round < 4; round++) {
+        if (pthread_mutex_trylock(&pool.io_lock) != 0) {
+            atomic_store(&pool.io_again, true);
+            atomic_thread_fence(memory_order_seq_cst); /* the flag, then the re-check */
+            /* the holder may have let go between the two: then it is ours */
+            if (pthread_mutex_trylock(&pool.io_lock) != 0) return;
+        }
+        atomic_store(&pool.io_again, false);
+        int ms = pool.ops.io();
+        atomic_store(&pool.wait_ms, ms);
+        pthread_mutex_unlock(&pool.io_lock);
+        atomic_thread_fence(memory_order_seq_cst); /* the unlock, then the flag */
+        if (ms != 0 && !atomic_load(&pool.io_again)) return;
+    }
+    /* Rounds used up with activity still unhandled: its wake-up was taken by
+     * a thread that then went back to waiting, so wake one to come back. */
+    if (atomic_load(&pool.io_again)) pool.ops.kick();
 }
 
-static avowd_job *pop(void)
+/* The oldest job; *more says whether others are still queued. */
+static avowd_job *pop(bool *more)
 {
     pthread_mutex_lock(&pool.lock);
     avowd_job *j = pool.head;
@@ -62,7 +85,9 @@ static avowd_job *pop(void)
         pool.head = j->next;
         if (!pool.head) pool.tail = NULL;
         j->next = NULL;
+        pool.queued--;
     }
+    *more = pool.queued > 0;
     pthread_mutex_unlock(&pool.lock);
     return j;
 }
@@ -70,29 +95,24 @@ static avowd_job *pop(void)
 static void *worker(void *arg)
 {
     (void)arg;
+    bool more;
     for (;;) {
-        try_io(false);
-        avowd_job *j = pop();
-        if (j) {
-            pool.ops.run(j);
-            continue;
+        do_io();
+        avowd_job *j = pop(&more);
+        if (!j) {
+            if (atomic_load(&pool.stopping)) return NULL; /* queue empty */
+            /* Announce the wait before the last look at the queue, so a
+             * thread that queues a job either sees us waiting (and kicks)
+             * or we see its job. */
+            atomic_fetch_add(&pool.waiting, 1);
+            j = pop(&more);
+            if (!j) pool.ops.wait(atomic_load(&pool.wait_ms));
+            atomic_fetch_sub(&pool.waiting, 1);
+            if (!j) continue;
         }
-        pthread_mutex_lock(&pool.lock);
-        bool stop = pool.stopping && !pool.head;
-        pthread_mutex_unlock(&pool.lock);
-        if (stop) return NULL;
-        if (try_io(true)) continue; /* nothing queued: wait for the network */
-        /* Another thread has the I/O turn: sleep until a job is queued or the
-         * turn is handed on. A hand-off missed between the two checks only
-         * delays I/O until that thread's current request is done: the thread
-         * holding the turn always comes back to it. */
-        pthread_mutex_lock(&pool.lock);
-        if (!pool.head && !pool.stopping) {
-            pool.idle++;
-            pthread_cond_wait(&pool.ready, &pool.lock);
-            pool.idle--;
-        }
-        pthread_mutex_unlock(&pool.lock);
+        /* Another request is queued and a thread is idle: hand it over. */
+        if (more && atomic_load(&pool.waiting) > 0) pool.ops.kick();
+        pool.ops.run(j);
     }
 }
 
@@ -104,9 +124,10 @@ bool avowd_workers_start(size_t n, const avowd_workers_ops *ops, avow_error *err
         return false;
     }
     pool.ops = *ops;
+    atomic_store(&pool.wait_ms, 0);
     pthread_mutex_lock(&pool.lock);
     pool.running = true;
-    pool.stopping = false;
+    atomic_store(&pool.stopping, false);
     pthread_mutex_unlock(&pool.lock);
     size_t i = 0;
     while (i < n && pthread_create(&pool.threads[i], NULL, worker, NULL) == 0)
@@ -125,7 +146,7 @@ bool avowd_workers_submit(avowd_job *j)
 {
     j->next = NULL;
     pthread_mutex_lock(&pool.lock);
-    if (pool.stopping || !pool.running) {
+    if (atomic_load(&pool.stopping) || !pool.running) {
         pthread_mutex_unlock(&pool.lock);
         return false;
     }
@@ -134,18 +155,19 @@ bool avowd_workers_submit(avowd_job *j)
     else
         pool.head = j;
     pool.tail = j;
-    if (pool.idle) pthread_cond_signal(&pool.ready);
+    pool.queued++;
     pthread_mutex_unlock(&pool.lock);
+    /* No wake-up here: jobs are queued by the thread with the I/O turn,
+     * which takes the first one itself and kicks an idle thread for more. */
     return true;
 }
 
 void avowd_workers_stop(void)
 {
     pthread_mutex_lock(&pool.lock);
-    pool.stopping = true; /* submit refuses from now on; queued jobs still run */
-    pthread_cond_broadcast(&pool.ready);
+    atomic_store(&pool.stopping, true); /* submit refuses from now on; queued jobs still run */
     pthread_mutex_unlock(&pool.lock);
-    if (pool.ops.wake) pool.ops.wake(); /* the thread blocked for I/O */
+    if (pool.ops.wake) pool.ops.wake(); /* every waiting thread, from now on */
     for (size_t i = 0; i < pool.n; i++)
         pthread_join(pool.threads[i], NULL);
     free(pool.threads);
