@@ -92,8 +92,8 @@ avow_err avow_collateral_cache_import(avow_collateral_cache *c, const avow_colla
 typedef struct {
     uint64_t hits;              /* served from the store, fresh */
     uint64_t misses;            /* absent or past next_update */
-    uint64_t upstream_fetches;  /* successful upstream fetches */
-    uint64_t upstream_failures; /* failed upstream fetches */
+    uint64_t upstream_fetches;  /* upstream fetches that were kept (checked, stored) */
+    uint64_t upstream_failures; /* failed or refused upstream fetches */
     uint64_t imports;
 } avow_collateral_cache_stats;
 

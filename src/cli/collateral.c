@@ -2,7 +2,9 @@
  * folder of PCS responses) into avowd's store, stopped or running (SQLite WAL
  * and PostgreSQL both allow concurrent access), and lists the cached entries.
  * `--data` is the data directory or a postgresql:// URI. Import checks each
- * set (avow_verify_collateral) and stores only what passes.
+ * set (avow_verify_collateral) and stores only what passes; a set of a PKI
+ * other than Intel's (or a --root) is checked against its own root and
+ * stored with a warning, trust being avowd's --trust-root decision.
  * Thread-safe: a one-shot program. */
 #include <limits.h>
 #include <stdio.h>
@@ -20,16 +22,62 @@ static int usage(void)
     fprintf(stderr,
             "usage: avow collateral import --data DIR|URI [--root PEM]... BUNDLE|FOLDER...\n"
             "       avow collateral show --data DIR|URI [--json]\n"
-            "  import checks each set before storing it (signing chains to Intel's root, or\n"
-            "  to a --root PEM for a simulated PKI; CRLs; signatures) and stores only what\n"
-            "  passes\n");
+            "  import checks each set before storing it (signing chains, CRLs, signatures)\n"
+            "  and stores only what passes. A set whose chain ends at neither Intel's root nor\n"
+            "  a --root PEM is checked against its own root and stored with a warning: avowd\n"
+            "  accepts it only when started with --trust-root for that root\n");
     return CLI_USAGE;
 }
 
 #define MAX_PATHS 64
 #define MAX_ROOTS 16
 
-static int import_one(avow_collateral_cache *cache, const char *path)
+/* A verifier trusting only the last certificate of the set's TCB Info issuer
+ * chain (its own root); NULL when there is none or it does not parse. */
+static avow_verifier *own_root_verifier(const avow_collateral *c)
+{
+    const char *last = NULL;
+    for (const char *p = c->tcb_info_issuer_chain;
+         p && (p = strstr(p, "-----BEGIN CERTIFICATE-----")) != NULL; p++)
+        last = p;
+    avow_verifier *v = NULL;
+    if (!last || avow_verifier_new_empty(&v, NULL) != AVOW_OK) return NULL;
+    if (avow_verifier_add_root_pem(v, last, strlen(last), NULL) != AVOW_OK) {
+        avow_verifier_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* Checks a set: against Intel's root and the --root PEMs; failing that for
+ * its chain's end, against its own root (trust is then avowd's decision,
+ * --trust-root, and a warning says so). */
+static avow_err check_set(avow_verifier *trusted, const avow_collateral *c, const char *path,
+                          avow_error *e)
+{
+    avow_err rc = avow_verify_collateral(trusted, c, e);
+    if (rc != AVOW_ERR_CHAIN) return rc;
+    avow_verifier *own = own_root_verifier(c);
+    avow_error e2;
+    avow_error_clear(&e2);
+    avow_err own_rc = own ? avow_verify_collateral(own, c, &e2) : AVOW_ERR_CHAIN;
+    if (own_rc != AVOW_OK) {
+        avow_verifier_free(own);
+        if (own_rc == AVOW_ERR_CHAIN) return rc; /* the chain itself is broken */
+        *e = e2; /* the chain holds to its own root; this is what is wrong */
+        return own_rc;
+    }
+    avow_verifier_free(own);
+    fprintf(stderr,
+            "avow: warning: %s: %s; its signatures verify against the chain's own root, so it "
+            "is stored, but avowd accepts quotes under it only with --trust-root for that "
+            "root (pass it here with --root to silence this)\n",
+            path, e->msg);
+    avow_error_clear(e);
+    return AVOW_OK;
+}
+
+static int import_one(avow_store *s, avow_verifier *trusted, const char *path)
 {
     avow_collateral c;
     avow_error e;
@@ -42,13 +90,12 @@ static int import_one(avow_collateral_cache *cache, const char *path)
     snprintf(source, sizeof(source), "import:%s", realpath(path, abs) ? abs : path);
     avow_collateral_key k;
     int rc = CLI_OK;
-    avow_err err = avow_collateral_cache_import(cache, &c, source, avow_time_now(), &k, &e);
-    if (err) {
+    if (check_set(trusted, &c, path, &e) != AVOW_OK) {
+        avow_error_prefix(&e, "collateral does not verify, not imported");
         cli_error(&e, "%s", path);
-        if (err == AVOW_ERR_CHAIN)
-            fprintf(stderr,
-                    "avow: collateral of a PKI other than Intel's (a simulated one) "
-                    "needs its root: --root PEM\n");
+        rc = CLI_USAGE;
+    } else if (avow_collateral_import(s, &c, source, avow_time_now(), &k, &e) != AVOW_OK) {
+        cli_error(&e, "%s: cannot import", path);
         rc = CLI_USAGE;
     } else {
         char when[21];
@@ -92,18 +139,9 @@ static int import(int argc, char **argv)
     avow_verifier *ver = cli_make_verifier(roots, n_roots);
     if (!ver) return CLI_USAGE;
     avow_store *s = cli_open_store(data);
-    avow_collateral_cache *cache = NULL;
-    avow_error e;
-    avow_error_clear(&e);
-    int rc = CLI_USAGE;
-    if (s && avow_collateral_cache_new(s, NULL, ver, &cache, &e) != AVOW_OK)
-        cli_error(&e, "collateral cache");
-    if (cache) {
-        rc = CLI_OK;
-        for (size_t i = 0; i < n; i++)
-            if (import_one(cache, paths[i]) != CLI_OK) rc = CLI_USAGE;
-    }
-    avow_collateral_cache_free(cache);
+    int rc = s ? CLI_OK : CLI_USAGE;
+    for (size_t i = 0; s && i < n; i++)
+        if (import_one(s, ver, paths[i]) != CLI_OK) rc = CLI_USAGE;
     if (s) avow_store_close(s);
     avow_verifier_free(ver);
     return rc;

@@ -53,11 +53,16 @@ static int rotate(int argc, char **argv)
      * which MAA clients compare with the token's issuer. */
     char active_cn[AVOW_SIGNING_MAX_CN + 1] = "";
     avow_store_key active;
-    if (!cn && avow_store_key_active(s, &active, NULL) == AVOW_OK) {
+    avow_err ak = cn ? AVOW_ERR_NOT_FOUND : avow_store_key_active(s, &active, &e);
+    if (ak == AVOW_OK) {
         if (avow_signing_cert_cn(active.cert_pem, active_cn, sizeof(active_cn), NULL) == AVOW_OK &&
             *active_cn)
             cn = active_cn;
         avow_store_key_free(&active);
+    } else if (ak != AVOW_ERR_NOT_FOUND) { /* none yet: the default name */
+        cli_error(&e, "cannot read the active signing key");
+        avow_store_close(s);
+        return CLI_USAGE;
     }
     if (avow_signing_key_generate(cn, now, ndays, &m, &e)) {
         cli_error(&e, "cannot generate a signing key");

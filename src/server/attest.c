@@ -155,9 +155,10 @@ int avowd_handle_attest(avowd_req *r, bool oe)
     avow_err e = avowd_colmem_get(d, fmspc, ca, tee, at, &coll, &err);
     if (e != AVOW_OK) {
         a.reason = err.msg;
-        /* 400 when this platform's collateral is missing or out of date; 503 for
-         * the service's own trouble (store, upstream down or serving collateral
-         * that does not verify), which a retry may get past. */
+        /* 400 when this platform's collateral is missing or out of date (also
+         * when the upstream that could refresh it is down: the message says
+         * so); 503 for the service's own trouble (the store, an upstream
+         * failing on a miss, or serving collateral that does not verify). */
         unsigned status = e == AVOW_ERR_NOT_FOUND || e == AVOW_ERR_EXPIRED ? 400 : 503;
         ret = avowd_error(r, status, collateral_code(e), "collateral unavailable: %s", err.msg);
         goto done;

@@ -197,7 +197,7 @@ char *avowd_metrics_render(avowd *d, size_t *len)
                   "avowd_collateral_store_total{result=\"hit\"} %llu\n"
                   "avowd_collateral_store_total{result=\"miss\"} %llu\n"
                   "# HELP avowd_upstream_fetches_total Collateral fetches from the upstream "
-                  "PCS/PCCS.\n"
+                  "PCS/PCCS: ok = checked and stored; error = failed, stale or not verifying.\n"
                   "# TYPE avowd_upstream_fetches_total counter\n"
                   "avowd_upstream_fetches_total{result=\"ok\"} %llu\n"
                   "avowd_upstream_fetches_total{result=\"error\"} %llu\n"

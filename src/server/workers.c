@@ -7,7 +7,9 @@
  * thread with nothing to run waits for network activity itself (the `wait`
  * callback: every idle thread waits on the same epoll set, and the kernel
  * wakes one of them per event), so the thread that reads a request is the
- * one that runs it, and nobody else is woken to take over the watch.
+ * one that runs it, and no thread is woken just to take over the watch.
+ * (libmicrohttpd's own wake-up for a resumed connection may still wake an
+ * idle thread, which then sends the answer.)
  *
  * The I/O turn is a try-lock with a "run again" flag: a thread woken while
  * another has the turn sets the flag and goes back to waiting, and the thread
@@ -71,9 +73,10 @@ static void do_io(void)
         atomic_thread_fence(memory_order_seq_cst); /* the unlock, then the flag */
         if (ms != 0 && !atomic_load(&pool.io_again)) return;
     }
-    /* Rounds used up with activity still unhandled: its wake-up was taken by
-     * a thread that then went back to waiting, so wake one to come back. */
-    if (atomic_load(&pool.io_again)) pool.ops.kick();
+    /* Rounds used up with work still due (MHD asked to run again, or a
+     * thread took an event's wake-up and left it to us): this thread may now
+     * run a long request, so wake an idle one to carry on. */
+    pool.ops.kick();
 }
 
 /* The oldest job; *more says whether others are still queued. */
@@ -158,7 +161,8 @@ bool avowd_workers_submit(avowd_job *j)
     pool.queued++;
     pthread_mutex_unlock(&pool.lock);
     /* No wake-up here: jobs are queued by the thread with the I/O turn,
-     * which takes the first one itself and kicks an idle thread for more. */
+     * which takes the oldest itself once its event-loop rounds are done and
+     * kicks an idle thread when more are queued. */
     return true;
 }
 

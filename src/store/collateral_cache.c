@@ -1,8 +1,9 @@
 /* The collateral cache (include/avow/collateral_cache.h): content keys of a
  * collateral set (FMSPC/TEE from tcbInfo, CA from the PCK CRL issuer, the
  * earliest nextUpdate), import into the store, and the lookup used per
- * attestation: fresh stored copy, else upstream fetch + store, else a clear
- * error. Nothing past its nextUpdate is returned.
+ * attestation: fresh stored copy, else upstream fetch, check (with a
+ * verifier) and store, else a clear error. Nothing past its nextUpdate is
+ * returned, nothing that fails the check is stored.
  * Thread-safe: counters are atomic; upstream fetches are serialised by a
  * mutex and re-check the store first, so one miss causes one fetch. */
 #include <pthread.h>
@@ -313,10 +314,10 @@ avow_err avow_collateral_cache_get(avow_collateral_cache *c, const uint8_t fmspc
                                         : AVOW_ERR_IO;
         goto unlock;
     }
-    atomic_fetch_add(&c->fetches, 1);
     avow_collateral_key k;
     if ((rc = avow_collateral_key_of(out, &k, err))) goto fail;
     if (at > k.next_update) {
+        atomic_fetch_add(&c->failures, 1); /* refused: stale */
         avow_time_format(k.next_update, when);
         rc = avow_error_set(err, AVOW_ERR_EXPIRED, AVOW_NO_OFFSET,
                             "the upstream %s served collateral for FMSPC %s that expired at %s",
@@ -338,6 +339,7 @@ avow_err avow_collateral_cache_get(avow_collateral_cache *c, const uint8_t fmspc
     memcpy(k.fmspc, hex, sizeof(k.fmspc));
     snprintf(k.ca, sizeof(k.ca), "%s", ca_s);
     if ((rc = put_row(c->store, out, &k, url, at, err))) goto fail;
+    atomic_fetch_add(&c->fetches, 1); /* fetched and kept */
     goto unlock;
 fail:
     avow_collateral_free(out);

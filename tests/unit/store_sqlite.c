@@ -111,7 +111,9 @@ static void test_schema(void **state)
 
 /* A store written by an older build (schema v1, with data) is migrated on
  * open, its rows intact; one written by a newer build is refused. The v1
- * tables are the fixture here, as that build created them. */
+ * tables are the fixture here, as that build created them. SQLite only (a
+ * fixture file), whatever AVOW_TEST_STORE names: the migration code is the
+ * same for both backends. */
 static void test_migration_from_v1(void **state)
 {
     (void)state;
@@ -135,7 +137,9 @@ static void test_migration_from_v1(void **state)
         "CREATE TABLE collateral (fmspc TEXT NOT NULL, ca TEXT NOT NULL, tee TEXT NOT NULL,"
         " bundle TEXT NOT NULL, next_update BIGINT NOT NULL, fetched_at BIGINT NOT NULL,"
         " source TEXT NOT NULL, PRIMARY KEY (fmspc, ca, tee));"
-        "INSERT INTO settings VALUES ('policy_mode', 'isolated');";
+        "INSERT INTO settings VALUES ('policy_mode', 'isolated');"
+        "INSERT INTO collateral VALUES ('00606a000000', 'platform', 'sgx', '{}', 1740000000,"
+        " 1739000000, 'import:v1');";
     assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
 
@@ -150,6 +154,12 @@ static void test_migration_from_v1(void **state)
     assert_int_equal(avow_store_setting_get(st, "policy_mode", &val, NULL), AVOW_OK);
     assert_string_equal(val, "isolated");
     free(val);
+    avow_store_collateral row;
+    assert_int_equal(avow_store_collateral_get(st, "00606a000000", "platform", "sgx", &row, NULL),
+                     AVOW_OK);
+    assert_int_equal(row.next_update, 1740000000);
+    assert_string_equal(row.source, "import:v1");
+    avow_store_collateral_free(&row);
     avow_store_close(st);
     /* v2's indexes are there */
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
