@@ -15,6 +15,7 @@
 #include "avow/collateral.h"
 #include "avow/err.h"
 #include "avow/pck.h"
+#include "avow/quote.h"
 #include "avow/tcb.h"
 #include "avow/time.h"
 #include "avow/trace.h"
@@ -37,8 +38,7 @@ avow_err avow_verifier_new_empty(avow_verifier **out, avow_error *err);
 
 /* Trusts one more root (PEM, one certificate). A root whose key is not
  * Intel's is marked simulated/foreign: results chaining to it say so. */
-avow_err avow_verifier_add_root_pem(avow_verifier *v, const char *pem, size_t len,
-                                    avow_error *err);
+avow_err avow_verifier_add_root_pem(avow_verifier *v, const char *pem, size_t len, avow_error *err);
 
 /* Caches (on by default): verified collateral per (FMSPC, CA, TEE, exact
  * bytes) until its nextUpdate, parsed CA certificates, and the verified
@@ -57,18 +57,18 @@ typedef struct {
 
 typedef struct {
     /* verdict */
-    bool ok;                  /* genuine and status determined (UpToDate..OutOfDateConfigNeeded) */
-    avow_tcb_status status;   /* converged Intel status; NONE if not determined */
+    bool ok;                /* genuine and status determined (UpToDate..OutOfDateConfigNeeded) */
+    avow_tcb_status status; /* converged Intel status; NONE if not determined */
     avow_tcb_status platform_status; /* TCB Info level before QE convergence */
     avow_tcb_status qe_status;       /* QE Identity level status */
-    char **advisory_ids;      /* union of matched TCB level's and QE level's, de-duplicated */
+    char **advisory_ids; /* union of matched TCB level's and QE level's, de-duplicated */
     size_t n_advisory_ids;
-    uint32_t result_code;     /* sgx_ql_qv_result_t */
+    uint32_t result_code; /* sgx_ql_qv_result_t */
     bool collateral_expired;
-    bool crl_missing;         /* verified without CRLs under allow_missing_crl */
-    bool simulated_root;      /* chain ends in an added (non-Intel) root */
-    avow_err err;             /* AVOW_OK when ok; else the failing check's class */
-    char reason[256];         /* the failing check's detail; "" when ok */
+    bool crl_missing;    /* verified without CRLs under allow_missing_crl */
+    bool simulated_root; /* chain ends in an added (non-Intel) root */
+    avow_err err;        /* AVOW_OK when ok; else the failing check's class */
+    char reason[256];    /* the failing check's detail; "" when ok */
     avow_trace trace;
 
     /* the enclave (application report body) */
@@ -82,11 +82,11 @@ typedef struct {
     uint16_t quote_version;
     uint32_t tee_type;
     uint16_t qe_svn, pce_svn;
-    avow_pck_ext pck;         /* valid when have_pck */
+    avow_pck_ext pck; /* valid when have_pck */
     bool have_pck;
     avow_pck_ca pck_ca;
-    avow_time tcb_date;       /* matched TCB level's tcbDate, 0 if none */
-    int tcb_eval_num;         /* min(tcbInfo, qeIdentity) evaluation data number */
+    avow_time tcb_date;            /* matched TCB level's tcbDate, 0 if none */
+    int tcb_eval_num;              /* min(tcbInfo, qeIdentity) evaluation data number */
     avow_time earliest_expiration; /* min nextUpdate/notAfter over the collateral */
 } avow_verify_result;
 
@@ -110,10 +110,75 @@ avow_err avow_verify_quote(avow_verifier *v, const uint8_t *quote, size_t len,
  * the verifier's cache only through avow_verify_quote. */
 avow_err avow_verify_collateral(avow_verifier *v, const avow_collateral *coll, avow_error *err);
 
-/* The FMSPC and CA of a quote's PCK certificate (to look up collateral before
- * verifying). */
-avow_err avow_quote_platform_id(const uint8_t *quote, size_t len, uint8_t fmspc[6],
-                                avow_pck_ca *ca, uint32_t *tee_type, avow_error *err);
+/* The FMSPC and CA of a quote's PCK certificate, read without checking the
+ * chain (to look at a quote; a service deciding what to fetch uses
+ * avow_quote_platform below). */
+avow_err avow_quote_platform_id(const uint8_t *quote, size_t len, uint8_t fmspc[6], avow_pck_ca *ca,
+                                uint32_t *tee_type, avow_error *err);
+
+/* ---- for services: check once, verify many ------------------------------- */
+
+/* Which platform family a quote's collateral belongs to. */
+typedef struct {
+    uint8_t fmspc[6];
+    avow_pck_ca ca;
+    uint32_t tee_type; /* AVOW_TEE_SGX or AVOW_TEE_TDX */
+} avow_platform_id;
+
+/* The platform of a parsed quote, read from its PCK certificate only after
+ * the PCK chain is shown to be issued by a trusted root: the same chain
+ * checks as the verification's pck_chain and root_pinned steps (names,
+ * linkage, signatures, CA flags, root pinned by key), without the validity
+ * windows, which the verification judges. So a caller fetches collateral
+ * only for platforms that Intel (or an added root) certified, whatever a
+ * quote claims. Results are cached by the certification data bytes. Errors:
+ * AVOW_ERR_UNSUPPORTED (no PCK chain in the quote), AVOW_ERR_CHAIN /
+ * AVOW_ERR_SIGNATURE / AVOW_ERR_FORMAT with the failing check's detail. */
+avow_err avow_quote_platform(avow_verifier *v, const avow_quote *q, avow_platform_id *out,
+                             avow_error *err);
+
+/* Collateral checked once into an immutable, reference-counted object: a
+ * private copy of the raw pieces, their digests, what identifies and bounds
+ * the set, and everything the verifier parsed and verified from it (signing
+ * chains to a trusted root, Root CA CRL, PCK CRL against its issuer chain,
+ * signatures over the exact bytes, TCB Info, QE Identity). It is what a
+ * service keeps in memory, writes to its store and serves downstream, and
+ * what avow_verify_quote_checked verifies quotes against without checking
+ * the collateral again. Bound to the verifier that checked it (its roots).
+ * Many threads may use one object at once. */
+typedef struct avow_verified_collateral avow_verified_collateral;
+
+typedef struct {
+    avow_platform_id platform; /* FMSPC and TEE from TCB Info; CA from the PCK CRL's
+                                  issuer chain (or the CRL's issuer), UNKNOWN if neither */
+    avow_time next_update;     /* earliest nextUpdate of TCB Info, QE Identity and the CRLs */
+    avow_time tcb_issue_date;  /* TCB Info issueDate */
+    int tcb_eval_num;          /* TCB Info tcbEvaluationDataNumber */
+    int qe_eval_num;           /* QE Identity tcbEvaluationDataNumber */
+    bool has_pck_crl, has_root_ca_crl;
+    bool pck_crl_checked; /* the PCK CRL's signature verified against its issuer chain
+                             (without one it is checked per quote only) */
+    bool simulated_root;  /* signed under an added (non-Intel) root */
+} avow_collateral_info;
+
+/* Checks `coll` (avow_verify_collateral's checks) and, when every check
+ * passes, returns the object (one reference). Validity windows are not
+ * judged: compare the info's next_update with the time of use. */
+avow_err avow_collateral_check(avow_verifier *v, const avow_collateral *coll,
+                               avow_verified_collateral **out, avow_error *err);
+avow_verified_collateral *avow_verified_collateral_ref(avow_verified_collateral *vc);
+void avow_verified_collateral_unref(avow_verified_collateral *vc);
+const avow_collateral *avow_verified_collateral_raw(const avow_verified_collateral *vc);
+const avow_collateral_info *avow_verified_collateral_info(const avow_verified_collateral *vc);
+const avow_collateral_digests *avow_verified_collateral_digests(const avow_verified_collateral *vc);
+
+/* avow_verify_quote for a quote parsed by the caller (avow_quote_parse_ex),
+ * against checked collateral: the same verdict and trace, without parsing
+ * the quote or checking the collateral again. `vc` must come from the same
+ * verifier (else AVOW_ERR_ARG). */
+avow_err avow_verify_quote_checked(avow_verifier *v, const avow_quote *q,
+                                   const avow_verified_collateral *vc, const avow_verify_opts *opts,
+                                   avow_verify_result *r);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,8 @@
  * steps 4-6 minus what depends on the quote): TCB Signing chain (exactly 2,
  * pinned root), Root CA CRL (issuer, extensions, signature), TCB Signing
  * certificate not revoked, TCB Info signature over its exact bytes and parse,
- * the same for QE Identity, and the PCK CRL parse. The result (vcoll) is
+ * the same for QE Identity, and the PCK CRL: its issuer chain (PCK CA under
+ * the same trusted root, not revoked) and its signature. The result (vcoll) is
  * immutable and cached per (FMSPC, CA, TEE, SHA-256 of the collateral).
  * Time windows are NOT judged here: they are replayed against `at` on every
  * verification (internal.h). Thread-safe: builds a private object; shared
@@ -29,6 +30,7 @@ void vcoll_unref(void *p)
     vcert_unref(c->tcb_chain_root);
     vcert_unref(c->qe_signer);
     vcert_unref(c->qe_chain_root);
+    vcert_unref(c->pck_crl_ca_cert);
     free(c->root_crl_der);
     free(c->pck_crl_der);
     if (c->tcb_ok) avow_tcb_info_free(&c->tcb);
@@ -165,6 +167,73 @@ static bool signed_json(vcoll *c, int s, const char *what, vcert *signer, const 
     return stage(c, s, true, AVOW_OK, "%s signature valid over its %zu exact bytes", what, len);
 }
 
+/* The PCK CRL issuer chain [PCK Processor or Platform CA, root]: the CA is
+ * issued and signed by the same trusted root as the TCB Info chain; it names
+ * the collateral's PCK CA. Whether the Root CA CRL revokes that CA is judged
+ * per quote (pck_revocation), so that such a platform gets Intel's "revoked"
+ * verdict rather than unusable collateral. Absent: passes, the CA stays
+ * unknown and the PCK CRL's signature is checked per quote only (VC_PCK_CRL). */
+static bool pck_crl_issuer(avow_verifier *v, vcoll *c, const avow_collateral *coll)
+{
+    const char *pem = coll->pck_crl_issuer_chain;
+    if (!pem || !*pem) return true;
+    avow_der_blob *b = NULL;
+    size_t n = 0;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_pem_split(pem, strlen(pem), "CERTIFICATE", &b, &n, &e) != AVOW_OK)
+        return stage(c, VC_PCK_CRL, false, AVOW_ERR_FORMAT, "PCK CRL issuer chain: %s", e.msg);
+    bool ok = false;
+    vcert *ca = NULL, *root = NULL;
+    char cn[128], rcn[128], why[200];
+    if (n != 2) {
+        stage(c, VC_PCK_CRL, false, AVOW_ERR_CHAIN,
+              "PCK CRL issuer chain has %zu certificates; exactly 2 (PCK CA, root) required", n);
+        goto done;
+    }
+    ca = vcert_get(v, b[0].der, b[0].len);
+    root = vcert_get(v, b[1].der, b[1].len);
+    if (!ca || !root) {
+        stage(c, VC_PCK_CRL, false, AVOW_ERR_FORMAT,
+              "PCK CRL issuer chain: certificate %d does not parse", ca ? 2 : 1);
+        goto done;
+    }
+    avow_cert_text(ca->c.subject_cn, cn, sizeof(cn));
+    avow_cert_text(root->c.subject_cn, rcn, sizeof(rcn));
+    if (vroot_find(v, root) != c->tcb_root) {
+        stage(c, VC_PCK_CRL, false, AVOW_ERR_CHAIN,
+              "PCK CRL issuer chain ends at '%s', not at the TCB Info chain's trusted root", rcn);
+        goto done;
+    }
+    c->pck_ca = strstr(cn, "Processor")  ? AVOW_PCK_CA_PROCESSOR
+                : strstr(cn, "Platform") ? AVOW_PCK_CA_PLATFORM
+                                         : AVOW_PCK_CA_UNKNOWN;
+    if (c->pck_ca == AVOW_PCK_CA_UNKNOWN || !strstr(cn, "SGX PCK")) {
+        stage(c, VC_PCK_CRL, false, AVOW_ERR_CHAIN,
+              "PCK CRL issuer chain: '%s' is neither a PCK Processor CA nor a PCK Platform CA", cn);
+        goto done;
+    }
+    avow_err rc = avow_cert_check_issued(&ca->c, &c->tcb_chain_root->c, c->tcb_chain_root->key, why,
+                                         sizeof(why));
+    if (rc != AVOW_OK) {
+        stage(c, VC_PCK_CRL, false, rc, "PCK CRL issuer chain: %s", why);
+        goto done;
+    }
+    if (!vcert_is_ca(ca)) {
+        stage(c, VC_PCK_CRL, false, AVOW_ERR_CHAIN,
+              "PCK CRL issuer chain: '%s' lacks basicConstraints CA:TRUE", cn);
+        goto done;
+    }
+    c->pck_crl_ca_cert = ca;
+    ca = NULL;
+    ok = true;
+done:
+    vcert_unref(ca);
+    vcert_unref(root);
+    avow_der_blobs_free(b, n);
+    return ok;
+}
+
 vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
 {
     vcoll *c = calloc(1, sizeof(*c));
@@ -229,6 +298,7 @@ vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
     stage(c, VC_QE_PARSE, true, AVOW_OK, "QE Identity id %s v%d, %zu levels", c->qe.id,
           c->qe.version, c->qe.n_levels);
 
+    if (!pck_crl_issuer(v, c, coll)) return c;
     if (!coll->pck_crl) {
         stage(c, VC_PCK_CRL, true, AVOW_OK, "absent");
     } else {
@@ -249,28 +319,23 @@ vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll)
                   "PCK CRL: CRL Number or Authority Key Identifier extension missing");
             return c;
         }
-        stage(c, VC_PCK_CRL, true, AVOW_OK, "parsed");
+        if (!c->pck_crl_ca_cert) {
+            stage(c, VC_PCK_CRL, true, AVOW_OK,
+                  "parsed; no issuer chain, so its signature is checked per quote against the "
+                  "quote's PCK CA");
+            c->complete = true;
+            return c;
+        }
+        char why[200];
+        avow_err rc = avow_crl_check_signed(&c->pck_crl, &c->pck_crl_ca_cert->c,
+                                            c->pck_crl_ca_cert->key, why, sizeof(why));
+        if (rc != AVOW_OK) {
+            stage(c, VC_PCK_CRL, false, rc, "PCK CRL against its issuer chain: %s", why);
+            return c;
+        }
+        stage(c, VC_PCK_CRL, true, AVOW_OK, "issued and signed by its issuer chain's PCK %s CA",
+              avow_pck_ca_name(c->pck_ca));
     }
     c->complete = true;
     return c;
-}
-
-avow_err avow_verify_collateral(avow_verifier *v, const avow_collateral *coll, avow_error *err)
-{
-    if (!v || !coll)
-        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "collateral check: no input");
-    vcoll *c = vcoll_build(v, coll);
-    if (!c) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
-    avow_err rc = AVOW_OK;
-    if (!c->complete) { /* the build stops at the first failing stage */
-        rc = avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
-                            "collateral check stopped without a reason");
-        for (int s = 0; s < VC_N; s++)
-            if (c->st[s].done && !c->st[s].pass) {
-                rc = avow_error_set(err, c->st[s].err, AVOW_NO_OFFSET, "%s", c->st[s].detail);
-                break;
-            }
-    }
-    vcoll_unref(c);
-    return rc;
 }

@@ -54,9 +54,10 @@ struct avow_verifier {
     vroot roots[VROOT_MAX];
     size_t n_roots;
     bool cache_on;
-    vcache *certs; /* DER SHA-256 -> vcert (CA certificates and PCK leaves) */
-    vcache *colls; /* (FMSPC, CA, TEE, collateral SHA-256) -> vcoll */
-    vcache *plats; /* (platform bytes, collateral, options) SHA-256 -> vplat */
+    vcache *certs;  /* DER SHA-256 -> vcert (CA certificates and PCK leaves) */
+    vcache *colls;  /* (FMSPC, CA, TEE, collateral SHA-256) -> vcoll */
+    vcache *plats;  /* (platform bytes, collateral, options) SHA-256 -> vplat */
+    vcache *chains; /* certification data SHA-256 -> vchain (avow_quote_platform) */
 };
 
 /* ---- step records -------------------------------------------------------- */
@@ -118,12 +119,19 @@ typedef struct vcoll {
     avow_crl root_crl, pck_crl;          /* views into them */
     bool have_root_crl, have_pck_crl;
     avow_time root_crl_from, root_crl_until, pck_crl_from, pck_crl_until;
+    vcert *pck_crl_ca_cert; /* first certificate of the PCK CRL issuer chain, checked;
+                               with a PCK CRL it also checked that CRL's signature */
+    avow_pck_ca pck_ca;     /* which PCK CA that is; UNKNOWN without an issuer chain */
     bool tcb_ok, qe_ok;
     avow_tcb_info tcb;
     avow_qe_identity qe;
 } vcoll;
 
 vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll);
+/* The verified form of checked collateral (checked.c), with its raw pieces
+ * and identity digest; NULL when it was checked by another verifier. */
+vcoll *vcoll_of_checked(const avow_verifier *v, const avow_verified_collateral *vc,
+                        const avow_collateral **raw, const uint8_t **identity);
 void vcoll_ref(void *c);
 void vcoll_unref(void *c);
 
@@ -151,10 +159,19 @@ void vplat_ref(void *p);
 void vplat_unref(void *p);
 
 /* Builds the platform part for a parsed SGX quote with certification data
- * type 5 (the pipeline's steps 2..), using `coll` and the verifier's caches.
+ * type 5 (the pipeline's steps 2..), using `coll` and the verifier's caches;
+ * `given` (may be NULL) is `coll` already verified (checked collateral).
  * Never NULL except on allocation failure. */
-vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral *coll,
+vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral *coll, vcoll *given,
                    const avow_verify_opts *opts, const uint8_t coll_hash[32]);
+
+/* The PCK chain checks of the pipeline alone (pck_chain, root_pinned, the
+ * linkage; no windows): on success the platform read from the PCK
+ * certificate; on failure the failing check's class and detail in `err`. */
+avow_err vplat_chain_check(avow_verifier *v, const avow_quote *q, avow_platform_id *out,
+                           avow_error *err);
+void vchain_ref(void *c); /* the chain cache's values (checked.c) */
+void vchain_unref(void *c);
 
 /* ---- helpers (verifier.c) ------------------------------------------------ */
 
@@ -171,7 +188,6 @@ static inline bool vcert_is_ca(const vcert *c)
 {
     return c->c.has_bc && c->c.ca;
 }
-
 
 /* Appends a static record; returns it (NULL when full). */
 vrec *vrec_add(vplat *p, const char *step, bool pass, avow_err err, const char *fmt, ...)

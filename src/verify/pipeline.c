@@ -195,20 +195,84 @@ static void platform_key(const avow_quote *q, const uint8_t coll_hash[32],
     avow_sha256_final(&h, out);
 }
 
+/* Everything after the parse: TEE and certification data type, the
+ * platform part (cache or built), the replay. `given` is checked collateral
+ * (coll is its raw copy and coll_hash its identity) or NULL. */
+static avow_err verify_parsed(avow_verifier *v, const avow_quote *q, const avow_collateral *coll,
+                              vcoll *given, const uint8_t *coll_hash_in,
+                              const avow_verify_opts *opts, avow_verify_result *r)
+{
+    fill_report(q, r);
+    if (q->tee_type == AVOW_TEE_TDX) {
+        avow_trace_add(&r->trace, "quote_format", true, "TDX quote v%u parsed", q->version);
+        avow_trace_add(&r->trace, "tee", false, "TDX quote verification is not supported yet");
+        r->err = AVOW_ERR_UNSUPPORTED;
+        finish(r);
+        return AVOW_OK;
+    }
+    if (q->cert_type != AVOW_CERT_PCK_CHAIN) {
+        avow_trace_add(&r->trace, "quote_format", false, "%s", cert_type_unsupported(q->cert_type));
+        r->err = AVOW_ERR_UNSUPPORTED;
+        finish(r);
+        return AVOW_OK;
+    }
+    avow_trace_add(&r->trace, "quote_format", true,
+                   "SGX quote v%u, ECDSA P-256 attestation key, certification data type 5 (PCK "
+                   "certificate chain)",
+                   q->version);
+
+    /* the hashes only key the caches: a verifier with caches off skips them */
+    uint8_t coll_hash[32] = {0}, pkey[32] = {0};
+    if (v->cache_on) {
+        if (coll_hash_in)
+            memcpy(coll_hash, coll_hash_in, 32);
+        else if (opts->digests)
+            memcpy(coll_hash, opts->digests->identity, 32);
+        else
+            avow_collateral_identity(coll, coll_hash);
+        platform_key(q, coll_hash, opts, pkey);
+    }
+    vplat *p = v->cache_on ? vcache_get(v->plats, pkey, sizeof(pkey)) : NULL;
+    if (!p) {
+        p = vplat_build(v, q, coll, given, opts, coll_hash);
+        if (!p) {
+            avow_trace_add(&r->trace, "internal", false, "out of memory");
+            r->err = AVOW_ERR_NOMEM;
+            finish(r);
+            return AVOW_OK;
+        }
+        if (v->cache_on && p->complete) vcache_put(v->plats, pkey, sizeof(pkey), p);
+    }
+    replay(p, q, opts->at, r);
+    r->have_pck = p->have_pck;
+    if (p->have_pck) r->pck = p->pck;
+    r->pck_ca = p->ca;
+    r->crl_missing = p->crl_missing;
+    r->simulated_root = p->simulated_root;
+    vplat_unref(p);
+    finish(r);
+    return AVOW_OK;
+}
+
+/* 0. Parameters; false (and a finished result) when unusable. */
+static bool params_ok(const avow_verifier *v, const void *quote, const void *coll,
+                      const avow_verify_opts *opts, avow_verify_result *r)
+{
+    if (v && quote && coll && opts && opts->at > 0) return true;
+    avow_trace_add(&r->trace, "parameters", false,
+                   "verifier, quote, collateral and a verification time > 0 are required");
+    r->err = AVOW_ERR_ARG;
+    finish(r);
+    return false;
+}
+
 avow_err avow_verify_quote(avow_verifier *v, const uint8_t *quote, size_t len,
                            const avow_collateral *coll, const avow_verify_opts *opts,
                            avow_verify_result *r)
 {
     if (!r) return AVOW_ERR_ARG;
     avow_verify_result_init(r);
-    /* 0. Parameters. */
-    if (!v || !quote || !coll || !opts || opts->at <= 0) {
-        avow_trace_add(&r->trace, "parameters", false,
-                       "verifier, quote, collateral and a verification time > 0 are required");
-        r->err = AVOW_ERR_ARG;
-        finish(r);
-        return AVOW_ERR_ARG;
-    }
+    if (!params_ok(v, quote, coll, opts, r)) return AVOW_ERR_ARG;
     /* quote_format: parse (trailing bytes ignored as Intel QVL does). */
     avow_quote q;
     avow_error e;
@@ -219,52 +283,25 @@ avow_err avow_verify_quote(avow_verifier *v, const uint8_t *quote, size_t len,
         finish(r);
         return AVOW_ERR_FORMAT;
     }
-    fill_report(&q, r);
-    if (q.tee_type == AVOW_TEE_TDX) {
-        avow_trace_add(&r->trace, "quote_format", true, "TDX quote v%u parsed", q.version);
-        avow_trace_add(&r->trace, "tee", false, "TDX quote verification is not supported yet");
-        r->err = AVOW_ERR_UNSUPPORTED;
-        finish(r);
-        return AVOW_OK;
-    }
-    if (q.cert_type != AVOW_CERT_PCK_CHAIN) {
-        avow_trace_add(&r->trace, "quote_format", false, "%s", cert_type_unsupported(q.cert_type));
-        r->err = AVOW_ERR_UNSUPPORTED;
-        finish(r);
-        return AVOW_OK;
-    }
-    avow_trace_add(&r->trace, "quote_format", true,
-                   "SGX quote v%u, ECDSA P-256 attestation key, certification data type 5 (PCK "
-                   "certificate chain)",
-                   q.version);
+    return verify_parsed(v, &q, coll, NULL, NULL, opts, r);
+}
 
-    /* the hashes only key the caches: a verifier with caches off skips them */
-    uint8_t coll_hash[32] = {0}, pkey[32] = {0};
-    if (v->cache_on) {
-        if (opts->digests)
-            memcpy(coll_hash, opts->digests->identity, 32);
-        else
-            avow_collateral_identity(coll, coll_hash);
-        platform_key(&q, coll_hash, opts, pkey);
+avow_err avow_verify_quote_checked(avow_verifier *v, const avow_quote *q,
+                                   const avow_verified_collateral *vc, const avow_verify_opts *opts,
+                                   avow_verify_result *r)
+{
+    if (!r) return AVOW_ERR_ARG;
+    avow_verify_result_init(r);
+    if (!params_ok(v, q, vc, opts, r)) return AVOW_ERR_ARG;
+    const avow_collateral *raw = NULL;
+    const uint8_t *identity = NULL;
+    vcoll *c = vcoll_of_checked(v, vc, &raw, &identity);
+    if (!c) {
+        avow_trace_add(&r->trace, "parameters", false,
+                       "the collateral was checked by another verifier (other trusted roots)");
+        r->err = AVOW_ERR_ARG;
+        finish(r);
+        return AVOW_ERR_ARG;
     }
-    vplat *p = v->cache_on ? vcache_get(v->plats, pkey, sizeof(pkey)) : NULL;
-    if (!p) {
-        p = vplat_build(v, &q, coll, opts, coll_hash);
-        if (!p) {
-            avow_trace_add(&r->trace, "internal", false, "out of memory");
-            r->err = AVOW_ERR_NOMEM;
-            finish(r);
-            return AVOW_OK;
-        }
-        if (v->cache_on && p->complete) vcache_put(v->plats, pkey, sizeof(pkey), p);
-    }
-    replay(p, &q, opts->at, r);
-    r->have_pck = p->have_pck;
-    if (p->have_pck) r->pck = p->pck;
-    r->pck_ca = p->ca;
-    r->crl_missing = p->crl_missing;
-    r->simulated_root = p->simulated_root;
-    vplat_unref(p);
-    finish(r);
-    return AVOW_OK;
+    return verify_parsed(v, q, raw, c, identity, opts, r);
 }

@@ -193,9 +193,10 @@ static bool s_pck_chain_validity(vb *b)
     return r != NULL;
 }
 
-/* The verified collateral, from cache (b) or built now. */
+/* The verified collateral: given by the caller, from cache (b) or built now. */
 static bool get_collateral(vb *b, const uint8_t coll_hash[32])
 {
+    if (b->c) return true;
     uint8_t key[6 + 1 + 4 + 32];
     memcpy(key, b->p->pck.fmspc, 6);
     key[6] = (uint8_t)b->p->ca;
@@ -558,13 +559,17 @@ static bool s_status(vb *b)
 
 typedef bool (*step_fn)(vb *b);
 
-vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral *coll,
+vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral *coll, vcoll *given,
                    const avow_verify_opts *opts, const uint8_t coll_hash[32])
 {
     vplat *p = calloc(1, sizeof(*p));
     if (!p) return NULL;
     atomic_init(&p->refs, 1);
     vb b = {.v = v, .q = q, .coll = coll, .opts = opts, .p = p, .root_idx = -1};
+    if (given) {
+        vcoll_ref(given);
+        b.c = given;
+    }
     static const step_fn before[] = {s_pck_chain, s_root_pinned, s_pck_linkage,
                                      s_pck_chain_validity};
     static const step_fn after[] = {
@@ -599,4 +604,29 @@ done:
     avow_der_blobs_free(b.ders, b.n_ders);
     if (b.c) vcoll_unref(b.c);
     return p;
+}
+
+avow_err vplat_chain_check(avow_verifier *v, const avow_quote *q, avow_platform_id *out,
+                           avow_error *err)
+{
+    vplat *p = calloc(1, sizeof(*p));
+    if (!p) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    atomic_init(&p->refs, 1);
+    vb b = {.v = v, .q = q, .p = p, .root_idx = -1};
+    avow_err rc = AVOW_OK;
+    if (s_pck_chain(&b) && s_root_pinned(&b) && s_pck_linkage(&b)) {
+        memcpy(out->fmspc, p->pck.fmspc, 6);
+        out->ca = p->ca;
+        out->tee_type = q->tee_type;
+    } else {
+        const vrec *r = p->n_recs ? &p->recs[p->n_recs - 1] : NULL;
+        rc = avow_error_set(err, r ? r->err : AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "%s",
+                            r ? r->detail : "out of memory");
+    }
+    vcert_unref(b.leaf);
+    vcert_unref(b.ca);
+    vcert_unref(b.root);
+    avow_der_blobs_free(b.ders, b.n_ders);
+    vplat_unref(p);
+    return rc;
 }

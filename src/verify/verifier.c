@@ -15,9 +15,10 @@
 #include "pki/x509.h"
 #include "verify/internal.h"
 
-#define CERT_CACHE_SLOTS 256
-#define COLL_CACHE_SLOTS 64
-#define PLAT_CACHE_SLOTS 1024
+#define CERT_CACHE_SLOTS  256
+#define COLL_CACHE_SLOTS  64
+#define PLAT_CACHE_SLOTS  1024
+#define CHAIN_CACHE_SLOTS 1024
 
 void vcert_ref(void *c)
 {
@@ -107,12 +108,13 @@ static avow_err verifier_new(avow_verifier **out, bool intel, avow_error *err)
     if (!v) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     v->cache_on = true;
     vcache_ops xops = {vcert_ref, vcert_unref}, cops = {vcoll_ref, vcoll_unref},
-               pops = {vplat_ref, vplat_unref};
+               pops = {vplat_ref, vplat_unref}, chops = {vchain_ref, vchain_unref};
     v->certs = vcache_new(CERT_CACHE_SLOTS, xops);
     v->colls = vcache_new(COLL_CACHE_SLOTS, cops);
     v->plats = vcache_new(PLAT_CACHE_SLOTS, pops);
+    v->chains = vcache_new(CHAIN_CACHE_SLOTS, chops);
     avow_err rc = AVOW_OK;
-    if (!v->certs || !v->colls || !v->plats)
+    if (!v->certs || !v->colls || !v->plats || !v->chains)
         rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     const char *pems[] = {AVOW_INTEL_ROOT_PEM, AVOW_INTEL_ROOT_LEGACY_PEM};
     for (size_t i = 0; intel && i < 2 && rc == AVOW_OK; i++) {
@@ -146,6 +148,7 @@ avow_err avow_verifier_new_empty(avow_verifier **out, avow_error *err)
 void avow_verifier_free(avow_verifier *v)
 {
     if (!v) return;
+    vcache_free(v->chains);
     vcache_free(v->plats);
     vcache_free(v->colls);
     vcache_free(v->certs);
@@ -166,6 +169,7 @@ void avow_verifier_set_cache(avow_verifier *v, bool enabled)
 void avow_verifier_clear_cache(avow_verifier *v)
 {
     if (!v) return;
+    vcache_clear(v->chains);
     vcache_clear(v->plats);
     vcache_clear(v->colls);
     vcache_clear(v->certs);
