@@ -24,6 +24,7 @@ typedef enum {
     AVOW_ERR_IO,          /* file, network or database failure */
     AVOW_ERR_NOMEM,
     AVOW_ERR_INTERNAL, /* a library bug or an OpenSSL failure that should not happen */
+    AVOW_ERR_AGAIN,    /* not ready yet (a fetch under way, or too many): ask again later */
 } avow_err;
 
 /* Stable lower-case name of a code, e.g. "format". Never NULL. */

@@ -2,7 +2,8 @@
  * folder of PCS responses) into avowd's store, stopped or running (SQLite WAL
  * and PostgreSQL both allow concurrent access), and lists the cached entries.
  * `--data` is the data directory or a postgresql:// URI. Import checks each
- * set (avow_verify_collateral) and stores only what passes; a set of a PKI
+ * set (avow_collateral_check) and stores only what passes, as the rows the
+ * collateral service reads (pccs.h); a set of a PKI
  * other than Intel's (or a --root) is checked against its own root and
  * stored with a warning, trust being avowd's --trust-root decision.
  * Thread-safe: a one-shot program. */
@@ -11,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "avow/collateral_cache.h"
 #include "avow/store.h"
 #include "avow/time.h"
 #include "avow/verify.h"
 #include "cli/cli.h"
+#include "pccs/pccs.h"
 
 static int usage(void)
 {
@@ -51,23 +52,22 @@ static avow_verifier *own_root_verifier(const avow_collateral *c)
 
 /* Checks a set: against Intel's root and the --root PEMs; failing that for
  * its chain's end, against its own root (trust is then avowd's decision,
- * --trust-root, and a warning says so). */
+ * --trust-root, and a warning says so). On success *vc is the checked set. */
 static avow_err check_set(avow_verifier *trusted, const avow_collateral *c, const char *path,
-                          avow_error *e)
+                          avow_verified_collateral **vc, avow_error *e)
 {
-    avow_err rc = avow_verify_collateral(trusted, c, e);
+    avow_err rc = avow_collateral_check(trusted, c, vc, e);
     if (rc != AVOW_ERR_CHAIN) return rc;
     avow_verifier *own = own_root_verifier(c);
     avow_error e2;
     avow_error_clear(&e2);
-    avow_err own_rc = own ? avow_verify_collateral(own, c, &e2) : AVOW_ERR_CHAIN;
+    avow_err own_rc = own ? avow_collateral_check(own, c, vc, &e2) : AVOW_ERR_CHAIN;
+    avow_verifier_free(own); /* the checked object keeps what it needs */
     if (own_rc != AVOW_OK) {
-        avow_verifier_free(own);
         if (own_rc == AVOW_ERR_CHAIN) return rc; /* the chain itself is broken */
         *e = e2; /* the chain holds to its own root; this is what is wrong */
         return own_rc;
     }
-    avow_verifier_free(own);
     fprintf(stderr,
             "avow: warning: %s: %s; its signatures verify against the chain's own root, so it "
             "is stored, but avowd accepts quotes under it only with --trust-root for that "
@@ -88,21 +88,25 @@ static int import_one(avow_store *s, avow_verifier *trusted, const char *path)
     }
     char abs[PATH_MAX], source[PATH_MAX + 8];
     snprintf(source, sizeof(source), "import:%s", realpath(path, abs) ? abs : path);
-    avow_collateral_key k;
+    avow_verified_collateral *vc = NULL;
     int rc = CLI_OK;
-    if (check_set(trusted, &c, path, &e) != AVOW_OK) {
+    if (check_set(trusted, &c, path, &vc, &e) != AVOW_OK) {
         avow_error_prefix(&e, "collateral does not verify, not imported");
         cli_error(&e, "%s", path);
         rc = CLI_USAGE;
-    } else if (avow_collateral_import(s, &c, source, avow_time_now(), &k, &e) != AVOW_OK) {
+    } else if (avow_pccs_row_put(s, vc, NULL, source, avow_time_now(), NULL, &e) != AVOW_OK) {
         cli_error(&e, "%s: cannot import", path);
         rc = CLI_USAGE;
     } else {
+        const avow_collateral_info *i = avow_verified_collateral_info(vc);
+        avow_pccs_row_key k;
+        avow_pccs_row_key_of(&i->platform, &k);
         char when[21];
-        avow_time_format(k.next_update, when);
+        avow_time_format(i->next_update, when);
         printf("imported %s: fmspc %s ca %s tee %s next_update %s\n", path, k.fmspc,
                *k.ca ? k.ca : "-", k.tee, when);
     }
+    avow_verified_collateral_unref(vc);
     avow_collateral_free(&c);
     return rc;
 }

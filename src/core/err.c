@@ -21,6 +21,7 @@ const char *avow_err_name(avow_err code)
     case AVOW_ERR_IO: return "io";
     case AVOW_ERR_NOMEM: return "out_of_memory";
     case AVOW_ERR_INTERNAL: return "internal";
+    case AVOW_ERR_AGAIN: return "again";
     }
     return "unknown";
 }

@@ -1,5 +1,7 @@
 /* avowd's MAA attest handler (POST /attest/SgxEnclave, /attest/OpenEnclave):
- * evidence intake and bindings (evidence.c), collateral (colmem.c), DCAP
+ * evidence intake and bindings (evidence.c), the PCK chain pre-check and the
+ * collateral service (pccs.h: a request waiting for a fetch is parked and run
+ * again when it ends), DCAP
  * verification (verify.h), incoming claims (claims.h), the policy in force or
  * the request's draft policy (policy.h), the token (token_claims.c), and one
  * audit record per attestation. Every refusal is a 400 whose message says
@@ -70,12 +72,6 @@ static void audit(avowd_req *r, const audit_rec *a)
     free(line);
 }
 
-static const char *collateral_code(avow_err e)
-{
-    (void)e;
-    return "CollateralUnavailable";
-}
-
 int avowd_handle_attest(avowd_req *r, bool oe)
 {
     avowd *d = r->d;
@@ -89,7 +85,8 @@ int avowd_handle_attest(avowd_req *r, bool oe)
     avow_policy_result pr;
     avow_policy_result_init(&pr);
     avow_claims *incoming = NULL, *out = NULL;
-    avowd_coll *coll = NULL;
+    avow_verified_collateral *coll = NULL;
+    bool audit_off = false;
     avowd_pol *pol = NULL, draft_pol;
     avow_policy *draft = NULL;
     audit_rec a = {.type = tname, .verdict = "error"};
@@ -139,33 +136,44 @@ int avowd_handle_attest(avowd_req *r, bool oe)
         }
     }
 
-    uint8_t fmspc[6];
-    avow_pck_ca ca;
-    uint32_t tee;
-    if (avowd_platform_id(d, &q, fmspc, &ca, &tee, &err) != AVOW_OK) {
+    /* The PCK chain must come from a trusted root before anything is looked
+     * up or fetched for this platform: a forged chain costs no upstream
+     * request and no store read. */
+    avow_platform_id pid;
+    if (avow_quote_platform(d->verifier, &q, &pid, &err) != AVOW_OK) {
         a.verdict = "fail";
-        snprintf(reason, sizeof(reason), "cannot identify the platform (FMSPC, PCK CA): %s",
+        snprintf(reason, sizeof(reason),
+                 "the quote's PCK certificate chain does not check, so its platform is not "
+                 "looked up: %s",
                  err.msg);
         a.reason = reason;
         ret = avowd_error(r, 400, "InvalidQuote", "%s", reason);
         goto done;
     }
-    a.fmspc = fmspc;
+    a.fmspc = pid.fmspc;
     avow_time at = avowd_now(d);
-    avow_err e = avowd_colmem_get(d, fmspc, ca, tee, at, &coll, &err);
+    bool parked;
+    avow_err e = avow_pccs_get(d->pccs, &pid, at, &r->waiter, &parked, &coll, &err);
+    if (e == AVOW_ERR_AGAIN && parked) {
+        audit_off = true; /* run again when the fetch ends: audited then */
+        ret = AVOWD_PARKED;
+        goto done;
+    }
     if (e != AVOW_OK) {
         a.reason = err.msg;
         /* 400 when this platform's collateral is missing or out of date (also
          * when the upstream that could refresh it is down: the message says
          * so); 503 for the service's own trouble (the store, an upstream
-         * failing on a miss, or serving collateral that does not verify). */
+         * failing on a miss, serving collateral that does not verify, or too
+         * many fetches pending: retry). */
         unsigned status = e == AVOW_ERR_NOT_FOUND || e == AVOW_ERR_EXPIRED ? 400 : 503;
-        ret = avowd_error(r, status, collateral_code(e), "collateral unavailable: %s", err.msg);
+        if (e == AVOW_ERR_AGAIN) avowd_resp_header(r, "Retry-After", "1");
+        ret = avowd_error(r, status, "CollateralUnavailable", "collateral unavailable: %s",
+                          err.msg);
         goto done;
     }
-    avow_verify_opts opts = {
-        .at = at, .allow_missing_crl = d->cfg->allow_missing_crl, .digests = &coll->digests};
-    e = avow_verify_quote(d->verifier, ev.quote, ev.quote_len, &coll->coll, &opts, &vr);
+    avow_verify_opts opts = {.at = at, .allow_missing_crl = d->cfg->allow_missing_crl};
+    e = avow_verify_quote_checked(d->verifier, &q, coll, &opts, &vr);
     a.vr = &vr;
     if (e != AVOW_OK || !vr.ok || vr.collateral_expired) {
         const char *st = avow_tcb_status_name(vr.status);
@@ -181,7 +189,8 @@ int avowd_handle_attest(avowd_req *r, bool oe)
         goto done;
     }
 
-    e = avow_claims_incoming_sgx(&vr, ev.quote, ev.quote_len, &coll->coll, &coll->digests,
+    e = avow_claims_incoming_sgx(&vr, ev.quote, ev.quote_len, avow_verified_collateral_raw(coll),
+                                 avow_verified_collateral_digests(coll),
                                  ev.runtime.present ? ev.runtime.data : NULL, ev.runtime.len,
                                  &incoming);
     if (e == AVOW_OK && ev.runtime.json)
@@ -231,14 +240,14 @@ int avowd_handle_attest(avowd_req *r, bool oe)
     ret = avowd_respond_token(r, out, draft != NULL);
 
 done:
-    audit(r, &a);
+    if (!audit_off) audit(r, &a);
     if (pol && pol != &draft_pol) avowd_pol_put(pol);
     avow_policy_free(draft);
     avow_claims_free(out);
     avow_claims_free(incoming);
     avow_policy_result_free(&pr);
     avow_verify_result_free(&vr);
-    avowd_colmem_put(coll);
+    avow_verified_collateral_unref(coll);
     avowd_evidence_free(&ev);
     return ret;
 }

@@ -48,6 +48,11 @@ void avowd_config_usage(void)
         "  --pcs-url URL             upstream PCS v4 / PCCS base, e.g.\n"
         "                            https://api.trustedservices.intel.com/sgx/certification/v4\n"
         "  --pcs-key KEY             Intel PCS subscription key (Ocp-Apim-Subscription-Key)\n"
+        "  --pcs-timeout SECONDS     per upstream request, connect included (default 10)\n"
+        "  --collateral-fetchers N   upstream fetches at once (default 4)\n"
+        "  --collateral-max-pending N  platforms queued for a fetch; beyond, 503 (default 64)\n"
+        "  --collateral-failure-ttl SECONDS  an upstream failure is remembered (default 10)\n"
+        "  --collateral-cache-entries N  platforms kept in memory, LRU (default 512)\n"
         "  --admin-token TOKEN       bearer token for policy writes (\"token\" mode)\n"
         "  --policy-mode token|isolated   policy write authentication at store creation\n"
         "  --policy-signer-cert PEM  initial policy-signer certificate (\"isolated\" mode)\n"
@@ -141,19 +146,35 @@ static bool apply(avowd_config *c, const char *name_in, const char *value, const
         c->n_trust_roots++;
         return true;
     }
-    if (!strcmp(name, "max-body") || !strcmp(name, "threads")) {
+    /* whole numbers in [1, max] */
+    struct {
+        const char *name;
+        unsigned long long max;
+        size_t *size;
+        unsigned *uns;
+    } nums[] = {
+        {"max-body", 1ull << 30, &c->max_body, NULL},
+        {"threads", 256, NULL, &c->threads},
+        {"pcs-timeout", 600, NULL, &c->pcs_timeout},
+        {"collateral-fetchers", 64, NULL, &c->collateral_fetchers},
+        {"collateral-max-pending", 100000, NULL, &c->collateral_max_pending},
+        {"collateral-failure-ttl", 86400, NULL, &c->collateral_failure_ttl},
+        {"collateral-cache-entries", 1000000, &c->collateral_cache_entries, NULL},
+    };
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        if (strcmp(name, nums[i].name)) continue;
         char *end;
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
-        if (errno || end == value || *end || v == 0 || (!strcmp(name, "threads") && v > 256) ||
-            v > (1ull << 30)) {
-            fprintf(stderr, "avowd: %s: %s: '%s' is not a valid number\n", where, name, value);
+        if (errno || end == value || *end || v == 0 || v > nums[i].max) {
+            fprintf(stderr, "avowd: %s: %s: '%s' is not a whole number from 1 to %llu\n", where,
+                    name, value, nums[i].max);
             return false;
         }
-        if (!strcmp(name, "threads"))
-            c->threads = (int)v;
+        if (nums[i].size)
+            *nums[i].size = (size_t)v;
         else
-            c->max_body = (size_t)v;
+            *nums[i].uns = (unsigned)v;
         return true;
     }
 unknown:

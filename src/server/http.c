@@ -53,6 +53,11 @@ typedef struct {
     const char *key, *value;
 } kv;
 
+/* A handler waiting for a collateral fetch (server.h, AVOWD_PARKED): the
+ * fetch may end before the handler has returned, so the two sides meet on
+ * one atomic state and exactly one of them runs the request again. */
+enum { PARK_RUNNING, PARK_WAITING, PARK_READY };
+
 typedef enum {
     REQ_READING,  /* I/O thread: headers and body arriving */
     REQ_HANDLING, /* a worker runs the handler; the connection is suspended */
@@ -64,6 +69,7 @@ typedef struct {
     avowd_req req;
     avowd_job job;
     req_state state;
+    atomic_int park; /* PARK_* while the handler runs or waits for a fetch */
     /* extra headers for the response (pointers valid until it is created) */
     const char *hname[MAX_EXTRA_HEADERS], *hvalue[MAX_EXTRA_HEADERS];
     int n_headers;
@@ -216,13 +222,33 @@ int avowd_error(avowd_req *r, unsigned status, const char *code, const char *fmt
 static void run_job(avowd_job *j)
 {
     req_ctx *c = (req_ctx *)((char *)j - offsetof(req_ctx, job));
-    c->handler_ok = avowd_route_request(&c->req) == MHD_YES;
+    for (;;) {
+        atomic_store(&c->park, PARK_RUNNING);
+        int rc = avowd_route_request(&c->req);
+        if (rc != AVOWD_PARKED) {
+            c->handler_ok = rc == MHD_YES;
+            break;
+        }
+        int running = PARK_RUNNING;
+        if (atomic_compare_exchange_strong(&c->park, &running, PARK_WAITING))
+            return; /* on_fetch_ready queues it again; the connection stays suspended */
+        /* the fetch ended while the handler was returning: run again now */
+    }
     c->state = REQ_HANDLED;
     /* The response goes out on the next MHD_run: this thread's own, which
      * its loop (workers.c) starts next, or, if another thread has the I/O
      * turn, that thread's next round (it runs the loop again before it lets
      * go). MHD's wake-up for the resume may also wake an idle thread. */
     MHD_resume_connection(c->req.conn);
+}
+
+/* The collateral service's call (on a fetch thread) when the fetch a parked
+ * request waits for has ended: queue the request to run again. */
+static void on_fetch_ready(avow_pccs_waiter *w)
+{
+    req_ctx *c = (req_ctx *)((char *)w - offsetof(req_ctx, req.waiter));
+    if (atomic_exchange(&c->park, PARK_READY) != PARK_WAITING) return; /* run_job loops */
+    if (!avowd_workers_submit(&c->job)) run_job(&c->job);               /* stopping */
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -242,6 +268,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = method;
         r->path = url;
         r->t_start = mono_now();
+        r->waiter.ready = on_fetch_ready;
         c->values = c->inline_values;
         c->cap_values = INLINE_VALUES;
         unsigned long long seq = atomic_fetch_add(&svc->request_seq, 1) + 1;

@@ -161,20 +161,24 @@ static bool setup_collateral(avowd *d, avow_error *err)
 {
     if (d->cfg->pcs_url) {
         avow_pcs_opts o = {
-            .base_url = d->cfg->pcs_url, .api_key = d->cfg->pcs_key, .timeout_ms = 10000};
+            .base_url = d->cfg->pcs_url,
+            .api_key = d->cfg->pcs_key,
+            .timeout_ms = 1000L * (d->cfg->pcs_timeout ? d->cfg->pcs_timeout : 10)};
         if (avow_pcs_client_new(&o, &d->pcs, err) != AVOW_OK) return false;
         avowd_log("info", "collateral upstream: %s%s", avow_pcs_client_base_url(d->pcs),
                   d->cfg->pcs_key ? " (with subscription key)" : "");
     } else {
         avowd_log("info", "no collateral upstream (--pcs-url): the store's collateral only");
     }
-    if (avow_collateral_cache_new(d->store, d->pcs, d->verifier, &d->ccache, err) != AVOW_OK)
-        return false;
-    if (!avowd_colmem_new(d)) {
-        avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
-        return false;
-    }
-    return true;
+    const avowd_config *c = d->cfg;
+    avow_pccs_opts po = {.store = d->store,
+                         .verifier = d->verifier,
+                         .upstream = d->pcs,
+                         .fetchers = c->collateral_fetchers,
+                         .max_pending = c->collateral_max_pending,
+                         .failure_ttl = c->collateral_failure_ttl,
+                         .max_entries = c->collateral_cache_entries};
+    return avow_pccs_new(&po, &d->pccs, err) == AVOW_OK;
 }
 
 static bool setup_urls(avowd *d, const char *host, uint16_t port)
@@ -291,13 +295,13 @@ int main(int argc, char **argv)
         avowd_keys_refresh(&d);
         avowd_policies_refresh(&d);
     }
-    avowd_http_stop(); /* waits for requests in flight */
+    avow_pccs_quiesce(d.pccs); /* requests waiting for a fetch are answered */
+    avowd_http_stop();         /* waits for requests in flight */
     rc = 0;
 out:
     avowd_policies_free(&d);
     avowd_keys_shutdown(&d);
-    avowd_colmem_free(&d);
-    avow_collateral_cache_free(d.ccache);
+    avow_pccs_free(d.pccs);
     avow_pcs_client_free(d.pcs);
     avow_verifier_free(d.verifier);
     avow_store_close(d.store);

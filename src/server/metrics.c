@@ -51,7 +51,6 @@ static struct {
     atomic_ullong hist[ROUTE_COUNT][N_BUCKETS + 1]; /* non-cumulative; last = +Inf */
     atomic_ullong sum_us[ROUTE_COUNT];
     atomic_ullong verdicts[2][N_TCB];
-    atomic_ullong col_hits, col_misses;
 } m;
 
 void avowd_metrics_request(avowd_route r, unsigned status, double seconds)
@@ -77,11 +76,6 @@ void avowd_metrics_verdict(bool ok, int tcb_status)
 {
     if (tcb_status < 0 || tcb_status >= N_TCB) tcb_status = 0;
     atomic_fetch_add_explicit(&m.verdicts[ok ? 1 : 0][tcb_status], 1, memory_order_relaxed);
-}
-
-void avowd_metrics_collateral(bool hit)
-{
-    atomic_fetch_add_explicit(hit ? &m.col_hits : &m.col_misses, 1, memory_order_relaxed);
 }
 
 /* A growing text buffer. */
@@ -182,31 +176,44 @@ char *avowd_metrics_render(avowd *d, size_t *len)
                       ok ? "ok" : "fail", name ? name : "none", v);
         }
 
-    sb_printf(&b,
-              "# HELP avowd_collateral_cache_total In-memory collateral lookups by result.\n"
-              "# TYPE avowd_collateral_cache_total counter\n"
-              "avowd_collateral_cache_total{result=\"hit\"} %llu\n"
-              "avowd_collateral_cache_total{result=\"miss\"} %llu\n",
-              ld(&m.col_hits), ld(&m.col_misses));
-    if (d && d->ccache) {
-        avow_collateral_cache_stats st;
-        avow_collateral_cache_stats_get(d->ccache, &st);
+    if (d && d->pccs) {
+        avow_pccs_stats st;
+        avow_pccs_stats_get(d->pccs, &st);
         sb_printf(&b,
-                  "# HELP avowd_collateral_store_total Store-level collateral lookups.\n"
-                  "# TYPE avowd_collateral_store_total counter\n"
-                  "avowd_collateral_store_total{result=\"hit\"} %llu\n"
-                  "avowd_collateral_store_total{result=\"miss\"} %llu\n"
+                  "# HELP avowd_collateral_cache_total Collateral lookups by where they were "
+                  "answered: hit = memory, store = loaded from the store, failure = a "
+                  "remembered upstream failure, busy = refused (too many fetches pending).\n"
+                  "# TYPE avowd_collateral_cache_total counter\n"
+                  "avowd_collateral_cache_total{result=\"hit\"} %llu\n"
+                  "avowd_collateral_cache_total{result=\"store\"} %llu\n"
+                  "avowd_collateral_cache_total{result=\"failure\"} %llu\n"
+                  "avowd_collateral_cache_total{result=\"busy\"} %llu\n"
                   "# HELP avowd_upstream_fetches_total Collateral fetches from the upstream "
                   "PCS/PCCS: ok = checked and stored; error = failed, stale or not verifying.\n"
                   "# TYPE avowd_upstream_fetches_total counter\n"
                   "avowd_upstream_fetches_total{result=\"ok\"} %llu\n"
                   "avowd_upstream_fetches_total{result=\"error\"} %llu\n"
-                  "# HELP avowd_collateral_imports_total Collateral sets imported.\n"
-                  "# TYPE avowd_collateral_imports_total counter\n"
-                  "avowd_collateral_imports_total %llu\n",
-                  (unsigned long long)st.hits, (unsigned long long)st.misses,
-                  (unsigned long long)st.upstream_fetches, (unsigned long long)st.upstream_failures,
-                  (unsigned long long)st.imports);
+                  "# HELP avowd_upstream_fetches_in_flight Upstream fetches under way.\n"
+                  "# TYPE avowd_upstream_fetches_in_flight gauge\n"
+                  "avowd_upstream_fetches_in_flight %u\n"
+                  "# HELP avowd_upstream_fetches_pending Platforms queued or being fetched.\n"
+                  "# TYPE avowd_upstream_fetches_pending gauge\n"
+                  "avowd_upstream_fetches_pending %u\n"
+                  "# HELP avowd_collateral_entries Platforms whose collateral is in memory.\n"
+                  "# TYPE avowd_collateral_entries gauge\n"
+                  "avowd_collateral_entries %zu\n"
+                  "# HELP avowd_collateral_evictions_total Platforms dropped from memory (LRU).\n"
+                  "# TYPE avowd_collateral_evictions_total counter\n"
+                  "avowd_collateral_evictions_total %llu\n"
+                  "# HELP avowd_collateral_store_errors_total Collateral store reads or writes "
+                  "that failed.\n"
+                  "# TYPE avowd_collateral_store_errors_total counter\n"
+                  "avowd_collateral_store_errors_total %llu\n",
+                  (unsigned long long)st.hits, (unsigned long long)st.store_loads,
+                  (unsigned long long)st.failures_reused, (unsigned long long)st.busy,
+                  (unsigned long long)st.fetches, (unsigned long long)st.fetch_failures,
+                  st.in_flight, st.pending, st.entries, (unsigned long long)st.evictions,
+                  (unsigned long long)st.store_errors);
     }
     if (d) {
         sb_printf(&b,

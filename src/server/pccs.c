@@ -42,42 +42,6 @@ static char *pct_encode(const char *s)
     return o;
 }
 
-/* Loads the stored collateral best matching the filters (NULL: any): the
- * row with the latest nextUpdate. AVOW_ERR_NOT_FOUND when none matches. */
-static avow_err load(avowd *d, const char *fmspc, const char *ca, const char *tee,
-                     avow_collateral *out, avow_error *err)
-{
-    avow_store_collateral *rows = NULL;
-    size_t n = 0;
-    avow_err e = avow_store_collateral_list(d->store, &rows, &n, err);
-    if (e != AVOW_OK) return e;
-    const avow_store_collateral *best = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const avow_store_collateral *row = &rows[i];
-        if (fmspc && strcasecmp(row->fmspc, fmspc)) continue;
-        if (ca && strcmp(row->ca, ca)) continue;
-        if (tee && strcmp(row->tee, tee)) continue;
-        if (!best || row->next_update > best->next_update) best = row;
-    }
-    if (!best) {
-        avow_store_collateral_list_free(rows, n);
-        return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
-                              "no collateral%s%s%s%s%s%s in this avowd's store",
-                              fmspc ? " for FMSPC " : "", fmspc ? fmspc : "",
-                              ca ? " from the " : "", ca ? ca : "", ca ? " CA" : "",
-                              tee ? (strcmp(tee, "tdx") ? " (SGX)" : " (TDX)") : "");
-    }
-    avow_store_collateral row;
-    memset(&row, 0, sizeof(row));
-    e = avow_store_collateral_get(d->store, best->fmspc, best->ca, best->tee, &row, err);
-    avow_store_collateral_list_free(rows, n);
-    if (e != AVOW_OK) return e;
-    e = avow_collateral_from_bundle((const uint8_t *)row.bundle, strlen(row.bundle), out, err);
-    avow_store_collateral_free(&row);
-    if (e != AVOW_OK) avow_error_prefix(err, "stored collateral");
-    return e;
-}
-
 static int fail(avowd_req *r, avow_err e, const avow_error *err)
 {
     if (e == AVOW_ERR_NOT_FOUND) return avowd_error(r, 404, "NotFound", "%s", err->msg);
@@ -121,7 +85,7 @@ int avowd_handle_pccs(avowd_req *r)
                                    fmspc ? fmspc : "");
             char lower[13];
             avow_hex_encode(raw, 6, lower);
-            if ((e = load(d, lower, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            if ((e = avow_pccs_row_find(d->store, lower, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
             e = avow_signed_json_join("tcbInfo", c.tcb_info, c.tcb_info_len, c.tcb_info_sig, &body,
                                       &err);
             if (e != AVOW_OK) {
@@ -133,7 +97,7 @@ int avowd_handle_pccs(avowd_req *r)
             break;
         }
         case ROUTE_PCCS_QE:
-            if ((e = load(d, NULL, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            if ((e = avow_pccs_row_find(d->store, NULL, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
             e = avow_signed_json_join("enclaveIdentity", c.qe_identity, c.qe_identity_len,
                                       c.qe_identity_sig, &body, &err);
             if (e != AVOW_OK) {
@@ -155,7 +119,7 @@ int avowd_handle_pccs(avowd_req *r)
                 return avowd_error(r, 400, "InvalidParameter",
                                    "encoding must be \"pem\" or \"der\" (got '%s')", enc);
             const char *cal = !strcasecmp(ca, "processor") ? "processor" : "platform";
-            if ((e = load(d, NULL, cal, "sgx", &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            if ((e = avow_pccs_row_find(d->store, NULL, cal, "sgx", &c, &err)) != AVOW_OK) return fail(r, e, &err);
             if (!c.pck_crl) {
                 avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
                                "the stored collateral of the %s CA has no PCK CRL", cal);
@@ -198,7 +162,7 @@ int avowd_handle_pccs(avowd_req *r)
             break;
         }
         case ROUTE_PCCS_ROOTCACRL: {
-            if ((e = load(d, NULL, NULL, NULL, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            if ((e = avow_pccs_row_find(d->store, NULL, NULL, NULL, &c, &err)) != AVOW_OK) return fail(r, e, &err);
             if (!c.root_ca_crl) {
                 avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
                                "the stored collateral has no Root CA CRL");

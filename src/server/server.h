@@ -13,7 +13,6 @@
 #include <stdint.h>
 
 #include "avow/collateral.h"
-#include "avow/collateral_cache.h"
 #include "avow/err.h"
 #include "avow/pcs.h"
 #include "avow/quote.h"
@@ -21,6 +20,7 @@
 #include "avow/time.h"
 #include "avow/token.h"
 #include "avow/verify.h"
+#include "pccs/pccs.h"
 
 /* ---- configuration (config.c) ---------------------------------------------- */
 
@@ -41,7 +41,12 @@ typedef struct {
     char *policy_mode; /* "token" or "isolated" at store creation */
     char *access_log, *audit_log;
     size_t max_body;
-    int threads; /* 0: nproc */
+    unsigned threads; /* 0: nproc */
+    unsigned pcs_timeout;            /* seconds per upstream request (0: 10) */
+    unsigned collateral_fetchers;    /* 0: the service's defaults (pccs.h) */
+    unsigned collateral_max_pending;
+    unsigned collateral_failure_ttl; /* seconds */
+    size_t collateral_cache_entries;
     bool allow_missing_crl;
 } avowd_config;
 
@@ -95,7 +100,6 @@ const char *avowd_route_name(avowd_route r);
 void avowd_metrics_request(avowd_route r, unsigned status, double seconds);
 /* One attestation verdict: ok, tcb status (NONE when undetermined). */
 void avowd_metrics_verdict(bool ok, int tcb_status);
-void avowd_metrics_collateral(bool hit);
 /* Renders the Prometheus text exposition (malloc'd); `d` may be NULL. */
 struct avowd;
 char *avowd_metrics_render(struct avowd *d, size_t *len);
@@ -119,9 +123,8 @@ typedef struct avowd {
     avowd_config *cfg;
     avow_store *store;
     avow_verifier *verifier;
-    avow_pcs_client *pcs;          /* NULL: no upstream */
-    avow_collateral_cache *ccache; /* store (+ upstream) */
-    struct avowd_colmem *colmem;   /* in-memory layer over ccache (colmem.c) */
+    avow_pcs_client *pcs; /* NULL: no upstream */
+    avow_pccs *pccs;      /* the collateral service: memory, store, upstream */
     char *base_url;                /* iss, no trailing slash */
     char *jku;                     /* base_url + "/certs" */
     char *openid;                  /* /.well-known/openid-configuration body */
@@ -149,25 +152,6 @@ avowd_keys *avowd_keys_get(avowd *d);
 void avowd_keys_put(avowd_keys *k);
 void avowd_keys_shutdown(avowd *d);
 
-/* colmem.c: collateral for (fmspc, ca, tee) at `at`, shared and immutable;
- * release with avowd_colmem_put. */
-typedef struct avowd_coll avowd_coll;
-struct avowd_coll {
-    atomic_int refs;
-    avow_collateral coll;
-    avow_collateral_digests digests; /* of coll, computed once when loaded */
-    avow_time next_update;
-};
-bool avowd_colmem_new(avowd *d);
-void avowd_colmem_free(avowd *d);
-avow_err avowd_colmem_get(avowd *d, const uint8_t fmspc[6], avow_pck_ca ca, uint32_t tee,
-                          avow_time at, avowd_coll **out, avow_error *err);
-void avowd_colmem_put(avowd_coll *c);
-/* avow_quote_platform_id, remembered by a hash of the quote's certification
- * data (the PCK chain), so the chain is not parsed twice per request. */
-avow_err avowd_platform_id(avowd *d, const avow_quote *q, uint8_t fmspc[6], avow_pck_ca *ca,
-                           uint32_t *tee, avow_error *err);
-
 /* ---- HTTP (http.c) ----------------------------------------------------------- */
 
 typedef struct avowd_req {
@@ -184,7 +168,14 @@ typedef struct avowd_req {
     size_t resp_len;
     char request_id[40];
     char detail[200]; /* short outcome note for the access log (no secrets) */
+    /* A handler that must wait for a collateral fetch passes this to the
+     * collateral service and returns AVOWD_PARKED; the request is run again,
+     * from the start, when the fetch ends (http.c). */
+    avow_pccs_waiter waiter;
 } avowd_req;
+
+/* A handler's return value besides MHD_YES/MHD_NO: waiting (see waiter). */
+#define AVOWD_PARKED 2
 
 /* Looks up a query argument or header (NULL when absent). */
 const char *avowd_req_query(avowd_req *r, const char *name);

@@ -7,11 +7,12 @@ the real response bodies and the issuer-chain headers Intel sends
 
   pcs_server.py --port-file F --bundle collateral.json [--tcb BODY] [--qe BODY]
                 [--pck-crl FILE] [--root-crl FILE] [--v3-headers]
-                [--crl-encoding der|hex|pem] [--api-key KEY]
+                [--crl-encoding der|hex|pem] [--api-key KEY] [--delay SECONDS]
 
 --bundle gives the issuer chains (and, when the raw files are not given,
 the TCB Info / QE Identity bodies and the CRLs). GET /_stats answers the
-number of requests per route as JSON. A missing CRL answers 404 with
+number of requests per route as JSON (counted as they arrive; --delay holds
+each /tcb answer back, for tests of concurrent requests). A missing CRL answers 404 with
 Error-Code / Error-Message headers, as PCS does.
 """
 import argparse
@@ -19,6 +20,7 @@ import base64
 import json
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -74,6 +76,8 @@ class Handler(BaseHTTPRequestHandler):
         b = args.bundle_json
         enc = lambda pem: urllib.parse.quote(pem, safe="")
         if route == "/tcb":
+            if args.delay:
+                time.sleep(args.delay)
             fmspc = q.get("fmspc", [""])[0]
             if fmspc.lower() != args.fmspc.lower():
                 return self.error(404, "NotFound", f"no TCB info for FMSPC {fmspc}")
@@ -112,6 +116,7 @@ def main():
     p.add_argument("--v3-headers", action="store_true")
     p.add_argument("--crl-encoding", default="der", choices=["der", "hex", "pem"])
     p.add_argument("--api-key")
+    p.add_argument("--delay", type=float, default=0)
     args = p.parse_args()
     b = json.loads(read(args.bundle))
     args.bundle_json = b

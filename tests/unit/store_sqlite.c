@@ -19,11 +19,12 @@
 #include <openssl/sha.h>
 #include <sqlite3.h>
 
-#include "avow/collateral_cache.h"
 #include "avow/encode.h"
 #include "avow/quote.h"
 #include "avow/store.h"
 #include "avow/token.h"
+#include "avow/verify.h"
+#include "pccs/pccs.h"
 #include "testutil.h"
 
 static char location[512];
@@ -386,7 +387,10 @@ static void test_collateral_rows(void **state)
     avow_store_close(s);
 }
 
-static void test_import_and_cache(void **state)
+/* Collateral rows as the collateral service writes and reads them
+ * (pccs/rows.c): key and bounds from the checked set, the exact bytes back,
+ * a known digest short-circuits the parse, the CA-less fallback. */
+static void test_service_rows(void **state)
 {
     (void)state;
     avow_store *s = open_store();
@@ -396,44 +400,52 @@ static void test_import_and_cache(void **state)
     avow_error_clear(&e);
     if (avow_collateral_load(path, &c, &e)) fail_msg("load: %s", e.msg);
     free(path);
-    avow_collateral_key k;
-    assert_int_equal(avow_collateral_import(s, &c, "import:R1", 1740713705, &k, &e), AVOW_OK);
-    assert_string_equal(k.fmspc, "00606a000000");
-    assert_string_equal(k.ca, "platform");
-    assert_string_equal(k.tee, "sgx");
-    /* Earliest of the four nextUpdates, inside the vector's validity window. */
-    assert_true(k.next_update >= 1740713705 && k.next_update <= 1742009382);
-
-    avow_collateral_cache *cache;
-    assert_int_equal(avow_collateral_cache_new(s, NULL, NULL, &cache, NULL), AVOW_OK);
-    const uint8_t fmspc[6] = {0x00, 0x60, 0x6a, 0x00, 0x00, 0x00};
-    avow_collateral got;
-    assert_int_equal(avow_collateral_cache_get(cache, fmspc, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
-                                               1740713705, &got, &e),
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    avow_verified_collateral *vc;
+    if (avow_collateral_check(v, &c, &vc, &e)) fail_msg("check: %s", e.msg);
+    uint8_t digest[32];
+    assert_int_equal(avow_pccs_row_put(s, vc, NULL, "import:R1", 1740713705, digest, &e), AVOW_OK);
+    avow_store_collateral row;
+    assert_int_equal(avow_store_collateral_get(s, "00606a000000", "platform", "sgx", &row, &e),
                      AVOW_OK);
-    assert_int_equal(got.tcb_info_len, c.tcb_info_len);
-    assert_memory_equal(got.tcb_info, c.tcb_info, c.tcb_info_len);
-    assert_memory_equal(got.qe_identity_sig, c.qe_identity_sig, 64);
-    assert_int_equal(got.pck_crl_len, c.pck_crl_len);
+    /* Earliest of the four nextUpdates, inside the vector's validity window. */
+    assert_true(row.next_update >= 1740713705 && row.next_update <= 1742009382);
+    assert_int_equal(row.next_update, avow_verified_collateral_info(vc)->next_update);
+    assert_string_equal(row.source, "import:R1");
+    avow_store_collateral_free(&row);
+
+    const avow_platform_id *pid = &avow_verified_collateral_info(vc)->platform;
+    avow_pccs_row r;
+    assert_int_equal(avow_pccs_row_get(s, pid, NULL, &r, &e), AVOW_OK);
+    assert_true(r.found);
+    assert_false(r.unchanged);
+    assert_memory_equal(r.digest, digest, 32);
+    assert_true(avow_collateral_equal(&r.coll, &c));
+    avow_pccs_row_free(&r);
+    assert_int_equal(avow_pccs_row_get(s, pid, digest, &r, &e), AVOW_OK);
+    assert_true(r.found && r.unchanged);
+    avow_pccs_row_free(&r);
+    /* a row stored without a CA serves any CA of that FMSPC */
+    avow_platform_id none = *pid, proc = *pid;
+    none.ca = AVOW_PCK_CA_UNKNOWN;
+    proc.ca = AVOW_PCK_CA_PROCESSOR;
+    assert_int_equal(avow_pccs_row_get(s, &proc, NULL, &r, &e), AVOW_OK);
+    assert_false(r.found);
+    assert_int_equal(avow_pccs_row_put(s, vc, &none, "import:R1", 1740713705, NULL, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_row_get(s, &proc, NULL, &r, &e), AVOW_OK);
+    assert_true(r.found);
+    avow_pccs_row_free(&r);
+    /* the best row for the PCCS routes: the latest nextUpdate */
+    avow_collateral got;
+    assert_int_equal(avow_pccs_row_find(s, "00606A000000", NULL, "sgx", &got, &e), AVOW_OK);
+    assert_true(avow_collateral_equal(&got, &c));
     avow_collateral_free(&got);
-    /* Past nextUpdate with no upstream: a clear error, nothing stale. */
-    assert_int_equal(avow_collateral_cache_get(cache, fmspc, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX,
-                                               k.next_update + 1, &got, &e),
-                     AVOW_ERR_EXPIRED);
-    assert_non_null(strstr(e.msg, "collateral for FMSPC 00606a000000 expired at"));
-    assert_null(got.tcb_info);
-    /* Absent. */
-    const uint8_t other[6] = {1, 2, 3, 4, 5, 6};
-    assert_int_equal(avow_collateral_cache_get(cache, other, AVOW_PCK_CA_PROCESSOR, AVOW_TEE_SGX,
-                                               1740713705, &got, &e),
+    assert_int_equal(avow_pccs_row_find(s, "010203040506", NULL, NULL, &got, &e),
                      AVOW_ERR_NOT_FOUND);
-    assert_non_null(strstr(e.msg, "010203040506"));
-    avow_collateral_cache_stats st;
-    avow_collateral_cache_stats_get(cache, &st);
-    assert_int_equal(st.hits, 1);
-    assert_int_equal(st.misses, 2);
-    assert_int_equal(st.upstream_fetches, 0);
-    avow_collateral_cache_free(cache);
+    assert_non_null(strstr(e.msg, "no collateral for FMSPC 010203040506"));
+    avow_verified_collateral_unref(vc);
+    avow_verifier_free(v);
     avow_collateral_free(&c);
     avow_store_close(s);
 }
@@ -502,7 +514,7 @@ int main(void)
         cmocka_unit_test(test_schema),          cmocka_unit_test(test_migration_from_v1),
         cmocka_unit_test(test_settings),        cmocka_unit_test(test_keys),
         cmocka_unit_test(test_policies),        cmocka_unit_test(test_certs),
-        cmocka_unit_test(test_collateral_rows), cmocka_unit_test(test_import_and_cache),
+        cmocka_unit_test(test_collateral_rows), cmocka_unit_test(test_service_rows),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

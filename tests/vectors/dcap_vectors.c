@@ -15,8 +15,12 @@
 #include <strings.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <time.h>
 
 #include "avow/collateral.h"
+#include "avow/encode.h"
 #include "avow/quote.h"
 #include "avow/verify.h"
 #include "testutil.h"
@@ -319,12 +323,159 @@ static void test_json(void **state)
     free_set(&s);
 }
 
+/* The next update of a CRL (hex DER in the bundle), read with OpenSSL. */
+static avow_time crl_next_update(const uint8_t *der, size_t len)
+{
+    const unsigned char *p = der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+    assert_non_null(crl);
+    struct tm tm;
+    assert_int_equal(ASN1_TIME_to_tm(X509_CRL_get0_nextUpdate(crl), &tm), 1);
+    X509_CRL_free(crl);
+    return (avow_time)timegm(&tm);
+}
+
+static avow_time json_next_update(const char *json, size_t len)
+{
+    json_t *o = json_loadb(json, len, 0, NULL);
+    assert_non_null(o);
+    const char *t = json_string_value(json_object_get(o, "nextUpdate"));
+    assert_non_null(t);
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    assert_non_null(strptime(t, "%Y-%m-%dT%H:%M:%S", &tm));
+    json_decref(o);
+    return (avow_time)timegm(&tm);
+}
+
+/* The CN of the first certificate of a PEM chain, read with OpenSSL. */
+static void first_cn(const char *pem, char *cn, size_t n)
+{
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+    assert_non_null(x);
+    X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, (int)n);
+    X509_free(x);
+    BIO_free(b);
+}
+
+/* Checked collateral (avow_collateral_check) of every SGX set: its info
+ * against values read here with jansson and OpenSSL, and quotes verified
+ * against it (avow_verify_quote_checked, the quote parsed by the caller)
+ * give exactly the result of avow_verify_quote. The platform pre-check
+ * (avow_quote_platform) names the PCK certificate's platform under Intel's
+ * root and refuses the same chain when no root is trusted. */
+static void test_checked_collateral(void **state)
+{
+    (void)state;
+    const char *sets[] = {"P1-phala-sgx-v3", "R1-dcaprs-sgx-v3-tcbv2",
+                          "F1-fortanix-sgx-v3-2020-tcbv2", "O1-oasis-sgx-v3-nocrl",
+                          "X-solana-sgx+phala"};
+    avow_verifier *v, *none;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    assert_int_equal(avow_verifier_new_empty(&none, NULL), AVOW_OK);
+    for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
+        vset s;
+        load_set(sets[k], &s);
+        avow_verified_collateral *vc = NULL;
+        avow_error e;
+        avow_error_clear(&e);
+        if (avow_collateral_check(v, &s.coll, &vc, &e) != AVOW_OK)
+            fail_msg("%s: check: %s", sets[k], e.msg);
+        const avow_collateral_info *in = avow_verified_collateral_info(vc);
+        /* FMSPC and TEE from the TCB Info text */
+        json_t *tcb = json_loadb(s.coll.tcb_info, s.coll.tcb_info_len, 0, NULL);
+        char hex[13];
+        avow_hex_encode(in->platform.fmspc, 6, hex);
+        assert_true(!strcasecmp(hex, json_string_value(json_object_get(tcb, "fmspc"))));
+        assert_int_equal(in->platform.tee_type, AVOW_TEE_SGX);
+        assert_int_equal(in->tcb_eval_num,
+                         json_integer_value(json_object_get(tcb, "tcbEvaluationDataNumber")));
+        json_decref(tcb);
+        /* CA from the PCK CRL issuer chain's first certificate */
+        char cn[256] = "";
+        first_cn(s.coll.pck_crl_issuer_chain, cn, sizeof(cn));
+        assert_int_equal(in->platform.ca, strstr(cn, "Processor") ? AVOW_PCK_CA_PROCESSOR
+                                                                  : AVOW_PCK_CA_PLATFORM);
+        /* next_update: the earliest of the four */
+        avow_time nu = json_next_update(s.coll.tcb_info, s.coll.tcb_info_len), t;
+        if ((t = json_next_update(s.coll.qe_identity, s.coll.qe_identity_len)) < nu) nu = t;
+        if (s.coll.pck_crl && (t = crl_next_update(s.coll.pck_crl, s.coll.pck_crl_len)) < nu)
+            nu = t;
+        if (s.coll.root_ca_crl &&
+            (t = crl_next_update(s.coll.root_ca_crl, s.coll.root_ca_crl_len)) < nu)
+            nu = t;
+        assert_int_equal(in->next_update, nu);
+        assert_int_equal(in->has_pck_crl, s.coll.pck_crl != NULL);
+        assert_int_equal(in->pck_crl_checked, s.coll.pck_crl != NULL);
+        assert_false(in->simulated_root);
+
+        /* the same verdict and trace both ways */
+        bool no_crl = !s.coll.root_ca_crl || !s.coll.pck_crl;
+        avow_verify_result a, b;
+        verify(v, &s, set_at(&s), no_crl, &a);
+        avow_quote q;
+        assert_int_equal(avow_quote_parse_ex(s.quote, s.qlen, AVOW_QUOTE_ALLOW_TRAILING, &q, NULL),
+                         AVOW_OK);
+        avow_verify_opts o = {.at = set_at(&s), .allow_missing_crl = no_crl};
+        assert_int_equal(avow_verify_quote_checked(v, &q, vc, &o, &b), AVOW_OK);
+        assert_int_equal(a.ok, b.ok);
+        assert_int_equal(a.status, b.status);
+        assert_int_equal(a.result_code, b.result_code);
+        assert_int_equal(a.trace.count, b.trace.count);
+        for (size_t i = 0; i < a.trace.count; i++) {
+            assert_string_equal(a.trace.entries[i].step, b.trace.entries[i].step);
+            assert_int_equal(a.trace.entries[i].pass, b.trace.entries[i].pass);
+            assert_string_equal(a.trace.entries[i].detail, b.trace.entries[i].detail);
+        }
+        avow_verify_result_free(&a);
+        avow_verify_result_free(&b);
+        /* checked by another verifier: refused, not misused */
+        assert_int_equal(avow_verify_quote_checked(none, &q, vc, &o, &b), AVOW_ERR_ARG);
+        avow_verify_result_free(&b);
+
+        /* the platform pre-check */
+        avow_platform_id pid;
+        avow_error_clear(&e);
+        if (avow_quote_platform(v, &q, &pid, &e) != AVOW_OK)
+            fail_msg("%s: platform: %s", sets[k], e.msg);
+        uint8_t fmspc[6];
+        avow_pck_ca ca;
+        uint32_t tee;
+        assert_int_equal(avow_quote_platform_id(s.quote, s.qlen, fmspc, &ca, &tee, NULL), AVOW_OK);
+        assert_memory_equal(pid.fmspc, fmspc, 6);
+        assert_int_equal(pid.ca, ca);
+        assert_int_equal(pid.tee_type, AVOW_TEE_SGX);
+        for (int twice = 0; twice < 2; twice++) { /* the second answer comes from the cache */
+            avow_error_clear(&e);
+            assert_int_equal(avow_quote_platform(none, &q, &pid, &e), AVOW_ERR_CHAIN);
+            assert_non_null(strstr(e.msg, "is not trusted"));
+        }
+        avow_verified_collateral_unref(vc);
+        free_set(&s);
+    }
+    /* I1's PCK CRL is the Platform CA's while its issuer chain is the
+     * Processor CA's: the set contradicts itself and is not kept */
+    vset s;
+    load_set("I1-integritee-sgx-v3", &s);
+    avow_verified_collateral *vc = NULL;
+    avow_error e;
+    assert_int_equal(avow_collateral_check(v, &s.coll, &vc, &e), AVOW_ERR_CHAIN);
+    assert_null(vc);
+    assert_non_null(strstr(e.msg, "PCK CRL against its issuer chain: issued by 'Intel SGX PCK "
+                                  "Platform CA', expected 'Intel SGX PCK Processor CA'"));
+    free_set(&s);
+    avow_verifier_free(none);
+    avow_verifier_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_sets),      cmocka_unit_test(test_i1_pck_crl_issuer),
         cmocka_unit_test(test_o1_time_cases), cmocka_unit_test(test_o1_negatives),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_checked_collateral),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
