@@ -1,5 +1,5 @@
 /* Unit tests of enclave identity: MRENCLAVE (enarx test enclave, SGXS
- * stream, synthetic values of sgx-formats.md §4.2, hardware checks) and
+ * stream, synthetic values of docs/formats.md §4.2, hardware checks) and
  * SIGSTRUCT (parse/serialize, verify, sign, MRSIGNER) against the real
  * vectors in tests/vectors/data/sgx. */
 #include <setjmp.h>

@@ -135,7 +135,7 @@ static void test_p1_sgx_v3_fields(void **state)
     assert_int_equal(q.report.isv_svn, 0);
     assert_memory_equal(q.report.report_data, "Hello, world!", 13);
     assert_ptr_equal(q.report.report_data, b + 48 + 320);
-    /* auth data, offsets per dcap-verification.md A1.3 */
+    /* auth data, offsets per docs/verification.md A1.3 */
     assert_int_equal(q.auth_data_size, 4164);
     assert_ptr_equal(q.signature, b + 436);
     assert_ptr_equal(q.attest_key, b + 500);

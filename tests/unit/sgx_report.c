@@ -1,4 +1,4 @@
-/* Unit tests of AES-128-CMAC (RFC 4493 vectors, sgx-formats.md §3.4) and the
+/* Unit tests of AES-128-CMAC (RFC 4493 vectors, docs/formats.md §3.4) and the
  * local-attestation REPORT MAC check, including the SDK-simulation
  * known-answer value in tests/vectors/data/sgx/sdk-sim. */
 #include <setjmp.h>
