@@ -2,7 +2,7 @@
  * certification data types 1–7 (type 6 nesting the real one in v4/v5).
  * The parse result is a set of views into the caller's buffer; every length
  * is checked before use and nothing is read past `len`.
- * Layouts: ../shared/docs/dcap-verification.md A1, sgx-formats.md §6.
+ * Layouts: docs/verification.md A1, docs/formats.md §6.
  * Thread-safe: no state. */
 #pragma once
 

@@ -9,7 +9,7 @@
  * be called with avow_sim_root_pem's output, and the verdict then says
  * `simulated_root`).
  *
- * Key derivation follows ../shared/docs/sgx-formats.md §3.4 (the model KDF:
+ * Key derivation follows docs/formats.md §3.4 (the model KDF:
  * AES-128-CMAC over a packed, versioned serialisation of the §3.1 key
  * dependencies), so a REPORT made for enclave T verifies only inside T on the
  * same platform (same secrets, owner epoch and CPUSVN).

@@ -5,7 +5,7 @@
  * lives in (the buffer, the auth data, the type-6 payload) and the nested
  * sizes must fill their container exactly; errors name the field, its byte
  * offset and, for nested sizes, the container's size field.
- * Layouts: ../shared/docs/dcap-verification.md A1, sgx-formats.md §6.1.
+ * Layouts: docs/verification.md A1, docs/formats.md §6.1.
  * Thread-safe: no state. */
 #include "avow/quote.h"
 

@@ -1,4 +1,4 @@
-/* The simulated PKI, shaped like Intel's SGX PKI (dcap-verification.md A2):
+/* The simulated PKI, shaped like Intel's SGX PKI (docs/verification.md A2):
  * a self-signed "Avow Simulated SGX Root CA", a PCK Processor or Platform CA
  * and a TCB Signing certificate issued by it, the platform's PCK leaf with the
  * SGX extension, and CRLs with CRL Number and Authority Key Identifier

@@ -1,4 +1,4 @@
-/* The collateral-only checks of the DCAP pipeline (dcap-verification.md A6
+/* The collateral-only checks of the DCAP pipeline (docs/verification.md A6
  * steps 4-6 minus what depends on the quote): TCB Signing chain (exactly 2,
  * pinned root), Root CA CRL (issuer, extensions, signature), TCB Signing
  * certificate not revoked, TCB Info signature over its exact bytes and parse,

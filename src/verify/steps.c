@@ -1,5 +1,5 @@
 /* The DCAP pipeline for the platform part of an SGX quote, one small function
- * per step in Intel QVL/QvE order (dcap-verification.md A6), each appending
+ * per step in Intel QVL/QvE order (docs/verification.md A6), each appending
  * one step record (internal.h). Steps stop at the first failure that is not a
  * validity window: windows are judged later, against `at`, when the records
  * are replayed (pipeline.c), so expired collateral still gets a status.

@@ -2,8 +2,8 @@
 # `avow quote show` on real quotes given raw, hex and base64: JSON fields,
 # the text output, and exit 2 with a field+offset error on broken input.
 set -euo pipefail
-: "${AVOW_BIN:?}" "${AVOW_SHARED:?}"
-V=$AVOW_SHARED/vectors
+: "${AVOW_BIN:?}" "${AVOW_VECTORS:?}"
+V=$AVOW_VECTORS
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -4,8 +4,8 @@
 # (`avow sim quote`): --root needed and reported, --revoke-pck fails on the
 # PCK revocation check, --tcb-status Revoked fails, `avow bench verify` JSON.
 set -euo pipefail
-: "${AVOW_BIN:?}" "${AVOW_SHARED:?}"
-V=$AVOW_SHARED/vectors/dcap
+: "${AVOW_BIN:?}" "${AVOW_VECTORS:?}"
+V=$AVOW_VECTORS/dcap
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

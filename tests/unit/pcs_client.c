@@ -24,7 +24,7 @@
 #include "avow/verify.h"
 #include "testutil.h"
 
-#define R1    "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2"
+#define R1    "dcap/R1-dcaprs-sgx-v3-tcbv2"
 #define R1_AT 1740713705
 static const uint8_t FMSPC[6] = {0x00, 0x60, 0x6a, 0x00, 0x00, 0x00};
 
@@ -43,7 +43,7 @@ static void start(server *s, bool r1_raw, const char *set, ...)
     char *script = tu_source_path("tests/integration/pcs_server.py");
     char *bundle_rel, *bundle, portf[128];
     assert_true(asprintf(&bundle_rel, "%s/collateral.json", set) > 0);
-    bundle = tu_shared_path(bundle_rel);
+    bundle = tu_vector_path(bundle_rel);
     snprintf(portf, sizeof(portf), "%s/port", s->dir);
     char *argv[32];
     int n = 0;
@@ -55,10 +55,10 @@ static void start(server *s, bool r1_raw, const char *set, ...)
     argv[n++] = bundle;
     char *raw[4] = {0};
     if (r1_raw) {
-        raw[0] = tu_shared_path(R1 "/pcs-original/tcbinfov2.json");
-        raw[1] = tu_shared_path(R1 "/pcs-original/qeidentityv2.json");
-        raw[2] = tu_shared_path(R1 "/pcs-original/pck_platform_crl.der");
-        raw[3] = tu_shared_path(R1 "/pcs-original/intel_root_ca_crl.der");
+        raw[0] = tu_vector_path(R1 "/pcs-original/tcbinfov2.json");
+        raw[1] = tu_vector_path(R1 "/pcs-original/qeidentityv2.json");
+        raw[2] = tu_vector_path(R1 "/pcs-original/pck_platform_crl.der");
+        raw[3] = tu_vector_path(R1 "/pcs-original/intel_root_ca_crl.der");
         const char *flags[] = {"--tcb", "--qe", "--pck-crl", "--root-crl"};
         for (int i = 0; i < 4; i++) {
             argv[n++] = (char *)flags[i];
@@ -132,7 +132,7 @@ static avow_pcs_client *client(const char *base, const char *key)
 static void expect_r1(const avow_collateral *got)
 {
     avow_collateral want;
-    char *p = tu_shared_path(R1 "/collateral.json");
+    char *p = tu_vector_path(R1 "/collateral.json");
     avow_error e;
     if (avow_collateral_load(p, &want, &e)) fail_msg("load: %s", e.msg);
     free(p);
@@ -317,7 +317,7 @@ static void test_cache_upstream_bad_signature(void **state)
     char dir[64], bad[128], cmd[512];
     avow_store *st = temp_store(dir);
     snprintf(bad, sizeof(bad), "%s-bad.json", dir);
-    char *good = tu_shared_path(R1 "/collateral.json");
+    char *good = tu_vector_path(R1 "/collateral.json");
     /* R1's bundle with one hex digit of the TCB Info signature changed */
     snprintf(
         cmd, sizeof(cmd),
@@ -388,7 +388,7 @@ static void test_cache_upstream_incomplete(void **state)
 {
     (void)state;
     server s;
-    start(&s, false, "vectors/dcap/O1-oasis-sgx-v3-nocrl", NULL);
+    start(&s, false, "dcap/O1-oasis-sgx-v3-nocrl", NULL);
     char dir[64];
     avow_store *st = temp_store(dir);
     avow_pcs_client *c = client(s.base, NULL);

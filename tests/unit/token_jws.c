@@ -438,8 +438,7 @@ static void test_maa_certs(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *body =
-        tu_read_shared("vectors/maa/maa-exchange-2020/get.certs.response.body.json", &len);
+    uint8_t *body = tu_read_vector("maa/maa-exchange-2020/get.certs.response.body.json", &len);
     json_t *o = json_loadb((char *)body, len, 0, NULL);
     assert_non_null(o);
     json_t *keys = json_object_get(o, "keys");

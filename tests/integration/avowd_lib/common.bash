@@ -6,7 +6,7 @@ set -euo pipefail
 
 : "${AVOW_BIN:?AVOW_BIN is not set (run through ctest)}"
 : "${AVOWD_BIN:?AVOWD_BIN is not set (run through ctest)}"
-: "${AVOW_SHARED:?AVOW_SHARED is not set}"
+: "${AVOW_VECTORS:?AVOW_VECTORS is not set}"
 : "${AVOW_SOURCE:?AVOW_SOURCE is not set}"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/avowd-test.XXXXXX")
