@@ -36,7 +36,15 @@
 #include "server/server.h"
 
 #define MAX_EXTRA_HEADERS 6
-#define INLINE_VALUES     16 /* headers + query arguments kept without a malloc */
+
+/* GnuTLS priorities for HTTPS (docs/security.md, "TLS versions and
+ * ciphers"): TLS 1.3 and 1.2 only; on 1.2, ECDHE key exchange with AEAD
+ * ciphers only (forward secrecy, no CBC, no SHA-1 MACs, no RSA key
+ * transport); the server's order wins. */
+#define TLS_PRIORITIES                                                                     \
+    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:" \
+    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"
+#define INLINE_VALUES 16 /* headers + query arguments kept without a malloc */
 
 static struct MHD_Daemon *daemon_;
 static int loop_fd = -1; /* epoll over MHD's epoll fd, kick_fd and wake_fd */
@@ -328,6 +336,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return MHD_YES;
 }
 
+/* Everything the client sent is copied into the access log through this
+ * (docs/security.md, "Access log"): quotes, backslashes, control bytes and
+ * non-ASCII bytes become JSON escapes, so a line is valid JSON whatever the
+ * request held. Truncates at a character boundary to fit `cap`. */
 static void json_escape_into(char *out, size_t cap, const char *s)
 {
     size_t o = 0;
@@ -356,7 +368,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     unsigned status = r->status ? r->status : 499; /* nothing sent: client went away */
     avowd_metrics_request(r->route, status, dt);
     if (avowd_log_access_enabled()) {
-        char path[512], detail[420], ts[21], remote[64] = "";
+        char method[100], path[512], detail[420], ts[21], remote[64] = "";
+        json_escape_into(method, sizeof(method), r->method);
         json_escape_into(path, sizeof(path), r->path);
         json_escape_into(detail, sizeof(detail), r->detail);
         avow_time_format(avow_time_now(), ts);
@@ -371,12 +384,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, remote,
                           sizeof(remote));
         }
-        char line[2048]; /* fits path (511) + detail (419) + the rest */
+        char line[2400]; /* fits method (99) + path (511) + detail (419) + the rest */
         snprintf(line, sizeof(line),
                  "{\"ts\":\"%s\",\"request_id\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\","
                  "\"path\":\"%s\",\"route\":\"%s\",\"status\":%u,\"request_bytes\":%zu,"
                  "\"response_bytes\":%zu,\"duration_ms\":%.3f,\"completed\":%s%s%s%s}",
-                 ts, r->request_id, remote, r->method, path, avowd_route_name(r->route), status,
+                 ts, r->request_id, remote, method, path, avowd_route_name(r->route), status,
                  r->body_len, r->resp_len, dt * 1e3,
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false",
                  detail[0] ? ",\"detail\":\"" : "", detail, detail[0] ? "\"" : "");
@@ -519,6 +532,7 @@ bool avowd_http_start(avowd *d, const char *host, uint16_t port, avow_error *err
         flags |= MHD_USE_TLS;
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert_pem};
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, tls_key_pem};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, TLS_PRIORITIES};
     }
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
