@@ -2,7 +2,8 @@
 # avowd's connection-level hardening (docs/security.md): TLS 1.2 and 1.3 only
 # (1.0 and 1.1 handshakes refused, with an openssl client that offers them);
 # the access log stays valid JSON whatever bytes a client puts in the method
-# and the path.
+# and the path; a PCS subscription key with an http:// upstream is refused at
+# startup.
 source "$(dirname "$0")/avowd_lib/common.bash"
 cd "$WORK"
 
@@ -79,4 +80,12 @@ assert not any(r.get("x") for r in recs), "a field injected through the path"
 print(len(recs), "access-log lines, all valid JSON")
 PY
 ok "access log: methods and paths with quotes, backslashes, control and non-ASCII bytes stay escaped, every line valid JSON"
+# ---- the PCS subscription key never goes over plain http ------------------------
+rc=0
+"$AVOWD_BIN" --listen "127.0.0.1:$(free_port)" --data data-pcs --pcs-url http://127.0.0.1:9/sgx/certification/v4 \
+    --pcs-key sekrit-key >pcs.out 2>pcs.err || rc=$?
+[[ $rc != 0 ]] || fail "avowd started with a subscription key and an http:// PCS URL"
+grep -q 'refusing to send the subscription key over plain http' pcs.err || fail "no clear error: $(cat pcs.err)"
+! grep -q sekrit-key pcs.err pcs.out || fail "the key appears in the log"
+ok "avowd refuses --pcs-key with an http:// --pcs-url at startup (exit $rc), without logging the key"
 echo "avowd_hardening: all checks passed"
