@@ -3,7 +3,8 @@
 # (1.0 and 1.1 handshakes refused, with an openssl client that offers them);
 # the access log stays valid JSON whatever bytes a client puts in the method
 # and the path; a PCS subscription key with an http:// upstream is refused at
-# startup.
+# startup; the per-client connection limit; the global budget for request
+# bodies held in memory (503 + Retry-After); the drain at SIGTERM.
 source "$(dirname "$0")/avowd_lib/common.bash"
 cd "$WORK"
 
@@ -88,4 +89,142 @@ rc=0
 grep -q 'refusing to send the subscription key over plain http' pcs.err || fail "no clear error: $(cat pcs.err)"
 ! grep -q sekrit-key pcs.err pcs.out || fail "the key appears in the log"
 ok "avowd refuses --pcs-key with an http:// --pcs-url at startup (exit $rc), without logging the key"
+# ---- per-client connection limit and the body-memory budget ---------------------
+"$AVOW_BIN" sim init plat >/dev/null
+"$AVOW_BIN" sim quote --platform plat --out q >/dev/null
+"$AVOW_BIN" collateral import --data data-lim --root q/root.pem q/collateral.json >/dev/null
+printf '{"quote":"%s"}' "$(b64url_file q/quote.bin)" >attest.json
+PL=$(free_port)
+start_avowd limits "$PL" --data data-lim --trust-root q/root.pem --access-log off \
+    --per-ip-connections 4 --max-body 100000 --body-memory 250000
+python3 - "$PL" attest.json <<'PY' || fail "limits"
+import json, socket, sys, time
+port, body = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+def conn():
+    return socket.create_connection(("127.0.0.1", port), timeout=10)
+def read_answer(s):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk: return None, {}, b""
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    hdrs = {k.lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:])}
+    n = int(hdrs.get("content-length", 0))
+    while len(rest) < n:
+        chunk = s.recv(65536)
+        if not chunk: break
+        rest += chunk
+    return int(lines[0].split()[1]), hdrs, rest
+def request(s, method, path, body=b"", extra=""):
+    s.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\n{extra}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    return read_answer(s)
+def attest_ok(s):
+    st, h, b = request(s, "POST", "/attest/SgxEnclave", body, "Content-Type: application/json\r\n")
+    assert st == 200 and b'"token"' in b, (st, b[:200])
+
+# per-IP: 4 keep-alive connections work; a 5th is closed without an answer;
+# once one of the 4 closes, a new one is served
+four = [conn() for _ in range(4)]
+for s in four: attest_ok(s)
+fifth = conn()
+try:
+    st, _, _ = request(fifth, "GET", "/health")
+except (ConnectionResetError, BrokenPipeError):
+    st = None
+assert st is None, f"a 5th connection from one address was served ({st})"
+four.pop().close()
+time.sleep(0.3)
+s = conn(); attest_ok(s); four.append(s)
+for s in four: attest_ok(s)  # the others are unaffected
+for s in four: s.close()
+time.sleep(0.3)
+print("per-IP limit: 4 served, the 5th closed unanswered, a replacement served")
+
+# body budget 250000 with max-body 100000: two slow uploads of 100000 bytes
+# hold 200002; a third is answered 503 + Retry-After before its body; an
+# ordinary attestation (a few KB) still fits; a chunked body that grows past
+# the budget is 503 too; once the slow uploads end, the large one is taken.
+slow = [conn() for _ in range(2)]
+for s in slow:
+    s.sendall(b"POST /attest/SgxEnclave HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"{" * 10)
+time.sleep(0.5)
+big = conn()
+st, h, b = request(big, "POST", "/attest/SgxEnclave", b"x" * 100000)
+assert st == 503 and h.get("retry-after") == "1", (st, h)
+e = json.loads(b)["error"]
+assert e["code"] == "ServiceUnavailable" and "250000" in e["message"], e
+big.close()
+s = conn(); attest_ok(s); s.close()
+ch = conn()
+ch.sendall(b"POST /attest/SgxEnclave HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+for _ in range(6):
+    ch.sendall(b"2710\r\n" + b"y" * 10000 + b"\r\n")
+ch.sendall(b"0\r\n\r\n")
+st, h, b = read_answer(ch)
+assert st == 503 and h.get("retry-after") == "1", ("chunked", st, b[:200])
+ch.close()
+for s in slow: s.close()
+time.sleep(0.5)
+big = conn()
+st, h, b = request(big, "POST", "/attest/SgxEnclave", b"x" * 100000)
+assert st == 400, ("after the slow uploads ended", st, b[:200])
+big.close()
+print("body budget: 503 + Retry-After past 250000 bytes (Content-Length and chunked); released after")
+PY
+stop_avowd "$LAST_PID"
+ok "per-IP connection limit and body-memory budget enforced; ordinary attestations unaffected"
+grep -q '"--per-ip-connections\|--per-ip-connections N' <("$AVOWD_BIN" --help) && grep -q -- '--body-memory BYTES' <("$AVOWD_BIN" --help) ||
+    fail "avowd --help lacks the new limits"
+rc=0; "$AVOWD_BIN" --data x --max-body 1000 --body-memory 1000 2>cfg.err || rc=$?
+[[ $rc == 2 ]] && grep -q "must be larger than max-body" cfg.err || fail "body-memory below max-body accepted (rc $rc)"
+ok "avowd --help names the limits; a budget below max-body is refused"
+
+# ---- drain at SIGTERM --------------------------------------------------------------
+# A request in progress (headers and half its body sent) when SIGTERM arrives
+# is still answered in full once its body completes; a new connection after
+# SIGTERM is refused; a request that never completes is cut at --drain-time.
+PD=$(free_port)
+start_avowd drain "$PD" --data data-lim --trust-root q/root.pem --access-log off --drain-time 3
+python3 - "$PD" attest.json "$LAST_PID" <<'PY' || fail "drain"
+import os, signal, socket, sys, time
+port, body, pid = int(sys.argv[1]), open(sys.argv[2], "rb").read(), int(sys.argv[3])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"POST /attest/SgxEnclave HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:len(body) // 2])
+time.sleep(0.3)
+os.kill(pid, signal.SIGTERM)
+time.sleep(0.5)
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    raise SystemExit("a new connection was accepted after SIGTERM")
+except ConnectionRefusedError:
+    pass
+s.sendall(body[len(body) // 2:])
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk: break
+    data += chunk
+head, _, rest = data.partition(b"\r\n\r\n")
+assert head.startswith(b"HTTP/1.1 200"), head[:100]
+assert b"connection: close" in head.lower(), head
+assert b'"token"' in rest, rest[:200]
+print("in-progress request answered 200 after SIGTERM, then the connection closed")
+PY
+rc=0; wait "$LAST_PID" || rc=$?
+[[ $rc == 0 ]] || fail "exit status $rc after the drain"
+PD=$(free_port)
+start_avowd stuck "$PD" --data data-lim --trust-root q/root.pem --access-log off --drain-time 2
+exec 7<>/dev/tcp/127.0.0.1/"$PD"
+printf 'POST /attest/SgxEnclave HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n{"quote"' >&7
+sleep 0.3
+t0=$(date +%s%N)
+kill -TERM "$LAST_PID"; rc=0; wait "$LAST_PID" || rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+exec 7>&-
+[[ $rc == 0 && $ms -ge 1800 && $ms -lt 6000 ]] || fail "stuck request: exit $rc after $ms ms (drain time 2 s)"
+grep -q 'drain time (2 s) over: closing 1 request' "$WORK/stuck.err" || fail "no drain-time warning"
+ok "drain: an in-progress request answered after SIGTERM; new connections refused; a stuck one cut after --drain-time ($ms ms)"
 echo "avowd_hardening: all checks passed"
