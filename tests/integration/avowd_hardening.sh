@@ -181,6 +181,36 @@ rc=0; "$AVOWD_BIN" --data x --max-body 1000 --body-memory 1000 2>cfg.err || rc=$
 [[ $rc == 2 ]] && grep -q "must be larger than max-body" cfg.err || fail "body-memory below max-body accepted (rc $rc)"
 ok "avowd --help names the limits; a budget below max-body is refused"
 
+# ---- trailing bytes after a quote's auth data: one rule ---------------------------
+# Accepted whatever they hold, as by the verifier and the CLI: /attest/SgxEnclave
+# and /attest/OpenEnclave (the Open Enclave header's report_size covers them)
+# answer 200 as for the bare quote; an OE header whose size disagrees is 400.
+PQ=$(free_port)
+start_avowd trail "$PQ" --data data-lim --trust-root q/root.pem --access-log off
+python3 - "$PQ" q/quote.bin <<'PY' || fail "trailing bytes at avowd"
+import base64, json, struct, sys, urllib.request, urllib.error
+port, quote = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+b64 = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")
+def post(kind, field, blob):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/attest/{kind}",
+                                 json.dumps({field: b64(blob)}).encode(), {"Content-Type": "application/json"})
+    try:
+        r = urllib.request.urlopen(req); return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+oe = lambda q, size=None: struct.pack("<IIQ", 1, 2, len(q) if size is None else size) + q
+for trail in (b"", b"\0" * 70, b"trailing ASCII \xff\x01"):
+    st, b = post("SgxEnclave", "quote", quote + trail)
+    assert st == 200 and "token" in b, ("SgxEnclave", trail, st, b)
+    st, b = post("OpenEnclave", "report", oe(quote + trail))
+    assert st == 200 and "token" in b, ("OpenEnclave", trail, st, b)
+st, b = post("OpenEnclave", "report", oe(quote + b"xyz", len(quote)))
+assert st == 400 and "report_size" in b["error"]["message"], (st, b)
+print("trailing bytes: 200 on both attest routes; OE header size mismatch 400")
+PY
+stop_avowd "$LAST_PID"
+ok "trailing bytes after the auth data: accepted by /attest/SgxEnclave and /attest/OpenEnclave as by the verifier"
+
 # ---- drain at SIGTERM --------------------------------------------------------------
 # A request in progress (headers and half its body sent) when SIGTERM arrives
 # is still answered in full once its body completes; a new connection after
