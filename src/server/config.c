@@ -151,47 +151,34 @@ static bool apply(avowd_config *c, const char *name_in, const char *value, const
         c->n_trust_roots++;
         return true;
     }
-    if (!strcmp(name, "per-ip-connections") || !strcmp(name, "drain-time")) {
-        char *end;
-        errno = 0;
-        unsigned long v = strtoul(value, &end, 10);
-        unsigned long max = !strcmp(name, "drain-time") ? 3600 : 65535;
-        if (errno || end == value || *end || value[0] == '-' || v > max) {
-            fprintf(stderr, "avowd: %s: %s: '%s' is not a number in 0..%lu\n", where, name, value,
-                    max);
-            return false;
-        }
-        if (!strcmp(name, "drain-time"))
-            c->drain_seconds = (int)v;
-        else
-            c->per_ip_connections = (unsigned)v;
-        return true;
-    }
-    if (!strcmp(name, "body-memory")) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(value, &end, 10);
-        if (errno || end == value || *end || value[0] == '-' || v == 0 || v > (1ull << 40)) {
-            fprintf(stderr, "avowd: %s: body-memory: '%s' is not a valid number of bytes\n", where,
-                    value);
-            return false;
-        }
-        c->body_memory = (size_t)v;
-        return true;
-    }
-    if (!strcmp(name, "max-body") || !strcmp(name, "threads")) {
+    /* numeric options: name, range, where the value goes (one of the three) */
+    struct {
+        const char *name;
+        unsigned long long min, max;
+        size_t *z;
+        int *i;
+        unsigned *u;
+    } nums[] = {
+        {"max-body", 1, 1ull << 30, &c->max_body, NULL, NULL},
+        {"threads", 1, 256, NULL, &c->threads, NULL},
+        {"body-memory", 1, 1ull << 40, &c->body_memory, NULL, NULL},
+        {"per-ip-connections", 0, 65535, NULL, NULL, &c->per_ip_connections},
+        {"drain-time", 0, 3600, NULL, &c->drain_seconds, NULL},
+    };
+    for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
+        if (strcmp(name, nums[k].name)) continue;
         char *end;
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
-        if (errno || end == value || *end || v == 0 || (!strcmp(name, "threads") && v > 256) ||
-            v > (1ull << 30)) {
-            fprintf(stderr, "avowd: %s: %s: '%s' is not a valid number\n", where, name, value);
+        if (errno || end == value || *end || value[0] == '-' || v < nums[k].min ||
+            v > nums[k].max) {
+            fprintf(stderr, "avowd: %s: %s: '%s' is not a number in %llu..%llu\n", where, name,
+                    value, nums[k].min, nums[k].max);
             return false;
         }
-        if (!strcmp(name, "threads"))
-            c->threads = (int)v;
-        else
-            c->max_body = (size_t)v;
+        if (nums[k].z) *nums[k].z = (size_t)v;
+        if (nums[k].i) *nums[k].i = (int)v;
+        if (nums[k].u) *nums[k].u = (unsigned)v;
         return true;
     }
 unknown:

@@ -9,10 +9,7 @@
 source "$(dirname "$0")/avowd_lib/common.bash"
 cd "$WORK"
 
-"$AVOW_BIN" sim init plat >/dev/null
-printf 'unsigned-rt' >rt.bin
-"$AVOW_BIN" sim quote --platform plat --out q --report-data "$(sha256sum rt.bin | cut -d' ' -f1)" >/dev/null
-"$AVOW_BIN" collateral import --data data --root q/root.pem q/collateral.json >/dev/null
+sim_evidence unsigned-rt data
 P=$(free_port)
 start_avowd svc "$P" --data data --trust-root q/root.pem
 E="http://127.0.0.1:$P"

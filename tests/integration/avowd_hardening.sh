@@ -90,9 +90,7 @@ grep -q 'refusing to send the subscription key over plain http' pcs.err || fail 
 ! grep -q sekrit-key pcs.err pcs.out || fail "the key appears in the log"
 ok "avowd refuses --pcs-key with an http:// --pcs-url at startup (exit $rc), without logging the key"
 # ---- per-client connection limit and the body-memory budget ---------------------
-"$AVOW_BIN" sim init plat >/dev/null
-"$AVOW_BIN" sim quote --platform plat --out q >/dev/null
-"$AVOW_BIN" collateral import --data data-lim --root q/root.pem q/collateral.json >/dev/null
+sim_evidence hardening-rt data-lim
 printf '{"quote":"%s"}' "$(b64url_file q/quote.bin)" >attest.json
 PL=$(free_port)
 start_avowd limits "$PL" --data data-lim --trust-root q/root.pem --access-log off \

@@ -9,10 +9,7 @@
 source "$(dirname "$0")/avowd_lib/common.bash"
 cd "$WORK"
 
-"$AVOW_BIN" sim init plat >/dev/null
-printf 'ops-runtime' >rt.bin
-"$AVOW_BIN" sim quote --platform plat --out q --report-data "$(sha256sum rt.bin | cut -d' ' -f1)" >/dev/null
-"$AVOW_BIN" collateral import --data data --root q/root.pem q/collateral.json >/dev/null
+sim_evidence ops-runtime data
 BODY="{\"quote\":\"$(b64url_file q/quote.bin)\",\"runtimeData\":{\"data\":\"$(b64url_file rt.bin)\",\"dataType\":\"Binary\"}}"
 ADMIN=$(openssl rand -hex 20)
 P=$(free_port)
