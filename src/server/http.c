@@ -4,9 +4,10 @@
  * when Content-Length says too much) and under the global budget for bodies
  * held in memory (503 + Retry-After), the per-client connection limit, the
  * drain at shutdown (no new connections; requests in progress answered, with
- * Connection: close, for up to --drain-time), the queueing of each complete request
- * with its connection suspended, response helpers (JSON, MAA errors, extra
- * headers), and the per-request epilogue (metrics, access log).
+ * Connection: close, for up to --drain-time), the queueing of each complete
+ * request with its connection suspended, response helpers (JSON, MAA errors,
+ * extra headers), and the per-request epilogue (metrics, access log).
+ * Limits, TLS priorities and the drain: docs/security.md.
  * Thread-safety: MHD's event loop (io) runs on one thread at a time (the
  * workers' I/O turn). A request context is owned by that loop while the
  * request is read and answered, and by one thread while its handler runs
@@ -14,7 +15,8 @@
  * both ways goes through a mutex (the queue's, and MHD's resume lock).
  * Handlers never call MHD: headers and query arguments are copied into the
  * context before queueing, and the response is queued by the event loop
- * after the resume. Globals are set once in avowd_http_start. */
+ * after the resume. Globals are set once in avowd_http_start (the body
+ * budget and the drain counters are atomics). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>

@@ -93,8 +93,9 @@ ok "avowd refuses --pcs-key with an http:// --pcs-url at startup (exit $rc), wit
 sim_evidence hardening-rt data-lim
 printf '{"quote":"%s"}' "$(b64url_file q/quote.bin)" >attest.json
 PL=$(free_port)
+printf 'per-ip-connections = 4\nbody-memory = 250000\n' >limits.conf # the config file's names
 start_avowd limits "$PL" --data data-lim --trust-root q/root.pem --access-log off \
-    --per-ip-connections 4 --max-body 100000 --body-memory 250000
+    --config limits.conf --max-body 100000
 python3 - "$PL" attest.json <<'PY' || fail "limits"
 import json, socket, sys, time
 port, body = int(sys.argv[1]), open(sys.argv[2], "rb").read()
