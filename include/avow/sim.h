@@ -64,6 +64,13 @@ typedef struct {
     uint8_t fmspc[6];
     avow_pck_ca ca; /* AVOW_PCK_CA_PROCESSOR or AVOW_PCK_CA_PLATFORM */
     int sgx_type;   /* 0 Standard, 1 Scalable, 2 ScalableWithIntegrity */
+    /* Tests of the verifier's certificate checks only: extension values in
+     * OpenSSL's config syntax (e.g. "critical,cRLSign"; "" leaves the
+     * extension out) replacing the conforming keyUsage of the root, PCK CA,
+     * TCB Signing and PCK certificates, and the root's basicConstraints
+     * (e.g. "critical,CA:TRUE,pathlen:0"). NULL: conforming. Read while the
+     * platform is created; not saved. */
+    const char *ku_root, *ku_ca, *ku_tcb, *ku_pck, *bc_root;
 } avow_sim_platform_opts;
 
 /* Defaults: comp SVNs 11,11,2,2,255,1,12,0.. (like a real Xeon), PCESVN 13,

@@ -64,6 +64,16 @@ stop_avowd() {
     [[ $rc -eq 0 ]] || fail "avowd (pid $pid) exited with status $rc after SIGTERM"
 }
 
+# sim_evidence RUNTIME DATA: a simulated platform "plat", its quote in q/ bound
+# to the bytes RUNTIME (written to rt.bin: REPORTDATA = SHA-256 of them), and
+# its collateral imported into the store DATA (trusting q/root.pem).
+sim_evidence() {
+    "$AVOW_BIN" sim init plat >/dev/null
+    printf '%s' "$1" >rt.bin
+    "$AVOW_BIN" sim quote --platform plat --out q --report-data "$(sha256sum rt.bin | cut -d' ' -f1)" >/dev/null
+    "$AVOW_BIN" collateral import --data "$2" --root q/root.pem q/collateral.json >/dev/null
+}
+
 b64url_file() { python3 -c 'import base64,sys; print(base64.urlsafe_b64encode(open(sys.argv[1],"rb").read()).decode().rstrip("="))' "$1"; }
 b64url_str() { python3 -c 'import base64,sys; print(base64.urlsafe_b64encode(sys.argv[1].encode()).decode().rstrip("="))' "$1"; }
 
