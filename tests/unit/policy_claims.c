@@ -219,7 +219,7 @@ static void test_policy_upload(void **state)
     /* unsigned: accepted in AAD mode, refused in isolated mode */
     char *jws = NULL;
     avow_error e;
-    assert_int_equal(avow_policy_jws_build(text, strlen(text), NULL, NULL, &jws, &e), AVOW_OK);
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), NULL, NULL, -1, &jws, &e), AVOW_OK);
     assert_int_equal(strncmp(jws, "eyJhbGciOiJub25lIn0.", 20), 0);
     avow_policy_upload u;
     assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
@@ -254,7 +254,7 @@ static void test_policy_upload(void **state)
     avow_claims_free(rc);
 
     /* signed by signer1: accepted in isolated mode; by signer2: refused */
-    assert_int_equal(avow_policy_jws_build(text, strlen(text), k1, c1, &jws, &e), AVOW_OK);
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k1, c1, -1, &jws, &e), AVOW_OK);
     assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
                                               AVOW_POLICY_MODE_ISOLATED, &signers, &u, &e),
                      AVOW_OK);
@@ -286,18 +286,19 @@ static void test_policy_upload(void **state)
         free(bad);
     }
     free(jws);
-    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c2, &jws, &e), AVOW_OK);
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c2, -1, &jws, &e), AVOW_OK);
     assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
                                               AVOW_POLICY_MODE_ISOLATED, &signers, &u, &e),
                      AVOW_ERR_CHAIN);
     free(jws);
     /* key of one certificate with another's certificate: refused at build */
-    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c1, &jws, &e),
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c1, -1, &jws, &e),
                      AVOW_ERR_MISMATCH);
 
     /* a policy that does not compile: line:col in the error */
     const char *broken = "version=1.0;\nauthorizationrules { [type==\"a\" => permit(); };";
-    assert_int_equal(avow_policy_jws_build(broken, strlen(broken), NULL, NULL, &jws, &e), AVOW_OK);
+    assert_int_equal(avow_policy_jws_build(broken, strlen(broken), NULL, NULL, -1, &jws, &e),
+                     AVOW_OK);
     assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
                                               AVOW_POLICY_MODE_AAD, NULL, &u, &e),
                      AVOW_ERR_FORMAT);
