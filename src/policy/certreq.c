@@ -43,7 +43,11 @@ avow_err avow_cert_request_parse(const uint8_t *body, size_t len,
     json_t *o = NULL;
     const char *what = "certificate request";
     avow_err rc = mgmt_body_jws(body, len, &compact, err);
-    if (!rc) rc = mgmt_jws_parse(compact, false, what, &j, err);
+    if (!rc) rc = mgmt_jws_parse(compact, true, what, &j, err);
+    if (!rc && j.alg == AVOW_JWS_ALG_NONE)
+        rc = avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
+                            "a certificate request must be signed by a policy-signer "
+                            "certificate; this one is unsigned (alg none)");
     if (!rc) rc = mgmt_jws_signer(&j, signers, what, &r->signer_pem, err);
     if (rc) goto fail;
     o = json_loadb((const char *)j.payload, j.payload_len, 0, NULL);
