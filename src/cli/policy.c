@@ -109,28 +109,47 @@ static bool parse_iat(const char *s, int64_t *iat)
     return true;
 }
 
+/* The options sign and sign-cert-request share: --help, --iat, --key,
+ * --cert. 1: handled (or --help: *rc = CLI_OK, stop), 0: not one of them,
+ * -1: bad value (*rc = CLI_USAGE). */
+typedef struct {
+    const char *key_path, *cert_path;
+    int64_t iat;
+} sign_opts;
+
+static int sign_opt(int argc, char **argv, int *i, sign_opts *o, int *rc)
+{
+    const char *v;
+    if (!strcmp(argv[*i], "--help")) {
+        usage(stdout);
+        *rc = CLI_OK;
+        return -1;
+    }
+    *rc = CLI_USAGE;
+    if (cli_opt(argc, argv, i, "--iat", &v)) return v && parse_iat(v, &o->iat) ? 1 : -1;
+    if (cli_opt(argc, argv, i, "--key", &v)) return (o->key_path = v) ? 1 : -1;
+    if (cli_opt(argc, argv, i, "--cert", &v)) return (o->cert_path = v) ? 1 : -1;
+    if (argv[*i][0] == '-' && argv[*i][1] && strcmp(argv[*i], "--unsigned") &&
+        strcmp(argv[*i], "--no-iat")) {
+        fprintf(stderr, "avow: unknown option '%s'\n", argv[*i]);
+        return -1;
+    }
+    return 0;
+}
+
 static int cmd_sign(int argc, char **argv)
 {
-    const char *file = NULL, *key_path = NULL, *cert_path = NULL, *v;
+    const char *file = NULL;
     bool unsigned_ = false;
-    int64_t iat = avow_time_now();
+    sign_opts o = {NULL, NULL, avow_time_now()};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(argv[i], "--unsigned")) {
+        int rc, h = sign_opt(argc, argv, &i, &o, &rc);
+        if (h < 0) return rc;
+        if (h) continue;
+        if (!strcmp(argv[i], "--unsigned")) {
             unsigned_ = true;
         } else if (!strcmp(argv[i], "--no-iat")) {
-            iat = -1;
-        } else if (cli_opt(argc, argv, &i, "--iat", &v)) {
-            if (!v || !parse_iat(v, &iat)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--key", &v)) {
-            if (!(key_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--cert", &v)) {
-            if (!(cert_path = v)) return CLI_USAGE;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
-            return CLI_USAGE;
+            o.iat = -1;
         } else if (!file) {
             file = argv[i];
         } else {
@@ -138,6 +157,8 @@ static int cmd_sign(int argc, char **argv)
             return CLI_USAGE;
         }
     }
+    const char *key_path = o.key_path, *cert_path = o.cert_path;
+    int64_t iat = o.iat;
     if (!file || (!unsigned_ && (!key_path || !cert_path)) ||
         (unsigned_ && (key_path || cert_path))) {
         usage(stderr);
@@ -174,19 +195,13 @@ done:
 
 static int cmd_sign_cert_request(int argc, char **argv)
 {
-    const char *op_s = NULL, *target = NULL, *key_path = NULL, *cert_path = NULL, *v;
-    int64_t iat = avow_time_now();
+    const char *op_s = NULL, *target = NULL;
+    sign_opts o = {NULL, NULL, avow_time_now()};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (cli_opt(argc, argv, &i, "--iat", &v)) {
-            if (!v || !parse_iat(v, &iat)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--key", &v)) {
-            if (!(key_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--cert", &v)) {
-            if (!(cert_path = v)) return CLI_USAGE;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
+        int rc, h = sign_opt(argc, argv, &i, &o, &rc);
+        if (h < 0) return rc;
+        if (h) continue;
+        if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
             return CLI_USAGE;
         } else if (!op_s) {
@@ -198,6 +213,8 @@ static int cmd_sign_cert_request(int argc, char **argv)
             return CLI_USAGE;
         }
     }
+    const char *key_path = o.key_path, *cert_path = o.cert_path;
+    int64_t iat = o.iat;
     if (!op_s || (strcmp(op_s, "add") && strcmp(op_s, "remove")) || !target || !key_path ||
         !cert_path) {
         usage(stderr);

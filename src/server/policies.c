@@ -346,6 +346,11 @@ static bool check_bearer(avowd_req *r, mgmt_ctx *m, const char *what, int *ret)
     return true;
 }
 
+static avow_policy_mode mode_of(const avowd *d)
+{
+    return isolated(d) ? AVOW_POLICY_MODE_ISOLATED : AVOW_POLICY_MODE_AAD;
+}
+
 static unsigned status_for(avow_err e)
 {
     return e == AVOW_ERR_SIGNATURE || e == AVOW_ERR_CHAIN                      ? 401
@@ -359,6 +364,13 @@ static const char *code_for(unsigned status)
            : status == 409 ? "Conflict"
            : status >= 500 ? "InternalError"
                            : "InvalidParameter";
+}
+
+/* The reason of a library refusal into msg; its HTTP status. */
+static unsigned lib_refusal(avow_err e, const avow_error *err, char *msg, size_t cap)
+{
+    snprintf(msg, cap, "%s", err->msg[0] ? err->msg : avow_err_name(e));
+    return status_for(e);
 }
 
 /* A request's iat against our clock: more than MAX_IAT_SKEW ahead would
@@ -417,13 +429,8 @@ static unsigned policy_set(avowd_req *r, int ti, const signers_t *signers, mgmt_
     avow_error_clear(&err);
     avow_policy_upload u;
     memset(&u, 0, sizeof(u));
-    avow_err e = avow_policy_upload_parse(
-        r->body, r->body_len, isolated(d) ? AVOW_POLICY_MODE_ISOLATED : AVOW_POLICY_MODE_AAD,
-        &signers->s, &u, &err);
-    if (e) {
-        snprintf(msg, cap, "%s", err.msg[0] ? err.msg : avow_err_name(e));
-        return status_for(e);
-    }
+    avow_err e = avow_policy_upload_parse(r->body, r->body_len, mode_of(d), &signers->s, &u, &err);
+    if (e) return lib_refusal(e, &err, msg, cap);
     unsigned status = 200;
     set_signer(m, u.signer_pem);
     m->iat = u.iat;
@@ -468,9 +475,7 @@ static unsigned policy_reset(avowd_req *r, int ti, const signers_t *signers, mgm
     avow_error_clear(&err);
     avow_policy_reset rs;
     memset(&rs, 0, sizeof(rs));
-    avow_err e = avow_policy_reset_parse(
-        r->body, r->body_len, isolated(d) ? AVOW_POLICY_MODE_ISOLATED : AVOW_POLICY_MODE_AAD,
-        &signers->s, &rs, &err);
+    avow_err e = avow_policy_reset_parse(r->body, r->body_len, mode_of(d), &signers->s, &rs, &err);
     if (!e) {
         set_signer(m, rs.signer_pem);
         m->protection = "none: a reset request carries no iat (the rollback mark is kept)";
@@ -478,10 +483,7 @@ static unsigned policy_reset(avowd_req *r, int ti, const signers_t *signers, mgm
     }
     if (!e) e = avow_policy_result_claims(NULL, rs.jws, strlen(rs.jws), false, cs, &err);
     avow_policy_reset_free(&rs);
-    if (e) {
-        snprintf(msg, cap, "%s", err.msg[0] ? err.msg : avow_err_name(e));
-        return status_for(e);
-    }
+    if (e) return lib_refusal(e, &err, msg, cap);
     avowd_pol *p = pol_default();
     if (!p) {
         snprintf(msg, cap, "out of memory");
@@ -579,8 +581,7 @@ static unsigned cert_change(avowd_req *r, bool add, const signers_t *signers, mg
                                     &list, &n, cs, &err);
     }
     if (e) {
-        snprintf(msg, cap, "%s", err.msg[0] ? err.msg : avow_err_name(e));
-        status = status_for(e);
+        status = lib_refusal(e, &err, msg, cap);
     } else if (cr.iat >= 0 && iat_in_future(cr.iat, msg, cap)) {
         status = 400;
     } else if ((e = avow_store_cert_change_guarded(d->store, add, cr.cert_pem, cr.iat,
