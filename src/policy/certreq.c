@@ -1,4 +1,4 @@
-/* Policy-signer certificate requests of the MAA REST API (maa-compat.md
+/* Policy-signer certificate requests of the MAA REST API (docs/maa.md
  * §1.8), without HTTP: parsing a certificates:add|remove body (MAA's form, and
  * Avow's form that names its operation and carries an iat), building Avow's
  * form, applying a request to the signer list, and the GET /certificates

@@ -1,4 +1,4 @@
-/* Policy management bodies of the MAA REST API (maa-compat.md §1.7), without
+/* Policy management bodies of the MAA REST API (docs/maa.md §1.7), without
  * HTTP: PUT /policies (a policy JWS, unsigned or signed with an x5c header),
  * POST /policies:reset (a JWS with an empty payload), the PolicyResult
  * claims and GET /policies claims; plus the JWS helpers that certreq.c shares
@@ -70,9 +70,9 @@ bool mgmt_is_signer(const uint8_t *der, size_t der_len, const avow_policy_signer
     return false;
 }
 
-/* The Python SDK writes the certificate as {"jwk":{"x5c":[...]}} rather than
- * a top-level "x5c" (maa-compat.md §1.7): copy it into j->x5c when the
- * header has no x5c of its own. The header is signed, so either place is
+/* The Python SDK 1.x writes the certificate as {"jwk":{"x5c":[...]}} rather
+ * than a top-level "x5c" (docs/security.md "Request forms accepted"): copy it
+ * into j->x5c when the header has no x5c of its own. The header is signed, so either place is
  * authenticated alike. */
 static avow_err x5c_from_jwk(avow_jws *j, avow_error *err)
 {
