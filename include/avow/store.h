@@ -161,6 +161,38 @@ avow_err avow_store_collateral_list(avow_store *s, avow_store_collateral **out, 
 avow_err avow_store_collateral_delete(avow_store *s, const char *fmspc, const char *ca,
                                       const char *tee, bool *removed, avow_error *err);
 
+/* ---- rollback marks (marks.c) ---------------------------------------------
+ * The highest `iat` (unix seconds) of a management request accepted so far:
+ * one mark per attestation type for policies, one for the policy-signer
+ * certificates. Marks live in the settings table under
+ * "rollback_mark:policy:<type>" and "rollback_mark:certificates"; they only
+ * move forward, and a policy reset leaves them alone. A guarded write
+ * compares, moves the mark and writes in one transaction: of two racing
+ * requests (threads or replicas), an older one is never left in force. */
+#define AVOW_SETTING_MARK_PREFIX "rollback_mark:"
+
+typedef struct {
+    bool accepted;       /* false: iat < mark, nothing was changed */
+    int64_t mark;        /* the mark after the call (-1: none; unchanged when iat < 0) */
+    bool changed;        /* certificates: a row was added / removed */
+    char hash[44];       /* policies: b64url(SHA-256(jws)) when accepted */
+    char thumbprint[41]; /* certificates: the certificate's thumbprint */
+} avow_store_guard;
+
+/* The mark of `policy_type`, or of the certificates when NULL; -1 when none. */
+avow_err avow_store_mark_get(avow_store *s, const char *policy_type, int64_t *mark,
+                             avow_error *err);
+/* Stores a policy (as avow_store_policy_put) when iat >= the type's mark,
+ * moving the mark to iat; iat < 0 (the request has none) writes without
+ * looking at the mark. */
+avow_err avow_store_policy_put_guarded(avow_store *s, const char *type, const char *jws,
+                                       int64_t iat, avow_time at, avow_store_guard *g,
+                                       avow_error *err);
+/* Adds or removes a policy-signer certificate (PEM) likewise, under the
+ * certificates' mark. */
+avow_err avow_store_cert_change_guarded(avow_store *s, bool add, const char *cert_pem, int64_t iat,
+                                        avow_time at, avow_store_guard *g, avow_error *err);
+
 #ifdef __cplusplus
 }
 #endif

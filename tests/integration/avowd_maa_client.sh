@@ -12,8 +12,9 @@
 #      for a wrong enclave-held-data;
 #  (d) https (--tls-cert/--tls-key) with the admin client: policy set/get/reset
 #      in "token" mode (admin bearer token) and in "isolated" mode (signed
-#      policies, policy-signer certificate add/remove, and an attestation under
-#      the signed policy whose token names the signer: x-ms-policy-signer).
+#      policies plus the admin bearer token, policy-signer certificate
+#      add/remove, and an attestation under the signed policy whose token
+#      names the signer: x-ms-policy-signer).
 source "$(dirname "$0")/avowd_lib/common.bash"
 
 NODE_DIR="$AVOW_SOURCE/tests/node"
@@ -133,9 +134,9 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout signer.key -out signer.pem -da
 openssl req -x509 -newkey rsa:2048 -nodes -keyout signer2.key -out signer2.pem -days 30 -subj "/CN=avow second signer" 2>/dev/null
 PD=$(free_port)
 start_avowd d "$PD" --data data-d --trust-root qbin/root.pem --tls-cert tls.pem --tls-key tls.key \
-    --policy-signer-cert signer.pem
+    --policy-signer-cert signer.pem --admin-token "$ADMIN"
 "$AVOW_BIN" collateral import --data data-d --root qbin/root.pem qbin/collateral.json >/dev/null # into the running avowd
-out=$(NODE_EXTRA_CA_CERTS=tls.pem nodecheck admin_check.js "https://127.0.0.1:$PD" isolated signer.key signer.pem policy.txt signer2.pem signer2.key \
+out=$(NODE_EXTRA_CA_CERTS=tls.pem nodecheck admin_check.js "https://127.0.0.1:$PD" isolated "$ADMIN" signer.key signer.pem policy.txt signer2.pem signer2.key \
       qbin/quote.bin) ||
     fail "(d) admin client, isolated mode"
 ok "(d) admin client over https, isolated mode: $out"

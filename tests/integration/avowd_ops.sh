@@ -92,11 +92,13 @@ ok "policy set with the admin bearer token (x-ms-policy-result Updated)"
 http POST "$E/attest/SgxEnclave" --data-binary "$BODY"
 expect_error 400 "refused by the SgxEnclave policy" "attestation denied by the policy"
 http GET "$E/policies/SgxEnclave"
+expect_error 401 "Bearer" "GET /policies without the admin bearer token"
+http GET "$E/policies/SgxEnclave" -H "Authorization: Bearer $ADMIN"
 POL=$(json_get "$WORK/body" 'd["token"]' | { read -r t; jwt_part "$t" 1; } | json_get - 'd["x-ms-policy"]')
 [[ $(jwt_part "$POL" 1 | json_get - 'd["AttestationPolicy"]') == "$(python3 -c 'import base64,sys; print(base64.urlsafe_b64encode(sys.argv[1].encode()).decode().rstrip("="))' "$PDENY")" ]] ||
     fail "GET /policies does not return the stored policy"
 ok "GET /policies returns the stored policy JWS"
-http GET "$E/certificates"
+http GET "$E/certificates" -H "Authorization: Bearer $ADMIN"
 [[ $(json_get "$WORK/body" 'd["token"]' | { read -r t; jwt_part "$t" 1; } | json_get - 'd["x-ms-policy-certificates"]["keys"]') == "[]" ]] ||
     fail "GET /certificates in token mode"
 http POST "$E/certificates:add" -H "Authorization: Bearer $ADMIN" --data-binary '"x.y.z"'

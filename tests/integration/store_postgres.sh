@@ -35,6 +35,8 @@ cli_uri="postgresql://avow@127.0.0.1:$port/avowcli"
 
 echo "== store suite against $uri"
 AVOW_TEST_STORE="$uri" "$AVOW_BUILD/test_store_sqlite"
+echo "== rollback marks against $uri"
+AVOW_TEST_STORE="$uri" "$AVOW_BUILD/test_store_marks"
 
 echo "== CLI against $cli_uri"
 kid1=$("$AVOW_BIN" key rotate --data "$cli_uri")
