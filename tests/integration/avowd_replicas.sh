@@ -30,9 +30,22 @@ ADMIN=$(openssl rand -hex 20)
 common=(--admin-token "$ADMIN" --issuer https://attest.replicas.test --access-log off --audit-log off)
 
 health_status() { # URL -> status field of /health ("" when no answer)
-    curl -s --max-time 5 "$1/health" | python3 -c 'import json,sys
+    { curl -s --max-time 5 "$1/health" || true; } | python3 -c 'import json,sys
 try: print(json.load(sys.stdin)["status"])
 except Exception: print("")'
+}
+
+# await_health STATUS T0 URL...: waits up to 15 s for each /health to say
+# STATUS; sets ELAPSED to the seconds since T0 (date +%s.%N).
+await_health() {
+    local want=$1 t0=$2 e st
+    shift 2
+    for e in "$@"; do
+        st=""
+        for _ in $(seq 150); do st=$(health_status "$e"); [[ $st == "$want" ]] && break; sleep 0.1; done
+        [[ $st == "$want" ]] || fail "$e/health says '$st', expected '$want'"
+    done
+    ELAPSED=$(python3 -c "import time; print(round(time.time() - $t0, 2))")
 }
 
 # ---- 1. three replicas at once on an empty database (isolated mode) -----------
@@ -54,10 +67,7 @@ for i in 0 1 2; do # no wait between the three
     AVOWD_PIDS+=($!)
     ISO_PIDS[$i]=$!
 done
-for i in 0 1 2; do
-    for _ in $(seq 300); do [[ $(health_status "${IE[$i]}") == ok ]] && break; sleep 0.1; done
-    [[ $(health_status "${IE[$i]}") == ok ]] || fail "replica iso$i started with the others did not come up"
-done
+await_health ok "$(date +%s.%N)" "${IE[@]}"
 LATEST=$(pg_psql avowempty "SELECT MAX(version) FROM avow_schema_migrations")
 [[ $(pg_psql avowempty "SELECT COUNT(*), COUNT(DISTINCT version) FROM avow_schema_migrations") == "$LATEST|$LATEST" ]] ||
     fail "schema migrations: $(pg_psql avowempty 'SELECT * FROM avow_schema_migrations')"
@@ -111,6 +121,7 @@ PID_A=$LAST_PID
 start_avowd b "$PB" "${replica[@]}"
 PID_B=$LAST_PID
 start_avowd c "$PC" "${replica[@]}"
+PID_C=$LAST_PID
 for e in "$A" "$B" "$C"; do
     http POST "$e/attest/SgxEnclave" -H 'Content-Type: application/json' --data-binary @attest.json
     [[ $HTTP_STATUS == 200 ]] || fail "attest on $e: $HTTP_STATUS $(head -c 300 "$WORK/body")"
@@ -155,6 +166,7 @@ wait "$PID_A" 2>/dev/null || true
 kill -0 "$PID_A" 2>/dev/null && fail "A still running after SIGKILL"
 ok "A killed with -9 as its PUT was answered; B serves that policy: $(cat K9.delay)"
 start_avowd a2 "$PA" "${replica[@]}"
+PID_A=$LAST_PID
 http GET "$A/policies/SgxEnclave"
 [[ $HTTP_STATUS == 200 ]] || fail "GET /policies on restarted A: $HTTP_STATUS"
 python3 - "$WORK/body" K9.jws <<'PY' || fail "restarted A does not serve the last policy at once"
@@ -171,12 +183,8 @@ ok "A restarted serves the last acknowledged policy in its first answers"
 # ---- 5. PostgreSQL stopped and started under the running replicas ---------------
 T0=$(date +%s.%N)
 pg_stop fast
-for e in "$A" "$B" "$C"; do
-    st=""
-    for _ in $(seq 100); do st=$(health_status "$e"); [[ $st == degraded ]] && break; sleep 0.1; done
-    [[ $st == degraded ]] || fail "$e/health says '$st' with the database stopped"
-done
-ok "/health degraded on A, B and C $(python3 -c "import time; print(round(time.time() - $T0, 2))") s after the database stopped"
+await_health degraded "$T0" "$A" "$B" "$C"
+ok "/health degraded on A, B and C $ELAPSED s after the database began to stop"
 curl -s -o health.json -w '%{http_code}' "$B/health" >health.code
 python3 - health.json "$(cat health.code)" <<'PY' || fail "degraded /health: $(cat health.json)"
 import json, sys
@@ -214,16 +222,14 @@ http PUT "$A/policies/SgxEnclave" -H "Authorization: Bearer $ADMIN" -H 'Content-
 expect_error "$HTTP_STATUS" "postgresql" "policy PUT while the database is down"
 T1=$(date +%s.%N)
 pg_start
-for e in "$A" "$B" "$C"; do
-    st=""
-    for _ in $(seq 150); do st=$(health_status "$e"); [[ $st == ok ]] && break; sleep 0.1; done
-    [[ $st == ok ]] || fail "$e/health says '$st' after the database came back"
-done
-ok "/health ok on A, B and C $(python3 -c "import time; print(round(time.time() - $T1, 2))") s after the database started again"
+await_health ok "$T1" "$A" "$B" "$C"
+ok "/health ok on A, B and C $ELAPSED s after the database began to start again"
 curl -s "$B/metrics" | grep -qx "avowd_store_up 1" || fail "avowd_store_up is not 1 after the outage"
 h=$(policy BACK)
 python3 "$WATCH" put-policy --writer "$C" --admin "$ADMIN" --jws BACK.jws --hash="$h" --label BACK \
     --body attest.json --within 1 "$A" "$B" >BACK.delay || fail "policy after the outage: $(cat BACK.delay)"
 ok "after the outage, a policy PUT through C is in force on A and B: $(cat BACK.delay)"
 grep -q "store reachable again" "$WORK/b.err" || fail "no recovery message in b's log"
+for pid in "$PID_A" "$PID_B" "$PID_C"; do stop_avowd "$pid"; done
+ok "SIGTERM: the three replicas stop cleanly (their listeners with them)"
 echo "avowd_replicas: all checks passed"

@@ -410,6 +410,31 @@ static void test_notifications(void **state)
     avow_store_close(s);
 }
 
+/* A PostgreSQL URI whose store lives in its own, fresh schema. */
+static PGconn *fresh_schema(const char *schema, char *loc, size_t cap)
+{
+    PGconn *pg = PQconnectdb(location);
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    char sql[160];
+    snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
+             schema);
+    PGresult *r = PQexec(pg, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    snprintf(loc, cap, "%s%coptions=-csearch_path%%3D%s", location,
+             strchr(location, '?') ? '&' : '?', schema);
+    return pg;
+}
+
+static void pg_ok(PGconn *pg, const char *sql)
+{
+    PGresult *r = PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+}
+
 /* Replicas starting together on an empty store: N threads, released at
  * once, each open the store (migrating it) and then try to add the first
  * signing key. All open it, each migration is recorded once, one key wins.
@@ -456,14 +481,7 @@ static void test_replicas_start_together(void **state)
         assert_non_null(mkdtemp(dir));
         snprintf(loc, sizeof(loc), "%s", dir);
     } else {
-        pg = PQconnectdb(location);
-        assert_int_equal(PQstatus(pg), CONNECTION_OK);
-        PGresult *r =
-            PQexec(pg, "DROP SCHEMA IF EXISTS avow_race CASCADE; CREATE SCHEMA avow_race");
-        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-        PQclear(r);
-        snprintf(loc, sizeof(loc), "%s%coptions=-csearch_path%%3Davow_race", location,
-                 strchr(location, '?') ? '&' : '?');
+        pg = fresh_schema("avow_race", loc, sizeof(loc));
     }
     pthread_barrier_t go;
     pthread_barrier_init(&go, NULL, RACERS);
@@ -519,10 +537,56 @@ static void test_replicas_start_together(void **state)
         for (int c = 0; c < 3; c++)
             assert_int_equal(atoi(PQgetvalue(r, 0, c)), avow_store_schema_latest());
         PQclear(r);
-        r = PQexec(pg, "DROP SCHEMA avow_race CASCADE");
-        PQclear(r);
+        pg_ok(pg, "DROP SCHEMA avow_race CASCADE");
         PQfinish(pg);
     }
+}
+
+/* A statement whose pooled connection dies under it (here: a trigger makes
+ * the server end the session on the first attempt only) runs once more on
+ * a new connection and succeeds; a transaction whose connection dies after
+ * BEGIN is not repeated: it fails and leaves nothing. PostgreSQL only (an
+ * SQLite connection cannot break). */
+static void test_connection_lost_retry(void **state)
+{
+    (void)state;
+    if (is_sqlite) skip();
+    char loc[700];
+    PGconn *pg = fresh_schema("avow_retry", loc, sizeof(loc));
+    avow_store *s = NULL;
+    avow_error e;
+    if (avow_store_open(loc, &s, &e)) fail_msg("open %s: %s", loc, e.msg);
+    assert_int_equal(avow_store_setting_set(s, "a", "1", NULL), AVOW_OK); /* pools a connection */
+    pg_ok(pg,
+          "CREATE SEQUENCE avow_retry.deaths;"
+          "CREATE FUNCTION avow_retry.die_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+          " IF nextval('avow_retry.deaths') = 1 THEN"
+          " PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); END IF;"
+          " RETURN NEW; END $$;"
+          "CREATE TRIGGER die BEFORE INSERT OR UPDATE ON avow_retry.settings"
+          " FOR EACH ROW EXECUTE FUNCTION avow_retry.die_once();"
+          "CREATE TRIGGER die BEFORE INSERT ON avow_retry.signing_keys"
+          " FOR EACH ROW EXECUTE FUNCTION avow_retry.die_once()");
+    avow_error_clear(&e);
+    if (avow_store_setting_set(s, "b", "2", &e)) fail_msg("not retried: %s", e.msg);
+    char *v = NULL;
+    assert_int_equal(avow_store_setting_get(s, "b", &v, NULL), AVOW_OK);
+    assert_string_equal(v, "2");
+    free(v);
+    PGresult *r = PQexec(pg, "SELECT last_value FROM avow_retry.deaths");
+    assert_string_equal(PQgetvalue(r, 0, 0), "2"); /* the first attempt did die */
+    PQclear(r);
+
+    pg_ok(pg, "ALTER SEQUENCE avow_retry.deaths RESTART");
+    avow_store_key k = {"retry-kid", "key", "cert", 1700000000, true, 0};
+    assert_int_equal(avow_store_key_add(s, &k, &e), AVOW_ERR_IO);
+    r = PQexec(pg, "SELECT COUNT(*) FROM avow_retry.signing_keys");
+    assert_string_equal(PQgetvalue(r, 0, 0), "0");
+    PQclear(r);
+    assert_int_equal(avow_store_key_add(s, &k, NULL), AVOW_OK); /* a new try succeeds */
+    avow_store_close(s);
+    pg_ok(pg, "DROP SCHEMA avow_retry CASCADE");
+    PQfinish(pg);
 }
 
 static void test_policies(void **state)
@@ -760,11 +824,17 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema),          cmocka_unit_test(test_migration_from_v1),
-        cmocka_unit_test(test_settings),        cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_notifications),   cmocka_unit_test(test_replicas_start_together),
-        cmocka_unit_test(test_policies),        cmocka_unit_test(test_certs),
-        cmocka_unit_test(test_collateral_rows), cmocka_unit_test(test_import_and_cache),
+        cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_migration_from_v1),
+        cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_notifications),
+        cmocka_unit_test(test_replicas_start_together),
+        cmocka_unit_test(test_connection_lost_retry),
+        cmocka_unit_test(test_policies),
+        cmocka_unit_test(test_certs),
+        cmocka_unit_test(test_collateral_rows),
+        cmocka_unit_test(test_import_and_cache),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
