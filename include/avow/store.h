@@ -29,7 +29,8 @@
  * single-statement write here is idempotent; a transaction is retried only
  * when its BEGIN failed). PostgreSQL connections get short timeouts
  * (connect_timeout 3 s, TCP keepalives, tcp_user_timeout 5 s) unless the URI
- * sets them, so no call blocks long on an unreachable database.
+ * sets them, and a statement left unanswered for 10 s is abandoned with its
+ * connection, so no call blocks long on an unreachable or stalled database.
  *
  * Thread-safety: an avow_store may be used by many threads at once. SQLite:
  * one connection per calling thread (created on first use; busy_timeout set,

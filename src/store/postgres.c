@@ -1,7 +1,8 @@
 /* PostgreSQL backend of the store (libpq): connects with a
  * "postgresql://..." / "postgres://..." URI (with short timeouts and TCP
  * keepalives unless the URI sets its own, and never with
- * synchronous_commit=off), runs statements with text parameters, tells a
+ * synchronous_commit=off), runs statements with text parameters (and gives
+ * up on a server that does not answer within ANSWER_SECONDS), tells a
  * dead connection from a failed statement, serialises migrations and key
  * writes with transaction-scoped advisory locks so replicas can share the
  * database, and LISTENs for the change notifications the schema's triggers
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -61,6 +64,71 @@ static const char session_sql[] =
     " SELECT set_config('synchronous_commit', 'on', false)"
     " WHERE current_setting('synchronous_commit') = 'off'";
 
+/* How long a statement may go unanswered. A server that stopped answering
+ * without closing the connection (paused, stalled on its disk) would
+ * otherwise hold the calling thread forever: the TCP timeouts above do not
+ * fire while the server's kernel still acknowledges. Row locks held by
+ * another writer are the only legitimate long wait, and the store's writes
+ * hold theirs for milliseconds. */
+#define ANSWER_SECONDS 10
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sends one statement with text parameters (nparams < 0: the simple
+ * protocol, several statements, no parameters) and waits up to
+ * ANSWER_SECONDS for its results, polling the socket. Returns the first
+ * error result or else the last result; NULL when sending failed or, with
+ * *silent set, when no answer came in time: the connection is then shut
+ * down, so it counts as lost (and is never reused). */
+static PGresult *run(PGconn *c, const char *sql, int nparams, const char *const *params,
+                     bool *silent)
+{
+    *silent = false;
+    if (!(nparams < 0 ? PQsendQuery(c, sql)
+                      : PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0)))
+        return NULL;
+    double deadline = mono() + ANSWER_SECONDS;
+    PGresult *keep = NULL;
+    for (;;) {
+        while (!PQisBusy(c)) {
+            PGresult *r = PQgetResult(c);
+            if (!r) return keep;
+            if (keep && PQresultStatus(keep) == PGRES_FATAL_ERROR) {
+                PQclear(r);
+            } else {
+                PQclear(keep);
+                keep = r;
+            }
+        }
+        double left = deadline - mono();
+        if (left <= 0) {
+            PQclear(keep);
+            shutdown(PQsocket(c), SHUT_RDWR);
+            PQconsumeInput(c); /* libpq sees the end: CONNECTION_BAD */
+            *silent = true;
+            return NULL;
+        }
+        struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+        if (poll(&p, 1, (int)(left * 1000.0) + 1) > 0) PQconsumeInput(c);
+    }
+}
+
+static avow_err run_error(PGconn *c, PGresult *r, bool silent, const char *what, avow_error *err)
+{
+    char b[200];
+    if (silent)
+        return avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET,
+                              "%s: no answer from the server within %d s (connection dropped)",
+                              what, ANSWER_SECONDS);
+    return avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "%s: %s", what,
+                          oneline(b, sizeof(b), r ? PQresultErrorMessage(r) : PQerrorMessage(c)));
+}
+
 static avow_err pg_connect(void *impl, void **conn, avow_error *err)
 {
     pg_impl *im = impl;
@@ -77,11 +145,10 @@ static avow_err pg_connect(void *impl, void **conn, avow_error *err)
         return rc;
     }
     PQsetNoticeReceiver(c, quiet_notices, NULL);
-    PGresult *r = PQexec(c, session_sql);
+    bool silent;
+    PGresult *r = run(c, session_sql, -1, NULL, &silent);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        avow_err rc =
-            avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET, "postgresql session setup failed: %s",
-                           oneline(b, sizeof(b), r ? PQresultErrorMessage(r) : PQerrorMessage(c)));
+        avow_err rc = run_error(c, r, silent, "postgresql session setup failed", err);
         PQclear(r);
         PQfinish(c);
         return rc;
@@ -120,13 +187,11 @@ static avow_err pg_exec(void *conn, const char *sql, int nparams, const char *co
                         st_rows *rows, int64_t *changes, avow_error *err)
 {
     if (rows) memset(rows, 0, sizeof(*rows));
-    PGresult *r = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    bool silent;
+    PGresult *r = run(conn, sql, nparams, params, &silent);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        char b[200];
-        avow_err rc = avow_error_set(
-            err, AVOW_ERR_IO, AVOW_NO_OFFSET, "postgresql: %s",
-            oneline(b, sizeof(b), r ? PQresultErrorMessage(r) : PQerrorMessage(conn)));
+        avow_err rc = run_error(conn, r, silent, "postgresql", err);
         PQclear(r);
         return rc;
     }

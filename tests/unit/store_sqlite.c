@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <cmocka.h>
@@ -545,8 +546,9 @@ static void test_replicas_start_together(void **state)
 /* A statement whose pooled connection dies under it (here: a trigger makes
  * the server end the session on the first attempt only) runs once more on
  * a new connection and succeeds; a transaction whose connection dies after
- * BEGIN is not repeated: it fails and leaves nothing. PostgreSQL only (an
- * SQLite connection cannot break). */
+ * BEGIN is not repeated: it fails and leaves nothing; a server that stops
+ * answering is given up after 10 s. PostgreSQL only (an SQLite connection
+ * cannot break). */
 static void test_connection_lost_retry(void **state)
 {
     (void)state;
@@ -584,6 +586,26 @@ static void test_connection_lost_retry(void **state)
     assert_string_equal(PQgetvalue(r, 0, 0), "0");
     PQclear(r);
     assert_int_equal(avow_store_key_add(s, &k, NULL), AVOW_OK); /* a new try succeeds */
+
+    /* A server that stops answering on an open connection (its backend
+     * paused: the kernel still acknowledges, so no TCP timeout fires) is
+     * given up after 10 s, and the statement runs on a new connection. */
+    r = PQexec(pg,
+               "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+               " AND application_name = 'avow'");
+    assert_int_equal(PQntuples(r), 1); /* s's pooled connection */
+    pid_t backend = (pid_t)atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    assert_int_equal(kill(backend, SIGSTOP), 0);
+    double t0 = mono_now();
+    char *v2 = NULL;
+    avow_err got = avow_store_setting_get(s, "b", &v2, &e);
+    double took = mono_now() - t0;
+    kill(backend, SIGCONT);
+    if (got) fail_msg("after a silent server: %s", e.msg);
+    assert_string_equal(v2, "2");
+    free(v2);
+    assert_true(took > 9.5 && took < 14.0);
     avow_store_close(s);
     pg_ok(pg, "DROP SCHEMA avow_retry CASCADE");
     PQfinish(pg);
