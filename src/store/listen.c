@@ -11,7 +11,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "store/store_internal.h"
@@ -25,13 +24,6 @@ struct avow_store_listener {
     double next_attempt;
     avow_error down; /* why disconnected */
 };
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 avow_err avow_store_listen(avow_store *s, avow_store_listener **out, avow_error *err)
 {
@@ -80,9 +72,9 @@ avow_err avow_store_listener_wait(avow_store_listener *l, int timeout_ms, unsign
                                   avow_error *err)
 {
     const st_backend *be = l->s->be;
-    double deadline = mono() + (timeout_ms > 0 ? timeout_ms : 0) / 1000.0;
+    double deadline = st_mono() + (timeout_ms > 0 ? timeout_ms : 0) / 1000.0;
     for (;;) {
-        double now = mono();
+        double now = st_mono();
         if (!l->lconn && now >= l->next_attempt) {
             avow_error e;
             avow_error_clear(&e);
@@ -117,13 +109,13 @@ avow_err avow_store_listener_wait(avow_store_listener *l, int timeout_ms, unsign
                 be->listen_close(l->lconn);
                 l->lconn = NULL;
                 l->down = e;
-                l->next_attempt = mono(); /* the next call tries at once */
+                l->next_attempt = st_mono(); /* the next call tries at once */
                 return still_down(l, err);
             }
             if (*changes) return AVOW_OK;
             /* input that announced nothing (a notice): keep waiting */
         }
-        if (woken || mono() >= deadline) return l->lconn ? AVOW_OK : still_down(l, err);
+        if (woken || st_mono() >= deadline) return l->lconn ? AVOW_OK : still_down(l, err);
         /* disconnected and the next attempt is due: loop */
     }
 }

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -72,13 +71,6 @@ static const char session_sql[] =
  * hold theirs for milliseconds. */
 #define ANSWER_SECONDS 10
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Sends one statement with text parameters (nparams < 0: the simple
  * protocol, several statements, no parameters) and waits up to
  * ANSWER_SECONDS for its results, polling the socket. Returns the first
@@ -92,7 +84,7 @@ static PGresult *run(PGconn *c, const char *sql, int nparams, const char *const 
     if (!(nparams < 0 ? PQsendQuery(c, sql)
                       : PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0)))
         return NULL;
-    double deadline = mono() + ANSWER_SECONDS;
+    double deadline = st_mono() + ANSWER_SECONDS;
     PGresult *keep = NULL;
     for (;;) {
         while (!PQisBusy(c)) {
@@ -105,7 +97,7 @@ static PGresult *run(PGconn *c, const char *sql, int nparams, const char *const 
                 keep = r;
             }
         }
-        double left = deadline - mono();
+        double left = deadline - st_mono();
         if (left <= 0) {
             PQclear(keep);
             shutdown(PQsocket(c), SHUT_RDWR);

@@ -11,8 +11,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "avow/store.h"
+
+/* Monotonic seconds, for timeouts (never for what the store records: its
+ * times come from the caller). */
+static inline double st_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Result rows of a query: cells[r * ncols + c], text or NULL (SQL NULL). */
 typedef struct {
