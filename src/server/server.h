@@ -141,6 +141,7 @@ typedef struct avowd {
     avowd_keys *keys; /* guarded by keys_lock (pointer swap) */
 
     struct avowd_policies *policies; /* policies.c */
+    struct avowd_sync *sync;         /* sync.c */
     atomic_ullong request_seq;
     avow_time started_at;
 } avowd;
@@ -149,12 +150,23 @@ typedef struct avowd {
 avow_time avowd_now(const avowd *d);
 
 /* keys.c: loads (creating on first start) the signing key; refresh swaps in a
- * rotated key from the store. */
+ * rotated key from the store (false, with err, when the store failed). */
 bool avowd_keys_load(avowd *d, avow_error *err);
-bool avowd_keys_refresh(avowd *d);
+bool avowd_keys_refresh(avowd *d, avow_error *err);
 avowd_keys *avowd_keys_get(avowd *d);
 void avowd_keys_put(avowd_keys *k);
 void avowd_keys_shutdown(avowd *d);
+
+/* sync.c: keeps keys and policies in step with the store (change
+ * notifications where the store has them, and a re-read every few seconds)
+ * and tracks whether the store is reachable. start after keys and policies
+ * are loaded; stop before they are freed. */
+bool avowd_sync_start(avowd *d, avow_error *err);
+void avowd_sync_stop(avowd *d);
+/* Re-read everything now (SIGHUP). */
+void avowd_sync_kick(avowd *d);
+/* True while the store is healthy; else false with the reason (for /health). */
+bool avowd_sync_healthy(avowd *d, char *reason, size_t cap);
 
 /* colmem.c: collateral for (fmspc, ca, tee) at `at`, shared and immutable;
  * release with avowd_colmem_put. */

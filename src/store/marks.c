@@ -96,23 +96,17 @@ static avow_err guarded(avow_store *s, const char *policy_type, int64_t iat, gua
     if (!mark_key(policy_type, key))
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "rollback mark: bad name");
     void *conn;
-    avow_err rc = st_acquire(s, &conn, err);
+    avow_err rc = st_tx_begin(s, NULL, &conn, err);
     if (rc) return rc;
-    if ((rc = st_begin(s, conn, err))) goto out;
     bool won = true;
-    if (iat >= 0 && (rc = mark_advance(s->be, conn, key, iat, &won, &g->mark, err))) goto fail;
-    if (!won) { /* stale: change nothing */
-        st_rollback(s, conn);
-        goto out;
+    if (iat >= 0) rc = mark_advance(s->be, conn, key, iat, &won, &g->mark, err);
+    if (!rc && !won) { /* stale: change nothing (roll back), and say so */
+        st_tx_end(s, conn, AVOW_ERR_MISMATCH, NULL);
+        return AVOW_OK;
     }
-    if ((rc = write(s->be, conn, ctx, err))) goto fail;
-    if ((rc = st_commit(s, conn, err))) goto fail;
-    g->accepted = true;
-    goto out;
-fail:
-    st_rollback(s, conn);
-out:
-    st_release(s, conn);
+    if (!rc) rc = write(s->be, conn, ctx, err);
+    rc = st_tx_end(s, conn, rc, err);
+    g->accepted = rc == AVOW_OK;
     return rc;
 }
 

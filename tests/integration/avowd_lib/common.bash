@@ -1,6 +1,7 @@
 # Shared helpers of the avowd integration tests (sourced, not a test itself):
 # a scratch folder, free ports, starting avowd and waiting for /health,
-# stopping every avowd started here on exit (even on failure), assertions.
+# stopping every avowd started here on exit (even on failure; then the
+# script's extra_cleanup function, when it defines one), assertions.
 # Every daemon listens on 127.0.0.1 only.
 set -euo pipefail
 
@@ -22,6 +23,7 @@ cleanup() {
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$pid" 2>/dev/null || true
     done
+    if declare -F extra_cleanup >/dev/null; then extra_cleanup; fi
     if [[ $rc -ne 0 || ${KEEP_WORK:-0} == 1 ]]; then
         echo "--- scratch folder: $WORK (logs below)" >&2
         for f in "$WORK"/*.err; do [[ -f $f ]] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }; done
