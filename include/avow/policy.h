@@ -2,7 +2,7 @@
  * once into an immutable avow_policy and evaluated against a claim set; the
  * default SGX policy; the x-ms-policy-hash; and the policy / policy-signer
  * management bodies of the MAA REST API (bytes in, claims out; no HTTP).
- * Reference: ../shared/docs/maa-compat.md §3 (language), §1.7-§1.8 (JWS).
+ * Reference: docs/maa.md §3 (language), §1.7-§1.8 (JWS).
  *
  * Language summary (what is accepted):
  *   version=1.0|1.1|1.2;
@@ -23,7 +23,7 @@
  * Load-time errors carry line:column and say what was expected; unsupported
  * functions (e.g. JmesPath) are rejected at load time, never at evaluation.
  *
- * Semantics (maa-compat §3.3): a condition holds when some claim matches all
+ * Semantics (docs/maa.md §3.3): a condition holds when some claim matches all
  * its tests; a rule fires once per combination of claims matched by its
  * bound (identified) conditions, seeing the claims present when the rule
  * started; claims added by earlier rules are visible to later rules; a
@@ -79,12 +79,12 @@ const char *avow_policy_version(const avow_policy *p);
 /* The policy's x-ms-policy-hash (computed once at compile time). */
 const char *avow_policy_get_hash(const avow_policy *p);
 
-/* x-ms-policy-hash of a policy text (maa-compat §2.2):
+/* x-ms-policy-hash of a policy text (docs/maa.md §2.2):
  * BASE64URL(SHA256(UTF8(BASE64URL(UTF8(text))))), unpadded, 43 chars + NUL. */
 #define AVOW_POLICY_HASH_LEN 44
 avow_err avow_policy_hash(const char *text, size_t len, char out[AVOW_POLICY_HASH_LEN]);
 
-/* MAA's current default SGX policy (maa-compat §3.5, version 1.1), as text,
+/* MAA's current default SGX policy (docs/maa.md §3.5, version 1.1), as text,
  * and compiled once (thread-safe, on first use); never freed. NULL only when
  * memory ran out. */
 const char *avow_policy_default_text(void);
@@ -149,6 +149,7 @@ typedef struct {
     char *signer_pem;    /* signing certificate (x5c[0]) as PEM, or NULL */
     char token_hash[AVOW_POLICY_HASH_LEN]; /* x-ms-policy-token-hash: b64url(SHA-256(jws)) */
     avow_policy_diag diag;                 /* on a compile failure: the policy's line:col error */
+    int64_t iat; /* payload "iat" (unix seconds, `avow policy sign` writes it); -1: none */
 } avow_policy_upload;
 
 void avow_policy_upload_free(avow_policy_upload *u);
@@ -156,11 +157,13 @@ void avow_policy_upload_free(avow_policy_upload *u);
 /* Parses a PUT /policies/{type} body: a compact JWS (raw, or a JSON string
  * literal holding it) whose payload is {"AttestationPolicy":
  * base64url(policy text)} (raw policy text starting with "version" is
- * accepted too, as the 2018 preview did). alg "none" is accepted only in AAD
- * mode; RS256/RSA256 signatures are verified with the header's x5c[0], which
- * in ISOLATED mode must be one of `signers`. The policy is compiled; a
- * compile error returns AVOW_ERR_FORMAT with err->msg "policy 3:17: ..." and
- * u->diag filled. Errors: AVOW_ERR_FORMAT (malformed), AVOW_ERR_SIGNATURE,
+ * accepted too, as the 2018 preview did), with an optional "iat" (a
+ * NumericDate: the rollback mark's input, docs/security.md). alg "none" is
+ * accepted only in AAD mode; RS256/RSA256/ES256 signatures are verified with
+ * the header's x5c[0] (or jwk.x5c[0], as the Python SDK writes it), which in
+ * ISOLATED mode must be one of `signers`. The policy is compiled; a compile
+ * error returns AVOW_ERR_FORMAT with err->msg "policy 3:17: ..." and u->diag
+ * filled. Errors: AVOW_ERR_FORMAT (malformed), AVOW_ERR_SIGNATURE,
  * AVOW_ERR_CHAIN (signer not trusted / unsigned in isolated mode). */
 avow_err avow_policy_upload_parse(const uint8_t *body, size_t len, avow_policy_mode mode,
                                   const avow_policy_signers *signers, avow_policy_upload *u,
@@ -168,11 +171,29 @@ avow_err avow_policy_upload_parse(const uint8_t *body, size_t len, avow_policy_m
 
 /* Builds an unsigned ("none") or signed (RS256 with x5c header, key PEM +
  * cert PEM) policy JWS ready for PUT: payload {"AttestationPolicy":
- * b64url(text)}. key_pem/cert_pem NULL gives the unsigned form. */
+ * b64url(text), "iat": iat}; iat < 0 leaves "iat" out (MAA's own form).
+ * key_pem/cert_pem NULL gives the unsigned form. */
 avow_err avow_policy_jws_build(const char *text, size_t len, const char *key_pem,
-                               const char *cert_pem, char **out, avow_error *err);
+                               const char *cert_pem, int64_t iat, char **out, avow_error *err);
 
-/* PolicyResult claims (maa-compat §1.7) for a set or a reset:
+/* A validated POST /policies/{type}:reset body, exactly as MAA's clients
+ * send it (docs/security.md "Policy management"): a JWS with an EMPTY
+ * payload (the JSON literal `null` too, as early Python SDK builds wrote it),
+ * alg "none" (AAD mode only) or RS256/RSA256/ES256 with x5c (or jwk.x5c). A
+ * JWS whose payload carries anything (a policy, a certificate request) is
+ * AVOW_ERR_FORMAT: a policy JWS is never taken as a reset. */
+typedef struct {
+    char *jws;        /* as received (trimmed of whitespace / JSON quotes) */
+    bool signed_;     /* signed rather than alg none */
+    char *signer_pem; /* signing certificate, or NULL */
+} avow_policy_reset;
+
+avow_err avow_policy_reset_parse(const uint8_t *body, size_t len, avow_policy_mode mode,
+                                 const avow_policy_signers *signers, avow_policy_reset *r,
+                                 avow_error *err);
+void avow_policy_reset_free(avow_policy_reset *r);
+
+/* PolicyResult claims (docs/maa.md §1.7) for a set or a reset:
  * x-ms-policy-result "Updated" (u != NULL) or "Removed" (u == NULL, reset),
  * x-ms-policy-token-hash, x-ms-policy-signer (JWK {"kty","x5c"}, signed
  * only), x-ms-policy (the JWS; only when `include_jws`). For a reset, pass
@@ -189,14 +210,25 @@ avow_err avow_policy_get_claims(const char *stored_jws, const char *signer_pem, 
 
 typedef enum { AVOW_CERT_OP_ADD, AVOW_CERT_OP_REMOVE } avow_cert_op;
 
-/* A validated certificates:add|remove body (maa-compat §1.8): a JWS (raw or
- * JSON-quoted) signed (RS256/RSA256, x5c header) by one of the current
- * `signers`, payload {"policyCertificate": JWK with x5c} (or the 2018
- * "maa-policyCertificate"). */
+/* "add" / "remove". */
+const char *avow_cert_op_name(avow_cert_op op);
+
+/* A validated certificates:add|remove body (docs/maa.md §1.8): a JWS (raw or
+ * JSON-quoted) signed (RS256/RSA256/ES256, x5c or jwk.x5c header) by one of
+ * the current `signers`, payload {"policyCertificate": JWK with x5c} (or the
+ * 2018 "maa-policyCertificate"). MAA's clients send the same payload for add
+ * and remove, so such a request can be replayed at the other route. Avow's
+ * form (avow_cert_request_build, `avow policy sign-cert-request`) adds
+ * "x-avow-operation": "add"|"remove" and "iat": the operation must then match
+ * the route (avow_cert_request_apply) and the iat the certificates' rollback
+ * mark. */
 typedef struct {
     char *cert_pem;      /* the certificate to add or remove */
     char thumbprint[41]; /* x-ms-certificate-thumbprint: hex SHA-1 of its DER */
     char *signer_pem;    /* who signed the request */
+    bool has_op;         /* the payload names its operation (Avow's form) */
+    avow_cert_op op;     /* ... which is this one */
+    int64_t iat;         /* payload "iat"; -1: none (MAA's form) */
 } avow_cert_request;
 
 void avow_cert_request_free(avow_cert_request *r);
@@ -205,9 +237,17 @@ avow_err avow_cert_request_parse(const uint8_t *body, size_t len,
                                  const avow_policy_signers *signers, avow_cert_request *r,
                                  avow_error *err);
 
+/* Builds Avow's certificate request: a JWS signed by key_pem/cert_pem (RSA,
+ * RS256 with x5c) with payload {"policyCertificate": {"kty","x5c"} of
+ * `target_pem`, "x-avow-operation": op, "iat": iat}. */
+avow_err avow_cert_request_build(const char *target_pem, avow_cert_op op, int64_t iat,
+                                 const char *key_pem, const char *cert_pem, char **out,
+                                 avow_error *err);
+
 /* Applies a request to the signer list: for ADD, *new_list is the list plus
  * the certificate (unchanged if present); for REMOVE, minus it (unchanged if
- * absent), and removing the last signer is AVOW_ERR_ARG. *new_list is a
+ * absent), and removing the last signer is AVOW_ERR_ARG. A request that names
+ * another operation (r->has_op) is AVOW_ERR_MISMATCH. *new_list is a
  * malloc'd array of malloc'd PEM strings (free each, then the array);
  * *present tells whether the certificate is in the resulting list. Also
  * returns the result claims: x-ms-certificate-thumbprint,

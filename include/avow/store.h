@@ -19,10 +19,24 @@
  * Times are unix seconds supplied by the caller (the store never reads the
  * clock).
  *
+ * Every write has committed (and is durable) when the call returns: SQLite
+ * runs with synchronous=FULL; PostgreSQL sessions never run with
+ * synchronous_commit=off.
+ *
+ * Connections that break (a PostgreSQL restart) are detected and replaced:
+ * an idle pooled connection is checked before reuse, and a statement that
+ * fails because its connection died is retried once on a fresh one (every
+ * single-statement write here is idempotent; a transaction is retried only
+ * when its BEGIN failed). PostgreSQL connections get short timeouts
+ * (connect_timeout 3 s, TCP keepalives, tcp_user_timeout 5 s) unless the URI
+ * sets them, and a statement left unanswered for 10 s is abandoned with its
+ * connection, so no call blocks long on an unreachable or stalled database.
+ *
  * Thread-safety: an avow_store may be used by many threads at once. SQLite:
  * one connection per calling thread (created on first use; busy_timeout set,
  * WAL lets readers run beside a writer; several processes may share the file).
- * PostgreSQL: a mutex-protected pool of connections. */
+ * PostgreSQL: a mutex-protected pool of connections. A listener
+ * (avow_store_listen) is used by one thread, woken from any. */
 #pragma once
 
 #include <stdbool.h>
@@ -81,8 +95,14 @@ void avow_store_key_list_free(avow_store_key *keys, size_t n);
 
 /* Adds a key. With k->active, atomically makes it the only active key (the
  * previous ones stay published: that is rotation). A duplicate kid is
- * AVOW_ERR_ARG. */
+ * AVOW_ERR_ARG. Key writers are serialised (two rotations at once leave one
+ * active key). */
 avow_err avow_store_key_add(avow_store *s, const avow_store_key *k, avow_error *err);
+/* Adds k as the active key only when the store has no active key yet, as one
+ * step: of replicas starting together on an empty store, one key wins.
+ * *added says whether k was added. */
+avow_err avow_store_key_add_first(avow_store *s, const avow_store_key *k, bool *added,
+                                  avow_error *err);
 /* The active key; AVOW_ERR_NOT_FOUND when there is none. */
 avow_err avow_store_key_active(avow_store *s, avow_store_key *out, avow_error *err);
 /* Keys newest first; retired ones only with include_retired. */
@@ -160,6 +180,76 @@ avow_err avow_store_collateral_list(avow_store *s, avow_store_collateral **out, 
                                     avow_error *err);
 avow_err avow_store_collateral_delete(avow_store *s, const char *fmspc, const char *ca,
                                       const char *tee, bool *removed, avow_error *err);
+
+/* ---- rollback marks (marks.c) ---------------------------------------------
+ * The highest `iat` (unix seconds) of a management request accepted so far:
+ * one mark per attestation type for policies, one for the policy-signer
+ * certificates. Marks live in the settings table under
+ * "rollback_mark:policy:<type>" and "rollback_mark:certificates"; they only
+ * move forward, and a policy reset leaves them alone. A guarded write
+ * compares, moves the mark and writes in one transaction: of two racing
+ * requests (threads or replicas), an older one is never left in force. */
+#define AVOW_SETTING_MARK_PREFIX "rollback_mark:"
+
+typedef struct {
+    bool accepted;       /* false: iat < mark, nothing was changed */
+    int64_t mark;        /* the mark after the call (-1: none; unchanged when iat < 0) */
+    bool changed;        /* certificates: a row was added / removed */
+    char hash[44];       /* policies: b64url(SHA-256(jws)) when accepted */
+    char thumbprint[41]; /* certificates: the certificate's thumbprint */
+} avow_store_guard;
+
+/* The mark of `policy_type`, or of the certificates when NULL; -1 when none. */
+avow_err avow_store_mark_get(avow_store *s, const char *policy_type, int64_t *mark,
+                             avow_error *err);
+/* Stores a policy (as avow_store_policy_put) when iat >= the type's mark,
+ * moving the mark to iat; iat < 0 (the request has none) writes without
+ * looking at the mark. */
+avow_err avow_store_policy_put_guarded(avow_store *s, const char *type, const char *jws,
+                                       int64_t iat, avow_time at, avow_store_guard *g,
+                                       avow_error *err);
+/* Adds or removes a policy-signer certificate (PEM) likewise, under the
+ * certificates' mark. */
+avow_err avow_store_cert_change_guarded(avow_store *s, bool add, const char *cert_pem, int64_t iat,
+                                        avow_time at, avow_store_guard *g, avow_error *err);
+/* ---- change notifications ------------------------------------------------
+ * A change committed by any writer (another replica, `avow key rotate`, an
+ * operator's SQL) reaches every listener once it commits. PostgreSQL: the
+ * tables' triggers call pg_notify('avow_changes', <table>) inside the writing
+ * transaction, so nothing is announced that did not commit; a listener keeps
+ * one dedicated connection that LISTENs. SQLite has no notifications:
+ * avow_store_listen returns AVOW_ERR_UNSUPPORTED and callers re-read
+ * periodically. */
+typedef enum {
+    AVOW_STORE_CHANGED_SETTINGS = 1u << 0,
+    AVOW_STORE_CHANGED_KEYS = 1u << 1,
+    AVOW_STORE_CHANGED_POLICIES = 1u << 2,
+    AVOW_STORE_CHANGED_CERTIFICATES = 1u << 3,
+    AVOW_STORE_CHANGED_COLLATERAL = 1u << 4,
+    AVOW_STORE_CHANGED_ALL = (1u << 5) - 1,
+} avow_store_changes;
+
+typedef struct avow_store_listener avow_store_listener;
+
+/* A listener on `s` (not yet connected: the first wait connects).
+ * AVOW_ERR_UNSUPPORTED for a backend without notifications. */
+avow_err avow_store_listen(avow_store *s, avow_store_listener **out, avow_error *err);
+/* Waits up to timeout_ms (0: just look) for changes and ORs what changed
+ * into *changes (AVOW_STORE_CHANGED_*). Returns:
+ *   AVOW_OK: the listener is connected; *changes may be 0 (timeout, or
+ *     avow_store_listener_wake). Right after a (re)connection *changes is
+ *     AVOW_STORE_CHANGED_ALL: changes made meanwhile were not announced.
+ *   AVOW_ERR_IO: the database is unreachable (err says why). Reconnection is
+ *     tried at most once a second, within the calls; a call returns early
+ *     only when woken or when an attempt fails.
+ * The wait is on the connection's socket (poll), not a polling loop. */
+avow_err avow_store_listener_wait(avow_store_listener *l, int timeout_ms, unsigned *changes,
+                                  avow_error *err);
+/* Makes the current or next wait return now. Callable from any thread and
+ * from a signal handler (one write(2)). */
+void avow_store_listener_wake(avow_store_listener *l);
+/* Closes the listener (no wait may be running). NULL is fine. */
+void avow_store_listener_close(avow_store_listener *l);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /* DCAP quote verification with Intel QVL/QvE semantics: a pure function of
  * (quote, collateral, trusted roots, time). No I/O: fetching collateral is the
  * caller's job (collateral.h, the service). Steps follow
- * ../shared/docs/dcap-verification.md A6 in order; each records an entry in
+ * docs/verification.md A6 in order; each records an entry in
  * the result's trace.
  *
  * Thread-safety: an avow_verifier may be shared by threads once its roots are

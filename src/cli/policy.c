@@ -2,12 +2,15 @@
  *   avow policy check FILE
  *   avow policy eval FILE --quote Q --collateral C [--at T] [--root PEM]...
  *                    [--allow-missing-crl] [--runtime-data F] [--json]
- *   avow policy sign FILE --key K --cert C     (or --unsigned)
+ *   avow policy sign FILE --key K --cert C | --unsigned  [--iat T | --no-iat]
+ *   avow policy sign-cert-request add|remove CERT --key K --cert C [--iat T]
  *   avow policy hash FILE
  * check: "ok" and exit 0, or "FILE:line:col: message" and exit 2.
  * eval: verifies the quote, mints the incoming claims, evaluates; exit 0 on
  * permit, 1 on deny (including evidence that fails verification), 2 on
- * unusable input. Thread-safe: n/a (CLI). */
+ * unusable input. sign and sign-cert-request write "iat" (now, or --iat) into
+ * the payload: avowd refuses a request older than the newest one it accepted
+ * (docs/security.md "Policy management"). Thread-safe: n/a (CLI). */
 #include <jansson.h>
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -30,7 +33,20 @@ static void usage(FILE *f)
             "                        [--root PEM]... [--allow-missing-crl] [--runtime-data F]\n"
             "                        [--json]\n"
             "       avow policy sign FILE --key KEY.pem --cert CERT.pem | --unsigned\n"
-            "       avow policy hash FILE\n");
+            "                        [--iat UNIX|RFC3339 | --no-iat]\n"
+            "       avow policy sign-cert-request add|remove CERT.pem --key KEY.pem\n"
+            "                        --cert SIGNER.pem [--iat UNIX|RFC3339]\n"
+            "       avow policy hash FILE\n"
+            "\n"
+            "sign prints a JWS for PUT /policies/{type}: {\"AttestationPolicy\", \"iat\"}, signed\n"
+            "(RS256, x5c) by a policy signer's key (isolated mode needs that and the admin\n"
+            "bearer token). \"iat\" (default: now) is the signing time: avowd refuses a policy\n"
+            "whose iat is older than the newest it accepted for that type, so a captured\n"
+            "older policy cannot be put back (rollback). --no-iat writes MAA's own form,\n"
+            "which avowd cannot protect that way.\n"
+            "sign-cert-request prints a JWS for POST /certificates:add or :remove naming\n"
+            "its operation and iat: avowd refuses it at the other route, or when older than\n"
+            "the last certificate change it accepted.\n");
 }
 
 /* Compiles FILE; on error prints FILE:line:col: message. */
@@ -79,23 +95,61 @@ static int cmd_hash(int argc, char **argv)
     return CLI_OK;
 }
 
+/* --iat T (unix seconds or RFC 3339) into *iat; false after printing why. */
+static bool parse_iat(const char *s, int64_t *iat)
+{
+    avow_error e;
+    avow_error_clear(&e);
+    avow_time t;
+    if (avow_time_parse(s, &t, &e) != AVOW_OK || t < 0) {
+        cli_error(&e, "--iat '%s'", s);
+        return false;
+    }
+    *iat = t;
+    return true;
+}
+
+/* The options sign and sign-cert-request share: --help, --iat, --key,
+ * --cert. 1: handled (or --help: *rc = CLI_OK, stop), 0: not one of them,
+ * -1: bad value (*rc = CLI_USAGE). */
+typedef struct {
+    const char *key_path, *cert_path;
+    int64_t iat;
+} sign_opts;
+
+static int sign_opt(int argc, char **argv, int *i, sign_opts *o, int *rc)
+{
+    const char *v;
+    if (!strcmp(argv[*i], "--help")) {
+        usage(stdout);
+        *rc = CLI_OK;
+        return -1;
+    }
+    *rc = CLI_USAGE;
+    if (cli_opt(argc, argv, i, "--iat", &v)) return v && parse_iat(v, &o->iat) ? 1 : -1;
+    if (cli_opt(argc, argv, i, "--key", &v)) return (o->key_path = v) ? 1 : -1;
+    if (cli_opt(argc, argv, i, "--cert", &v)) return (o->cert_path = v) ? 1 : -1;
+    if (argv[*i][0] == '-' && argv[*i][1] && strcmp(argv[*i], "--unsigned") &&
+        strcmp(argv[*i], "--no-iat")) {
+        fprintf(stderr, "avow: unknown option '%s'\n", argv[*i]);
+        return -1;
+    }
+    return 0;
+}
+
 static int cmd_sign(int argc, char **argv)
 {
-    const char *file = NULL, *key_path = NULL, *cert_path = NULL, *v;
+    const char *file = NULL;
     bool unsigned_ = false;
+    sign_opts o = {NULL, NULL, avow_time_now()};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(argv[i], "--unsigned")) {
+        int rc, h = sign_opt(argc, argv, &i, &o, &rc);
+        if (h < 0) return rc;
+        if (h) continue;
+        if (!strcmp(argv[i], "--unsigned")) {
             unsigned_ = true;
-        } else if (cli_opt(argc, argv, &i, "--key", &v)) {
-            if (!(key_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--cert", &v)) {
-            if (!(cert_path = v)) return CLI_USAGE;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
-            return CLI_USAGE;
+        } else if (!strcmp(argv[i], "--no-iat")) {
+            o.iat = -1;
         } else if (!file) {
             file = argv[i];
         } else {
@@ -103,6 +157,8 @@ static int cmd_sign(int argc, char **argv)
             return CLI_USAGE;
         }
     }
+    const char *key_path = o.key_path, *cert_path = o.cert_path;
+    int64_t iat = o.iat;
     if (!file || (!unsigned_ && (!key_path || !cert_path)) ||
         (unsigned_ && (key_path || cert_path))) {
         usage(stderr);
@@ -120,8 +176,8 @@ static int cmd_sign(int argc, char **argv)
     if (!unsigned_ &&
         (!cli_read_file(key_path, &key, &kl) || !cli_read_file(cert_path, &cert, &cl)))
         goto done;
-    if (avow_policy_jws_build((const char *)text, len, (const char *)key, (const char *)cert, &jws,
-                              &e) != AVOW_OK) {
+    if (avow_policy_jws_build((const char *)text, len, (const char *)key, (const char *)cert, iat,
+                              &jws, &e) != AVOW_OK) {
         cli_error(&e, "policy sign");
         goto done;
     }
@@ -131,6 +187,59 @@ done:
     avow_policy_free(p);
     if (key) avow_wipe(key, kl);
     free(text);
+    free(key);
+    free(cert);
+    free(jws);
+    return rc;
+}
+
+static int cmd_sign_cert_request(int argc, char **argv)
+{
+    const char *op_s = NULL, *target = NULL;
+    sign_opts o = {NULL, NULL, avow_time_now()};
+    for (int i = 1; i < argc; i++) {
+        int rc, h = sign_opt(argc, argv, &i, &o, &rc);
+        if (h < 0) return rc;
+        if (h) continue;
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
+            return CLI_USAGE;
+        } else if (!op_s) {
+            op_s = argv[i];
+        } else if (!target) {
+            target = argv[i];
+        } else {
+            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    const char *key_path = o.key_path, *cert_path = o.cert_path;
+    int64_t iat = o.iat;
+    if (!op_s || (strcmp(op_s, "add") && strcmp(op_s, "remove")) || !target || !key_path ||
+        !cert_path) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    avow_cert_op op = !strcmp(op_s, "add") ? AVOW_CERT_OP_ADD : AVOW_CERT_OP_REMOVE;
+    int rc = CLI_USAGE;
+    uint8_t *tgt = NULL, *key = NULL, *cert = NULL;
+    size_t tl, kl = 0, cl;
+    char *jws = NULL;
+    avow_error e;
+    avow_error_clear(&e);
+    if (!cli_read_file(target, &tgt, &tl) || !cli_read_file(key_path, &key, &kl) ||
+        !cli_read_file(cert_path, &cert, &cl))
+        goto done;
+    if (avow_cert_request_build((const char *)tgt, op, iat, (const char *)key, (const char *)cert,
+                                &jws, &e) != AVOW_OK) {
+        cli_error(&e, "policy sign-cert-request");
+        goto done;
+    }
+    printf("%s\n", jws);
+    rc = CLI_OK;
+done:
+    if (key) avow_wipe(key, kl);
+    free(tgt);
     free(key);
     free(cert);
     free(jws);
@@ -297,7 +406,8 @@ static int cmd_eval(int argc, char **argv)
         rc = CLI_USAGE;
         goto done;
     }
-    if (avow_claims_incoming_sgx(&r, ev.quote, ev.quote_len, &ev.coll, NULL, rd, rd ? rdlen : 0, &incoming)) {
+    if (avow_claims_incoming_sgx(&r, ev.quote, ev.quote_len, &ev.coll, NULL, rd, rd ? rdlen : 0,
+                                 &incoming)) {
         fprintf(stderr, "avow: cannot mint claims\n");
         goto done;
     }
@@ -341,6 +451,7 @@ int cli_policy(int argc, char **argv)
     if (!strcmp(argv[1], "check")) return cmd_check(argc - 1, argv + 1);
     if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(argv[1], "sign")) return cmd_sign(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "sign-cert-request")) return cmd_sign_cert_request(argc - 1, argv + 1);
     if (!strcmp(argv[1], "hash")) return cmd_hash(argc - 1, argv + 1);
     fprintf(stderr, "avow policy: unknown subcommand '%s'\n", argv[1]);
     usage(stderr);

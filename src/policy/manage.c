@@ -1,9 +1,12 @@
-/* Policy management bodies of the MAA REST API (maa-compat.md §1.7-§1.8),
- * without HTTP: PUT /policies (a policy JWS, unsigned or signed with an x5c
- * header), the PolicyResult claims, GET /policies claims, and policy-signer
- * certificate add/remove requests. JWS parsing and signature checks come from
+/* Policy management bodies of the MAA REST API (docs/maa.md §1.7), without
+ * HTTP: PUT /policies (a policy JWS, unsigned or signed with an x5c header),
+ * POST /policies:reset (a JWS with an empty payload), the PolicyResult
+ * claims and GET /policies claims; plus the JWS helpers that certreq.c shares
+ * (manage_int.h). Which requests are accepted, and why, is docs/security.md
+ * "Policy management". JWS parsing and signature checks come from
  * include/avow/token.h. Thread-safe: no state. */
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,10 +15,9 @@
 #include "avow/policy.h"
 #include "avow/token.h"
 #include "pki/x509.h"
+#include "policy/manage_int.h"
 
-/* The compact JWS in a request body: raw (trimmed of ASCII whitespace) or a
- * JSON string literal holding it. malloc'd. */
-static avow_err body_jws(const uint8_t *body, size_t len, char **out, avow_error *err)
+avow_err mgmt_body_jws(const uint8_t *body, size_t len, char **out, avow_error *err)
 {
     *out = NULL;
     size_t a = 0, b = len;
@@ -41,15 +43,17 @@ static avow_err body_jws(const uint8_t *body, size_t len, char **out, avow_error
     return *out ? AVOW_OK : avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
 }
 
-static void b64url_sha256(const char *s, size_t len, char out[AVOW_POLICY_HASH_LEN])
+avow_err mgmt_jws_parse(const char *compact, bool allow_none, const char *what, avow_jws *j,
+                        avow_error *err)
 {
-    uint8_t md[32];
-    avow_sha256((const uint8_t *)s, len, md);
-    avow_base64url_encode(md, sizeof(md), out);
+    unsigned flags = AVOW_JWS_ALLOW_RSA256 | AVOW_JWS_LENIENT_B64;
+    if (allow_none) flags |= AVOW_JWS_ALLOW_NONE;
+    avow_err rc = avow_jws_parse(compact, strlen(compact), flags, j, err);
+    if (rc) avow_error_prefix(err, what);
+    return rc;
 }
 
-/* Is `der` one of the signer certificates (compared as DER)? */
-static bool is_signer(const uint8_t *der, size_t der_len, const avow_policy_signers *signers)
+bool mgmt_is_signer(const uint8_t *der, size_t der_len, const avow_policy_signers *signers)
 {
     if (!signers) return false;
     for (size_t i = 0; i < signers->n; i++) {
@@ -66,6 +70,77 @@ static bool is_signer(const uint8_t *der, size_t der_len, const avow_policy_sign
     return false;
 }
 
+/* The Python SDK 1.x writes the certificate as {"jwk":{"x5c":[...]}} rather
+ * than a top-level "x5c" (docs/security.md "Request forms accepted"): copy it
+ * into j->x5c when the header has no x5c of its own. The header is signed, so either place is
+ * authenticated alike. */
+static avow_err x5c_from_jwk(avow_jws *j, avow_error *err)
+{
+    if (j->n_x5c) return AVOW_OK;
+    json_t *h = json_loads(j->header, 0, NULL);
+    json_t *jwk = h ? json_object_get(h, "jwk") : NULL;
+    json_t *x5c = json_is_object(jwk) ? json_object_get(jwk, "x5c") : NULL;
+    avow_err rc = AVOW_OK;
+    size_t n = json_is_array(x5c) ? json_array_size(x5c) : 0;
+    if (n && !(j->x5c = calloc(n, sizeof(char *))))
+        rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        const char *v = json_string_value(json_array_get(x5c, i));
+        if (!v)
+            rc = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                                "jws header: jwk.x5c[%zu] is not a string", i);
+        else if (!(j->x5c[i] = strdup(v)))
+            rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
+        else
+            j->n_x5c = i + 1;
+    }
+    json_decref(h);
+    return rc;
+}
+
+avow_err mgmt_jws_signer(avow_jws *j, const avow_policy_signers *signers, const char *what,
+                         char **signer_pem, avow_error *err)
+{
+    uint8_t *der = NULL;
+    size_t der_len = 0;
+    avow_err rc = x5c_from_jwk(j, err);
+    if (!rc && (rc = avow_jws_verify_x5c(j, &der, &der_len, err))) avow_error_prefix(err, what);
+    if (!rc && signers && !mgmt_is_signer(der, der_len, signers)) {
+        char thumb[41] = "?";
+        avow_cert_thumbprint_sha1(der, der_len, thumb, NULL);
+        rc = avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
+                            "%s is signed by certificate %s, which is not one of the %zu current "
+                            "policy signers",
+                            what, thumb, signers->n);
+    }
+    if (!rc && signer_pem) rc = avow_cert_der_to_pem(der, der_len, signer_pem, err);
+    free(der);
+    return rc;
+}
+
+avow_err mgmt_payload_iat(const void *obj, const char *what, int64_t *iat, avow_error *err)
+{
+    *iat = -1;
+    json_t *v = json_object_get((const json_t *)obj, "iat");
+    if (!v) return AVOW_OK;
+    double d = json_is_integer(v) ? (double)json_integer_value(v)
+               : json_is_real(v)  ? json_real_value(v)
+                                  : -1;
+    /* 2^53: beyond any date and exact in a double */
+    if (!(d >= 0 && d <= 9007199254740992.0))
+        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                              "%s: \"iat\" must be a NumericDate (seconds since 1970)", what);
+    *iat = json_is_integer(v) ? (int64_t)json_integer_value(v) : (int64_t)floor(d);
+    return AVOW_OK;
+}
+
+static void b64url_sha256(const char *s, size_t len, char out[AVOW_POLICY_HASH_LEN])
+{
+    uint8_t md[32];
+    avow_sha256((const uint8_t *)s, len, md);
+    avow_base64url_encode(md, sizeof(md), out);
+}
+
 static bool starts_with_version(const char *s, size_t n)
 {
     size_t i = 0;
@@ -75,9 +150,10 @@ static bool starts_with_version(const char *s, size_t n)
     return n - i >= 7 && !memcmp(s + i, "version", 7);
 }
 
-/* {"AttestationPolicy": b64url(text)} (or raw text, 2018 preview) -> text. */
+/* {"AttestationPolicy": b64url(text)} (or raw text, 2018 preview) -> text,
+ * and the payload's "iat" (-1 when it has none). */
 static avow_err policy_text_from_payload(const uint8_t *payload, size_t len, char **text,
-                                         avow_error *err)
+                                         int64_t *iat, avow_error *err)
 {
     *text = NULL;
     json_error_t je;
@@ -94,7 +170,8 @@ static avow_err policy_text_from_payload(const uint8_t *payload, size_t len, cha
     {
         if (!strcasecmp(key, "AttestationPolicy")) v = val;
     }
-    avow_err rc = AVOW_OK;
+    avow_err rc = mgmt_payload_iat(o, "policy JWS payload", iat, err);
+    if (rc) goto done;
     if (!json_is_string(v)) {
         rc = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                             "policy JWS payload has no string \"AttestationPolicy\"");
@@ -143,112 +220,142 @@ avow_err avow_policy_upload_parse(const uint8_t *body, size_t len, avow_policy_m
 {
     if (!body || !u) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "no policy body");
     memset(u, 0, sizeof(*u));
+    u->iat = -1;
     avow_jws j;
     memset(&j, 0, sizeof(j));
-    uint8_t *der = NULL;
-    size_t der_len = 0;
-    avow_err rc = body_jws(body, len, &u->jws, err);
+    bool isolated = mode == AVOW_POLICY_MODE_ISOLATED;
+    avow_err rc = mgmt_body_jws(body, len, &u->jws, err);
+    if (!rc) rc = mgmt_jws_parse(u->jws, true, "policy JWS", &j, err);
     if (rc) goto fail;
-    rc =
-        avow_jws_parse(u->jws, strlen(u->jws),
-                       AVOW_JWS_ALLOW_NONE | AVOW_JWS_ALLOW_RSA256 | AVOW_JWS_LENIENT_B64, &j, err);
-    if (rc) {
-        avow_error_prefix(err, "policy JWS");
-        goto fail;
-    }
     if (j.alg == AVOW_JWS_ALG_NONE) {
-        if (mode == AVOW_POLICY_MODE_ISOLATED) {
+        if (isolated) {
             rc = avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
                                 "isolated mode: the policy must be signed (RS256 with x5c) by a "
                                 "policy signer certificate; this one is unsigned (alg none)");
             goto fail;
         }
     } else {
-        if ((rc = avow_jws_verify_x5c(&j, &der, &der_len, err))) {
-            avow_error_prefix(err, "policy JWS");
+        if ((rc =
+                 mgmt_jws_signer(&j, isolated ? signers : NULL, "policy JWS", &u->signer_pem, err)))
             goto fail;
-        }
-        if (mode == AVOW_POLICY_MODE_ISOLATED && !is_signer(der, der_len, signers)) {
-            rc = avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
-                                "isolated mode: the policy is signed by a certificate that is not "
-                                "one of the policy signers");
-            goto fail;
-        }
         u->signed_ = true;
-        if ((rc = avow_cert_der_to_pem(der, der_len, &u->signer_pem, err))) goto fail;
     }
-    if ((rc = policy_text_from_payload(j.payload, j.payload_len, &u->text, err))) goto fail;
+    if ((rc = policy_text_from_payload(j.payload, j.payload_len, &u->text, &u->iat, err)))
+        goto fail;
     rc = avow_policy_compile(u->text, strlen(u->text), NULL, &u->policy, &u->diag);
     if (rc) {
         avow_error_set(err, rc, AVOW_NO_OFFSET, "policy %s", u->diag.msg);
         goto fail;
     }
     b64url_sha256(u->jws, strlen(u->jws), u->token_hash);
-    free(der);
     avow_jws_free(&j);
     return AVOW_OK;
 fail:
-    free(der);
     avow_jws_free(&j);
     {
         avow_policy_diag keep = u->diag;
         avow_policy_upload_free(u);
         u->diag = keep;
+        u->iat = -1;
     }
     return rc;
 }
 
-avow_err avow_policy_jws_build(const char *text, size_t len, const char *key_pem,
-                               const char *cert_pem, char **out, avow_error *err)
+void avow_policy_reset_free(avow_policy_reset *r)
 {
-    if (!text || !out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "no policy text");
+    if (!r) return;
+    free(r->jws);
+    free(r->signer_pem);
+    memset(r, 0, sizeof(*r));
+}
+
+/* What a non-empty reset payload carries, for the refusal: its first member
+ * ("AttestationPolicy" for a policy JWS, "policyCertificate" for a
+ * certificate request), or its size. */
+static avow_err reset_payload_refused(const avow_jws *j, avow_error *err)
+{
+    json_t *o = json_loadb((const char *)j->payload, j->payload_len, 0, NULL);
+    const char *first = NULL;
+    if (json_is_object(o)) {
+        void *it = json_object_iter(o);
+        if (it) first = json_object_iter_key(it);
+    }
+    bool policy = first && !strcasecmp(first, "AttestationPolicy");
+    if (first)
+        avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                       "a reset request has an empty payload (as MAA's clients send it); this "
+                       "JWS carries \"%.40s\"%s",
+                       first, policy ? ": a policy JWS is never taken as a reset" : "");
+    else
+        avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                       "a reset request has an empty payload (as MAA's clients send it); this "
+                       "JWS carries %zu bytes",
+                       j->payload_len);
+    json_decref(o);
+    return AVOW_ERR_FORMAT;
+}
+
+avow_err avow_policy_reset_parse(const uint8_t *body, size_t len, avow_policy_mode mode,
+                                 const avow_policy_signers *signers, avow_policy_reset *r,
+                                 avow_error *err)
+{
+    if (!body || !r) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "no reset body");
+    memset(r, 0, sizeof(*r));
+    avow_jws j;
+    memset(&j, 0, sizeof(j));
+    bool isolated = mode == AVOW_POLICY_MODE_ISOLATED;
+    avow_err rc = mgmt_body_jws(body, len, &r->jws, err);
+    if (!rc) rc = mgmt_jws_parse(r->jws, true, "reset request", &j, err);
+    if (rc) goto fail;
+    /* the JS and .NET clients and the Python SDK 1.x send "", its betas "null" */
+    if (j.payload_len && !(j.payload_len == 4 && !memcmp(j.payload, "null", 4))) {
+        rc = reset_payload_refused(&j, err);
+        goto fail;
+    }
+    if (j.alg == AVOW_JWS_ALG_NONE) {
+        if (isolated) {
+            rc = avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
+                                "isolated mode: a reset must be signed by a policy-signer "
+                                "certificate; this one is unsigned (alg none)");
+            goto fail;
+        }
+    } else {
+        if ((rc = mgmt_jws_signer(&j, isolated ? signers : NULL, "reset request", &r->signer_pem,
+                                  err)))
+            goto fail;
+        r->signed_ = true;
+    }
+    avow_jws_free(&j);
+    return AVOW_OK;
+fail:
+    avow_jws_free(&j);
+    avow_policy_reset_free(r);
+    return rc;
+}
+
+avow_err mgmt_sign_x5c(const char *payload, const char *key_pem, const char *cert_pem, char **out,
+                       avow_error *err)
+{
     *out = NULL;
-    if ((key_pem == NULL) != (cert_pem == NULL))
-        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
-                              "signing needs both a key and its certificate");
-    if (len > SIZE_MAX / 2) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "too long");
-    avow_err rc = AVOW_OK;
-    char *b64 = malloc(avow_base64_len(len)), *payload = NULL, *header = NULL, *x5c = NULL;
+    avow_jws_key *key = NULL;
     uint8_t *der = NULL;
     size_t der_len = 0;
-    avow_jws_key *key = NULL;
-    json_t *p = NULL, *h = NULL;
-    if (!b64) {
-        rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
+    char *x5c = NULL, *header = NULL;
+    json_t *h = NULL;
+    avow_err rc = avow_jws_key_from_pem(key_pem, strlen(key_pem), &key, err);
+    if (rc) goto done;
+    if (avow_jws_key_alg(key) != AVOW_JWS_ALG_RS256 || !avow_jws_key_is_private(key)) {
+        rc = avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                            "policy signing needs an RSA private key");
         goto done;
     }
-    avow_base64url_encode((const uint8_t *)text, len, b64);
-    p = json_pack("{s:s}", "AttestationPolicy", b64);
-    payload = p ? json_dumps(p, JSON_COMPACT) : NULL;
-    if (!payload) {
-        rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
-        goto done;
-    }
-    if (key_pem) {
-        if ((rc = avow_jws_key_from_pem(key_pem, strlen(key_pem), &key, err))) goto done;
-        if (avow_jws_key_alg(key) != AVOW_JWS_ALG_RS256 || !avow_jws_key_is_private(key)) {
-            rc = avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
-                                "policy signing needs an RSA private key");
-            goto done;
-        }
-        if ((rc = avow_cert_pem_to_der(cert_pem, strlen(cert_pem), &der, &der_len, err))) goto done;
-        x5c = malloc(avow_base64_len(der_len));
-        if (!x5c) {
-            rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
-            goto done;
-        }
-        avow_base64_encode(der, der_len, x5c);
-        h = json_pack("{s:s,s:[s]}", "alg", "RS256", "x5c", x5c);
-    } else {
-        h = json_pack("{s:s}", "alg", "none");
-    }
-    header = h ? json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    if (!header) {
-        rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
-        goto done;
-    }
+    if ((rc = avow_cert_pem_to_der(cert_pem, strlen(cert_pem), &der, &der_len, err))) goto done;
+    if (!(x5c = malloc(avow_base64_len(der_len)))) goto nomem;
+    avow_base64_encode(der, der_len, x5c);
+    h = json_pack("{s:s,s:[s]}", "alg", "RS256", "x5c", x5c);
+    if (!(header = h ? json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL)) goto nomem;
     rc = avow_jws_sign(header, (const uint8_t *)payload, strlen(payload), key, out, err);
-    if (!rc && key) {
+    if (!rc) {
         /* The key must belong to the certificate, or the JWS cannot verify. */
         avow_jws j;
         if (avow_jws_parse(*out, strlen(*out), 0, &j, NULL) == AVOW_OK) {
@@ -262,15 +369,47 @@ avow_err avow_policy_jws_build(const char *text, size_t len, const char *key_pem
             }
         }
     }
+    goto done;
+nomem:
+    rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
 done:
     avow_jws_key_free(key);
-    json_decref(p);
     json_decref(h);
-    free(b64);
-    free(payload);
     free(header);
     free(x5c);
     free(der);
+    return rc;
+}
+
+avow_err avow_policy_jws_build(const char *text, size_t len, const char *key_pem,
+                               const char *cert_pem, int64_t iat, char **out, avow_error *err)
+{
+    if (!text || !out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "no policy text");
+    *out = NULL;
+    if ((key_pem == NULL) != (cert_pem == NULL))
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "signing needs both a key and its certificate");
+    if (len > SIZE_MAX / 2) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "too long");
+    avow_err rc = AVOW_OK;
+    char *b64 = malloc(avow_base64_len(len)), *payload = NULL;
+    json_t *p = NULL;
+    if (!b64) goto nomem;
+    avow_base64url_encode((const uint8_t *)text, len, b64);
+    p = iat >= 0 ? json_pack("{s:s,s:I}", "AttestationPolicy", b64, "iat", (json_int_t)iat)
+                 : json_pack("{s:s}", "AttestationPolicy", b64);
+    if (!(payload = p ? json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL)) goto nomem;
+    if (key_pem)
+        rc = mgmt_sign_x5c(payload, key_pem, cert_pem, out, err);
+    else
+        rc = avow_jws_sign("{\"alg\":\"none\"}", (const uint8_t *)payload, strlen(payload), NULL,
+                           out, err);
+    goto done;
+nomem:
+    rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
+done:
+    json_decref(p);
+    free(b64);
+    free(payload);
     return rc;
 }
 
@@ -307,7 +446,7 @@ avow_err avow_policy_result_claims(const avow_policy_upload *u, const char *rese
     } else {
         /* the reset body, trimmed like an upload */
         char *jws = NULL;
-        if ((rc = body_jws((const uint8_t *)reset_jws, reset_len, &jws, err))) goto fail;
+        if ((rc = mgmt_body_jws((const uint8_t *)reset_jws, reset_len, &jws, err))) goto fail;
         b64url_sha256(jws, strlen(jws), hash);
         free(jws);
         if ((rc = avow_claims_add_string(cs, "x-ms-policy-result", "Removed", S))) goto fail;
@@ -331,7 +470,7 @@ avow_err avow_policy_get_claims(const char *stored_jws, const char *signer_pem, 
     avow_err rc = AVOW_OK;
     if (!stored_jws) {
         const char *t = avow_policy_default_text();
-        if ((rc = avow_policy_jws_build(t, strlen(t), NULL, NULL, &built, err))) return rc;
+        if ((rc = avow_policy_jws_build(t, strlen(t), NULL, NULL, -1, &built, err))) return rc;
         stored_jws = built;
     }
     avow_claims *cs = avow_claims_new();
@@ -348,182 +487,4 @@ avow_err avow_policy_get_claims(const char *stored_jws, const char *signer_pem, 
     }
     *out = cs;
     return AVOW_OK;
-}
-
-/* ---- policy-signer certificates ------------------------------------------ */
-
-void avow_cert_request_free(avow_cert_request *r)
-{
-    if (!r) return;
-    free(r->cert_pem);
-    free(r->signer_pem);
-    memset(r, 0, sizeof(*r));
-}
-
-avow_err avow_cert_request_parse(const uint8_t *body, size_t len,
-                                 const avow_policy_signers *signers, avow_cert_request *r,
-                                 avow_error *err)
-{
-    if (!body || !r) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "no body");
-    memset(r, 0, sizeof(*r));
-    char *compact = NULL;
-    avow_jws j;
-    memset(&j, 0, sizeof(j));
-    uint8_t *der = NULL, *cert = NULL;
-    size_t der_len = 0, cert_len = 0;
-    json_t *o = NULL;
-    avow_err rc = body_jws(body, len, &compact, err);
-    if (rc) goto fail;
-    if ((rc = avow_jws_parse(compact, strlen(compact), AVOW_JWS_ALLOW_RSA256 | AVOW_JWS_LENIENT_B64,
-                             &j, err))) {
-        avow_error_prefix(err, "certificate request JWS");
-        goto fail;
-    }
-    if ((rc = avow_jws_verify_x5c(&j, &der, &der_len, err))) {
-        avow_error_prefix(err, "certificate request JWS");
-        goto fail;
-    }
-    if (!is_signer(der, der_len, signers)) {
-        rc = avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
-                            "certificate request is not signed by a current policy signer");
-        goto fail;
-    }
-    if ((rc = avow_cert_der_to_pem(der, der_len, &r->signer_pem, err))) goto fail;
-    o = json_loadb((const char *)j.payload, j.payload_len, 0, NULL);
-    json_t *jwk = o ? json_object_get(o, "policyCertificate") : NULL;
-    if (!jwk && o) jwk = json_object_get(o, "maa-policyCertificate");
-    json_t *x5c = json_is_object(jwk) ? json_object_get(jwk, "x5c") : NULL;
-    json_t *first = json_is_array(x5c) ? json_array_get(x5c, 0) : NULL;
-    if (!json_is_string(first)) {
-        rc = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                            "certificate request payload needs {\"policyCertificate\": "
-                            "{\"x5c\": [\"<base64 DER>\"]}}");
-        goto fail;
-    }
-    if ((rc = avow_base64_decode_alloc(json_string_value(first), json_string_length(first), true,
-                                       &cert, &cert_len, err))) {
-        avow_error_prefix(err, "policyCertificate x5c[0]");
-        goto fail;
-    }
-    if ((rc = avow_cert_der_to_pem(cert, cert_len, &r->cert_pem, err))) goto fail;
-    if ((rc = avow_cert_thumbprint_sha1(cert, cert_len, r->thumbprint, err))) goto fail;
-    goto done;
-fail:
-    avow_cert_request_free(r);
-done:
-    json_decref(o);
-    free(compact);
-    free(der);
-    free(cert);
-    avow_jws_free(&j);
-    return rc;
-}
-
-avow_err avow_cert_request_apply(const avow_cert_request *r, avow_cert_op op,
-                                 const avow_policy_signers *current, char ***new_list,
-                                 size_t *new_n, avow_claims **result, avow_error *err)
-{
-    if (!r || !r->cert_pem || !current || !new_list || !new_n || !result)
-        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
-                              "certificate apply: bad arguments");
-    *new_list = NULL;
-    *new_n = 0;
-    *result = NULL;
-    uint8_t *der = NULL;
-    size_t der_len = 0;
-    avow_err rc = avow_cert_pem_to_der(r->cert_pem, strlen(r->cert_pem), &der, &der_len, err);
-    if (rc) return rc;
-    char **list = calloc(current->n + 1, sizeof(char *));
-    size_t n = 0;
-    bool found = false;
-    if (!list) {
-        rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < current->n; i++) {
-        uint8_t *d = NULL;
-        size_t dl = 0;
-        bool same = false;
-        if (current->cert_pems[i] &&
-            !avow_cert_pem_to_der(current->cert_pems[i], strlen(current->cert_pems[i]), &d, &dl,
-                                  NULL))
-            same = dl == der_len && !memcmp(d, der, dl);
-        free(d);
-        if (same) found = true;
-        if (same && op == AVOW_CERT_OP_REMOVE) continue;
-        if (!(list[n++] = strdup(current->cert_pems[i] ? current->cert_pems[i] : ""))) {
-            rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
-            goto fail;
-        }
-    }
-    if (op == AVOW_CERT_OP_REMOVE && found && n == 0) {
-        rc = avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
-                            "the last policy signer certificate cannot be removed");
-        goto fail;
-    }
-    if (op == AVOW_CERT_OP_ADD && !found) {
-        if (!(list[n++] = strdup(r->cert_pem))) {
-            rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
-            goto fail;
-        }
-    }
-    avow_claims *cs = avow_claims_new();
-    if (!cs ||
-        avow_claims_add_string(cs, "x-ms-certificate-thumbprint", r->thumbprint,
-                               AVOW_ISSUER_SERVICE) ||
-        avow_claims_add_string(cs, "x-ms-policycertificates-result",
-                               op == AVOW_CERT_OP_ADD ? "IsPresent" : "IsAbsent",
-                               AVOW_ISSUER_SERVICE)) {
-        avow_claims_free(cs);
-        rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
-        goto fail;
-    }
-    free(der);
-    *new_list = list;
-    *new_n = n;
-    *result = cs;
-    return AVOW_OK;
-fail:
-    free(der);
-    if (list)
-        for (size_t i = 0; i < n; i++)
-            free(list[i]);
-    free(list);
-    return rc;
-}
-
-avow_err avow_policy_certificates_claims(const avow_policy_signers *signers, avow_claims **out,
-                                         avow_error *err)
-{
-    if (!out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "no output");
-    *out = NULL;
-    json_t *keys = json_array(), *obj = NULL;
-    char *text = NULL;
-    avow_err rc = AVOW_OK;
-    for (size_t i = 0; signers && i < signers->n && keys; i++) {
-        char *jwk = NULL;
-        if ((rc = avow_jwk_from_cert((const uint8_t *)signers->cert_pems[i],
-                                     strlen(signers->cert_pems[i]), true, &jwk, err)))
-            goto done;
-        json_t *k = json_loads(jwk, 0, NULL);
-        free(jwk);
-        if (!k || json_array_append_new(keys, k)) {
-            rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
-            goto done;
-        }
-    }
-    obj = keys ? json_pack("{s:O}", "keys", keys) : NULL;
-    text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
-    avow_claims *cs = text ? avow_claims_new() : NULL;
-    if (!cs || avow_claims_add_json(cs, "x-ms-policy-certificates", text, AVOW_ISSUER_SERVICE)) {
-        avow_claims_free(cs);
-        rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "no memory");
-        goto done;
-    }
-    *out = cs;
-done:
-    json_decref(keys);
-    json_decref(obj);
-    free(text);
-    return rc;
 }

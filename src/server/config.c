@@ -15,6 +15,9 @@ void avowd_config_init(avowd_config *c)
 {
     memset(c, 0, sizeof(*c));
     c->max_body = AVOWD_DEFAULT_MAX_BODY;
+    c->per_ip_connections = AVOWD_DEFAULT_PER_IP_CONNECTIONS;
+    c->body_memory = AVOWD_DEFAULT_BODY_MEMORY;
+    c->drain_seconds = AVOWD_DEFAULT_DRAIN_SECONDS;
 }
 
 void avowd_config_free(avowd_config *c)
@@ -53,12 +56,20 @@ void avowd_config_usage(void)
         "  --collateral-max-pending N  platforms queued for a fetch; beyond, 503 (default 64)\n"
         "  --collateral-failure-ttl SECONDS  an upstream failure is remembered (default 10)\n"
         "  --collateral-cache-entries N  platforms kept in memory, LRU (default 512)\n"
-        "  --admin-token TOKEN       bearer token for policy writes (\"token\" mode)\n"
+        "  --admin-token TOKEN       bearer token for policy management, both modes (none:\n"
+        "                            management is off; isolated mode also needs signatures)\n"
         "  --policy-mode token|isolated   policy write authentication at store creation\n"
         "  --policy-signer-cert PEM  initial policy-signer certificate (\"isolated\" mode)\n"
         "  --access-log FILE|-|off   JSON-lines access log (default: stderr)\n"
         "  --audit-log FILE|-|off    JSON-lines audit log (default: stderr)\n"
         "  --max-body BYTES          request size limit (default 1048576)\n"
+        "  --body-memory BYTES       request bodies held in memory at once, all clients\n"
+        "                            together (default 67108864); a request that would pass\n"
+        "                            it is answered 503 with Retry-After\n"
+        "  --per-ip-connections N    open connections per client address (default 128;\n"
+        "                            0: no limit, e.g. behind a proxy)\n"
+        "  --drain-time SECONDS      at SIGTERM/SIGINT: stop accepting, let requests in\n"
+        "                            progress finish for up to SECONDS (default 10), exit\n"
         "  --threads N               request threads, sharing the HTTP I/O (default: CPUs)\n"
         "  --allow-missing-crl       accept collateral without CRLs (verdict says so)\n"
         "  --config FILE             `key = value` lines named like the flags\n",
@@ -146,35 +157,39 @@ static bool apply(avowd_config *c, const char *name_in, const char *value, const
         c->n_trust_roots++;
         return true;
     }
-    /* whole numbers in [1, max] */
+    /* numeric options: name, range, where the value goes (one of the three) */
     struct {
         const char *name;
-        unsigned long long max;
-        size_t *size;
-        unsigned *uns;
+        unsigned long long min, max;
+        size_t *z;
+        int *i;
+        unsigned *u;
     } nums[] = {
-        {"max-body", 1ull << 30, &c->max_body, NULL},
-        {"threads", 256, NULL, &c->threads},
-        {"pcs-timeout", 600, NULL, &c->pcs_timeout},
-        {"collateral-fetchers", 64, NULL, &c->collateral_fetchers},
-        {"collateral-max-pending", 100000, NULL, &c->collateral_max_pending},
-        {"collateral-failure-ttl", 86400, NULL, &c->collateral_failure_ttl},
-        {"collateral-cache-entries", 1000000, &c->collateral_cache_entries, NULL},
+        {"max-body", 1, 1ull << 30, &c->max_body, NULL, NULL},
+        {"threads", 1, 256, NULL, &c->threads, NULL},
+        {"body-memory", 1, 1ull << 40, &c->body_memory, NULL, NULL},
+        {"per-ip-connections", 0, 65535, NULL, NULL, &c->per_ip_connections},
+        {"drain-time", 0, 3600, NULL, &c->drain_seconds, NULL},
+        {"pcs-timeout", 1, 600, NULL, NULL, &c->pcs_timeout},
+        {"collateral-fetchers", 1, 64, NULL, NULL, &c->collateral_fetchers},
+        {"collateral-max-pending", 1, 100000, NULL, NULL, &c->collateral_max_pending},
+        {"collateral-failure-ttl", 1, 86400, NULL, NULL, &c->collateral_failure_ttl},
+        {"collateral-cache-entries", 1, 1000000, &c->collateral_cache_entries, NULL, NULL},
     };
-    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-        if (strcmp(name, nums[i].name)) continue;
+    for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
+        if (strcmp(name, nums[k].name)) continue;
         char *end;
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
-        if (errno || end == value || *end || v == 0 || v > nums[i].max) {
-            fprintf(stderr, "avowd: %s: %s: '%s' is not a whole number from 1 to %llu\n", where,
-                    name, value, nums[i].max);
+        if (errno || end == value || *end || value[0] == '-' || v < nums[k].min ||
+            v > nums[k].max) {
+            fprintf(stderr, "avowd: %s: %s: '%s' is not a number in %llu..%llu\n", where, name,
+                    value, nums[k].min, nums[k].max);
             return false;
         }
-        if (nums[i].size)
-            *nums[i].size = (size_t)v;
-        else
-            *nums[i].uns = (unsigned)v;
+        if (nums[k].z) *nums[k].z = (size_t)v;
+        if (nums[k].i) *nums[k].i = (int)v;
+        if (nums[k].u) *nums[k].u = (unsigned)v;
         return true;
     }
 unknown:
@@ -290,6 +305,13 @@ int avowd_config_parse(avowd_config *c, int argc, char **argv)
     if (!c->listen && !set_str(&c->listen, "127.0.0.1:8443")) return -1;
     if (!c->data) {
         fprintf(stderr, "avowd: --data DIR (or a postgresql:// URI) is required\n");
+        return -1;
+    }
+    if (c->body_memory < c->max_body + 1) {
+        fprintf(stderr,
+                "avowd: body-memory (%zu) must be larger than max-body (%zu): a request of "
+                "max-body bytes could never be read\n",
+                c->body_memory, c->max_body);
         return -1;
     }
     if (!c->tls_cert != !c->tls_key) {

@@ -1,12 +1,14 @@
 /* avowd token signing keys: on first start creates an RSA-2048 key with a
  * self-signed certificate whose Subject = Issuer = "CN=<iss>" (what MAA
  * clients check; the default name when <iss> is longer than a CN may be)
- * and stores it; loads the active key into a token signer
- * (parsed once) and builds the /certs JWKS of every published key. A
- * refresh (main loop, every few seconds) notices `avow key rotate` and
- * swaps in a new immutable snapshot.
+ * and stores it (of replicas starting together on an empty store, one key
+ * wins and every replica loads that one); loads the active key into a token
+ * signer (parsed once) and builds the /certs JWKS of every published key. A
+ * refresh (sync.c: on a change notification, or every few seconds) notices
+ * `avow key rotate` or a retired key and swaps in a new immutable snapshot.
  * Thread-safety: snapshots are refcounted and immutable; the current pointer
  * is swapped under keys_lock. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,10 +120,13 @@ bool avowd_keys_load(avowd *d, avow_error *err)
                             .cert_pem = m.cert_pem,
                             .created_at = now,
                             .active = true};
-        e = avow_store_key_add(d->store, &k, err);
-        if (e == AVOW_OK)
+        bool added = false;
+        e = avow_store_key_add_first(d->store, &k, &added, err);
+        if (e == AVOW_OK && added)
             avowd_log("info", "created token signing key kid=%s (RSA-2048, CN=%s)", m.kid,
                       cn ? cn : AVOW_SIGNING_DEFAULT_CN);
+        else if (e == AVOW_OK)
+            avowd_log("info", "another replica created the token signing key first; using it");
         avow_signing_material_free(&m);
         if (e != AVOW_OK) return false;
     } else if (e != AVOW_OK) {
@@ -140,34 +145,36 @@ bool avowd_keys_load(avowd *d, avow_error *err)
     return true;
 }
 
-bool avowd_keys_refresh(avowd *d)
+/* Whether the published keys differ from the snapshot's: another active
+ * kid, a published kid missing from its JWKS, or another number of keys. */
+static bool keys_differ(const avowd_keys *cur, const avow_store_key *list, size_t n)
 {
-    avow_error err;
-    avow_error_clear(&err);
+    if (!cur) return true;
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].active && strcmp(list[i].kid, cur->active_kid)) return true;
+        char quoted[128];
+        snprintf(quoted, sizeof(quoted), "\"%s\"", list[i].kid);
+        if (!strstr(cur->jwks, quoted)) return true;
+    }
+    size_t in_jwks = 0; /* one "kid" member per key */
+    for (const char *p = cur->jwks; (p = strstr(p, "\"kid\"")); p += 5)
+        in_jwks++;
+    return in_jwks != n;
+}
+
+bool avowd_keys_refresh(avowd *d, avow_error *err)
+{
     avow_store_key *list = NULL;
     size_t n = 0;
-    if (avow_store_key_list(d->store, false, &list, &n, &err) != AVOW_OK) return false;
+    if (avow_store_key_list(d->store, false, &list, &n, err) != AVOW_OK) return false;
     avowd_keys *cur = avowd_keys_get(d);
-    /* changed when the active kid differs or the published set's size does */
-    bool changed = !cur;
-    size_t published = 0;
-    for (size_t i = 0; i < n; i++) {
-        published++;
-        if (list[i].active && cur && strcmp(list[i].kid, cur->active_kid)) changed = true;
-    }
-    if (cur && !changed) {
-        /* count keys in the current JWKS cheaply: one "kid" per key */
-        size_t in_jwks = 0;
-        for (const char *p = cur->jwks; (p = strstr(p, "\"kid\"")); p += 5)
-            in_jwks++;
-        if (in_jwks != published) changed = true;
-    }
+    bool changed = keys_differ(cur, list, n);
     avowd_keys_put(cur);
     avow_store_key_list_free(list, n);
     if (!changed) return true;
-    avowd_keys *k = build(d, &err);
+    avowd_keys *k = build(d, err);
     if (!k) {
-        avowd_log("error", "reloading token signing keys failed: %s", err.msg);
+        avowd_log("error", "reloading token signing keys failed: %s", err->msg);
         return false;
     }
     pthread_mutex_lock(&d->keys_lock);

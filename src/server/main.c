@@ -1,8 +1,9 @@
 /* avowd: the attestation service, wire-compatible with Microsoft Azure
  * Attestation. This file: configuration, startup (logs, store, policy mode,
  * verifier and trust roots, upstream PCS/PCCS client, collateral cache,
- * signing keys, policies, HTTP), the signal loop (SIGTERM/SIGINT stop,
- * SIGHUP and a 5-second tick re-read keys and policies from the store), and
+ * signing keys, policies, the store sync thread, HTTP), the signal loop
+ * (SIGTERM/SIGINT stop, SIGHUP re-reads keys and policies from the store;
+ * sync.c re-reads them on change notifications and every few seconds), and
  * a clean shutdown.
  * Thread-safety: runs on the main thread; the HTTP pool starts last and is
  * stopped first. Signals are blocked in every thread and taken here. */
@@ -69,9 +70,11 @@ static bool setup_policy_mode(avowd *d, avow_error *err)
         const char *want = cfg->policy_mode          ? cfg->policy_mode
                            : cfg->policy_signer_cert ? "isolated"
                                                      : "token";
+        /* another replica starting at the same time may have set it first */
         if (avow_store_setting_set_default(d->store, AVOW_SETTING_POLICY_MODE, want, NULL, err) ||
             avow_store_setting_get(d->store, AVOW_SETTING_POLICY_MODE, &mode, err))
             return false;
+        e = AVOW_OK;
     } else if (e != AVOW_OK) {
         return false;
     }
@@ -104,9 +107,10 @@ static bool setup_policy_mode(avowd *d, avow_error *err)
         }
         if (n == 0) {
             char thumb[41];
-            e = avow_store_cert_add(d->store, pem, avow_time_now(), NULL, thumb, err);
+            bool added = false; /* false: a replica starting beside this one added it */
+            e = avow_store_cert_add(d->store, pem, avow_time_now(), &added, thumb, err);
             if (e == AVOW_OK) {
-                avowd_log("info", "policy-signer certificate %s added", thumb);
+                if (added) avowd_log("info", "policy-signer certificate %s added", thumb);
                 n = 1;
             }
         } else {
@@ -277,6 +281,10 @@ int main(int argc, char **argv)
         goto out;
     }
     if (!avowd_openid_build(&d)) goto out;
+    if (!avowd_sync_start(&d, &err)) {
+        avowd_log("error", "store sync: %s", err.msg);
+        goto out;
+    }
     if (!avowd_http_start(&d, host, port, &err)) {
         avowd_log("error", "%s", err.msg);
         goto out;
@@ -285,20 +293,19 @@ int main(int argc, char **argv)
               d.base_url, d.policy_mode);
 
     for (;;) {
-        struct timespec tick = {5, 0};
-        int sig = sigtimedwait(&sigs, NULL, &tick);
+        int sig = 0;
+        if (sigwait(&sigs, &sig) != 0) break;
         if (sig == SIGTERM || sig == SIGINT) {
             avowd_log("info", "signal %d: shutting down", sig);
             break;
         }
-        if (sig < 0 && errno != EAGAIN && errno != EINTR) break;
-        avowd_keys_refresh(&d);
-        avowd_policies_refresh(&d);
+        if (sig == SIGHUP) avowd_sync_kick(&d);
     }
     avow_pccs_quiesce(d.pccs); /* requests waiting for a fetch are answered */
     avowd_http_stop();         /* waits for requests in flight */
     rc = 0;
 out:
+    avowd_sync_stop(&d);
     avowd_policies_free(&d);
     avowd_keys_shutdown(&d);
     avow_pccs_free(d.pccs);

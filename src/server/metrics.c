@@ -1,12 +1,18 @@
 /* avowd metrics in the Prometheus text format (/metrics) and the /health
  * route: requests and a latency histogram by route, attestation verdicts by
- * TCB status, collateral cache hits and misses, upstream fetches.
+ * TCB status, collateral cache hits and misses, upstream fetches, whether
+ * the store is reachable. /health answers 200 {"status":"ok"} or, while the
+ * store is unreachable, 200 {"status":"degraded","reason":...}: the service
+ * still answers from memory (see sync.c), so a load balancer should keep
+ * sending it traffic; monitoring alerts on the status.
  * Thread-safety: counters are C11 atomics (relaxed), so recording from the
  * HTTP threads needs no lock; a render is a consistent-enough snapshot. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "avow/tcb.h"
 #include "server/server.h"
@@ -217,6 +223,12 @@ char *avowd_metrics_render(avowd *d, size_t *len)
     }
     if (d) {
         sb_printf(&b,
+                  "# HELP avowd_store_up 1 while the store is reachable, 0 while /health says "
+                  "degraded.\n"
+                  "# TYPE avowd_store_up gauge\n"
+                  "avowd_store_up %d\n",
+                  avowd_sync_healthy(d, NULL, 0) ? 1 : 0);
+        sb_printf(&b,
                   "# HELP avowd_start_time_seconds Unix time avowd started.\n"
                   "# TYPE avowd_start_time_seconds gauge\n"
                   "avowd_start_time_seconds %lld\n",
@@ -240,9 +252,14 @@ int avowd_handle_metrics(avowd_req *r)
 
 int avowd_handle_health(avowd_req *r)
 {
-    char body[256];
-    int n =
-        snprintf(body, sizeof(body), "{\"status\":\"ok\",\"store\":\"%s\",\"uptime_seconds\":%lld}",
-                 avow_store_backend(r->d->store), (long long)(avow_time_now() - r->d->started_at));
-    return avowd_respond(r, 200, AVOWD_JSON, body, (size_t)n);
+    char reason[320];
+    bool ok = avowd_sync_healthy(r->d, reason, sizeof(reason));
+    json_t *o = json_pack("{s:s,s:s,s:I}", "status", ok ? "ok" : "degraded", "store",
+                          avow_store_backend(r->d->store), "uptime_seconds",
+                          (json_int_t)(avow_time_now() - r->d->started_at));
+    if (o && !ok) json_object_set_new(o, "reason", json_string(reason));
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!body) return avowd_error(r, 500, "InternalError", "out of memory");
+    return avowd_respond_take(r, 200, AVOWD_JSON, body, strlen(body));
 }

@@ -1,10 +1,13 @@
 /* avowd policy management routes (MAA §1.7-§1.8): GET/PUT /policies/{type},
  * POST /policies/{type}:reset, GET /certificates, POST /certificates:add and
  * :remove; plus the policy in force per attestation type. Bodies are parsed
- * and checked by libavow (policy.h); this file authenticates writes per the
- * store's mode ("token": the admin bearer token; "isolated": a JWS signed by
- * a current policy-signer certificate), stores them, and swaps the compiled
- * policy so attestations in flight keep the one they started with.
+ * and checked by libavow (policy.h). Every route needs the admin bearer token
+ * (--admin-token; none configured: management is off); in "isolated" mode a
+ * write must also be signed by a current policy-signer certificate. Signed
+ * requests that carry "iat" pass the store's rollback marks (store.h). The
+ * rules and the attacks they stop are docs/security.md "Policy management";
+ * every refusal is an audit record. Accepted policies are swapped in so
+ * attestations in flight keep the one they started with.
  * Thread-safety: the current policies are refcounted snapshots swapped under
  * `lock`; writes (and store refreshes) are serialised by `write_lock`. */
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 
 #define N_TYPES               2
 #define POLICY_TOKEN_LIFETIME 3600
+#define MAX_IAT_SKEW          300 /* seconds a signer's clock may run ahead of ours */
 
 static const char *const type_names[N_TYPES] = {"SgxEnclave", "OpenEnclave"};
 
@@ -162,6 +166,17 @@ bool avowd_policies_init(avowd *d, avow_error *err)
         avowd_log("info", "%s policy in force: %s (x-ms-policy-hash %s)", type_names[i],
                   ps->cur[i]->jws ? "stored" : "default", avow_policy_get_hash(ps->cur[i]->policy));
     }
+    bool admin = d->cfg->admin_token && *d->cfg->admin_token;
+    if (!strcmp(d->policy_mode, "isolated") && !admin)
+        avowd_log("warn",
+                  "policy mode \"isolated\" without --admin-token: policy and "
+                  "certificate management is disabled (isolated mode needs the admin "
+                  "bearer token and a policy signer's signature)");
+    else if (admin)
+        avowd_log("info", "policy management (%s mode): the admin bearer token%s", d->policy_mode,
+                  strcmp(d->policy_mode, "isolated")
+                      ? ""
+                      : " and a signature by a policy-signer certificate");
     return true;
 }
 
@@ -200,6 +215,52 @@ void avowd_policies_refresh(avowd *d)
     pthread_mutex_unlock(&ps->write_lock);
 }
 
+/* ---- who asked, and the audit record ------------------------------------------ */
+
+/* What a management request presented: for the audit log (never a secret). */
+typedef struct {
+    const char *op;         /* "get", "set", "reset", "certificates-get", "certificate-add", ... */
+    const char *type;       /* attestation type, or NULL */
+    const char *bearer;     /* "valid", "missing", "invalid", "not configured" */
+    char signer[41];        /* thumbprint of the signing certificate, "" when unsigned */
+    int64_t iat;            /* the request's iat, -1 when none */
+    const char *protection; /* what the rollback / replay protection did */
+    char subject[41];       /* certificate added or removed */
+} mgmt_ctx;
+
+static void audit(avowd_req *r, const mgmt_ctx *m, bool ok, unsigned status, const char *reason)
+{
+    if (!avowd_log_audit_enabled()) return;
+    char ts[21];
+    avow_time_format(avow_time_now(), ts);
+    json_t *o =
+        json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:i,s:s}", "ts", ts, "event", "policy_management",
+                  "request_id", r->request_id, "operation", m->op, "type", m->type, "outcome",
+                  ok ? "ok" : "refused", "status", (int)status, "bearer", m->bearer);
+    if (o && m->signer[0]) json_object_set_new(o, "signer", json_string(m->signer));
+    if (o && m->iat >= 0) json_object_set_new(o, "iat", json_integer(m->iat));
+    if (o && m->subject[0]) json_object_set_new(o, "certificate", json_string(m->subject));
+    if (o && m->protection) json_object_set_new(o, "protection", json_string(m->protection));
+    if (o && reason) json_object_set_new(o, ok ? "detail" : "reason", json_string(reason));
+    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (line) avowd_log_audit_line(line);
+    free(line);
+}
+
+static void set_signer(mgmt_ctx *m, const char *pem)
+{
+    if (pem) avow_cert_thumbprint_sha1((const uint8_t *)pem, strlen(pem), m->signer, NULL);
+}
+
+/* Refuses with MAA's error body and an audit record. */
+static int refuse(avowd_req *r, const mgmt_ctx *m, unsigned status, const char *code,
+                  const char *what, const char *msg)
+{
+    audit(r, m, false, status, msg);
+    return avowd_error(r, status, code, "%s refused: %s", what, msg);
+}
+
 /* ---- authentication --------------------------------------------------------- */
 
 typedef struct {
@@ -234,22 +295,32 @@ static bool isolated(const avowd *d)
     return !strcmp(d->policy_mode, "isolated");
 }
 
-/* Token mode: "Authorization: Bearer <admin token>" (compared in constant
- * time). Returns 0 when authorised, else the response already queued. */
-static int check_bearer(avowd_req *r, bool *ok)
+/* "Authorization: Bearer <admin token>", compared in constant time, on every
+ * management route in both modes (as MAA needs an Azure AD token for each).
+ * Returns true when authorised; otherwise the refusal is queued in *ret. */
+static bool check_bearer(avowd_req *r, mgmt_ctx *m, const char *what, int *ret)
 {
-    *ok = false;
     const char *tok = r->d->cfg->admin_token;
-    if (!tok || !*tok)
-        return avowd_error(r, 401, "Unauthorized",
-                           "policy writes are disabled: this avowd runs in \"token\" mode and no "
-                           "--admin-token is configured");
+    if (!tok || !*tok) {
+        m->bearer = "not configured";
+        *ret = refuse(r, m, 401, "Unauthorized", what,
+                      isolated(r->d)
+                          ? "policy management is disabled: this avowd has no --admin-token "
+                            "(isolated mode needs the admin bearer token and a policy "
+                            "signer's signature)"
+                          : "policy management is disabled: this avowd has no --admin-token");
+        return false;
+    }
     const char *h = avowd_req_header(r, "Authorization");
     if (!h || strncasecmp(h, "Bearer ", 7)) {
+        m->bearer = "missing";
         avowd_resp_header(r, "WWW-Authenticate", "Bearer");
-        return avowd_error(r, 401, "Unauthorized",
-                           "policy writes need \"Authorization: Bearer <admin token>\" (the "
-                           "store is in \"token\" mode)");
+        *ret = refuse(r, m, 401, "Unauthorized", what,
+                      isolated(r->d) ? "policy management needs \"Authorization: Bearer <admin "
+                                       "token>\" (and, for a change, a policy signer's signature)"
+                                     : "policy management needs \"Authorization: Bearer <admin "
+                                       "token>\"");
+        return false;
     }
     h += 7;
     while (*h == ' ')
@@ -257,17 +328,27 @@ static int check_bearer(avowd_req *r, bool *ok)
     size_t hl = strlen(h), tl = strlen(tok);
     /* compare over the token's length whatever the input's, then the lengths */
     char *padded = calloc(1, tl + 1);
-    if (!padded) return avowd_error(r, 500, "InternalError", "out of memory");
+    if (!padded) {
+        *ret = avowd_error(r, 500, "InternalError", "out of memory");
+        return false;
+    }
     memcpy(padded, h, hl < tl ? hl : tl);
     bool same = avow_ct_memcmp(padded, tok, tl) == 0 && hl == tl;
     avow_wipe(padded, tl);
     free(padded);
     if (!same) {
+        m->bearer = "invalid";
         avowd_resp_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-        return avowd_error(r, 401, "Unauthorized", "the admin bearer token is not valid");
+        *ret = refuse(r, m, 401, "Unauthorized", what, "the admin bearer token is not valid");
+        return false;
     }
-    *ok = true;
-    return 1;
+    m->bearer = "valid";
+    return true;
+}
+
+static avow_policy_mode mode_of(const avowd *d)
+{
+    return isolated(d) ? AVOW_POLICY_MODE_ISOLATED : AVOW_POLICY_MODE_AAD;
 }
 
 static unsigned status_for(avow_err e)
@@ -277,111 +358,142 @@ static unsigned status_for(avow_err e)
                                                                                : 400;
 }
 
-static const char *code_for(avow_err e)
+static const char *code_for(unsigned status)
 {
-    return e == AVOW_ERR_SIGNATURE || e == AVOW_ERR_CHAIN                      ? "Unauthorized"
-           : e == AVOW_ERR_IO || e == AVOW_ERR_NOMEM || e == AVOW_ERR_INTERNAL ? "InternalError"
-                                                                               : "InvalidParameter";
+    return status == 401   ? "Unauthorized"
+           : status == 409 ? "Conflict"
+           : status >= 500 ? "InternalError"
+                           : "InvalidParameter";
 }
 
-static void audit(avowd_req *r, const char *op, const char *type, const char *detail)
+/* The reason of a library refusal into msg; its HTTP status. */
+static unsigned lib_refusal(avow_err e, const avow_error *err, char *msg, size_t cap)
 {
-    if (!avowd_log_audit_enabled()) return;
-    char ts[21];
-    avow_time_format(avow_time_now(), ts);
-    json_t *o =
-        json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?}", "ts", ts, "event", "policy_management",
-                  "request_id", r->request_id, "operation", op, "type", type, "detail", detail);
-    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (line) avowd_log_audit_line(line);
-    free(line);
+    snprintf(msg, cap, "%s", err->msg[0] ? err->msg : avow_err_name(e));
+    return status_for(e);
 }
 
-/* ---- reset bodies ------------------------------------------------------------ */
-
-/* A reset body: a JWS (raw or JSON-quoted), alg none (token mode only) or
- * signed by a current signer. */
-static avow_err check_reset_body(avowd *d, const uint8_t *body, size_t len,
-                                 const signers_t *signers, char **jws_out, avow_error *err)
+/* A request's iat against our clock: more than MAX_IAT_SKEW ahead would
+ * raise the rollback mark past every honest request for that long. */
+static bool iat_in_future(int64_t iat, char *msg, size_t cap)
 {
-    char *text = NULL;
-    size_t b = 0, e = len;
-    while (b < e && (body[b] == ' ' || body[b] == '\t' || body[b] == '\r' || body[b] == '\n'))
-        b++;
-    while (e > b && (body[e - 1] == ' ' || body[e - 1] == '\t' || body[e - 1] == '\r' ||
-                     body[e - 1] == '\n'))
-        e--;
-    if (e > b && body[b] == '"') {
-        json_error_t je;
-        json_t *s = json_loadb((const char *)body + b, e - b, JSON_DECODE_ANY, &je);
-        if (!json_is_string(s)) {
-            json_decref(s);
-            return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                                  "reset body is a malformed JSON string: %s", je.text);
-        }
-        text = strdup(json_string_value(s));
-        json_decref(s);
-    } else {
-        text = strndup((const char *)body + b, e - b);
-    }
-    if (!text) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
-    if (!*text) {
-        if (isolated(d)) {
-            free(text);
-            return avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
-                                  "isolated mode: a reset must be a JWS signed by a "
-                                  "policy-signer certificate; the body is empty");
-        }
-        *jws_out = text;
-        return AVOW_OK;
-    }
-    avow_jws j;
-    memset(&j, 0, sizeof(j));
-    avow_err rc =
-        avow_jws_parse(text, strlen(text),
-                       AVOW_JWS_ALLOW_NONE | AVOW_JWS_ALLOW_RSA256 | AVOW_JWS_LENIENT_B64, &j, err);
-    if (rc != AVOW_OK) {
-        avow_error_prefix(err, "reset body");
-        goto done;
-    }
-    if (j.alg == AVOW_JWS_ALG_NONE) {
-        if (isolated(d))
-            rc = avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
-                                "isolated mode: an unsigned (alg none) reset is not accepted; "
-                                "sign it with a policy-signer certificate");
-        goto done;
-    }
-    uint8_t *der = NULL;
-    size_t der_len = 0;
-    rc = avow_jws_verify_x5c(&j, &der, &der_len, err);
-    if (rc != AVOW_OK) {
-        avow_error_prefix(err, "reset body signature");
-        goto done;
-    }
-    if (isolated(d)) {
-        char want[41];
-        bool trusted = false;
-        if (avow_cert_thumbprint_sha1(der, der_len, want, err) == AVOW_OK)
-            for (size_t i = 0; i < signers->n && !trusted; i++)
-                trusted = !strcasecmp(signers->certs[i].thumbprint, want);
-        if (!trusted)
-            rc = avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
-                                "reset body is signed by certificate %s, which is not a current "
-                                "policy-signer certificate",
-                                want);
-    }
-    free(der);
-done:
-    avow_jws_free(&j);
-    if (rc == AVOW_OK)
-        *jws_out = text;
-    else
-        free(text);
-    return rc;
+    avow_time now = avow_time_now();
+    if (iat <= now + MAX_IAT_SKEW) return false;
+    char t[21];
+    avow_time_format(iat, t);
+    snprintf(msg, cap,
+             "its iat %s is %lld s ahead of this service's clock (more than %d s): "
+             "check the signer's clock",
+             t, (long long)(iat - now), MAX_IAT_SKEW);
+    return true;
 }
+
+/* "signed at X (iat N), before the newest ... accepted (signed at Y)". */
+static void stale_msg(char *msg, size_t cap, const char *what, int64_t iat, int64_t mark)
+{
+    char a[21], b[21];
+    avow_time_format(iat, a);
+    avow_time_format(mark, b);
+    snprintf(msg, cap,
+             "it was signed at %s (iat %lld), before the newest %s this service "
+             "accepted (signed at %s): an older request is not replayed over a newer one",
+             a, (long long)iat, what, b);
+}
+
+#define NO_IAT "not applied: the request has no iat (MAA's form)"
 
 /* ---- routes ------------------------------------------------------------------ */
+
+static int policy_get(avowd_req *r, int ti)
+{
+    avow_error err;
+    avow_error_clear(&err);
+    avow_claims *cs = NULL;
+    avowd_pol *p = avowd_pol_get(r->d, ti);
+    avow_err e = avow_policy_get_claims(p->jws, p->signer_pem, &cs, &err);
+    avowd_pol_put(p);
+    if (e == AVOW_OK) e = avowd_claims_add_std(r->d, cs, POLICY_TOKEN_LIFETIME, &err);
+    int ret = e == AVOW_OK ? avowd_respond_token(r, cs, false)
+                           : avowd_error(r, 500, "InternalError", "%s", err.msg);
+    avow_claims_free(cs);
+    return ret;
+}
+
+/* PUT: under write_lock. Fills *cs on success; else returns the status and
+ * the reason in msg. */
+static unsigned policy_set(avowd_req *r, int ti, const signers_t *signers, mgmt_ctx *m,
+                           avow_claims **cs, char *msg, size_t cap)
+{
+    avowd *d = r->d;
+    avow_error err;
+    avow_error_clear(&err);
+    avow_policy_upload u;
+    memset(&u, 0, sizeof(u));
+    avow_err e = avow_policy_upload_parse(r->body, r->body_len, mode_of(d), &signers->s, &u, &err);
+    if (e) return lib_refusal(e, &err, msg, cap);
+    unsigned status = 200;
+    set_signer(m, u.signer_pem);
+    m->iat = u.iat;
+    m->protection = u.iat < 0 ? NO_IAT : "applied";
+    avow_store_guard g;
+    if (u.iat >= 0 && iat_in_future(u.iat, msg, cap)) {
+        status = 400;
+    } else if ((e = avow_store_policy_put_guarded(d->store, type_names[ti], u.jws, u.iat,
+                                                  avow_time_now(), &g, &err))) {
+        status = 500;
+        snprintf(msg, cap, "storing the policy: %s", err.msg);
+    } else if (!g.accepted) {
+        status = 409;
+        char what[48];
+        snprintf(what, sizeof(what), "%s policy", type_names[ti]);
+        stale_msg(msg, cap, what, u.iat, g.mark);
+    } else if ((e = avow_policy_result_claims(&u, NULL, 0, false, cs, &err))) {
+        status = 500;
+        snprintf(msg, cap, "%s", err.msg);
+    } else {
+        avowd_pol *p = pol_from_upload(&u, g.hash, &err);
+        if (!p) {
+            status = 500;
+            snprintf(msg, cap, "%s", err.msg);
+        } else {
+            swap_in(d, ti, p);
+            snprintf(msg, cap, "x-ms-policy-hash %s, %s", avow_policy_get_hash(p->policy),
+                     p->signer_pem ? "signed" : "unsigned");
+            avowd_log("info", "%s policy set (x-ms-policy-hash %s)", type_names[ti],
+                      avow_policy_get_hash(p->policy));
+        }
+    }
+    avow_policy_upload_free(&u);
+    return status;
+}
+
+static unsigned policy_reset(avowd_req *r, int ti, const signers_t *signers, mgmt_ctx *m,
+                             avow_claims **cs, char *msg, size_t cap)
+{
+    avowd *d = r->d;
+    avow_error err;
+    avow_error_clear(&err);
+    avow_policy_reset rs;
+    memset(&rs, 0, sizeof(rs));
+    avow_err e = avow_policy_reset_parse(r->body, r->body_len, mode_of(d), &signers->s, &rs, &err);
+    if (!e) {
+        set_signer(m, rs.signer_pem);
+        m->protection = "none: a reset request carries no iat (the rollback mark is kept)";
+        e = avow_store_policy_delete(d->store, type_names[ti], NULL, &err);
+    }
+    if (!e) e = avow_policy_result_claims(NULL, rs.jws, strlen(rs.jws), false, cs, &err);
+    avow_policy_reset_free(&rs);
+    if (e) return lib_refusal(e, &err, msg, cap);
+    avowd_pol *p = pol_default();
+    if (!p) {
+        snprintf(msg, cap, "out of memory");
+        return 500;
+    }
+    swap_in(d, ti, p);
+    snprintf(msg, cap, "default policy restored");
+    avowd_log("info", "%s policy reset to the default", type_names[ti]);
+    return 200;
+}
 
 int avowd_handle_policy(avowd_req *r, const char *type)
 {
@@ -392,146 +504,153 @@ int avowd_handle_policy(avowd_req *r, const char *type)
                            "policies of attestation type '%s' are not supported (supported: "
                            "SgxEnclave, OpenEnclave)",
                            type);
+    bool put = r->route == ROUTE_POLICY_PUT;
+    mgmt_ctx m = {.op = r->route == ROUTE_POLICY_GET ? "get"
+                        : put                        ? "set"
+                                                     : "reset",
+                  .type = type_names[ti],
+                  .iat = -1};
+    char what[64];
+    snprintf(what, sizeof(what), "%s policy %s", type_names[ti],
+             r->route == ROUTE_POLICY_GET ? "read"
+             : put                        ? "update"
+                                          : "reset");
+    int ret;
+    if (!check_bearer(r, &m, what, &ret)) return ret;
+    if (r->route == ROUTE_POLICY_GET) return policy_get(r, ti);
+
     avow_error err;
     avow_error_clear(&err);
-    avow_claims *cs = NULL;
-    int ret;
-
-    if (r->route == ROUTE_POLICY_GET) {
-        avowd_pol *p = avowd_pol_get(d, ti);
-        avow_err e = avow_policy_get_claims(p->jws, p->signer_pem, &cs, &err);
-        avowd_pol_put(p);
-        if (e == AVOW_OK) e = avowd_claims_add_std(d, cs, POLICY_TOKEN_LIFETIME, &err);
-        ret = e == AVOW_OK ? avowd_respond_token(r, cs, false)
-                           : avowd_error(r, 500, "InternalError", "%s", err.msg);
-        avow_claims_free(cs);
-        return ret;
-    }
-
-    if (!isolated(d)) {
-        bool ok;
-        ret = check_bearer(r, &ok);
-        if (!ok) return ret;
-    }
     signers_t signers;
     if (!signers_load(d, &signers, &err))
         return avowd_error(r, 500, "InternalError", "reading policy signers: %s", err.msg);
+    avow_claims *cs = NULL;
+    char msg[400];
     struct avowd_policies *ps = d->policies;
     pthread_mutex_lock(&ps->write_lock);
-    avow_err e;
-    if (r->route == ROUTE_POLICY_PUT) {
-        avow_policy_upload u;
-        memset(&u, 0, sizeof(u));
-        e = avow_policy_upload_parse(r->body, r->body_len,
-                                     isolated(d) ? AVOW_POLICY_MODE_ISOLATED : AVOW_POLICY_MODE_AAD,
-                                     &signers.s, &u, &err);
-        char hash[48] = "";
-        if (e == AVOW_OK)
-            e = avow_store_policy_put(d->store, type_names[ti], u.jws, avow_time_now(), hash, &err);
-        if (e == AVOW_OK) e = avow_policy_result_claims(&u, NULL, 0, false, &cs, &err);
-        if (e == AVOW_OK) {
-            avowd_pol *p = pol_from_upload(&u, hash, &err);
-            if (p) {
-                swap_in(d, ti, p);
-                char note[160];
-                snprintf(note, sizeof(note), "x-ms-policy-hash %s, %s",
-                         avow_policy_get_hash(p->policy), p->signer_pem ? "signed" : "unsigned");
-                audit(r, "set", type_names[ti], note);
-                avowd_log("info", "%s policy set (x-ms-policy-hash %s)", type_names[ti],
-                          avow_policy_get_hash(p->policy));
-            } else {
-                e = AVOW_ERR_NOMEM;
-            }
-        }
-        avow_policy_upload_free(&u);
-    } else { /* reset */
-        char *jws = NULL;
-        e = check_reset_body(d, r->body, r->body_len, &signers, &jws, &err);
-        if (e == AVOW_OK) e = avow_store_policy_delete(d->store, type_names[ti], NULL, &err);
-        if (e == AVOW_OK) e = avow_policy_result_claims(NULL, jws, strlen(jws), false, &cs, &err);
-        if (e == AVOW_OK) {
-            avowd_pol *p = pol_default();
-            if (p) {
-                swap_in(d, ti, p);
-                audit(r, "reset", type_names[ti], "default policy restored");
-                avowd_log("info", "%s policy reset to the default", type_names[ti]);
-            } else {
-                e = AVOW_ERR_NOMEM;
-            }
-        }
-        free(jws);
-    }
+    unsigned status = put ? policy_set(r, ti, &signers, &m, &cs, msg, sizeof(msg))
+                          : policy_reset(r, ti, &signers, &m, &cs, msg, sizeof(msg));
     pthread_mutex_unlock(&ps->write_lock);
     signers_free(&signers);
-    if (e == AVOW_OK) e = avowd_claims_add_std(d, cs, POLICY_TOKEN_LIFETIME, &err);
-    if (e == AVOW_OK) {
+    if (status == 200 && avowd_claims_add_std(d, cs, POLICY_TOKEN_LIFETIME, &err)) {
+        status = 500;
+        snprintf(msg, sizeof(msg), "%s", err.msg);
+    }
+    if (status == 200) {
+        audit(r, &m, true, status, msg);
         ret = avowd_respond_token(r, cs, false);
     } else {
-        audit(r, r->route == ROUTE_POLICY_PUT ? "set-refused" : "reset-refused", type_names[ti],
-              err.msg);
-        ret = avowd_error(r, status_for(e), code_for(e), "%s policy %s refused: %s", type_names[ti],
-                          r->route == ROUTE_POLICY_PUT ? "update" : "reset",
-                          err.msg[0] ? err.msg : avow_err_name(e));
+        ret = refuse(r, &m, status, code_for(status), what, msg);
     }
     avow_claims_free(cs);
     return ret;
 }
 
-int avowd_handle_certificates(avowd_req *r)
+/* certificates:add|remove under write_lock (the signer list is read,
+ * checked and changed as one). */
+static unsigned cert_change(avowd_req *r, bool add, const signers_t *signers, mgmt_ctx *m,
+                            avow_claims **cs, char *msg, size_t cap)
 {
     avowd *d = r->d;
     avow_error err;
     avow_error_clear(&err);
+    if (!signers->n) {
+        snprintf(msg, cap,
+                 "there are no policy-signer certificates to authorise this change "
+                 "(this store is in \"%s\" mode; isolated stores start with "
+                 "--policy-signer-cert)",
+                 d->policy_mode);
+        return 401;
+    }
+    avow_cert_request cr;
+    memset(&cr, 0, sizeof(cr));
+    char **list = NULL;
+    size_t n = 0;
+    unsigned status = 200;
+    avow_store_guard g;
+    avow_err e = avow_cert_request_parse(r->body, r->body_len, &signers->s, &cr, &err);
+    if (!e) {
+        set_signer(m, cr.signer_pem);
+        snprintf(m->subject, sizeof(m->subject), "%s", cr.thumbprint);
+        m->iat = cr.iat;
+        m->protection = cr.has_op && cr.iat >= 0 ? "applied"
+                        : cr.has_op ? "operation checked; no iat, so no replay protection"
+                                    : "not applied: MAA's form names no operation and no iat, "
+                                      "so it is taken at :add and :remove alike";
+        e = avow_cert_request_apply(&cr, add ? AVOW_CERT_OP_ADD : AVOW_CERT_OP_REMOVE, &signers->s,
+                                    &list, &n, cs, &err);
+    }
+    if (e) {
+        status = lib_refusal(e, &err, msg, cap);
+    } else if (cr.iat >= 0 && iat_in_future(cr.iat, msg, cap)) {
+        status = 400;
+    } else if ((e = avow_store_cert_change_guarded(d->store, add, cr.cert_pem, cr.iat,
+                                                   avow_time_now(), &g, &err))) {
+        status = 500;
+        snprintf(msg, cap, "storing the change: %s", err.msg);
+    } else if (!g.accepted) {
+        status = 409;
+        stale_msg(msg, cap, "certificate change", cr.iat, g.mark);
+    } else {
+        snprintf(
+            msg, cap, "%s",
+            g.changed ? (add ? "added" : "removed") : (add ? "already present" : "already absent"));
+    }
+    if (status != 200) {
+        avow_claims_free(*cs);
+        *cs = NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+    avow_cert_request_free(&cr);
+    return status;
+}
+
+int avowd_handle_certificates(avowd_req *r)
+{
+    avowd *d = r->d;
+    bool add = r->route == ROUTE_CERTIFICATES_ADD;
+    mgmt_ctx m = {.op = r->route == ROUTE_CERTIFICATES_GET ? "certificates-get"
+                        : add                              ? "certificate-add"
+                                                           : "certificate-remove",
+                  .iat = -1};
+    const char *what = r->route == ROUTE_CERTIFICATES_GET ? "policy certificates read"
+                       : add                              ? "policy certificate add"
+                                                          : "policy certificate remove";
+    int ret;
+    if (!check_bearer(r, &m, what, &ret)) return ret;
+    avow_error err;
+    avow_error_clear(&err);
     avow_claims *cs = NULL;
     signers_t signers;
-    int ret;
-    if (r->route != ROUTE_CERTIFICATES_GET && !isolated(d)) {
-        bool ok;
-        ret = check_bearer(r, &ok);
-        if (!ok) return ret;
-    }
+    char msg[400];
+    unsigned status = 200;
     struct avowd_policies *ps = d->policies;
-    pthread_mutex_lock(&ps->write_lock); /* the signer list is read, checked and changed as one */
+    pthread_mutex_lock(&ps->write_lock);
     if (!signers_load(d, &signers, &err)) {
         pthread_mutex_unlock(&ps->write_lock);
         return avowd_error(r, 500, "InternalError", "reading policy signers: %s", err.msg);
     }
-    avow_err e;
     if (r->route == ROUTE_CERTIFICATES_GET) {
-        e = avow_policy_certificates_claims(&signers.s, &cs, &err);
-    } else if (!signers.n) {
-        e = avow_error_set(&err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
-                           "there are no policy-signer certificates to authorise this change "
-                           "(start avowd with --policy-signer-cert on a new store)");
+        if (avow_policy_certificates_claims(&signers.s, &cs, &err)) {
+            status = 500;
+            snprintf(msg, sizeof(msg), "%s", err.msg);
+        }
     } else {
-        bool add = r->route == ROUTE_CERTIFICATES_ADD;
-        avow_cert_request cr;
-        memset(&cr, 0, sizeof(cr));
-        char **list = NULL;
-        size_t n = 0;
-        e = avow_cert_request_parse(r->body, r->body_len, &signers.s, &cr, &err);
-        if (e == AVOW_OK)
-            e = avow_cert_request_apply(&cr, add ? AVOW_CERT_OP_ADD : AVOW_CERT_OP_REMOVE,
-                                        &signers.s, &list, &n, &cs, &err);
-        if (e == AVOW_OK)
-            e = add ? avow_store_cert_add(d->store, cr.cert_pem, avow_time_now(), NULL, NULL, &err)
-                    : avow_store_cert_remove(d->store, cr.thumbprint, NULL, &err);
-        if (e == AVOW_OK)
-            audit(r, add ? "certificate-add" : "certificate-remove", "", cr.thumbprint);
-        for (size_t i = 0; i < n; i++)
-            free(list[i]);
-        free(list);
-        avow_cert_request_free(&cr);
+        status = cert_change(r, add, &signers, &m, &cs, msg, sizeof(msg));
     }
     pthread_mutex_unlock(&ps->write_lock);
     signers_free(&signers);
-    if (e == AVOW_OK) e = avowd_claims_add_std(d, cs, POLICY_TOKEN_LIFETIME, &err);
-    if (e == AVOW_OK) {
+    if (status == 200 && avowd_claims_add_std(d, cs, POLICY_TOKEN_LIFETIME, &err)) {
+        status = 500;
+        snprintf(msg, sizeof(msg), "%s", err.msg);
+    }
+    if (status == 200) {
+        if (r->route != ROUTE_CERTIFICATES_GET) audit(r, &m, true, status, msg);
         ret = avowd_respond_token(r, cs, false);
     } else {
-        if (r->route != ROUTE_CERTIFICATES_GET) audit(r, "certificate-refused", "", err.msg);
-        ret = avowd_error(r, status_for(e), code_for(e), "policy certificate operation refused: %s",
-                          err.msg[0] ? err.msg : avow_err_name(e));
+        ret = refuse(r, &m, status, code_for(status), what, msg);
     }
     avow_claims_free(cs);
     return ret;

@@ -26,6 +26,10 @@
 
 #define AVOWD_MAX_TRUST_ROOTS  8
 #define AVOWD_DEFAULT_MAX_BODY (1024 * 1024)
+/* docs/security.md, "Connections and request memory" and "Shutdown" */
+#define AVOWD_DEFAULT_PER_IP_CONNECTIONS 128
+#define AVOWD_DEFAULT_BODY_MEMORY        (64u * 1024 * 1024)
+#define AVOWD_DEFAULT_DRAIN_SECONDS      10
 
 typedef struct {
     char *listen; /* "HOST:PORT" */
@@ -41,7 +45,10 @@ typedef struct {
     char *policy_mode; /* "token" or "isolated" at store creation */
     char *access_log, *audit_log;
     size_t max_body;
-    unsigned threads; /* 0: nproc */
+    unsigned per_ip_connections; /* open connections per client address; 0: no limit */
+    size_t body_memory;          /* request bodies held in memory at once, all requests */
+    int drain_seconds;           /* at SIGTERM: how long requests in progress may finish */
+    int threads;                 /* 0: nproc */
     unsigned pcs_timeout;            /* seconds per upstream request (0: 10) */
     unsigned collateral_fetchers;    /* 0: the service's defaults (pccs.h) */
     unsigned collateral_max_pending;
@@ -137,6 +144,7 @@ typedef struct avowd {
     avowd_keys *keys; /* guarded by keys_lock (pointer swap) */
 
     struct avowd_policies *policies; /* policies.c */
+    struct avowd_sync *sync;         /* sync.c */
     atomic_ullong request_seq;
     avow_time started_at;
 } avowd;
@@ -145,12 +153,23 @@ typedef struct avowd {
 avow_time avowd_now(const avowd *d);
 
 /* keys.c: loads (creating on first start) the signing key; refresh swaps in a
- * rotated key from the store. */
+ * rotated key from the store (false, with err, when the store failed). */
 bool avowd_keys_load(avowd *d, avow_error *err);
-bool avowd_keys_refresh(avowd *d);
+bool avowd_keys_refresh(avowd *d, avow_error *err);
 avowd_keys *avowd_keys_get(avowd *d);
 void avowd_keys_put(avowd_keys *k);
 void avowd_keys_shutdown(avowd *d);
+
+/* sync.c: keeps keys and policies in step with the store (change
+ * notifications where the store has them, and a re-read every few seconds)
+ * and tracks whether the store is reachable. start after keys and policies
+ * are loaded; stop before they are freed. */
+bool avowd_sync_start(avowd *d, avow_error *err);
+void avowd_sync_stop(avowd *d);
+/* Re-read everything now (SIGHUP). */
+void avowd_sync_kick(avowd *d);
+/* True while the store is healthy; else false with the reason (for /health). */
+bool avowd_sync_healthy(avowd *d, char *reason, size_t cap);
 
 /* ---- HTTP (http.c) ----------------------------------------------------------- */
 
@@ -217,8 +236,13 @@ typedef struct {
 
 /* Starts n threads sharing the I/O and taking queued jobs oldest-first. */
 bool avowd_workers_start(size_t n, const avowd_workers_ops *ops, avow_error *err);
+/* Runs fn(arg) holding the I/O turn (no thread in the `io` callback meanwhile). */
+void avowd_workers_io_exclusive(void (*fn)(void *), void *arg);
 /* Queues a job; false once stopping has begun (the caller runs it itself). */
 bool avowd_workers_submit(avowd_job *j);
+/* Queues a job from a thread outside the request threads (a collateral
+ * fetch thread resuming a parked request) and wakes one request thread. */
+bool avowd_workers_requeue(avowd_job *j);
 /* Refuses new jobs, runs every queued one, joins the threads. */
 void avowd_workers_stop(void);
 

@@ -145,6 +145,14 @@ bool avowd_workers_start(size_t n, const avowd_workers_ops *ops, avow_error *err
     return true;
 }
 
+void avowd_workers_io_exclusive(void (*fn)(void *), void *arg)
+{
+    pthread_mutex_lock(&pool.io_lock);
+    fn(arg);
+    pthread_mutex_unlock(&pool.io_lock);
+    if (pool.ops.kick) pool.ops.kick(); /* the loop may have work after fn: run it */
+}
+
 bool avowd_workers_submit(avowd_job *j)
 {
     j->next = NULL;
@@ -163,6 +171,15 @@ bool avowd_workers_submit(avowd_job *j)
     /* No wake-up here: jobs are queued by the thread with the I/O turn,
      * which takes the oldest itself once its event-loop rounds are done and
      * kicks an idle thread when more are queued. */
+    return true;
+}
+
+bool avowd_workers_requeue(avowd_job *j)
+{
+    if (!avowd_workers_submit(j)) return false;
+    /* From outside the event loop (a collateral fetch thread): no request
+     * thread is about to look at the queue, so wake one. */
+    pool.ops.kick();
     return true;
 }
 

@@ -1,4 +1,4 @@
-/* The simulated PCE and QE3 (sgx-formats.md §6.2, §6.3): PPID and PCK key
+/* The simulated PCE and QE3 (docs/formats.md §6.2, §6.3): PPID and PCK key
  * derived from the provisioning root through EGETKEY(PROVISION_KEY) as
  * Intel's PCE does, QE_ID from the QE's MRSIGNER seal key, and the PCE's
  * certify_enclave: it checks the QE report's MAC (a report targeted at the

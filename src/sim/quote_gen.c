@@ -1,7 +1,7 @@
 /* The simulated QE3's quote builder: DCAP quote v3 (certification data type 5,
  * the PCK chain) and v4 (type 6 "QE report certification data" nesting type
- * 5), signed with the platform's attestation key (dcap-verification.md A1,
- * sgx-formats.md §6). Thread-safe: reads the platform only. */
+ * 5), signed with the platform's attestation key (docs/verification.md A1,
+ * docs/formats.md §6). Thread-safe: reads the platform only. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,8 +1,12 @@
 /* The store's versioned schema: an ordered list of migrations, each a list
- * of statements valid in both SQLite and PostgreSQL, recorded in
- * avow_schema_migrations. Opening a store applies the missing ones in order,
- * in one write transaction (plus an advisory lock on PostgreSQL), so
- * concurrent openers never apply a migration twice; reopening is a no-op.
+ * of statements valid in both SQLite and PostgreSQL (or, for a backend-only
+ * migration, in that backend's dialect; other backends record its version
+ * with nothing to do), recorded in avow_schema_migrations. Opening a store
+ * applies the missing ones in order, in one write transaction (plus an
+ * advisory lock on PostgreSQL, taken before the version is read), so
+ * replicas opening an empty database at the same instant apply each
+ * migration exactly once. Reopening an up-to-date store only reads its
+ * version (no write, no lock).
  * Append new migrations at the end; never edit an applied one.
  * Thread-safe: runs on one pooled connection. */
 #include <stdio.h>
@@ -15,6 +19,7 @@ typedef struct {
     int version;
     const char *description;
     const char *const *statements; /* NULL-terminated */
+    const char *backend;           /* NULL: every backend; else only this one runs them */
 } migration;
 
 static const char *const v1[] = {
@@ -60,9 +65,30 @@ static const char *const v2[] = {
     NULL,
 };
 
+/* Change notifications (store.h): every committed change to a table is
+ * announced on channel avow_changes with the table's name as payload. A
+ * statement-level trigger runs inside the writing transaction, so the
+ * notification is delivered only if that transaction commits, whoever wrote
+ * (avowd, the avow CLI, an operator's SQL). */
+#define NOTIFY_TRIGGER(table)                                                           \
+    "CREATE TRIGGER avow_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON " table \
+    " FOR EACH STATEMENT EXECUTE FUNCTION avow_notify_change()"
+
+static const char *const v3_pg[] = {
+    "CREATE OR REPLACE FUNCTION avow_notify_change() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$ BEGIN PERFORM pg_notify('avow_changes', TG_TABLE_NAME); RETURN NULL; END $$",
+    NOTIFY_TRIGGER("settings"),
+    NOTIFY_TRIGGER("signing_keys"),
+    NOTIFY_TRIGGER("policies"),
+    NOTIFY_TRIGGER("policy_certificates"),
+    NOTIFY_TRIGGER("collateral"),
+    NULL,
+};
+
 static const migration migrations[] = {
-    {1, "settings, signing keys, policies, policy certificates, collateral", v1},
-    {2, "indexes on collateral.next_update and signing_keys.active", v2},
+    {1, "settings, signing keys, policies, policy certificates, collateral", v1, NULL},
+    {2, "indexes on collateral.next_update and signing_keys.active", v2, NULL},
+    {3, "change notifications (PostgreSQL: triggers calling pg_notify)", v3_pg, "postgresql"},
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
@@ -72,43 +98,53 @@ int avow_store_schema_latest(void)
     return migrations[N_MIGRATIONS - 1].version;
 }
 
+static avow_err too_new(int current, avow_error *err)
+{
+    return avow_error_set(err, AVOW_ERR_UNSUPPORTED, AVOW_NO_OFFSET,
+                          "store schema version %d is newer than this build knows (%d)", current,
+                          avow_store_schema_latest());
+}
+
 avow_err st_schema_apply(avow_store *s, avow_error *err)
 {
+    /* Up to date already (every open but the first): nothing to write, so
+     * no lock, and a role that may only read and write rows can open it. */
+    int current = 0;
+    if (avow_store_schema_version(s, &current, NULL) == AVOW_OK) {
+        if (current > avow_store_schema_latest()) return too_new(current, err);
+        if (current == avow_store_schema_latest()) return AVOW_OK;
+    }
     void *conn;
-    avow_err rc = st_acquire(s, &conn, err);
+    avow_err rc = st_tx_begin(s, ST_LOCK_MIGRATIONS, &conn, err);
     if (rc) return rc;
     const st_backend *be = s->be;
     st_rows rows;
-    if ((rc = st_begin(s, conn, err))) goto out;
-    if (be->lock_migrations_sql &&
-        (rc = be->exec(conn, be->lock_migrations_sql, 0, NULL, NULL, NULL, err)))
-        goto fail;
     if ((rc = be->exec(conn,
                        "CREATE TABLE IF NOT EXISTS avow_schema_migrations ("
                        " version INTEGER PRIMARY KEY,"
                        " description TEXT NOT NULL)",
                        0, NULL, NULL, NULL, err)))
-        goto fail;
+        goto end;
     if ((rc = be->exec(conn, "SELECT COALESCE(MAX(version), 0) FROM avow_schema_migrations", 0,
                        NULL, &rows, NULL, err)))
-        goto fail;
-    int current = rows.nrows && st_cell(&rows, 0, 0) ? atoi(st_cell(&rows, 0, 0)) : 0;
+        goto end;
+    /* read again under the lock: another opener may have just migrated */
+    current = rows.nrows && st_cell(&rows, 0, 0) ? atoi(st_cell(&rows, 0, 0)) : 0;
     st_rows_free(&rows);
     if (current > avow_store_schema_latest()) {
-        rc = avow_error_set(err, AVOW_ERR_UNSUPPORTED, AVOW_NO_OFFSET,
-                            "store schema version %d is newer than this build knows (%d)", current,
-                            avow_store_schema_latest());
-        goto fail;
+        rc = too_new(current, err);
+        goto end;
     }
     for (size_t i = 0; i < N_MIGRATIONS; i++) {
         const migration *m = &migrations[i];
         if (m->version <= current) continue;
-        for (const char *const *st = m->statements; *st; st++) {
+        bool run = !m->backend || !strcmp(m->backend, be->name);
+        for (const char *const *st = m->statements; run && *st; st++) {
             if ((rc = be->exec(conn, *st, 0, NULL, NULL, NULL, err))) {
                 char what[64];
                 snprintf(what, sizeof(what), "schema migration %d", m->version);
                 avow_error_prefix(err, what);
-                goto fail;
+                goto end;
             }
         }
         char ver[16];
@@ -118,13 +154,8 @@ avow_err st_schema_apply(avow_store *s, avow_error *err)
                            "INSERT INTO avow_schema_migrations (version, description)"
                            " VALUES ($1, $2)",
                            2, p, NULL, NULL, err)))
-            goto fail;
+            goto end;
     }
-    rc = st_commit(s, conn, err);
-    goto out;
-fail:
-    st_rollback(s, conn);
-out:
-    st_release(s, conn);
-    return rc;
+end:
+    return st_tx_end(s, conn, rc, err);
 }

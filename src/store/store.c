@@ -1,6 +1,6 @@
 /* The store's single interface (include/avow/store.h): opens a backend by
- * location, keeps a pool of its connections, and implements every operation
- * once in SQL that SQLite and PostgreSQL both accept.
+ * location and implements every operation once in SQL that SQLite and
+ * PostgreSQL both accept (the connection pool is pool.c).
  * Thread-safe: connections come from a mutex-protected pool and are used by
  * one thread at a time; multi-statement changes run in transactions. */
 #include <ctype.h>
@@ -13,84 +13,6 @@
 #include "avow/encode.h"
 #include "avow/token.h"
 #include "store/store_internal.h"
-
-#define POOL_MAX_IDLE 32
-
-/* ---- rows, pool, transactions --------------------------------------------*/
-
-void st_rows_free(st_rows *r)
-{
-    if (!r) return;
-    if (r->cells)
-        for (size_t i = 0; i < r->nrows * r->ncols; i++)
-            free(r->cells[i]);
-    free(r->cells);
-    memset(r, 0, sizeof(*r));
-}
-
-avow_err st_acquire(avow_store *s, void **conn, avow_error *err)
-{
-    *conn = NULL;
-    pthread_mutex_lock(&s->mu);
-    if (s->n_idle) *conn = s->idle[--s->n_idle];
-    pthread_mutex_unlock(&s->mu);
-    if (*conn) return AVOW_OK;
-    return s->be->connect(s->impl, conn, err);
-}
-
-void st_release(avow_store *s, void *conn)
-{
-    if (!conn) return;
-    if (!s->be->healthy(conn)) {
-        s->be->disconnect(conn);
-        return;
-    }
-    pthread_mutex_lock(&s->mu);
-    if (s->n_idle == s->cap_idle && s->cap_idle < POOL_MAX_IDLE) {
-        size_t ncap = s->cap_idle ? s->cap_idle * 2 : 4;
-        if (ncap > POOL_MAX_IDLE) ncap = POOL_MAX_IDLE;
-        void **n = realloc(s->idle, ncap * sizeof(void *));
-        if (n) {
-            s->idle = n;
-            s->cap_idle = ncap;
-        }
-    }
-    if (s->n_idle < s->cap_idle) {
-        s->idle[s->n_idle++] = conn;
-        conn = NULL;
-    }
-    pthread_mutex_unlock(&s->mu);
-    if (conn) s->be->disconnect(conn);
-}
-
-avow_err st_exec(avow_store *s, const char *sql, int nparams, const char *const *params,
-                 st_rows *rows, int64_t *changes, avow_error *err)
-{
-    void *conn;
-    avow_err rc = st_acquire(s, &conn, err);
-    if (rc) {
-        if (rows) memset(rows, 0, sizeof(*rows));
-        return rc;
-    }
-    rc = s->be->exec(conn, sql, nparams, params, rows, changes, err);
-    st_release(s, conn);
-    return rc;
-}
-
-avow_err st_begin(avow_store *s, void *conn, avow_error *err)
-{
-    return s->be->exec(conn, s->be->begin_write_sql, 0, NULL, NULL, NULL, err);
-}
-
-avow_err st_commit(avow_store *s, void *conn, avow_error *err)
-{
-    return s->be->exec(conn, "COMMIT", 0, NULL, NULL, NULL, err);
-}
-
-void st_rollback(avow_store *s, void *conn)
-{
-    s->be->exec(conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL);
-}
 
 /* ---- open / close ---------------------------------------------------------*/
 
@@ -153,9 +75,7 @@ avow_err avow_store_open(const char *location, avow_store **out, avow_error *err
 void avow_store_close(avow_store *s)
 {
     if (!s) return;
-    for (size_t i = 0; i < s->n_idle; i++)
-        s->be->disconnect(s->idle[i]);
-    free(s->idle);
+    if (s->be) st_pool_close(s);
     if (s->be && s->impl) s->be->free_impl(s->impl);
     free(s->location);
     pthread_mutex_destroy(&s->mu);
@@ -315,13 +235,18 @@ static void rows_wipe_free(st_rows *r)
     st_rows_free(r);
 }
 
-avow_err avow_store_key_add(avow_store *s, const avow_store_key *k, avow_error *err)
+/* Adds a key in one transaction under the signing-keys lock, so concurrent
+ * writers (rotations, replicas creating their first key) are serialised.
+ * With only_first, adds nothing when an active key exists. */
+static avow_err key_add(avow_store *s, const avow_store_key *k, bool only_first, bool *added,
+                        avow_error *err)
 {
+    if (added) *added = false;
     if (!k || !k->kid || !*k->kid || !k->key_pem || !k->cert_pem)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                               "signing key: kid, key and certificate required");
     void *conn;
-    avow_err rc = st_acquire(s, &conn, err);
+    avow_err rc = st_tx_begin(s, ST_LOCK_SIGNING_KEYS, &conn, err);
     if (rc) return rc;
     const st_backend *be = s->be;
     st_rows r;
@@ -330,30 +255,47 @@ avow_err avow_store_key_add(avow_store *s, const avow_store_key *k, avow_error *
     fmt_i64(k->retired_at, retired);
     const char *pk[] = {k->kid};
     const char *pi[] = {k->kid, k->key_pem, k->cert_pem, created, active, retired};
-    if ((rc = st_begin(s, conn, err))) goto out;
+    bool skipped = false;
+    if (only_first) {
+        if ((rc = be->exec(conn, "SELECT 1 FROM signing_keys WHERE active <> 0", 0, NULL, &r, NULL,
+                           err)))
+            goto end;
+        skipped = r.nrows > 0; /* another writer was first: nothing to do */
+        st_rows_free(&r);
+        if (skipped) goto end;
+    }
     if ((rc = be->exec(conn, "SELECT 1 FROM signing_keys WHERE kid = $1", 1, pk, &r, NULL, err)))
-        goto fail;
+        goto end;
     bool dup = r.nrows > 0;
     st_rows_free(&r);
     if (dup) {
         rc = avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "signing key %s already exists",
                             k->kid);
-        goto fail;
+        goto end;
     }
     if (k->active && (rc = be->exec(conn, "UPDATE signing_keys SET active = 0 WHERE active <> 0", 0,
                                     NULL, NULL, NULL, err)))
-        goto fail;
-    if ((rc = be->exec(conn,
-                       "INSERT INTO signing_keys (" KEY_COLS ") VALUES ($1, $2, $3, $4, $5, $6)", 6,
-                       pi, NULL, NULL, err)))
-        goto fail;
-    rc = st_commit(s, conn, err);
-    goto out;
-fail:
-    st_rollback(s, conn);
-out:
-    st_release(s, conn);
+        goto end;
+    rc = be->exec(conn, "INSERT INTO signing_keys (" KEY_COLS ") VALUES ($1, $2, $3, $4, $5, $6)",
+                  6, pi, NULL, NULL, err);
+end:
+    rc = st_tx_end(s, conn, rc, err);
+    if (rc == AVOW_OK && added) *added = !skipped;
     return rc;
+}
+
+avow_err avow_store_key_add(avow_store *s, const avow_store_key *k, avow_error *err)
+{
+    return key_add(s, k, false, NULL, err);
+}
+
+avow_err avow_store_key_add_first(avow_store *s, const avow_store_key *k, bool *added,
+                                  avow_error *err)
+{
+    if (k && !k->active)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "signing key: the first key must be the active one");
+    return key_add(s, k, true, added, err);
 }
 
 avow_err avow_store_key_active(avow_store *s, avow_store_key *out, avow_error *err)

@@ -24,7 +24,7 @@ void pcs_server_start(pcs_server *s, bool r1_raw, const char *set, ...)
     char *script = tu_source_path("tests/integration/pcs_server.py");
     char *bundle_rel, *bundle, portf[128];
     assert_true(asprintf(&bundle_rel, "%s/collateral.json", set) > 0);
-    bundle = tu_shared_path(bundle_rel);
+    bundle = tu_vector_path(bundle_rel);
     snprintf(portf, sizeof(portf), "%s/port", s->dir);
     char *argv[32];
     int n = 0;
@@ -36,10 +36,10 @@ void pcs_server_start(pcs_server *s, bool r1_raw, const char *set, ...)
     argv[n++] = bundle;
     char *raw[4] = {0};
     if (r1_raw) {
-        raw[0] = tu_shared_path(R1 "/pcs-original/tcbinfov2.json");
-        raw[1] = tu_shared_path(R1 "/pcs-original/qeidentityv2.json");
-        raw[2] = tu_shared_path(R1 "/pcs-original/pck_platform_crl.der");
-        raw[3] = tu_shared_path(R1 "/pcs-original/intel_root_ca_crl.der");
+        raw[0] = tu_vector_path(R1 "/pcs-original/tcbinfov2.json");
+        raw[1] = tu_vector_path(R1 "/pcs-original/qeidentityv2.json");
+        raw[2] = tu_vector_path(R1 "/pcs-original/pck_platform_crl.der");
+        raw[3] = tu_vector_path(R1 "/pcs-original/intel_root_ca_crl.der");
         const char *flags[] = {"--tcb", "--qe", "--pck-crl", "--root-crl"};
         for (int i = 0; i < 4; i++) {
             argv[n++] = (char *)flags[i];
@@ -48,8 +48,11 @@ void pcs_server_start(pcs_server *s, bool r1_raw, const char *set, ...)
     }
     va_list ap;
     va_start(ap, set);
-    for (char *a; (a = va_arg(ap, char *)) && n < 30;)
+    bool tls = false;
+    for (char *a; (a = va_arg(ap, char *)) && n < 30;) {
+        tls = tls || !strcmp(a, "--tls-cert");
         argv[n++] = a;
+    }
     va_end(ap);
     argv[n] = NULL;
     s->pid = fork();
@@ -68,7 +71,8 @@ void pcs_server_start(pcs_server *s, bool r1_raw, const char *set, ...)
         if (!s->port) usleep(50000);
     }
     if (!s->port) fail_msg("pcs_server.py did not start");
-    snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d/sgx/certification/v4", s->port);
+    snprintf(s->base, sizeof(s->base), "%s://127.0.0.1:%d/sgx/certification/v4",
+             tls ? "https" : "http", s->port);
     for (int i = 0; i < 4; i++)
         free(raw[i]);
     free(script);
@@ -113,7 +117,7 @@ avow_pcs_client *pcs_test_client(const char *base, const char *key)
 void pcs_expect_r1(const avow_collateral *got)
 {
     avow_collateral want;
-    char *p = tu_shared_path(R1 "/collateral.json");
+    char *p = tu_vector_path(R1 "/collateral.json");
     avow_error e;
     if (avow_collateral_load(p, &want, &e)) fail_msg("load: %s", e.msg);
     free(p);
@@ -150,4 +154,3 @@ void pcs_rm_rf(const char *dir)
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     tu_run(cmd, NULL);
 }
-

@@ -12,7 +12,7 @@
 #include "avow/pcs.h"
 #include "avow/store.h"
 
-#define R1    "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2"
+#define R1    "dcap/R1-dcaprs-sgx-v3-tcbv2"
 #define R1_AT 1740713705
 
 typedef struct {
@@ -24,7 +24,7 @@ typedef struct {
 
 /* Starts pcs_server.py for the vector set `set` (a folder under the vectors),
  * with R1's raw PCS responses when r1_raw, and extra arguments
- * (NULL-terminated). */
+ * (NULL-terminated); with --tls-cert among them the base URL is https. */
 void pcs_server_start(pcs_server *s, bool r1_raw, const char *set, ...);
 void pcs_server_stop(pcs_server *s);
 /* How many requests the server has seen on `route` ("/tcb", "/pckcrl", ...). */

@@ -18,7 +18,7 @@ fi
 
 "$AVOW" sim init "$T/p" >/dev/null || { echo "FAIL: sim init"; exit 1; }
 
-# Intel convergeTcbStatusWithQeTcbStatus (dcap-verification.md A7)
+# Intel convergeTcbStatusWithQeTcbStatus (docs/verification.md A7)
 converge() { # platform qe
     case "$2" in
     UpToDate) echo "$1" ;;

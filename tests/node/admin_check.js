@@ -3,9 +3,12 @@
 // https and a credential: run with NODE_EXTRA_CA_CERTS=<avowd TLS cert>.
 //   node admin_check.js ENDPOINT MODE [ARGS]
 //   MODE token ADMIN_TOKEN POLICY_FILE    set/get/reset an unsigned policy
-//   MODE isolated KEY CERT POLICY_FILE NEWCERT NEWKEY [QUOTE]
+//   MODE isolated ADMIN_TOKEN KEY CERT POLICY_FILE NEWCERT NEWKEY [QUOTE]
 //        set/get/reset a signed policy; list, add, remove a signer certificate;
-//        with QUOTE, attest under the signed policy and check x-ms-policy-signer
+//        with QUOTE, attest under the signed policy and check x-ms-policy-signer.
+//        Isolated mode needs both the admin bearer token (the credential) and
+//        a policy signer's signature: a correctly signed request with a wrong
+//        bearer, and a read without one, must get 401 (docs/security.md).
 // Every service response token is validated (signature via /certs, exp, nbf,
 // issuer). Prints one JSON line; exits non-zero on any mismatch.
 "use strict";
@@ -41,12 +44,29 @@ async function main() {
     assert.ok(refused, "a wrong admin token must get 401");
     const certs = await admin.getPolicyManagementCertificates();
     assert.strictEqual(certs.body.length, 0, "token mode has no policy signers");
+    // reads need the admin credential too (as MAA needs an Azure AD token)
+    refused = false;
+    try { await bad.getPolicy("SgxEnclave"); } catch (e) { refused = e.statusCode === 401; }
+    assert.ok(refused, "GET /policies with a wrong admin token must get 401");
   } else if (mode === "isolated") {
-    const [keyFile, certFile, policyFile, newCertFile, newKeyFile, quoteFile] = args;
+    const [adminToken, keyFile, certFile, policyFile, newCertFile, newKeyFile, quoteFile] = args;
     const key = fs.readFileSync(keyFile, "utf8"), cert = fs.readFileSync(certFile, "utf8");
     const newCert = fs.readFileSync(newCertFile, "utf8");
     const policy = fs.readFileSync(policyFile, "utf8");
-    const admin = new AttestationAdministrationClient(endpoint, credential("unused"), { validationOptions });
+    const admin = new AttestationAdministrationClient(endpoint, credential(adminToken), { validationOptions });
+    const outsider = new AttestationAdministrationClient(endpoint, credential("wrong-" + adminToken), { validationOptions });
+    // a correctly signed policy without the admin credential is refused
+    let denied = false;
+    try { await outsider.setPolicy("SgxEnclave", policy, { privateKey: key, certificate: cert }); }
+    catch (e) { denied = e.statusCode === 401; }
+    assert.ok(denied, "a signed policy with a wrong admin token must get 401");
+    denied = false;
+    try { await outsider.resetPolicy("SgxEnclave", { privateKey: key, certificate: cert }); }
+    catch (e) { denied = e.statusCode === 401; }
+    assert.ok(denied, "a signed reset with a wrong admin token must get 401");
+    denied = false;
+    try { await outsider.getPolicy("SgxEnclave"); } catch (e) { denied = e.statusCode === 401; }
+    assert.ok(denied, "GET /policies with a wrong admin token must get 401");
     // unsigned policies are refused in isolated mode
     let refused = false;
     try { await admin.setPolicy("SgxEnclave", policy); } catch (e) { refused = e.statusCode === 401; }

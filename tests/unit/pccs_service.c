@@ -27,10 +27,9 @@
 #include "pcs_fixture.h"
 #include "testutil.h"
 
-static const avow_platform_id R1_PID = {
-    .fmspc = {0x00, 0x60, 0x6a, 0x00, 0x00, 0x00},
-    .ca = AVOW_PCK_CA_PLATFORM,
-    .tee_type = AVOW_TEE_SGX};
+static const avow_platform_id R1_PID = {.fmspc = {0x00, 0x60, 0x6a, 0x00, 0x00, 0x00},
+                                        .ca = AVOW_PCK_CA_PLATFORM,
+                                        .tee_type = AVOW_TEE_SGX};
 
 typedef struct {
     pcs_server srv;
@@ -124,8 +123,9 @@ static void test_fetch_store_hit_expire(void **state)
     assert_int_equal(st.entries, 1);
     /* Past nextUpdate: asked again; the upstream serves the same, now stale, set. */
     assert_int_equal(get(&f, &R1_PID, next + 1, &vc, &e), AVOW_ERR_EXPIRED);
-    assert_non_null(strstr(e.msg, "served collateral for FMSPC 00606a000000 (platform CA, SGX) "
-                                  "that expired at"));
+    assert_non_null(strstr(e.msg,
+                           "served collateral for FMSPC 00606a000000 (platform CA, SGX) "
+                           "that expired at"));
     assert_null(vc);
     assert_int_equal(pcs_server_requests(&f.srv, "/tcb"), 2);
     /* Remembered: the same answer, no request. */
@@ -140,8 +140,9 @@ static void test_fetch_store_hit_expire(void **state)
     f.have_srv = false;
     usleep(1100 * 1000);
     assert_int_equal(get(&f, &R1_PID, next + 1, &vc, &e), AVOW_ERR_EXPIRED);
-    assert_non_null(strstr(e.msg, "collateral for FMSPC 00606a000000 (platform CA, SGX) expired "
-                                  "at 2025-03-"));
+    assert_non_null(strstr(e.msg,
+                           "collateral for FMSPC 00606a000000 (platform CA, SGX) expired "
+                           "at 2025-03-"));
     assert_non_null(strstr(e.msg, "is unreachable: GET http://127.0.0.1:"));
     st = stats(&f);
     assert_int_equal(st.fetch_failures, 2);
@@ -152,7 +153,7 @@ static void test_fetch_store_hit_expire(void **state)
 /* Writes R1's bundle with one change to `out` (a Python expression over d). */
 static void tampered_bundle(const char *out, const char *change)
 {
-    char *good = tu_shared_path(R1 "/collateral.json"), cmd[1024];
+    char *good = tu_vector_path(R1 "/collateral.json"), cmd[1024];
     snprintf(cmd, sizeof(cmd),
              "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); %s; "
              "json.dump(d,open(sys.argv[2],\"w\"))' %s %s",
@@ -341,10 +342,10 @@ static void test_lru_and_recheck(void **state)
     avow_pccs_opts tune = {.max_entries = 2, .recheck_seconds = 0.2};
     setup(&f, false, &tune, NULL);
     avow_collateral r1, p1;
-    char *path = tu_shared_path(R1 "/collateral.json");
+    char *path = tu_vector_path(R1 "/collateral.json");
     assert_int_equal(avow_collateral_load(path, &r1, NULL), AVOW_OK);
     free(path);
-    path = tu_shared_path("vectors/dcap/P1-phala-sgx-v3/collateral.json");
+    path = tu_vector_path("dcap/P1-phala-sgx-v3/collateral.json");
     assert_int_equal(avow_collateral_load(path, &p1, NULL), AVOW_OK);
     free(path);
     avow_verified_collateral *vr1, *vp1, *vc;
@@ -383,8 +384,9 @@ static void test_lru_and_recheck(void **state)
     avow_platform_id other = R1_PID;
     other.fmspc[0] = 9;
     assert_int_equal(get(&f, &other, R1_AT, &vc, &e), AVOW_ERR_NOT_FOUND);
-    assert_non_null(strstr(e.msg, "no collateral for FMSPC 09606a000000 (platform CA, SGX) in the "
-                                  "store and no upstream is configured"));
+    assert_non_null(strstr(e.msg,
+                           "no collateral for FMSPC 09606a000000 (platform CA, SGX) in the "
+                           "store and no upstream is configured"));
     avow_time next = avow_verified_collateral_info(vr1)->next_update;
     assert_int_equal(get(&f, &pids[1], next + 1, &vc, &e), AVOW_ERR_EXPIRED);
     assert_non_null(strstr(e.msg, "expired at"));
@@ -399,10 +401,8 @@ static void test_lru_and_recheck(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fetch_store_hit_expire),
-        cmocka_unit_test(test_upstream_bad_answers),
-        cmocka_unit_test(test_single_flight),
-        cmocka_unit_test(test_parked_and_busy),
+        cmocka_unit_test(test_fetch_store_hit_expire), cmocka_unit_test(test_upstream_bad_answers),
+        cmocka_unit_test(test_single_flight),          cmocka_unit_test(test_parked_and_busy),
         cmocka_unit_test(test_lru_and_recheck),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,10 @@
 /* Unit tests of the claim set and its serializer (include/avow/claims.h), the
  * incoming SGX claims minted from a verification result, and the policy
  * management bodies (policy JWS upload in AAD and isolated modes, result
- * claims, signer certificate add/remove). */
+ * claims, signer certificate add/remove), and which request forms each route
+ * takes (docs/security.md "Policy management"): resets only with an empty
+ * payload, iat in policies, Avow's certificate requests bound to their
+ * operation, the Python SDK's jwk.x5c header. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,7 +222,7 @@ static void test_policy_upload(void **state)
     /* unsigned: accepted in AAD mode, refused in isolated mode */
     char *jws = NULL;
     avow_error e;
-    assert_int_equal(avow_policy_jws_build(text, strlen(text), NULL, NULL, &jws, &e), AVOW_OK);
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), NULL, NULL, -1, &jws, &e), AVOW_OK);
     assert_int_equal(strncmp(jws, "eyJhbGciOiJub25lIn0.", 20), 0);
     avow_policy_upload u;
     assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
@@ -246,7 +249,7 @@ static void test_policy_upload(void **state)
     avow_policy_upload_free(&u);
     free(jws);
 
-    /* the real recording: token hash of the docs' unsigned JWS (maa-compat §1.7) */
+    /* the real recording: token hash of the docs' unsigned JWS (docs/maa.md §1.7) */
     const char *reset = "eyJhbGciOiJub25lIn0..";
     assert_int_equal(avow_policy_result_claims(NULL, reset, strlen(reset), false, &rc, &e),
                      AVOW_OK);
@@ -254,7 +257,7 @@ static void test_policy_upload(void **state)
     avow_claims_free(rc);
 
     /* signed by signer1: accepted in isolated mode; by signer2: refused */
-    assert_int_equal(avow_policy_jws_build(text, strlen(text), k1, c1, &jws, &e), AVOW_OK);
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k1, c1, -1, &jws, &e), AVOW_OK);
     assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
                                               AVOW_POLICY_MODE_ISOLATED, &signers, &u, &e),
                      AVOW_OK);
@@ -286,18 +289,19 @@ static void test_policy_upload(void **state)
         free(bad);
     }
     free(jws);
-    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c2, &jws, &e), AVOW_OK);
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c2, -1, &jws, &e), AVOW_OK);
     assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
                                               AVOW_POLICY_MODE_ISOLATED, &signers, &u, &e),
                      AVOW_ERR_CHAIN);
     free(jws);
     /* key of one certificate with another's certificate: refused at build */
-    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c1, &jws, &e),
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k2, c1, -1, &jws, &e),
                      AVOW_ERR_MISMATCH);
 
     /* a policy that does not compile: line:col in the error */
     const char *broken = "version=1.0;\nauthorizationrules { [type==\"a\" => permit(); };";
-    assert_int_equal(avow_policy_jws_build(broken, strlen(broken), NULL, NULL, &jws, &e), AVOW_OK);
+    assert_int_equal(avow_policy_jws_build(broken, strlen(broken), NULL, NULL, -1, &jws, &e),
+                     AVOW_OK);
     assert_int_equal(avow_policy_upload_parse((const uint8_t *)jws, strlen(jws),
                                               AVOW_POLICY_MODE_AAD, NULL, &u, &e),
                      AVOW_ERR_FORMAT);
@@ -390,12 +394,213 @@ static void test_policy_upload(void **state)
     free(o);
 }
 
+/* A compact RS256 JWS of `payload` under `header` signed with key_pem. */
+static char *sign_raw(const char *header, const char *payload, const char *key_pem)
+{
+    avow_jws_key *key = NULL;
+    char *out = NULL;
+    assert_int_equal(avow_jws_key_from_pem(key_pem, strlen(key_pem), &key, NULL), AVOW_OK);
+    assert_int_equal(
+        avow_jws_sign(header, (const uint8_t *)payload, strlen(payload), key, &out, NULL), AVOW_OK);
+    avow_jws_key_free(key);
+    return out;
+}
+
+static char *x5c_of(const char *pem)
+{
+    uint8_t *der;
+    size_t dl;
+    assert_int_equal(avow_cert_pem_to_der(pem, strlen(pem), &der, &dl, NULL), AVOW_OK);
+    char *b64 = malloc(avow_base64_len(dl));
+    avow_base64_encode(der, dl, b64);
+    free(der);
+    return b64;
+}
+
+static void test_request_forms(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/avow_policy_forms_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *k1, *k2;
+    char *c1 = make_cert(dir, "signer1", &k1), *c2 = make_cert(dir, "signer2", &k2);
+    const char *pems[] = {c1};
+    avow_policy_signers signers = {pems, 1};
+    char *x1 = x5c_of(c1), *x2 = x5c_of(c2);
+    char h_js[4096], h_py[4096], h_out[4096];
+    snprintf(h_js, sizeof(h_js), "{\"alg\":\"RS256\",\"x5c\":[\"%s\"]}", x1);
+    snprintf(h_py, sizeof(h_py), "{\"alg\":\"RS256\",\"jwk\":{\"x5c\":[\"%s\"]}}", x1);
+    snprintf(h_out, sizeof(h_out), "{\"alg\":\"RS256\",\"x5c\":[\"%s\"]}", x2);
+    avow_error e;
+    avow_policy_reset rs;
+    const avow_policy_mode ISO = AVOW_POLICY_MODE_ISOLATED, AAD = AVOW_POLICY_MODE_AAD;
+
+    /* resets: unsigned (AAD only), signed with x5c or jwk.x5c, empty or null payload */
+    const char *none = "eyJhbGciOiJub25lIn0..";
+    assert_int_equal(
+        avow_policy_reset_parse((const uint8_t *)none, strlen(none), AAD, NULL, &rs, &e), AVOW_OK);
+    assert_false(rs.signed_);
+    avow_policy_reset_free(&rs);
+    assert_int_equal(
+        avow_policy_reset_parse((const uint8_t *)none, strlen(none), ISO, &signers, &rs, &e),
+        AVOW_ERR_CHAIN);
+    const char *hdrs[] = {h_js, h_py};
+    for (int i = 0; i < 2; i++) {
+        char *r = sign_raw(hdrs[i], "", k1);
+        assert_int_equal(
+            avow_policy_reset_parse((const uint8_t *)r, strlen(r), ISO, &signers, &rs, &e),
+            AVOW_OK);
+        assert_true(rs.signed_);
+        assert_non_null(rs.signer_pem);
+        avow_policy_reset_free(&rs);
+        free(r);
+    }
+    char *rnull = sign_raw(h_js, "null", k1);
+    assert_int_equal(
+        avow_policy_reset_parse((const uint8_t *)rnull, strlen(rnull), ISO, &signers, &rs, &e),
+        AVOW_OK);
+    avow_policy_reset_free(&rs);
+    free(rnull);
+    char *rout = sign_raw(h_out, "", k2);
+    assert_int_equal(
+        avow_policy_reset_parse((const uint8_t *)rout, strlen(rout), ISO, &signers, &rs, &e),
+        AVOW_ERR_CHAIN);
+    assert_non_null(strstr(e.msg, "which is not one of the 1 current policy signers"));
+    free(rout);
+    /* a policy JWS (signed by the signer) is never a reset; nor is a cert request */
+    const char *text = "version=1.0; authorizationrules { => permit(); };";
+    char *pol = NULL;
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k1, c1, 1700000000, &pol, &e),
+                     AVOW_OK);
+    assert_int_equal(
+        avow_policy_reset_parse((const uint8_t *)pol, strlen(pol), ISO, &signers, &rs, &e),
+        AVOW_ERR_FORMAT);
+    assert_non_null(strstr(e.msg, "\"AttestationPolicy\": a policy JWS is never taken as a reset"));
+    assert_int_equal(avow_policy_reset_parse((const uint8_t *)pol, strlen(pol), AAD, NULL, &rs, &e),
+                     AVOW_ERR_FORMAT);
+    char *creq = NULL;
+    assert_int_equal(avow_cert_request_build(c2, AVOW_CERT_OP_ADD, 1700000100, k1, c1, &creq, &e),
+                     AVOW_OK);
+    assert_int_equal(
+        avow_policy_reset_parse((const uint8_t *)creq, strlen(creq), ISO, &signers, &rs, &e),
+        AVOW_ERR_FORMAT);
+    assert_non_null(strstr(e.msg, "\"policyCertificate\""));
+    assert_int_equal(avow_policy_reset_parse((const uint8_t *)"", 0, AAD, NULL, &rs, &e),
+                     AVOW_ERR_FORMAT);
+
+    /* policy iat: written by jws_build, read by upload_parse; absent = -1; bad = error */
+    avow_policy_upload u;
+    assert_int_equal(
+        avow_policy_upload_parse((const uint8_t *)pol, strlen(pol), ISO, &signers, &u, &e),
+        AVOW_OK);
+    assert_int_equal(u.iat, 1700000000);
+    avow_policy_upload_free(&u);
+    free(pol);
+    assert_int_equal(avow_policy_jws_build(text, strlen(text), k1, c1, -1, &pol, &e), AVOW_OK);
+    assert_int_equal(
+        avow_policy_upload_parse((const uint8_t *)pol, strlen(pol), ISO, &signers, &u, &e),
+        AVOW_OK);
+    assert_int_equal(u.iat, -1);
+    avow_policy_upload_free(&u);
+    free(pol);
+    char b64[256], payload[4096];
+    avow_base64url_encode((const uint8_t *)text, strlen(text), b64);
+    const char *bad_iats[] = {"\"yesterday\"", "-5", "1e300"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(payload, sizeof(payload), "{\"AttestationPolicy\":\"%s\",\"iat\":%s}", b64,
+                 bad_iats[i]);
+        pol = sign_raw(h_py, payload, k1); /* the Python SDK's header form */
+        assert_int_equal(
+            avow_policy_upload_parse((const uint8_t *)pol, strlen(pol), ISO, &signers, &u, &e),
+            AVOW_ERR_FORMAT);
+        assert_non_null(strstr(e.msg, "NumericDate"));
+        free(pol);
+    }
+    snprintf(payload, sizeof(payload), "{\"AttestationPolicy\":\"%s\",\"iat\":1700000000.75}", b64);
+    pol = sign_raw(h_py, payload, k1);
+    assert_int_equal(
+        avow_policy_upload_parse((const uint8_t *)pol, strlen(pol), ISO, &signers, &u, &e),
+        AVOW_OK);
+    assert_int_equal(u.iat, 1700000000);
+    assert_non_null(u.signer_pem);
+    avow_policy_upload_free(&u);
+    free(pol);
+
+    /* certificate requests: Avow's form is bound to its operation */
+    avow_cert_request cr;
+    char **list;
+    size_t n;
+    avow_claims *res;
+    assert_int_equal(
+        avow_cert_request_parse((const uint8_t *)creq, strlen(creq), &signers, &cr, &e), AVOW_OK);
+    assert_true(cr.has_op);
+    assert_int_equal(cr.op, AVOW_CERT_OP_ADD);
+    assert_int_equal(cr.iat, 1700000100);
+    assert_int_equal(
+        avow_cert_request_apply(&cr, AVOW_CERT_OP_REMOVE, &signers, &list, &n, &res, &e),
+        AVOW_ERR_MISMATCH);
+    assert_string_equal(e.msg,
+                        "this request was signed for certificates:add, not "
+                        "certificates:remove");
+    assert_int_equal(avow_cert_request_apply(&cr, AVOW_CERT_OP_ADD, &signers, &list, &n, &res, &e),
+                     AVOW_OK);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+    avow_claims_free(res);
+    avow_cert_request_free(&cr);
+    free(creq);
+    /* MAA's form: no operation, no iat */
+    char *jwk = NULL;
+    assert_int_equal(avow_jwk_from_cert((const uint8_t *)c2, strlen(c2), true, &jwk, &e), AVOW_OK);
+    snprintf(payload, sizeof(payload), "{\"policyCertificate\":%s}", jwk);
+    free(jwk);
+    char *maa = sign_raw(h_py, payload, k1);
+    assert_int_equal(avow_cert_request_parse((const uint8_t *)maa, strlen(maa), &signers, &cr, &e),
+                     AVOW_OK);
+    assert_false(cr.has_op);
+    assert_int_equal(cr.iat, -1);
+    avow_cert_request_free(&cr);
+    free(maa);
+    /* an unknown operation, and an unsigned request, are refused */
+    snprintf(payload, sizeof(payload),
+             "{\"policyCertificate\":{\"kty\":\"RSA\",\"x5c\":[\"%s\"]},"
+             "\"x-avow-operation\":\"replace\"}",
+             x2);
+    maa = sign_raw(h_js, payload, k1);
+    assert_int_equal(avow_cert_request_parse((const uint8_t *)maa, strlen(maa), &signers, &cr, &e),
+                     AVOW_ERR_FORMAT);
+    free(maa);
+    char *unsig = NULL;
+    assert_int_equal(avow_jws_sign("{\"alg\":\"none\"}", (const uint8_t *)payload, strlen(payload),
+                                   NULL, &unsig, NULL),
+                     AVOW_OK);
+    assert_int_equal(
+        avow_cert_request_parse((const uint8_t *)unsig, strlen(unsig), &signers, &cr, &e),
+        AVOW_ERR_CHAIN);
+    free(unsig);
+    /* the builder refuses a key that is not the certificate's */
+    assert_int_equal(avow_cert_request_build(c2, AVOW_CERT_OP_REMOVE, 1, k2, c1, &creq, &e),
+                     AVOW_ERR_MISMATCH);
+    free(x1);
+    free(x2);
+    free(c1);
+    free(c2);
+    free(k1);
+    free(k2);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    tu_run(cmd, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_and_json),
         cmocka_unit_test(test_incoming_sgx),
         cmocka_unit_test(test_policy_upload),
+        cmocka_unit_test(test_request_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

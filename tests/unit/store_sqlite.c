@@ -3,8 +3,9 @@
  * throwaway PostgreSQL server) or, by default, a fresh SQLite directory:
  * schema creation, idempotent migrations on reopen, migration of a v1
  * SQLite store with its data (and refusal of a newer one), every table's
- * operations, collateral import and the cache without upstream, and
- * concurrent use from threads. */
+ * operations, change notifications (PostgreSQL; none on SQLite), broken
+ * connections replaced, collateral import and the cache without upstream,
+ * and concurrent use from threads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,11 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <cmocka.h>
 
+#include <libpq-fe.h>
 #include <openssl/sha.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "avow/encode.h"
 #include "avow/quote.h"
@@ -226,7 +231,18 @@ static void test_keys(void **state)
     avow_store *s = open_store();
     avow_store_key k = {0}, a;
     assert_int_equal(avow_store_key_active(s, &a, NULL), AVOW_ERR_NOT_FOUND);
-    for (int i = 0; i < 2; i++) {
+    /* The first key: added when there is none, not when another was first. */
+    bool added = false;
+    k = (avow_store_key){mat[0].kid, mat[0].key_pem, mat[0].cert_pem, 1700000000, true, 0};
+    assert_int_equal(avow_store_key_add_first(s, &k, &added, NULL), AVOW_OK);
+    assert_true(added);
+    k = (avow_store_key){mat[1].kid, mat[1].key_pem, mat[1].cert_pem, 1700000001, true, 0};
+    assert_int_equal(avow_store_key_add_first(s, &k, &added, NULL), AVOW_OK);
+    assert_false(added);
+    assert_int_equal(avow_store_key_active(s, &a, NULL), AVOW_OK);
+    assert_string_equal(a.kid, mat[0].kid);
+    avow_store_key_free(&a);
+    for (int i = 1; i < 2; i++) {
         k.kid = mat[i].kid;
         k.key_pem = mat[i].key_pem;
         k.cert_pem = mat[i].cert_pem;
@@ -263,6 +279,337 @@ static void test_keys(void **state)
     assert_int_equal(list[1].retired_at, 1700000100);
     avow_store_key_list_free(list, n);
     avow_store_close(s);
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Waits up to 5 s for `want` among the changes the listener reports;
+ * asserts it came within 1 s and returns everything reported. */
+static unsigned wait_change(avow_store_listener *l, unsigned want)
+{
+    unsigned got = 0;
+    double t0 = mono_now();
+    avow_error e;
+    while (!(got & want) && mono_now() - t0 < 5.0)
+        if (avow_store_listener_wait(l, 500, &got, &e)) fail_msg("listener: %s", e.msg);
+    assert_true(got & want);
+    assert_true(mono_now() - t0 < 1.0);
+    return got;
+}
+
+/* Change notifications. SQLite has none. PostgreSQL: a listener connects on
+ * its first wait (reporting everything), learns of each committed change
+ * made through another store handle (another replica) by kind, hears nothing
+ * of a rolled-back one, is woken on demand, and after its connection is
+ * killed says so, then reconnects and reports everything again. Pooled
+ * connections killed by the server are replaced without an error. */
+static void test_notifications(void **state)
+{
+    (void)state;
+    avow_store *s = open_store();
+    avow_store_listener *l = NULL;
+    avow_error e;
+    avow_error_clear(&e);
+    if (is_sqlite) {
+        assert_int_equal(avow_store_listen(s, &l, &e), AVOW_ERR_UNSUPPORTED);
+        assert_null(l);
+        assert_non_null(strstr(e.msg, "no change notifications"));
+        avow_store_close(s);
+        return;
+    }
+    assert_int_equal(avow_store_listen(s, &l, &e), AVOW_OK);
+    unsigned ch = 0;
+    assert_int_equal(avow_store_listener_wait(l, 0, &ch, &e), AVOW_OK);
+    assert_int_equal(ch, AVOW_STORE_CHANGED_ALL);
+    ch = 0;
+    assert_int_equal(avow_store_listener_wait(l, 200, &ch, &e), AVOW_OK);
+    assert_int_equal(ch, 0); /* nothing happened */
+
+    avow_store *w = open_store(); /* the writer: another replica */
+    assert_int_equal(avow_store_policy_put(w, "SgxEnclave", "eyJhbGciOiJub25lIn0..", 1, NULL, NULL),
+                     AVOW_OK);
+    assert_int_equal(wait_change(l, AVOW_STORE_CHANGED_POLICIES), AVOW_STORE_CHANGED_POLICIES);
+    char thumb[41];
+    assert_int_equal(avow_store_cert_add(w, mat[0].cert_pem, 1, NULL, thumb, NULL), AVOW_OK);
+    wait_change(l, AVOW_STORE_CHANGED_CERTIFICATES);
+    assert_int_equal(avow_store_cert_remove(w, thumb, NULL, NULL), AVOW_OK);
+    wait_change(l, AVOW_STORE_CHANGED_CERTIFICATES);
+    assert_int_equal(avow_store_setting_set(w, "notify-test", "1", NULL), AVOW_OK);
+    wait_change(l, AVOW_STORE_CHANGED_SETTINGS);
+    assert_int_equal(avow_store_key_retire(w, mat[0].kid, 1700000200, NULL), AVOW_OK);
+    wait_change(l, AVOW_STORE_CHANGED_KEYS);
+    avow_store_collateral row = {.fmspc = "00906ed50001",
+                                 .ca = "processor",
+                                 .tee = "sgx",
+                                 .bundle = "{}",
+                                 .next_update = 2,
+                                 .fetched_at = 1,
+                                 .source = "notify"};
+    assert_int_equal(avow_store_collateral_put(w, &row, NULL), AVOW_OK);
+    wait_change(l, AVOW_STORE_CHANGED_COLLATERAL);
+    assert_int_equal(avow_store_collateral_delete(w, row.fmspc, row.ca, row.tee, NULL, NULL),
+                     AVOW_OK);
+    wait_change(l, AVOW_STORE_CHANGED_COLLATERAL);
+
+    /* A rolled-back change is never announced. */
+    PGconn *pg = PQconnectdb(location);
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    PGresult *r = PQexec(pg, "BEGIN; DELETE FROM policies; ROLLBACK");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    ch = 0;
+    assert_int_equal(avow_store_listener_wait(l, 300, &ch, &e), AVOW_OK);
+    assert_int_equal(ch, 0);
+
+    /* Woken on demand, long before its timeout. */
+    double t0 = mono_now();
+    avow_store_listener_wake(l);
+    assert_int_equal(avow_store_listener_wait(l, 5000, &ch, &e), AVOW_OK);
+    assert_int_equal(ch, 0);
+    assert_true(mono_now() - t0 < 1.0);
+
+    /* The listener's connection killed: reported, then reconnected. */
+    r = PQexec(pg,
+               "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+               " WHERE datname = current_database() AND query = 'LISTEN avow_changes'");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), 1);
+    PQclear(r);
+    assert_int_equal(avow_store_listener_wait(l, 2000, &ch, &e), AVOW_ERR_IO);
+    assert_non_null(strstr(e.msg, "listener connection lost"));
+    ch = 0;
+    assert_int_equal(avow_store_listener_wait(l, 2000, &ch, &e), AVOW_OK);
+    assert_int_equal(ch, AVOW_STORE_CHANGED_ALL); /* what happened meanwhile is unknown */
+    assert_int_equal(avow_store_setting_set(w, "notify-test", "2", NULL), AVOW_OK);
+    wait_change(l, AVOW_STORE_CHANGED_SETTINGS);
+
+    /* Every pooled connection killed (as by a server restart): the next
+     * calls open new ones and succeed. */
+    r = PQexec(pg,
+               "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+               " WHERE datname = current_database() AND application_name = 'avow'"
+               " AND query <> 'LISTEN avow_changes'");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_true(PQntuples(r) >= 2); /* s's and w's */
+    PQclear(r);
+    usleep(100000); /* the terminations take effect */
+    char *v = NULL;
+    assert_int_equal(avow_store_setting_get(w, "notify-test", &v, &e), AVOW_OK);
+    assert_string_equal(v, "2");
+    free(v);
+    assert_int_equal(avow_store_setting_set(s, "notify-test", "3", &e), AVOW_OK);
+    wait_change(l, AVOW_STORE_CHANGED_SETTINGS);
+    assert_int_equal(avow_store_policy_delete(s, "SgxEnclave", NULL, NULL), AVOW_OK);
+    wait_change(l, AVOW_STORE_CHANGED_POLICIES);
+    PQfinish(pg);
+    avow_store_listener_close(l);
+    avow_store_close(w);
+    avow_store_close(s);
+}
+
+/* A PostgreSQL URI whose store lives in its own, fresh schema. */
+static PGconn *fresh_schema(const char *schema, char *loc, size_t cap)
+{
+    PGconn *pg = PQconnectdb(location);
+    assert_int_equal(PQstatus(pg), CONNECTION_OK);
+    char sql[160];
+    snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
+             schema);
+    PGresult *r = PQexec(pg, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    snprintf(loc, cap, "%s%coptions=-csearch_path%%3D%s", location,
+             strchr(location, '?') ? '&' : '?', schema);
+    return pg;
+}
+
+static void pg_ok(PGconn *pg, const char *sql)
+{
+    PGresult *r = PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+}
+
+/* Replicas starting together on an empty store: N threads, released at
+ * once, each open the store (migrating it) and then try to add the first
+ * signing key. All open it, each migration is recorded once, one key wins.
+ * The empty store is a fresh directory (SQLite) or a fresh schema of the
+ * database (PostgreSQL, through the URI's search_path). */
+enum { RACERS = 8 };
+typedef struct {
+    const char *loc;
+    int id;
+    pthread_barrier_t *go;
+    avow_err open_rc, add_rc;
+    bool added;
+    char msg[256];
+} racer;
+
+static void *race(void *arg)
+{
+    racer *r = arg;
+    avow_store *s = NULL;
+    avow_error e;
+    avow_error_clear(&e);
+    pthread_barrier_wait(r->go);
+    r->open_rc = avow_store_open(r->loc, &s, &e);
+    if (r->open_rc) {
+        snprintf(r->msg, sizeof(r->msg), "%s", e.msg);
+        return NULL;
+    }
+    char kid[16];
+    snprintf(kid, sizeof(kid), "racer-%d", r->id);
+    avow_store_key k = {kid, "key", "cert", 1700000000, true, 0};
+    pthread_barrier_wait(r->go);
+    r->add_rc = avow_store_key_add_first(s, &k, &r->added, &e);
+    if (r->add_rc) snprintf(r->msg, sizeof(r->msg), "%s", e.msg);
+    avow_store_close(s);
+    return NULL;
+}
+
+static void test_replicas_start_together(void **state)
+{
+    (void)state;
+    char loc[700], dir[] = "/tmp/avow-store-race-XXXXXX";
+    PGconn *pg = NULL;
+    if (is_sqlite) {
+        assert_non_null(mkdtemp(dir));
+        snprintf(loc, sizeof(loc), "%s", dir);
+    } else {
+        pg = fresh_schema("avow_race", loc, sizeof(loc));
+    }
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, RACERS);
+    pthread_t th[RACERS];
+    racer rs[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        rs[i] = (racer){.loc = loc, .id = i, .go = &go};
+        pthread_create(&th[i], NULL, race, &rs[i]);
+    }
+    int added = 0;
+    for (int i = 0; i < RACERS; i++) {
+        pthread_join(th[i], NULL);
+        if (rs[i].open_rc || rs[i].add_rc) fail_msg("racer %d: %s", i, rs[i].msg);
+        added += rs[i].added;
+    }
+    pthread_barrier_destroy(&go);
+    assert_int_equal(added, 1);
+    avow_store *s = NULL;
+    avow_error e;
+    if (avow_store_open(loc, &s, &e)) fail_msg("open %s: %s", loc, e.msg);
+    avow_store_key *keys;
+    size_t n;
+    assert_int_equal(avow_store_key_list(s, true, &keys, &n, NULL), AVOW_OK);
+    assert_int_equal(n, 1);
+    assert_true(keys[0].active);
+    avow_store_key_list_free(keys, n);
+    avow_store_close(s);
+    if (is_sqlite) {
+        sqlite3 *db;
+        char path[64];
+        snprintf(path, sizeof(path), "%s/avow.db", dir);
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        sqlite3_stmt *q;
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT COUNT(*), COUNT(DISTINCT version), MAX(version)"
+                                            " FROM avow_schema_migrations",
+                                            -1, &q, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(q, 0), avow_store_schema_latest());
+        assert_int_equal(sqlite3_column_int(q, 1), avow_store_schema_latest());
+        assert_int_equal(sqlite3_column_int(q, 2), avow_store_schema_latest());
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+        char cmd[96];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        tu_run(cmd, NULL);
+    } else {
+        PGresult *r = PQexec(pg,
+                             "SELECT COUNT(*), COUNT(DISTINCT version), MAX(version)"
+                             " FROM avow_race.avow_schema_migrations");
+        assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+        for (int c = 0; c < 3; c++)
+            assert_int_equal(atoi(PQgetvalue(r, 0, c)), avow_store_schema_latest());
+        PQclear(r);
+        pg_ok(pg, "DROP SCHEMA avow_race CASCADE");
+        PQfinish(pg);
+    }
+}
+
+/* A statement whose pooled connection dies under it (here: a trigger makes
+ * the server end the session on the first attempt only) runs once more on
+ * a new connection and succeeds; a transaction whose connection dies after
+ * BEGIN is not repeated: it fails and leaves nothing; a server that stops
+ * answering is given up after 10 s. PostgreSQL only (an SQLite connection
+ * cannot break). */
+static void test_connection_lost_retry(void **state)
+{
+    (void)state;
+    if (is_sqlite) skip();
+    char loc[700];
+    PGconn *pg = fresh_schema("avow_retry", loc, sizeof(loc));
+    avow_store *s = NULL;
+    avow_error e;
+    if (avow_store_open(loc, &s, &e)) fail_msg("open %s: %s", loc, e.msg);
+    assert_int_equal(avow_store_setting_set(s, "a", "1", NULL), AVOW_OK); /* pools a connection */
+    pg_ok(pg,
+          "CREATE SEQUENCE avow_retry.deaths;"
+          "CREATE FUNCTION avow_retry.die_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+          " IF nextval('avow_retry.deaths') = 1 THEN"
+          " PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); END IF;"
+          " RETURN NEW; END $$;"
+          "CREATE TRIGGER die BEFORE INSERT OR UPDATE ON avow_retry.settings"
+          " FOR EACH ROW EXECUTE FUNCTION avow_retry.die_once();"
+          "CREATE TRIGGER die BEFORE INSERT ON avow_retry.signing_keys"
+          " FOR EACH ROW EXECUTE FUNCTION avow_retry.die_once()");
+    avow_error_clear(&e);
+    if (avow_store_setting_set(s, "b", "2", &e)) fail_msg("not retried: %s", e.msg);
+    char *v = NULL;
+    assert_int_equal(avow_store_setting_get(s, "b", &v, NULL), AVOW_OK);
+    assert_string_equal(v, "2");
+    free(v);
+    PGresult *r = PQexec(pg, "SELECT last_value FROM avow_retry.deaths");
+    assert_string_equal(PQgetvalue(r, 0, 0), "2"); /* the first attempt did die */
+    PQclear(r);
+
+    pg_ok(pg, "ALTER SEQUENCE avow_retry.deaths RESTART");
+    avow_store_key k = {"retry-kid", "key", "cert", 1700000000, true, 0};
+    assert_int_equal(avow_store_key_add(s, &k, &e), AVOW_ERR_IO);
+    r = PQexec(pg, "SELECT COUNT(*) FROM avow_retry.signing_keys");
+    assert_string_equal(PQgetvalue(r, 0, 0), "0");
+    PQclear(r);
+    assert_int_equal(avow_store_key_add(s, &k, NULL), AVOW_OK); /* a new try succeeds */
+
+    /* A server that stops answering on an open connection (its backend
+     * paused: the kernel still acknowledges, so no TCP timeout fires) is
+     * given up after 10 s, and the statement runs on a new connection. */
+    r = PQexec(pg,
+               "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+               " AND application_name = 'avow'");
+    assert_int_equal(PQntuples(r), 1); /* s's pooled connection */
+    pid_t backend = (pid_t)atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    assert_int_equal(kill(backend, SIGSTOP), 0);
+    double t0 = mono_now();
+    char *v2 = NULL;
+    avow_err got = avow_store_setting_get(s, "b", &v2, &e);
+    double took = mono_now() - t0;
+    kill(backend, SIGCONT);
+    if (got) fail_msg("after a silent server: %s", e.msg);
+    assert_string_equal(v2, "2");
+    free(v2);
+    assert_true(took > 9.5 && took < 14.0);
+    avow_store_close(s);
+    pg_ok(pg, "DROP SCHEMA avow_retry CASCADE");
+    PQfinish(pg);
 }
 
 static void test_policies(void **state)
@@ -395,7 +742,7 @@ static void test_service_rows(void **state)
     (void)state;
     avow_store *s = open_store();
     avow_collateral c;
-    char *path = tu_shared_path("vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/collateral.json");
+    char *path = tu_vector_path("dcap/R1-dcaprs-sgx-v3-tcbv2/collateral.json");
     avow_error e;
     avow_error_clear(&e);
     if (avow_collateral_load(path, &c, &e)) fail_msg("load: %s", e.msg);
@@ -511,10 +858,17 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema),          cmocka_unit_test(test_migration_from_v1),
-        cmocka_unit_test(test_settings),        cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_policies),        cmocka_unit_test(test_certs),
-        cmocka_unit_test(test_collateral_rows), cmocka_unit_test(test_service_rows),
+        cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_migration_from_v1),
+        cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_notifications),
+        cmocka_unit_test(test_replicas_start_together),
+        cmocka_unit_test(test_connection_lost_retry),
+        cmocka_unit_test(test_policies),
+        cmocka_unit_test(test_certs),
+        cmocka_unit_test(test_collateral_rows),
+        cmocka_unit_test(test_service_rows),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
