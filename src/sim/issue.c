@@ -67,43 +67,57 @@ void sim_put_tcb_level(sim_sb *b, const uint8_t comps[16], uint32_t pcesvn, cons
     sim_sb_printf(b, "}");
 }
 
-static char *build_tcb_info(const avow_sim_platform *p, const avow_sim_collateral_opts *o,
-                            avow_tcb_status st, avow_time next)
+void sim_put_tcb_info_head(sim_sb *b, const char *id, const avow_sim_platform *p,
+                           const avow_sim_collateral_opts *o, avow_time next)
 {
     char fmspc[13];
     sim_upper_hex(p->opts.fmspc, 6, fmspc);
-    sim_sb b = {0};
-    sim_sb_printf(&b, "{\"id\":\"SGX\",\"version\":3,");
-    sim_put_date(&b, "issueDate", o->issue_date);
-    sim_sb_printf(&b, ",");
-    sim_put_date(&b, "nextUpdate", next);
-    sim_sb_printf(&b,
+    sim_sb_printf(b, "{\"id\":\"%s\",\"version\":3,", id);
+    sim_put_date(b, "issueDate", o->issue_date);
+    sim_sb_printf(b, ",");
+    sim_put_date(b, "nextUpdate", next);
+    sim_sb_printf(b,
                   ",\"fmspc\":\"%s\",\"pceId\":\"0000\",\"tcbType\":0,"
-                  "\"tcbEvaluationDataNumber\":%d,\"tcbLevels\":[",
+                  "\"tcbEvaluationDataNumber\":%d",
                   fmspc, o->tcb_eval_num ? o->tcb_eval_num : 17);
+}
+
+void sim_put_platform_levels(sim_sb *b, const avow_sim_platform *p,
+                             const avow_sim_collateral_opts *o, avow_tcb_status st,
+                             const uint8_t *tdx, bool after_top)
+{
     const uint8_t *c = p->opts.comp_svn;
     uint32_t pce = p->opts.pce_svn;
     avow_time today = sim_day_floor(o->issue_date);
     const char *const *ids = o->advisory_ids;
     size_t n_ids = o->n_advisory_ids;
     if (!ids) sim_default_advisories(st, &ids, &n_ids);
-    bool first = true;
-    if (st != AVOW_TCB_UP_TO_DATE) {
+    bool first = !after_top;
+    if (!after_top && st != AVOW_TCB_UP_TO_DATE) {
         /* A newer UpToDate level the platform does not reach: PCESVN + 1. */
-        sim_put_tcb_level(&b, c, pce + 1, NULL, today - 30 * DAY, AVOW_TCB_UP_TO_DATE, NULL, 0,
+        sim_put_tcb_level(b, c, pce + 1, tdx, today - 30 * DAY, AVOW_TCB_UP_TO_DATE, NULL, 0,
                           first);
         first = false;
     }
-    sim_put_tcb_level(&b, c, pce, NULL, today - (st == AVOW_TCB_UP_TO_DATE ? 30 : 400) * DAY, st,
-                      ids, n_ids, first);
+    sim_put_tcb_level(b, c, pce, tdx, today - (st == AVOW_TCB_UP_TO_DATE ? 30 : 400) * DAY, st, ids,
+                      n_ids, first);
     if (pce > 0) {
         /* An older level below the platform's (never matched first). */
         const char *const *oids;
         size_t on;
         sim_default_advisories(AVOW_TCB_OUT_OF_DATE, &oids, &on);
-        sim_put_tcb_level(&b, c, pce - 1, NULL, today - 800 * DAY, AVOW_TCB_OUT_OF_DATE, oids, on,
+        sim_put_tcb_level(b, c, pce - 1, tdx, today - 800 * DAY, AVOW_TCB_OUT_OF_DATE, oids, on,
                           false);
     }
+}
+
+static char *build_tcb_info(const avow_sim_platform *p, const avow_sim_collateral_opts *o,
+                            avow_tcb_status st, avow_time next)
+{
+    sim_sb b = {0};
+    sim_put_tcb_info_head(&b, "SGX", p, o, next);
+    sim_sb_printf(&b, ",\"tcbLevels\":[");
+    sim_put_platform_levels(&b, p, o, st, NULL, false);
     sim_sb_printf(&b, "]}");
     return sim_sb_take(&b);
 }

@@ -105,18 +105,10 @@ avow_err sim_tdx_tcb_info(const avow_sim_platform *p, const avow_sim_collateral_
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                               "sim collateral: module SVN 255 leaves no room for a newer level");
 
-    char fmspc[13];
-    sim_upper_hex(p->opts.fmspc, 6, fmspc);
     avow_time today = sim_day_floor(o->issue_date);
     sim_sb b = {0};
-    sim_sb_printf(&b, "{\"id\":\"TDX\",\"version\":3,");
-    sim_put_date(&b, "issueDate", o->issue_date);
-    sim_sb_printf(&b, ",");
-    sim_put_date(&b, "nextUpdate", next);
-    sim_sb_printf(&b,
-                  ",\"fmspc\":\"%s\",\"pceId\":\"0000\",\"tcbType\":0,"
-                  "\"tcbEvaluationDataNumber\":%d,\"tdxModule\":",
-                  fmspc, o->tcb_eval_num ? o->tcb_eval_num : 17);
+    sim_put_tcb_info_head(&b, "TDX", p, o, next);
+    sim_sb_printf(&b, ",\"tdxModule\":");
     /* --module-mismatch: the signer of the identity that applies differs */
     uint8_t other[48];
     memcpy(other, m->mr_signer_seam, 48);
@@ -132,10 +124,6 @@ avow_err sim_tdx_tcb_info(const avow_sim_platform *p, const avow_sim_collateral_
     put_decoy(&b, m, today);
     sim_sb_printf(&b, "],\"tcbLevels\":[");
 
-    const uint8_t *c = p->opts.comp_svn;
-    uint32_t pce = p->opts.pce_svn;
-    const char *const *ids = o->advisory_ids;
-    size_t n_ids = o->n_advisory_ids;
     if (relaunch) {
         /* the highest level: what TEE_TCB_SVN_2 reaches; the SGX components
          * meet it (UpToDate, or ConfigurationNeeded for the config variant),
@@ -146,26 +134,12 @@ avow_err sim_tdx_tcb_info(const avow_sim_platform *p, const avow_sim_collateral_
         memcpy(top, t, 16);
         top[0] = t2[0];
         top[2] = t2[2];
-        sim_put_tcb_level(&b, c, pce, top, today - 30 * DAY, sgx,
+        sim_put_tcb_level(&b, p->opts.comp_svn, p->opts.pce_svn, top, today - 30 * DAY, sgx,
                           sgx == AVOW_TCB_UP_TO_DATE ? NULL : SA_CONF,
                           sgx == AVOW_TCB_UP_TO_DATE ? 0 : 1, true);
-        if (!ids) sim_default_advisories(AVOW_TCB_OUT_OF_DATE, &ids, &n_ids);
-        sim_put_tcb_level(&b, c, pce, t, today - 400 * DAY, AVOW_TCB_OUT_OF_DATE, ids, n_ids,
-                          false);
+        sim_put_platform_levels(&b, p, o, AVOW_TCB_OUT_OF_DATE, t, true);
     } else {
-        if (!ids) sim_default_advisories(st, &ids, &n_ids);
-        if (st != AVOW_TCB_UP_TO_DATE) /* a newer level the platform does not reach */
-            sim_put_tcb_level(&b, c, pce + 1, t, today - 30 * DAY, AVOW_TCB_UP_TO_DATE, NULL, 0,
-                              true);
-        sim_put_tcb_level(&b, c, pce, t, today - (st == AVOW_TCB_UP_TO_DATE ? 30 : 400) * DAY, st,
-                          ids, n_ids, st == AVOW_TCB_UP_TO_DATE);
-    }
-    if (pce > 0) { /* an older level below the platform's */
-        const char *const *oids;
-        size_t on;
-        sim_default_advisories(AVOW_TCB_OUT_OF_DATE, &oids, &on);
-        sim_put_tcb_level(&b, c, pce - 1, t, today - 800 * DAY, AVOW_TCB_OUT_OF_DATE, oids, on,
-                          false);
+        sim_put_platform_levels(&b, p, o, st, t, false);
     }
     sim_sb_printf(&b, "]}");
     if (!(*json = sim_sb_take(&b)))

@@ -128,6 +128,16 @@ void sim_default_advisories(avow_tcb_status s, const char *const **ids, size_t *
 void sim_put_tcb_level(sim_sb *b, const uint8_t comps[16], uint32_t pcesvn, const uint8_t *tdx,
                        avow_time date, avow_tcb_status st, const char *const *ids, size_t n_ids,
                        bool first);
+/* `{"id":"<id>","version":3,...,"tcbEvaluationDataNumber":N` (no closing). */
+void sim_put_tcb_info_head(sim_sb *b, const char *id, const avow_sim_platform *p,
+                           const avow_sim_collateral_opts *o, avow_time next);
+/* The levels around the platform's TCB (`tdx`: its TDX components, NULL for
+ * SGX): a newer UpToDate level it does not reach (PCESVN + 1, unless `st` is
+ * UpToDate or `after_top`: levels were written before), its own level at
+ * `st` (advisories from `o` or Intel's usual ones), an older OutOfDate level. */
+void sim_put_platform_levels(sim_sb *b, const avow_sim_platform *p,
+                             const avow_sim_collateral_opts *o, avow_tcb_status st,
+                             const uint8_t *tdx, bool after_top);
 /* One identity tcbLevels entry ({"tcb":{"isvsvn":N},...}). */
 void sim_put_identity_level(sim_sb *b, uint32_t svn, avow_time date, avow_tcb_status st,
                             const char *const *ids, size_t n, bool first);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "verify/tcb_match.h"
+
 bool avow_tdx_tcb_higher_or_equal(const uint8_t tee_tcb_svn[16], const avow_tcb_level *lv,
                                   int *miss)
 {
@@ -73,26 +75,10 @@ avow_tdx_module_rc avow_tdx_module_tcb(const avow_tcb_info *t, const uint8_t tee
 
 avow_tcb_status avow_tdx_converge_module(avow_tcb_status tdx_level, avow_tcb_status module)
 {
-    if (module == AVOW_TCB_OUT_OF_DATE) {
-        if (tdx_level == AVOW_TCB_UP_TO_DATE || tdx_level == AVOW_TCB_SW_HARDENING_NEEDED)
-            return AVOW_TCB_OUT_OF_DATE;
-        if (tdx_level == AVOW_TCB_CONFIGURATION_NEEDED ||
-            tdx_level == AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED)
-            return AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
-    }
     if (module == AVOW_TCB_REVOKED) return AVOW_TCB_REVOKED;
-    switch (tdx_level) {
-        case AVOW_TCB_UP_TO_DATE:
-        case AVOW_TCB_SW_HARDENING_NEEDED:
-        case AVOW_TCB_CONFIGURATION_NEEDED:
-        case AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
-        case AVOW_TCB_OUT_OF_DATE:
-        case AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED:
-        case AVOW_TCB_REVOKED:
-            return tdx_level;
-        default:
-            return AVOW_TCB_NONE; /* TCB_UNRECOGNIZED_STATUS */
-    }
+    /* a TDX level status is one of the seven of TCB Info, else TCB_UNRECOGNIZED_STATUS */
+    if (tdx_level < AVOW_TCB_UP_TO_DATE || tdx_level > AVOW_TCB_REVOKED) return AVOW_TCB_NONE;
+    return module == AVOW_TCB_OUT_OF_DATE ? avow_tcb_out_of_date(tdx_level) : tdx_level;
 }
 
 /* Intel isConfigurationNeeded */

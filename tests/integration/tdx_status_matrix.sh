@@ -18,32 +18,8 @@ jget() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys
 
 "$AVOW" sim init "$T/p" >/dev/null || { echo "FAIL: sim init"; exit 1; }
 
-# Intel convergeTcbStatusWithTdxModuleStatus: TDX level, module
-converge_module() {
-    case "$2" in
-    Revoked) echo Revoked ;;
-    OutOfDate)
-        case "$1" in
-        UpToDate | SWHardeningNeeded) echo OutOfDate ;;
-        ConfigurationNeeded | ConfigurationAndSWHardeningNeeded) echo OutOfDateConfigurationNeeded ;;
-        *) echo "$1" ;;
-        esac ;;
-    *) echo "$1" ;;
-    esac
-}
-# Intel convergeTcbStatusWithQeTcbStatus: platform, QE
-converge_qe() {
-    case "$2" in
-    Revoked) echo Revoked ;;
-    OutOfDate)
-        case "$1" in
-        UpToDate | SWHardeningNeeded) echo OutOfDate ;;
-        ConfigurationNeeded | ConfigurationAndSWHardeningNeeded) echo OutOfDateConfigurationNeeded ;;
-        *) echo "$1" ;;
-        esac ;;
-    *) echo "$1" ;;
-    esac
-}
+# Intel's convergence tables: module with TDX level, then QE (the same rule)
+. "$(dirname "$0")/lib/converge.bash"
 
 n=0
 # check NAME WANT_STATUS SIM-ARGS...: sim quote + verify, status and verdict
@@ -88,7 +64,7 @@ for kind in "4" "5 --td15"; do
     for ms in OutOfDate Revoked; do
         for ts in UpToDate SWHardeningNeeded ConfigurationNeeded ConfigurationAndSWHardeningNeeded OutOfDate; do
             for qs in UpToDate OutOfDate; do
-                want="$(converge_qe "$(converge_module "$ts" "$ms")" "$qs")"
+                want="$(converge "$(converge "$ts" "$ms")" "$qs")"
                 set -- $kind
                 check "m-$1-$ms-$ts-$qs" "$want" --version $kind --tcb-status "$ts" \
                     --module-status "$ms" --qe-status "$qs"
