@@ -33,6 +33,20 @@ static const char *sname(avow_tcb_status s)
     return n ? n : "none";
 }
 
+/* A failing tdx_module record: `field` of the TD report is not what the
+ * identity `name` says (hex shown up to 16 digits). */
+static bool module_mismatch(vb *b, const char *field, const uint8_t *have, const char *name,
+                            const char *what, const uint8_t *want, size_t n, const char *rule)
+{
+    char h[2 * 48 + 1], w[2 * 48 + 1];
+    avow_hex_encode(have, n, h);
+    avow_hex_encode(want, n, w);
+    vrec_add(b->p, "tdx_module", false, AVOW_ERR_MISMATCH,
+             "TDX module mismatch: %s %.16s%s is not %s's %s %.16s%s%s", field, h,
+             n > 8 ? "..." : "", name, what, w, n > 8 ? "..." : "", rule);
+    return false;
+}
+
 bool vs_tdx_module(vb *b)
 {
     if (b->q->tee_type != AVOW_TEE_TDX) return true;
@@ -41,7 +55,6 @@ bool vs_tdx_module(vb *b)
     unsigned major = td->tee_tcb_svn[1];
     const uint8_t *mrsigner = t->tdx_module.mrsigner, *attrs = t->tdx_module.attributes;
     const char *name = "tdxModule";
-    char h[2 * 48 + 1], w[2 * 48 + 1];
     b->module = NULL;
     if (major > 0) {
         if (!(b->module = avow_tdx_module_find(t, (uint8_t)major)))
@@ -54,25 +67,14 @@ bool vs_tdx_module(vb *b)
         attrs = b->module->attributes;
         name = b->module->id;
     }
-    if (memcmp(td->mr_signer_seam, mrsigner, 48) != 0) {
-        avow_hex_encode(td->mr_signer_seam, 48, h);
-        avow_hex_encode(mrsigner, 48, w);
-        return vrec_add(b->p, "tdx_module", false, AVOW_ERR_MISMATCH,
-                        "TDX module mismatch: MRSIGNERSEAM %.16s... differs from %s's mrsigner "
-                        "%.16s...",
-                        h, name, w),
-               false;
-    }
-    for (int i = 0; i < 8; i++)
-        if (td->seam_attributes[i] != 0 || td->seam_attributes[i] != attrs[i]) {
-            avow_hex_encode(td->seam_attributes, 8, h);
-            avow_hex_encode(attrs, 8, w);
-            return vrec_add(b->p, "tdx_module", false, AVOW_ERR_MISMATCH,
-                            "TDX module mismatch: SEAMATTRIBUTES %s must be all zero and equal to "
-                            "%s's attributes %s (Intel applies no mask)",
-                            h, name, w),
-                   false;
-        }
+    if (memcmp(td->mr_signer_seam, mrsigner, 48) != 0)
+        return module_mismatch(b, "MRSIGNERSEAM", td->mr_signer_seam, name, "mrsigner", mrsigner,
+                               48, "");
+    static const uint8_t zero[8];
+    if (memcmp(td->seam_attributes, zero, 8) != 0 || memcmp(attrs, zero, 8) != 0)
+        return module_mismatch(b, "SEAMATTRIBUTES", td->seam_attributes, name, "attributes", attrs,
+                               8, ": both must be zero (Intel applies no mask)");
+    char w[2 * 48 + 1];
     avow_hex_encode(mrsigner, 48, w);
     vrec_add(b->p, "tdx_module", true, AVOW_OK,
              "module (major version %u) judged by %s: MRSIGNERSEAM %.16s... and SEAMATTRIBUTES "
