@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target in BUILD_DIR for FUZZ_SECONDS (default 30) each,
-# seeded from tests/fuzz/corpus/<target>/ and the ../shared files listed in
-# tests/fuzz/corpus/<target>.shared.
+# seeded from tests/fuzz/corpus/<target>/ and the real evidence listed in
+# tests/fuzz/corpus/<target>.vectors (paths relative to tests/vectors/data).
 set -euo pipefail
 build=${1:-build-fuzz}
 secs=${FUZZ_SECONDS:-30}
@@ -13,11 +13,13 @@ for t in "$build"/fuzz_*; do
   work=$(mktemp -d)
   seeds="$root/tests/fuzz/corpus/$name"
   [[ -d $seeds ]] && cp -r "$seeds"/. "$work"/ 2>/dev/null || true
-  # tests/fuzz/corpus/<target>.shared lists seed files relative to ../shared
-  if [[ -f $seeds.shared ]]; then
+  # tests/fuzz/corpus/<target>.vectors lists seed files relative to tests/vectors/data
+  if [[ -f $seeds.vectors ]]; then
     while read -r rel; do
-      [[ -n $rel && $rel != \#* && -f $root/../shared/$rel ]] && cp "$root/../shared/$rel" "$work/$(echo "$rel" | tr / _)"
-    done < "$seeds.shared"
+      [[ -z $rel || $rel == \#* ]] && continue
+      [[ -f $root/tests/vectors/data/$rel ]] || { echo "fuzz: $name: no seed tests/vectors/data/$rel"; exit 1; }
+      cp "$root/tests/vectors/data/$rel" "$work/$(echo "$rel" | tr / _)"
+    done < "$seeds.vectors"
   fi
   echo "fuzz: $name for ${secs}s"
   if ! "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 "$work" 2>"$work.log"; then

@@ -2,7 +2,7 @@
  * read and that attestation tokens carry; an ordered claim set; the incoming
  * claims minted from a verified SGX quote (both MAA naming schemes plus Avow's
  * own TCB claims); and the token-body serializer.
- * Reference: ../shared/docs/maa-compat.md §2.2 (token claims), §3.3-§3.4.
+ * Reference: docs/maa.md §2.2 (token claims), §3.3-§3.4.
  *
  * Values are String, Integer, Boolean, or JSON (an object or array kept as
  * compact JSON text, e.g. x-ms-sgx-collateral, x-ms-runtime). No jansson type

@@ -2,7 +2,7 @@
  * layouts, SGXS streams), SIGSTRUCT (parse, serialize, verify, sign, MRSIGNER)
  * and the TARGETINFO / KEYREQUEST encoders that the software platform and
  * real enclaves share.
- * Layouts: ../shared/docs/sgx-formats.md §2, §4, §5.
+ * Layouts: docs/formats.md §2, §4, §5.
  * Thread-safe: every function is; an avow_measure context is owned by one
  * thread at a time. */
 #pragma once
@@ -38,7 +38,7 @@ extern "C" {
 #define AVOW_SECINFO_REG_RWX 0x207ULL
 
 /* ---- Measurement (MRENCLAVE) ------------------------------------------------
- * One running SHA-256 over 64-byte records (sgx-formats.md §4). The context
+ * One running SHA-256 over 64-byte records (docs/formats.md §4). The context
  * checks what hardware would fault on: SIZE a power of two of at least two
  * pages, ECREATE first and once, offsets page-aligned (EADD) or 256-aligned
  * (EEXTEND) and inside SIZE, EEXTEND only inside a page already EADDed, no page
@@ -204,7 +204,7 @@ void avow_targetinfo_encode(const avow_targetinfo *t, uint8_t out[AVOW_TARGETINF
 /* Checks that reserved bytes are zero (AVOW_ERR_FORMAT otherwise). */
 avow_err avow_targetinfo_decode(const uint8_t in[AVOW_TARGETINFO_SIZE], avow_targetinfo *t,
                                 avow_error *err);
-/* TARGETINFO for the enclave that produced `body` (sgx-formats.md §2.1). */
+/* TARGETINFO for the enclave that produced `body` (docs/formats.md §2.1). */
 void avow_targetinfo_from_report_body(const uint8_t body[AVOW_REPORT_BODY_SIZE],
                                       uint8_t out[AVOW_TARGETINFO_SIZE]);
 

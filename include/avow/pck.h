@@ -1,8 +1,8 @@
 /* The SGX extension of Intel PCK certificates (OID 1.2.840.113741.1.13.1):
  * PPID, TCB (16 component SVNs, PCESVN, CPUSVN), PCE-ID, FMSPC, SGX type and,
  * for Platform-CA certificates, PlatformInstanceID and Configuration.
- * Parsed by a small DER walk over exactly this extension (sgx-formats.md
- * §6.4, dcap-verification.md A3). Thread-safe: no state. */
+ * Parsed by a small DER walk over exactly this extension (docs/formats.md
+ * §6.4, docs/verification.md A3). Thread-safe: no state. */
 #pragma once
 
 #include <stdbool.h>

@@ -38,7 +38,11 @@ typedef struct {
     const char *base_url; /* required, e.g. AVOW_PCS_INTEL_BASE or
                              "https://pccs:8081/sgx/certification/v4"; a
                              trailing '/' is ignored */
-    const char *api_key;  /* Ocp-Apim-Subscription-Key header; NULL: none */
+    const char *api_key;  /* Ocp-Apim-Subscription-Key header; NULL: none. Sent
+                             only to the base URL's origin (scheme, host,
+                             port), never to a redirect elsewhere nor to the
+                             Root CA CRL's host; a key with an http:// base
+                             URL is refused (AVOW_ERR_ARG) */
     long timeout_ms;      /* per request (connect + transfer); <= 0: 30000 */
     const char *ca_file;  /* PEM CA bundle for TLS; NULL: system default */
     bool insecure_tls;    /* skip TLS peer verification (tests only) */

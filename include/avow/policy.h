@@ -2,7 +2,7 @@
  * once into an immutable avow_policy and evaluated against a claim set; the
  * default SGX policy; the x-ms-policy-hash; and the policy / policy-signer
  * management bodies of the MAA REST API (bytes in, claims out; no HTTP).
- * Reference: ../shared/docs/maa-compat.md §3 (language), §1.7-§1.8 (JWS).
+ * Reference: docs/maa.md §3 (language), §1.7-§1.8 (JWS).
  *
  * Language summary (what is accepted):
  *   version=1.0|1.1|1.2;
@@ -23,7 +23,7 @@
  * Load-time errors carry line:column and say what was expected; unsupported
  * functions (e.g. JmesPath) are rejected at load time, never at evaluation.
  *
- * Semantics (maa-compat §3.3): a condition holds when some claim matches all
+ * Semantics (docs/maa.md §3.3): a condition holds when some claim matches all
  * its tests; a rule fires once per combination of claims matched by its
  * bound (identified) conditions, seeing the claims present when the rule
  * started; claims added by earlier rules are visible to later rules; a
@@ -79,12 +79,12 @@ const char *avow_policy_version(const avow_policy *p);
 /* The policy's x-ms-policy-hash (computed once at compile time). */
 const char *avow_policy_get_hash(const avow_policy *p);
 
-/* x-ms-policy-hash of a policy text (maa-compat §2.2):
+/* x-ms-policy-hash of a policy text (docs/maa.md §2.2):
  * BASE64URL(SHA256(UTF8(BASE64URL(UTF8(text))))), unpadded, 43 chars + NUL. */
 #define AVOW_POLICY_HASH_LEN 44
 avow_err avow_policy_hash(const char *text, size_t len, char out[AVOW_POLICY_HASH_LEN]);
 
-/* MAA's current default SGX policy (maa-compat §3.5, version 1.1), as text,
+/* MAA's current default SGX policy (docs/maa.md §3.5, version 1.1), as text,
  * and compiled once (thread-safe, on first use); never freed. NULL only when
  * memory ran out. */
 const char *avow_policy_default_text(void);
@@ -172,7 +172,7 @@ avow_err avow_policy_upload_parse(const uint8_t *body, size_t len, avow_policy_m
 avow_err avow_policy_jws_build(const char *text, size_t len, const char *key_pem,
                                const char *cert_pem, char **out, avow_error *err);
 
-/* PolicyResult claims (maa-compat §1.7) for a set or a reset:
+/* PolicyResult claims (docs/maa.md §1.7) for a set or a reset:
  * x-ms-policy-result "Updated" (u != NULL) or "Removed" (u == NULL, reset),
  * x-ms-policy-token-hash, x-ms-policy-signer (JWK {"kty","x5c"}, signed
  * only), x-ms-policy (the JWS; only when `include_jws`). For a reset, pass
@@ -189,7 +189,7 @@ avow_err avow_policy_get_claims(const char *stored_jws, const char *signer_pem, 
 
 typedef enum { AVOW_CERT_OP_ADD, AVOW_CERT_OP_REMOVE } avow_cert_op;
 
-/* A validated certificates:add|remove body (maa-compat §1.8): a JWS (raw or
+/* A validated certificates:add|remove body (docs/maa.md §1.8): a JWS (raw or
  * JSON-quoted) signed (RS256/RSA256, x5c header) by one of the current
  * `signers`, payload {"policyCertificate": JWK with x5c} (or the 2018
  * "maa-policyCertificate"). */

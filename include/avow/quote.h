@@ -3,7 +3,7 @@
  * certification data types 1–7 (type 6 nesting the real one in v4/v5).
  * The parse result is a set of views into the caller's buffer; every length
  * is checked before use and nothing is read past `len`.
- * Layouts: ../shared/docs/dcap-verification.md A1, sgx-formats.md §6.
+ * Layouts: docs/verification.md A1, docs/formats.md §6.
  * Thread-safe: no state. */
 #pragma once
 
@@ -18,15 +18,15 @@
 extern "C" {
 #endif
 
-#define AVOW_QUOTE_HEADER_SIZE    48
-#define AVOW_TD_REPORT10_SIZE     584
-#define AVOW_TD_REPORT15_SIZE     648
-#define AVOW_QUOTE_MIN_SIZE       1020
-#define AVOW_ECDSA_SIG_SIZE       64
-#define AVOW_ECDSA_PUBKEY_SIZE    64
-#define AVOW_TEE_SGX              0x00000000u
-#define AVOW_TEE_TDX              0x00000081u
-#define AVOW_ATT_KEY_ECDSA_P256   2
+#define AVOW_QUOTE_HEADER_SIZE  48
+#define AVOW_TD_REPORT10_SIZE   584
+#define AVOW_TD_REPORT15_SIZE   648
+#define AVOW_QUOTE_MIN_SIZE     1020
+#define AVOW_ECDSA_SIG_SIZE     64
+#define AVOW_ECDSA_PUBKEY_SIZE  64
+#define AVOW_TEE_SGX            0x00000000u
+#define AVOW_TEE_TDX            0x00000081u
+#define AVOW_ATT_KEY_ECDSA_P256 2
 
 extern const uint8_t AVOW_INTEL_QE_VENDOR_ID[16];
 
@@ -102,8 +102,8 @@ static inline bool avow_td_report_is_debug(const avow_td_report *t)
 }
 
 typedef struct {
-    const uint8_t *raw;   /* the caller's buffer */
-    size_t raw_len;       /* its full length */
+    const uint8_t *raw; /* the caller's buffer */
+    size_t raw_len;     /* its full length */
 
     /* header (offset 0, 48 bytes) */
     uint16_t version;
@@ -114,8 +114,8 @@ typedef struct {
     const uint8_t *user_data;    /* 20; first 16 = QE-ID */
 
     /* body */
-    uint16_t body_type;   /* AVOW_BODY_* */
-    const uint8_t *body;  /* SGX: 384-byte report body; TDX: TD report */
+    uint16_t body_type;  /* AVOW_BODY_* */
+    const uint8_t *body; /* SGX: 384-byte report body; TDX: TD report */
     size_t body_len;
     avow_report_body report; /* filled for SGX bodies */
 
@@ -132,20 +132,22 @@ typedef struct {
     const uint8_t *qe_report_sig; /* 64 */
     const uint8_t *qe_auth_data;
     uint16_t qe_auth_data_len;
-    uint16_t outer_cert_type;     /* v3: == cert_type; v4/v5: 6 */
+    uint16_t outer_cert_type; /* v3: == cert_type; v4/v5: 6 */
     uint32_t outer_cert_size;
-    uint16_t cert_type;           /* the innermost type (1..5, 7) */
-    const uint8_t *cert_data;     /* inner certification data */
+    uint16_t cert_type;       /* the innermost type (1..5, 7) */
+    const uint8_t *cert_data; /* inner certification data */
     uint32_t cert_data_len;
 
-    size_t end;           /* offset just past the auth data */
-    size_t trailing_len;  /* bytes after `end` (all zero, else parse fails) */
+    size_t end;          /* offset just past the auth data */
+    size_t trailing_len; /* bytes after `end`: accepted whatever they hold, never read */
 
-    avow_td_report td;    /* filled for TD bodies (body_type TD10 / TD15) */
+    avow_td_report td; /* filled for TD bodies (body_type TD10 / TD15) */
 } avow_quote;
 
-/* Parses a quote. Trailing bytes after the auth data are accepted only if all
- * zero (reported in trailing_len). Errors name the field and its offset.
+/* Parses a quote. The quote ends with its auth data (`end`); bytes after it
+ * are accepted whatever they hold, as Intel's QVL does, reported in
+ * trailing_len and never read (one rule for every caller: the verifier,
+ * avowd, avow_quote_platform_id, the CLI). Errors name the field and its offset.
  * TD bodies are also read into `td` (avow_td_report_view). */
 avow_err avow_quote_parse(const uint8_t *buf, size_t len, avow_quote *out, avow_error *err);
 
@@ -155,9 +157,9 @@ const char *avow_tee_name(uint32_t tee_type);
 /* ---- additions (formats layer) ------------------------------------------ */
 
 /* Flags for avow_quote_parse_ex. */
-#define AVOW_QUOTE_ALLOW_TRAILING 0x1u /* accept any bytes after the auth data, as Intel QVL
-                                        * does (vector G1 carries 39 bytes of ASCII there);
-                                        * trailing_len still reports them */
+#define AVOW_QUOTE_ALLOW_TRAILING                               \
+    0x1u /* no effect: trailing bytes are always accepted (kept \
+          * so that existing callers still compile) */
 
 /* avow_quote_parse with options; flags 0 is exactly avow_quote_parse. */
 avow_err avow_quote_parse_ex(const uint8_t *buf, size_t len, unsigned flags, avow_quote *out,
@@ -169,8 +171,8 @@ const char *avow_cert_type_name(uint16_t cert_type);
 /* The PCK identity carried by certification data types 1..3 (sizes are
  * checked by avow_quote_parse: 36, 276 or 404 bytes). */
 typedef struct {
-    const uint8_t *ppid; /* type 1: the PPID in clear; 2/3: RSA-OAEP encrypted PPID */
-    size_t ppid_len;     /* 16, 256 or 384 */
+    const uint8_t *ppid;    /* type 1: the PPID in clear; 2/3: RSA-OAEP encrypted PPID */
+    size_t ppid_len;        /* 16, 256 or 384 */
     const uint8_t *cpu_svn; /* 16 */
     uint16_t pce_svn;       /* little-endian in the quote */
     const uint8_t *pce_id;  /* 2 */

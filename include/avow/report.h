@@ -1,6 +1,6 @@
 /* SGX REPORT, REPORT BODY, TARGETINFO and KEYREQUEST: sizes, offsets, a
  * read-only view of a report body, and the local-attestation MAC check.
- * Layouts: ../shared/docs/sgx-formats.md §1–§2. Thread-safe: no state. */
+ * Layouts: docs/formats.md §1–§2. Thread-safe: no state. */
 #pragma once
 
 #include <stdbool.h>

@@ -11,7 +11,7 @@
  * be called with avow_sim_root_pem's output, and the verdict then says
  * `simulated_root`).
  *
- * Key derivation follows ../shared/docs/sgx-formats.md §3.4 (the model KDF:
+ * Key derivation follows docs/formats.md §3.4 (the model KDF:
  * AES-128-CMAC over a packed, versioned serialisation of the §3.1 key
  * dependencies), so a REPORT made for enclave T verifies only inside T on the
  * same platform (same secrets, owner epoch and CPUSVN).
@@ -66,6 +66,13 @@ typedef struct {
     uint8_t fmspc[6];
     avow_pck_ca ca; /* AVOW_PCK_CA_PROCESSOR or AVOW_PCK_CA_PLATFORM */
     int sgx_type;   /* 0 Standard, 1 Scalable, 2 ScalableWithIntegrity */
+    /* Tests of the verifier's certificate checks only: extension values in
+     * OpenSSL's config syntax (e.g. "critical,cRLSign"; "" leaves the
+     * extension out) replacing the conforming keyUsage of the root, PCK CA,
+     * TCB Signing and PCK certificates, and the root's basicConstraints
+     * (e.g. "critical,CA:TRUE,pathlen:0"). NULL: conforming. Read while the
+     * platform is created; not saved. */
+    const char *ku_root, *ku_ca, *ku_tcb, *ku_pck, *bc_root;
 } avow_sim_platform_opts;
 
 /* Defaults: comp SVNs 11,11,2,2,255,1,12,0.. (like a real Xeon), PCESVN 13,

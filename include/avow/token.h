@@ -130,10 +130,13 @@ avow_err avow_jws_verify_x5c(const avow_jws *j, uint8_t **signer_der, size_t *si
 avow_err avow_jwt_sign(const avow_jws_key *key, const char *kid, const char *jku,
                        const char *claims_json, char **out, avow_error *err);
 
-/* Verifies a JWT's signature with `key` and, when present, its "exp" and
- * "nbf" (integer seconds) against `at` with `leeway` seconds of slack
- * (exp < at - leeway or nbf > at + leeway is AVOW_ERR_EXPIRED). On success,
- * `claims_json` (optional) receives the payload text. */
+/* Verifies a JWT's signature with `key`, its "exp" (required) and, when
+ * present, its "nbf" against `at` with `leeway` (>= 0) seconds of slack
+ * (exp < at - leeway or nbf > at + leeway is AVOW_ERR_EXPIRED). "exp",
+ * "nbf" and "iat" must be JSON integers in 0..INT64_MAX (whole seconds): a
+ * fraction, exponent form, negative or out-of-range value, or a missing
+ * "exp", is AVOW_ERR_FORMAT naming the claim. On success, `claims_json`
+ * (optional) receives the payload text. */
 avow_err avow_jwt_verify(const char *token, size_t len, const avow_jws_key *key, avow_time at,
                          int64_t leeway, char **claims_json, avow_error *err);
 

@@ -1,9 +1,9 @@
 /* DCAP quote verification with Intel QVL/QvE semantics: a pure function of
  * (quote, collateral, trusted roots, time). No I/O: fetching collateral is the
  * caller's job (collateral.h, the service). Steps follow
- * ../shared/docs/dcap-verification.md A6 in order; each records an entry in
- * the result's trace. SGX quotes (v3, v4, v5) and TD quotes (v4 TD 1.0, v5
- * TD 1.0 / TD 1.5) against SGX or TDX collateral (docs/tdx.md).
+ * docs/verification.md A6 in order; each records an entry in the result's
+ * trace. SGX quotes (v3, v4, v5) and TD quotes (v4 TD 1.0, v5 TD 1.0 / TD
+ * 1.5) against SGX or TDX collateral (docs/tdx.md).
  *
  * Thread-safety: an avow_verifier may be shared by threads once its roots are
  * added; its caches are internally locked. */

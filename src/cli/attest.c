@@ -3,7 +3,10 @@
  * without padding, runtimeData Binary or JSON), fetches URL/certs, verifies
  * the returned token's RS256 signature with the /certs key named by its kid
  * (and exp/nbf against the clock), and prints the token's claims as pretty
- * JSON. Works against avowd and against Microsoft Azure Attestation.
+ * JSON. An unsigned (alg "none") token is refused unless this run sent a
+ * draft policy (--draft-policy: MAA answers draftPolicyForAttestation with
+ * an unsigned token, docs/security.md "avow attest and unsigned tokens").
+ * Works against avowd and against Microsoft Azure Attestation.
  * Thread-safety: a command-line program; single-threaded. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,11 +81,15 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: avow attest --url URL QUOTE [--runtime-data FILE] [--json-runtime]\n"
-            "                   [--type SgxEnclave|OpenEnclave] [--insecure] [--token]\n"
+            "                   [--type SgxEnclave|OpenEnclave] [--draft-policy FILE]\n"
+            "                   [--insecure] [--token]\n"
             "  QUOTE: a DCAP quote (raw, hex or base64); with --type OpenEnclave an Open\n"
             "         Enclave report (16-byte header + quote)\n"
             "  --runtime-data FILE  bytes bound to REPORTDATA[0..32] by SHA-256\n"
             "  --json-runtime       send them as dataType JSON (claim x-ms-runtime)\n"
+            "  --draft-policy FILE  attest against this policy text (draftPolicyForAttestation);\n"
+            "                       the service answers with an unsigned token, shown with a\n"
+            "                       warning. Without it an unsigned token is refused.\n"
             "  --insecure           do not verify the server's TLS certificate\n"
             "  --token              print the raw token instead of its claims\n"
             "Verifies the token with URL/certs and prints its claims as JSON.\n");
@@ -90,7 +97,8 @@ static void usage(FILE *f)
 
 int cli_attest(int argc, char **argv)
 {
-    const char *url = NULL, *quote_path = NULL, *rt_path = NULL, *type = "SgxEnclave";
+    const char *url = NULL, *quote_path = NULL, *rt_path = NULL, *type = "SgxEnclave",
+               *draft_path = NULL;
     bool json_rt = false, insecure = false, print_token = false;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -101,6 +109,8 @@ int cli_attest(int argc, char **argv)
             if (!(url = v)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--runtime-data", &v)) {
             if (!(rt_path = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--draft-policy", &v)) {
+            if (!(draft_path = v)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--type", &v)) {
             if (!(type = v)) return CLI_USAGE;
         } else if (!strcmp(argv[i], "--json-runtime")) {
@@ -139,8 +149,8 @@ int cli_attest(int argc, char **argv)
         base[n - 1] = '\0';
 
     int rc = CLI_USAGE;
-    uint8_t *quote = NULL, *rt = NULL;
-    size_t quote_len = 0, rt_len = 0;
+    uint8_t *quote = NULL, *rt = NULL, *draft = NULL;
+    size_t quote_len = 0, rt_len = 0, draft_len = 0;
     char *qb = NULL, *rb = NULL, *body = NULL, *claims = NULL;
     json_t *req = NULL, *resp = NULL, *certs = NULL;
     buf_t r1 = {0}, r2 = {0};
@@ -152,6 +162,7 @@ int cli_attest(int argc, char **argv)
 
     if (!cli_read_binary(quote_path, NULL, &quote, &quote_len)) goto done;
     if (rt_path && !cli_read_file(rt_path, &rt, &rt_len)) goto done;
+    if (draft_path && !cli_read_file(draft_path, &draft, &draft_len)) goto done;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     qb = b64url(quote, quote_len);
     req = json_object();
@@ -163,6 +174,14 @@ int cli_attest(int argc, char **argv)
         json_object_set_new(
             req, "runtimeData",
             json_pack("{s:s,s:s}", "data", rb, "dataType", json_rt ? "JSON" : "Binary"));
+    }
+    if (draft) {
+        json_t *dp = json_stringn((const char *)draft, draft_len);
+        if (!dp) {
+            fprintf(stderr, "avow attest: %s: the draft policy is not UTF-8 text\n", draft_path);
+            goto done;
+        }
+        json_object_set_new(req, "draftPolicyForAttestation", dp);
     }
     body = json_dumps(req, JSON_COMPACT);
     if (!body) goto done;
@@ -190,6 +209,15 @@ int cli_attest(int argc, char **argv)
     }
     if (avow_jws_parse(token, strlen(token), AVOW_JWS_ALLOW_NONE, &jws, &err) != AVOW_OK) {
         cli_error(&err, "the token does not parse");
+        goto done;
+    }
+    if (jws.alg == AVOW_JWS_ALG_NONE && !draft) {
+        /* Only a draft-policy attestation yields an unsigned token: anything
+         * else claiming to be a verdict without a signature is forged (a
+         * man in the middle, a hostile --url) or a broken service. */
+        fprintf(stderr,
+                "avow attest: refusing the token: it is unsigned (alg \"none\") but no draft "
+                "policy was sent, so nothing vouches for its claims\n");
         goto done;
     }
     if (jws.alg == AVOW_JWS_ALG_NONE) {
@@ -253,6 +281,7 @@ done:
     free(r2.p);
     free(quote);
     free(rt);
+    free(draft);
     free(qb);
     free(rb);
     free(body);

@@ -1,11 +1,9 @@
-/* `avow quote show QUOTE [--json] [--encoding raw|hex|base64|base64url]
- * [--allow-trailing]`: prints every field of a DCAP quote (header, SGX report
- * body or TD report, auth data, QE report, certification data and, for a PCK
- * chain, the certificates' subjects and the PCK SGX extension). The quote is
- * described once as a JSON object (jansson); --json prints it, otherwise it
- * is rendered as indented text. Byte fields are lowercase hex.
- * OpenSSL is used here only to read certificate names.
- * Not thread-safe (a command-line program). */
+/* `avow quote show QUOTE [--json] [--encoding raw|hex|base64|base64url]`: prints every field of a
+ * DCAP quote (header, SGX report body or TD report, auth data, QE report, certification data and,
+ * for a PCK chain, the certificates' subjects and the PCK SGX extension). The quote is described
+ * once as a JSON object (jansson); --json prints it, otherwise it is rendered as indented text.
+ * Byte fields are lowercase hex. OpenSSL is used here only to read certificate names. Not
+ * thread-safe (a command-line program). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,15 +355,14 @@ static void print_text(FILE *f, const json_t *o, int indent)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: avow quote show QUOTE [--json] [--encoding raw|hex|base64|base64url] "
-            "[--allow-trailing]\n");
+            "usage: avow quote show QUOTE [--json] [--encoding raw|hex|base64|base64url]\n");
     return CLI_USAGE;
 }
 
 int cli_quote_show(int argc, char **argv)
 {
     const char *path = NULL, *encoding = NULL;
-    bool as_json = false, allow_trailing = false;
+    bool as_json = false;
     for (int i = 1; i < argc; i++) {
         const char *v;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -374,7 +371,7 @@ int cli_quote_show(int argc, char **argv)
         } else if (!strcmp(argv[i], "--json")) {
             as_json = true;
         } else if (!strcmp(argv[i], "--allow-trailing")) {
-            allow_trailing = true;
+            /* accepted, no effect: trailing bytes are always accepted (trailing_len) */
         } else if (cli_opt(argc, argv, &i, "--encoding", &v)) {
             if (!v) return CLI_USAGE;
             encoding = v;
@@ -395,7 +392,7 @@ int cli_quote_show(int argc, char **argv)
     avow_quote q;
     avow_error e;
     avow_error_clear(&e);
-    if (avow_quote_parse_ex(buf, len, allow_trailing ? AVOW_QUOTE_ALLOW_TRAILING : 0, &q, &e)) {
+    if (avow_quote_parse(buf, len, &q, &e)) {
         fprintf(stderr, "avow: %s: %s\n", path, e.msg);
         free(buf);
         return CLI_USAGE;

@@ -1,8 +1,8 @@
 /* `avow quote verify QUOTE --collateral FILE|DIR [--at UNIX|RFC3339]
  * [--root PEM]... [--allow-missing-crl] [--json] [--encoding ...]`:
  * verifies a DCAP quote offline (SGX or TDX). Human output: verdict, status,
- * advisories, then the trace as a checklist; --json: the object of design.md
- * (`report` for SGX quotes, `td` for TD quotes).
+ * advisories, then the trace as a checklist; --json: the object of
+ * docs/design.md (`report` for SGX quotes, `td` for TD quotes).
  * Exit 0 ok, 1 fail, 2 unusable input or arguments. Thread-safe: n/a (CLI). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* CRL normalisation (avow_crl_to_der, collateral.h): Intel and PCCS serve
- * CRLs as PEM, raw DER, hex-encoded DER or base64 (dcap-verification.md A11
+ * CRLs as PEM, raw DER, hex-encoded DER or base64 (docs/verification.md A11
  * item 9). The encoding is sniffed, and the result must be exactly one
  * well-formed X.509 CRL (OpenSSL d2i_X509_CRL consuming every byte).
  * Signatures and dates are the verifier's business. Thread-safe: no state. */

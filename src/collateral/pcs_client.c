@@ -3,6 +3,9 @@
  * issuer-chain headers and assembles an avow_collateral, using the collateral
  * layer's own readers for the signed JSON span and CRL encodings. Errors name
  * the URL, the HTTP status and Intel's Error-Code / Error-Message headers.
+ * The subscription key goes only to the configured https origin: redirects
+ * are followed here, hop by hop, and each hop carries the key only when it
+ * is that origin (docs/security.md, "PCS subscription key").
  * Thread-safe: the client is immutable; each request has its own curl easy
  * handle (CURLOPT_NOSIGNAL); curl_global_init runs once via pthread_once. */
 #include <ctype.h>
@@ -21,11 +24,13 @@
 
 #define MAX_BODY    (8u << 20) /* a TCB Info is ~10 KB, a CRL at most a few hundred KB */
 #define MAX_HEADERS (64u << 10)
+#define MAX_REDIRS  5
 
 struct avow_pcs_client {
     char *base;     /* SGX tree, no trailing '/' */
     char *tdx_base; /* TDX tree for tcb and qe/identity */
     char *api_key;
+    char *origin; /* "scheme://host:port" of base, lower case, port explicit */
     long timeout_ms;
     char *ca_file;
     bool insecure;
@@ -51,6 +56,7 @@ void avow_pcs_client_free(avow_pcs_client *c)
     if (!c) return;
     free(c->base);
     free(c->tdx_base);
+    free(c->origin);
     if (c->api_key) {
         avow_wipe(c->api_key, strlen(c->api_key));
         free(c->api_key);
@@ -59,6 +65,42 @@ void avow_pcs_client_free(avow_pcs_client *c)
     free(c->update);
     free(c->root_url);
     free(c);
+}
+
+/* The origin of an absolute http(s) URL as "scheme://host:port" (lower
+ * case, default port made explicit), malloc'd; NULL when it is not one. */
+static char *url_origin(const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+        (!strcasecmp(scheme, "http") || !strcasecmp(scheme, "https"))) {
+        size_t n = strlen(scheme) + strlen(host) + strlen(port) + 5;
+        if ((out = malloc(n)) != NULL) {
+            snprintf(out, n, "%s://%s:%s", scheme, host, port);
+            for (char *p = out; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+        }
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* Whether a request to `url` may carry the subscription key: only to the
+ * configured origin, which is https whenever there is a key. */
+static bool key_allowed(const avow_pcs_client *c, const char *url)
+{
+    if (!c->api_key || !c->origin) return false;
+    char *o = url_origin(url);
+    bool ok = o && !strcmp(o, c->origin) && !strncmp(o, "https://", 8);
+    free(o);
+    return ok;
 }
 
 avow_err avow_pcs_client_new(const avow_pcs_opts *opts, avow_pcs_client **out, avow_error *err)
@@ -74,8 +116,23 @@ avow_err avow_pcs_client_new(const avow_pcs_opts *opts, avow_pcs_client **out, a
     if (curl_init_rc != CURLE_OK)
         return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "curl_global_init: %s",
                               curl_easy_strerror(curl_init_rc));
+    char *origin = url_origin(opts->base_url);
+    if (!origin)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "pcs: base URL %s is not an absolute http(s) URL", opts->base_url);
+    if (opts->api_key && strncmp(origin, "https://", 8)) {
+        free(origin);
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "pcs: refusing to send the subscription key over plain http to %s: "
+                              "use an https:// base URL (or no key)",
+                              opts->base_url);
+    }
     avow_pcs_client *c = calloc(1, sizeof(*c));
-    if (!c) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    if (!c) {
+        free(origin);
+        return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    }
+    c->origin = origin;
     c->base = strdup(opts->base_url);
     c->api_key = dup_opt(opts->api_key);
     c->ca_file = dup_opt(opts->ca_file);
@@ -187,14 +244,18 @@ static char *header_get(const response *r, const char *name)
     return NULL;
 }
 
-static avow_err http_get(const avow_pcs_client *c, const char *url, response *r, avow_error *err)
+/* One request, no redirect followed; *next receives the target of a
+ * redirect answer (malloc'd), else NULL. */
+static avow_err http_get_once(const avow_pcs_client *c, const char *url, bool send_key, response *r,
+                              char **next, avow_error *err)
 {
     memset(r, 0, sizeof(*r));
+    *next = NULL;
     CURL *h = curl_easy_init();
     if (!h) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "curl_easy_init failed");
     struct curl_slist *hdrs = NULL;
     char *key_hdr = NULL;
-    if (c->api_key) {
+    if (send_key) {
         size_t n = strlen(c->api_key) + 32;
         key_hdr = malloc(n);
         if (key_hdr) {
@@ -208,10 +269,10 @@ static avow_err http_get(const avow_pcs_client *c, const char *url, response *r,
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+    /* libcurl would send our headers, the key among them, to wherever a
+     * redirect points: http_get follows redirects itself. */
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_USERAGENT, "avow-pcs-client/1");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -233,6 +294,13 @@ static avow_err http_get(const avow_pcs_client *c, const char *url, response *r,
                                              : curl_easy_strerror(cc));
     } else {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+        char *loc = NULL;
+        if ((r->status == 301 || r->status == 302 || r->status == 303 || r->status == 307 ||
+             r->status == 308) &&
+            curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc) {
+            *next = strdup(loc);
+            if (!*next) rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+        }
     }
     curl_slist_free_all(hdrs);
     if (key_hdr) {
@@ -241,6 +309,34 @@ static avow_err http_get(const avow_pcs_client *c, const char *url, response *r,
     }
     curl_easy_cleanup(h);
     if (rc) response_free(r);
+    return rc;
+}
+
+/* A GET, following up to MAX_REDIRS redirects (http and https only); the
+ * key goes with each hop whose URL is the configured origin, never with
+ * another host, port or scheme. */
+static avow_err http_get(const avow_pcs_client *c, const char *url, response *r, avow_error *err)
+{
+    char *cur = strdup(url), *next = NULL;
+    if (!cur) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    avow_err rc;
+    for (int hop = 0;; hop++) {
+        rc = http_get_once(c, cur, key_allowed(c, cur), r, &next, err);
+        if (rc || !next) break;
+        if (hop == MAX_REDIRS) {
+            response_free(r);
+            rc = avow_error_set(err, AVOW_ERR_IO, AVOW_NO_OFFSET,
+                                "GET %s: more than %d redirects (last to %s)", url, MAX_REDIRS,
+                                next);
+            break;
+        }
+        response_free(r);
+        free(cur);
+        cur = next;
+        next = NULL;
+    }
+    free(next);
+    free(cur);
     return rc;
 }
 

@@ -1,4 +1,4 @@
-/* QE Identity v2 parser (tcb.h, dcap-verification.md A5): id QE / TD_QE /
+/* QE Identity v2 parser (tcb.h, docs/verification.md A5): id QE / TD_QE /
  * QVE, masks and values as raw bytes in report order, levels sorted by
  * descending ISVSVN with duplicates rejected. Same strictness as TCB Info;
  * unknown members are ignored as Intel does. Thread-safe: no state. */

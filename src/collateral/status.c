@@ -1,5 +1,5 @@
 /* Intel TCB status names and sgx_ql_qv_result_t names/values (tcb.h), as in
- * Intel's QvE header and PCS documentation (dcap-verification.md A4, A8.1).
+ * Intel's QvE header and PCS documentation (docs/verification.md A4, A8.1).
  * Thread-safe: constant tables only. */
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* TCB Info v2 / v3 (SGX and TDX) parser (tcb.h, dcap-verification.md A4).
+/* TCB Info v2 / v3 (SGX and TDX) parser (tcb.h, docs/verification.md A4).
  * Takes the exact signed `tcbInfo` object, checks every field's type, range,
  * hex length and date, rejects duplicate levels and sorts levels the way
  * Intel does (descending by the 16 SGX SVNs, then PCESVN, then the 16 TDX

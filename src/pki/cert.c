@@ -371,6 +371,48 @@ avow_err avow_cert_check_issued(const avow_cert *child, const avow_cert *issuer,
     return AVOW_OK;
 }
 
+static const char *ku_name(uint16_t bit)
+{
+    return bit == AVOW_KU_DIGITAL_SIGNATURE ? "digitalSignature"
+           : bit == AVOW_KU_KEY_CERT_SIGN   ? "keyCertSign"
+           : bit == AVOW_KU_CRL_SIGN        ? "cRLSign"
+                                            : "the required bit";
+}
+
+bool avow_cert_has_ku(const avow_cert *c, uint16_t bit, char *why, size_t n)
+{
+    char cn[128];
+    avow_cert_text(c->subject_cn, cn, sizeof(cn));
+    if (!c->has_ku) {
+        snprintf(why, n, "'%s' has no keyUsage extension (%s required)", cn, ku_name(bit));
+        return false;
+    }
+    if (!(c->ku & bit)) {
+        snprintf(why, n, "'%s' keyUsage lacks %s", cn, ku_name(bit));
+        return false;
+    }
+    return true;
+}
+
+bool avow_cert_may_issue(const avow_cert *ca, int below, char *why, size_t n)
+{
+    char cn[128];
+    avow_cert_text(ca->subject_cn, cn, sizeof(cn));
+    if (!ca->has_bc || !ca->ca) {
+        snprintf(why, n, "'%s' lacks basicConstraints CA:TRUE", cn);
+        return false;
+    }
+    if (!avow_cert_has_ku(ca, AVOW_KU_KEY_CERT_SIGN, why, n)) return false;
+    if (ca->path_len >= 0 && ca->path_len < below) {
+        snprintf(why, n,
+                 "'%s' pathLenConstraint %d allows %d CA certificate(s) below it; the chain has "
+                 "%d",
+                 cn, ca->path_len, ca->path_len, below);
+        return false;
+    }
+    return true;
+}
+
 void avow_cert_serial_hex(const avow_cert *c, char *out, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

@@ -60,6 +60,23 @@ avow_err avow_cert_key(const avow_cert *c, EVP_PKEY **out);
 avow_err avow_cert_check_issued(const avow_cert *child, const avow_cert *issuer,
                                 EVP_PKEY *issuer_key, char *why, size_t n);
 
+/* keyUsage bits (RFC 5280 4.2.1.3) as avow_cert.ku holds them. */
+#define AVOW_KU_DIGITAL_SIGNATURE 0x0080u
+#define AVOW_KU_KEY_CERT_SIGN     0x0004u
+#define AVOW_KU_CRL_SIGN          0x0002u
+
+/* The certificate has a keyUsage extension asserting `bit` (one of the
+ * above). Intel's profile puts keyUsage in every certificate of its chains,
+ * so an absent extension is refused too. On failure `why` says what lacks
+ * (e.g. "'X' keyUsage lacks keyCertSign"). */
+bool avow_cert_has_ku(const avow_cert *c, uint16_t bit, char *why, size_t n);
+
+/* `ca` may issue a certificate that has `below` non-self-issued CA
+ * certificates under it in the path (0 for the CA that issues the leaf):
+ * basicConstraints CA:TRUE, keyUsage keyCertSign, and a pathLenConstraint
+ * absent or >= `below`. On failure `why` names the first rule broken. */
+bool avow_cert_may_issue(const avow_cert *ca, int below, char *why, size_t n);
+
 /* Lower-case hex of the serial without leading zeros ("0" for zero). */
 void avow_cert_serial_hex(const avow_cert *c, char *out, size_t n);
 

@@ -11,7 +11,7 @@
  * Finding the extension inside a certificate uses OpenSSL (d2i_X509 +
  * X509_get_ext_by_OBJ): parsing a whole X.509 certificate is OpenSSL's job,
  * and the verifier holds the parsed X509 anyway.
- * Layout: ../shared/docs/dcap-verification.md A3, sgx-formats.md §6.4.
+ * Layout: docs/verification.md A3, docs/formats.md §6.4.
  * Thread-safe: no state. */
 #include "avow/pck.h"
 

@@ -4,7 +4,7 @@
  * embed. Trust is pinned by the public key below; the certificates only let a
  * verifier recognise a byte-identical chain root without parsing it again.
  * Source: https://certificates.trustedservices.intel.com/ and
- * ../shared/vectors/roots/. Thread-safe: constants only. */
+ * tests/vectors/data/roots/. Thread-safe: constants only. */
 #include "pki/x509.h"
 
 const char AVOW_INTEL_ROOT_PEM[] =

@@ -89,7 +89,7 @@ avow_err avow_claims_push_owned(avow_claims *cs, char *type, avow_claim_value v,
 }
 
 /* ---- canonical-text scanner ------------------------------------------------
- * Hand-written on purpose (contributing.md allows it where it is the better
+ * Hand-written on purpose (docs/contributing.md allows it where it is the better
  * choice): claim sets are copied several times per attestation (incoming set,
  * policy evaluation, token body) and every JSON-kind claim used to go through
  * a full jansson parse and dump each time (~11 % of avowd's CPU). This scanner

@@ -122,7 +122,7 @@ avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *qu
         TRY(avow_claims_add_string(cs, "x-ms-sgx-isv-family-id", family, S));
     }
 
-    /* Deprecated aliases (maa-compat.md §3.4). */
+    /* Deprecated aliases (docs/maa.md §3.4). */
     TRY(avow_claims_add_bool(cs, "$is-debuggable", r->debug, S));
     TRY(avow_claims_add_int(cs, "$product-id", r->isv_prod_id, S));
     TRY(avow_claims_add_string(cs, "$sgx-mrsigner", mrsigner, S));

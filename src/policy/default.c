@@ -1,4 +1,4 @@
-/* MAA's current default SGX policy (maa-compat.md §3.5, version 1.1), kept as
+/* MAA's current default SGX policy (docs/maa.md §3.5, version 1.1), kept as
  * text (x-ms-policy-hash is computed over it) and compiled once on first use.
  * Thread-safe: pthread_once guards the one-time compilation; the compiled
  * policy is immutable and lives until exit. */

@@ -1,4 +1,4 @@
-/* The policy functions of version 1.2 (claim-rule-functions.md):
+/* The policy functions of version 1.2 (docs/maa.md §3.7):
  * AppendString, NegateBool, JsonToClaimValue, IsSubsetOf, ContainsOnlyValue,
  * and the per-evaluation bump allocator their results live in. JmesPath is
  * not implemented (no proper JMESPath engine here), so the parser rejects it

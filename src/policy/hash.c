@@ -1,4 +1,4 @@
-/* x-ms-policy-hash (maa-compat.md §2.2):
+/* x-ms-policy-hash (docs/maa.md §2.2):
  * BASE64URL(SHA256(UTF8(BASE64URL(UTF8(policy text))))), unpadded.
  * Thread-safe: no state. */
 #include <stdlib.h>

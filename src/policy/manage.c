@@ -1,4 +1,4 @@
-/* Policy management bodies of the MAA REST API (maa-compat.md §1.7-§1.8),
+/* Policy management bodies of the MAA REST API (docs/maa.md §1.7-§1.8),
  * without HTTP: PUT /policies (a policy JWS, unsigned or signed with an x5c
  * header), the PolicyResult claims, GET /policies claims, and policy-signer
  * certificate add/remove requests. JWS parsing and signature checks come from

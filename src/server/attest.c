@@ -105,8 +105,7 @@ int avowd_handle_attest(avowd_req *r, bool oe)
         goto done;
     }
     avow_quote q;
-    if (avow_quote_parse_ex(ev.quote, ev.quote_len, AVOW_QUOTE_ALLOW_TRAILING, &q, &err) !=
-        AVOW_OK) {
+    if (avow_quote_parse(ev.quote, ev.quote_len, &q, &err) != AVOW_OK) {
         a.verdict = "fail";
         snprintf(reason, sizeof(reason), "the quote does not parse: %s", err.msg);
         a.reason = reason;

@@ -15,6 +15,9 @@ void avowd_config_init(avowd_config *c)
 {
     memset(c, 0, sizeof(*c));
     c->max_body = AVOWD_DEFAULT_MAX_BODY;
+    c->per_ip_connections = AVOWD_DEFAULT_PER_IP_CONNECTIONS;
+    c->body_memory = AVOWD_DEFAULT_BODY_MEMORY;
+    c->drain_seconds = AVOWD_DEFAULT_DRAIN_SECONDS;
 }
 
 void avowd_config_free(avowd_config *c)
@@ -54,6 +57,13 @@ void avowd_config_usage(void)
         "  --access-log FILE|-|off   JSON-lines access log (default: stderr)\n"
         "  --audit-log FILE|-|off    JSON-lines audit log (default: stderr)\n"
         "  --max-body BYTES          request size limit (default 1048576)\n"
+        "  --body-memory BYTES       request bodies held in memory at once, all clients\n"
+        "                            together (default 67108864); a request that would pass\n"
+        "                            it is answered 503 with Retry-After\n"
+        "  --per-ip-connections N    open connections per client address (default 128;\n"
+        "                            0: no limit, e.g. behind a proxy)\n"
+        "  --drain-time SECONDS      at SIGTERM/SIGINT: stop accepting, let requests in\n"
+        "                            progress finish for up to SECONDS (default 10), exit\n"
         "  --threads N               request threads, sharing the HTTP I/O (default: CPUs)\n"
         "  --allow-missing-crl       accept collateral without CRLs (verdict says so)\n"
         "  --config FILE             `key = value` lines named like the flags\n",
@@ -141,19 +151,34 @@ static bool apply(avowd_config *c, const char *name_in, const char *value, const
         c->n_trust_roots++;
         return true;
     }
-    if (!strcmp(name, "max-body") || !strcmp(name, "threads")) {
+    /* numeric options: name, range, where the value goes (one of the three) */
+    struct {
+        const char *name;
+        unsigned long long min, max;
+        size_t *z;
+        int *i;
+        unsigned *u;
+    } nums[] = {
+        {"max-body", 1, 1ull << 30, &c->max_body, NULL, NULL},
+        {"threads", 1, 256, NULL, &c->threads, NULL},
+        {"body-memory", 1, 1ull << 40, &c->body_memory, NULL, NULL},
+        {"per-ip-connections", 0, 65535, NULL, NULL, &c->per_ip_connections},
+        {"drain-time", 0, 3600, NULL, &c->drain_seconds, NULL},
+    };
+    for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
+        if (strcmp(name, nums[k].name)) continue;
         char *end;
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
-        if (errno || end == value || *end || v == 0 || (!strcmp(name, "threads") && v > 256) ||
-            v > (1ull << 30)) {
-            fprintf(stderr, "avowd: %s: %s: '%s' is not a valid number\n", where, name, value);
+        if (errno || end == value || *end || value[0] == '-' || v < nums[k].min ||
+            v > nums[k].max) {
+            fprintf(stderr, "avowd: %s: %s: '%s' is not a number in %llu..%llu\n", where, name,
+                    value, nums[k].min, nums[k].max);
             return false;
         }
-        if (!strcmp(name, "threads"))
-            c->threads = (int)v;
-        else
-            c->max_body = (size_t)v;
+        if (nums[k].z) *nums[k].z = (size_t)v;
+        if (nums[k].i) *nums[k].i = (int)v;
+        if (nums[k].u) *nums[k].u = (unsigned)v;
         return true;
     }
 unknown:
@@ -269,6 +294,13 @@ int avowd_config_parse(avowd_config *c, int argc, char **argv)
     if (!c->listen && !set_str(&c->listen, "127.0.0.1:8443")) return -1;
     if (!c->data) {
         fprintf(stderr, "avowd: --data DIR (or a postgresql:// URI) is required\n");
+        return -1;
+    }
+    if (c->body_memory < c->max_body + 1) {
+        fprintf(stderr,
+                "avowd: body-memory (%zu) must be larger than max-body (%zu): a request of "
+                "max-body bytes could never be read\n",
+                c->body_memory, c->max_body);
         return -1;
     }
     if (!c->tls_cert != !c->tls_key) {

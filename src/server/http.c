@@ -1,9 +1,13 @@
 /* avowd's HTTP layer over libmicrohttpd: the daemon (epoll, external event
  * loop driven by the request threads of workers.c, optional TLS),
  * per-request body accumulation under the size limit (413 before reading
- * when Content-Length says too much), the queueing of each complete request
- * with its connection suspended, response helpers (JSON, MAA errors, extra
- * headers), and the per-request epilogue (metrics, access log).
+ * when Content-Length says too much) and under the global budget for bodies
+ * held in memory (503 + Retry-After), the per-client connection limit, the
+ * drain at shutdown (no new connections; requests in progress answered, with
+ * Connection: close, for up to --drain-time), the queueing of each complete
+ * request with its connection suspended, response helpers (JSON, MAA errors,
+ * extra headers), and the per-request epilogue (metrics, access log).
+ * Limits, TLS priorities and the drain: docs/security.md.
  * Thread-safety: MHD's event loop (io) runs on one thread at a time (the
  * workers' I/O turn). A request context is owned by that loop while the
  * request is read and answered, and by one thread while its handler runs
@@ -11,7 +15,8 @@
  * both ways goes through a mutex (the queue's, and MHD's resume lock).
  * Handlers never call MHD: headers and query arguments are copied into the
  * context before queueing, and the response is queued by the event loop
- * after the resume. Globals are set once in avowd_http_start. */
+ * after the resume. Globals are set once in avowd_http_start (the body
+ * budget and the drain counters are atomics). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -36,13 +41,29 @@
 #include "server/server.h"
 
 #define MAX_EXTRA_HEADERS 6
-#define INLINE_VALUES     16 /* headers + query arguments kept without a malloc */
+
+/* GnuTLS priorities for HTTPS (docs/security.md, "TLS versions and
+ * ciphers"): TLS 1.3 and 1.2 only; on 1.2, ECDHE key exchange with AEAD
+ * ciphers only (forward secrecy, no CBC, no SHA-1 MACs, no RSA key
+ * transport); the server's order wins. */
+#define TLS_PRIORITIES                                                                     \
+    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:" \
+    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"
+#define INLINE_VALUES 16 /* headers + query arguments kept without a malloc */
 
 static struct MHD_Daemon *daemon_;
 static int loop_fd = -1; /* epoll over MHD's epoll fd, kick_fd and wake_fd */
 static int kick_fd = -1; /* eventfd: wakes one idle thread (edge-triggered, never drained) */
 static int wake_fd = -1; /* eventfd written once, at stop; never drained */
 static avowd *svc;
+/* Bytes of request bodies allocated now, all requests together; never more
+ * than cfg->body_memory (docs/security.md, "Connections and request memory"). */
+static atomic_size_t body_bytes;
+/* Shutdown drain (docs/security.md, "Shutdown"): requests between their
+ * headers and their completion; when the last request arrived (ms). */
+static atomic_int in_flight;
+static atomic_llong last_request_ms;
+static atomic_bool draining;
 static char id_prefix[17];
 static char *tls_key_pem, *tls_cert_pem;
 
@@ -72,6 +93,7 @@ typedef struct {
     struct MHD_Response *resp;
     unsigned resp_status;
     bool handler_ok;
+    bool over_budget; /* the body would pass the global budget: 503 */
     /* copies of the headers and query arguments, for the worker */
     kv inline_values[INLINE_VALUES];
     kv *values;
@@ -83,6 +105,56 @@ static double mono_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long long mono_ms(void)
+{
+    return (long long)(mono_now() * 1e3);
+}
+
+/* Takes n bytes of the body budget; false when they are not left. */
+static bool body_reserve(size_t n)
+{
+    size_t cur = atomic_load(&body_bytes);
+    do {
+        if (n > svc->cfg->body_memory - cur) return false;
+    } while (!atomic_compare_exchange_weak(&body_bytes, &cur, cur + n));
+    return true;
+}
+
+static void body_release(size_t n)
+{
+    atomic_fetch_sub(&body_bytes, n);
+}
+
+/* Drops a request's body and gives its bytes back to the budget. */
+static void body_drop(avowd_req *r)
+{
+    if (r->body_cap) {
+        free(r->body);
+        body_release(r->body_cap);
+    }
+    r->body = NULL;
+    r->body_len = r->body_cap = 0;
+}
+
+/* MHD_queue_response, with Connection: close once draining: the client
+ * gets its answer and then the connection closes, so it sends nothing more
+ * on a connection that is about to go. */
+static enum MHD_Result queue_now(struct MHD_Connection *conn, unsigned status,
+                                 struct MHD_Response *resp)
+{
+    if (atomic_load(&draining)) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    return MHD_queue_response(conn, status, resp);
+}
+
+static int busy_answer(avowd_req *r)
+{
+    avowd_resp_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    return avowd_error(r, 503, "ServiceUnavailable",
+                       "the service holds its limit of request bodies in memory (%zu bytes); "
+                       "retry later",
+                       svc->cfg->body_memory);
 }
 
 static enum MHD_Result copy_value(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -152,7 +224,7 @@ static int queue(avowd_req *r, unsigned status, const char *ctype, struct MHD_Re
         c->responded = true;
         return MHD_YES;
     }
-    enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
+    enum MHD_Result ret = queue_now(r->conn, status, resp);
     MHD_destroy_response(resp);
     if (ret == MHD_YES) {
         r->status = status;
@@ -232,10 +304,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)cls;
     (void)version;
     req_ctx *c = *con_cls;
+    atomic_store(&last_request_ms, mono_ms());
     if (!c) {
         c = calloc(1, sizeof(*c));
         if (!c) return MHD_NO;
         *con_cls = c;
+        atomic_fetch_add(&in_flight, 1);
         avowd_req *r = &c->req;
         r->conn = conn;
         r->d = svc;
@@ -265,9 +339,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                            : MHD_NO;
             }
             /* the whole body in one allocation, no regrowth (n <= max_body) */
+            if (n > 0 && !body_reserve((size_t)n + 1)) {
+                c->over_budget = true;
+                return busy_answer(r) == MHD_YES ? MHD_YES : MHD_NO; /* before the body */
+            }
             if (n > 0 && (r->body = malloc((size_t)n + 1)) != NULL) {
                 r->body[0] = '\0';
                 r->body_cap = (size_t)n + 1;
+            } else if (n > 0) {
+                body_release((size_t)n + 1);
             }
         }
         return MHD_YES;
@@ -276,20 +356,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (c->responded || r->too_large) return MHD_YES; /* discard */
+        if (c->responded || r->too_large || c->over_budget) return MHD_YES; /* discard */
         if (n > svc->cfg->max_body - r->body_len) {
             r->too_large = true;
-            free(r->body);
-            r->body = NULL;
-            r->body_len = r->body_cap = 0;
+            body_drop(r);
             return MHD_YES;
         }
         if (r->body_len + n + 1 > r->body_cap) {
+            /* body without Content-Length (chunked): grow, within max_body
+             * and within the budget */
             size_t cap = r->body_cap ? r->body_cap : 4096;
             while (cap < r->body_len + n + 1)
                 cap *= 2;
+            if (cap > svc->cfg->max_body + 1) cap = svc->cfg->max_body + 1;
+            if (!body_reserve(cap - r->body_cap)) {
+                c->over_budget = true;
+                body_drop(r);
+                return MHD_YES;
+            }
             uint8_t *nb = realloc(r->body, cap);
-            if (!nb) return MHD_NO;
+            if (!nb) {
+                body_release(cap - r->body_cap);
+                return MHD_NO;
+            }
             r->body = nb;
             r->body_cap = cap;
         }
@@ -306,11 +395,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             if (resp) MHD_destroy_response(resp);
             return MHD_NO; /* the handler could not answer (out of memory): close */
         }
-        enum MHD_Result ret = MHD_queue_response(conn, c->resp_status, resp);
+        enum MHD_Result ret = queue_now(conn, c->resp_status, resp);
         MHD_destroy_response(resp);
         return ret;
     }
     if (c->responded) return MHD_YES;
+    if (c->over_budget) return busy_answer(r) == MHD_YES ? MHD_YES : MHD_NO;
     if (r->too_large)
         return avowd_error(r, 413, "RequestTooLarge", "request body exceeds the limit of %zu bytes",
                            svc->cfg->max_body) == MHD_YES
@@ -328,6 +418,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return MHD_YES;
 }
 
+/* Everything the client sent is copied into the access log through this
+ * (docs/security.md, "Access log"): quotes, backslashes, control bytes and
+ * non-ASCII bytes become JSON escapes, so a line is valid JSON whatever the
+ * request held. Truncates at a character boundary to fit `cap`. */
 static void json_escape_into(char *out, size_t cap, const char *s)
 {
     size_t o = 0;
@@ -356,7 +450,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     unsigned status = r->status ? r->status : 499; /* nothing sent: client went away */
     avowd_metrics_request(r->route, status, dt);
     if (avowd_log_access_enabled()) {
-        char path[512], detail[420], ts[21], remote[64] = "";
+        char method[100], path[512], detail[420], ts[21], remote[64] = "";
+        json_escape_into(method, sizeof(method), r->method);
         json_escape_into(path, sizeof(path), r->path);
         json_escape_into(detail, sizeof(detail), r->detail);
         avow_time_format(avow_time_now(), ts);
@@ -371,22 +466,23 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, remote,
                           sizeof(remote));
         }
-        char line[2048]; /* fits path (511) + detail (419) + the rest */
+        char line[2400]; /* fits method (99) + path (511) + detail (419) + the rest */
         snprintf(line, sizeof(line),
                  "{\"ts\":\"%s\",\"request_id\":\"%s\",\"remote\":\"%s\",\"method\":\"%s\","
                  "\"path\":\"%s\",\"route\":\"%s\",\"status\":%u,\"request_bytes\":%zu,"
                  "\"response_bytes\":%zu,\"duration_ms\":%.3f,\"completed\":%s%s%s%s}",
-                 ts, r->request_id, remote, r->method, path, avowd_route_name(r->route), status,
+                 ts, r->request_id, remote, method, path, avowd_route_name(r->route), status,
                  r->body_len, r->resp_len, dt * 1e3,
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false",
                  detail[0] ? ",\"detail\":\"" : "", detail, detail[0] ? "\"" : "");
         avowd_log_access_line(line);
     }
-    if (r->body_cap) free(r->body);
+    body_drop(r);
     if (c->resp) MHD_destroy_response(c->resp);
     if (c->values != c->inline_values) free(c->values);
     free(c);
     *con_cls = NULL;
+    atomic_fetch_sub(&in_flight, 1);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -508,6 +604,10 @@ bool avowd_http_start(avowd *d, const char *host, uint16_t port, avow_error *err
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 4096, NULL};
+    /* one client address cannot take all 4096 (docs/security.md) */
+    if (d->cfg->per_ip_connections)
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                            (intptr_t)d->cfg->per_ip_connections, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
     if (d->cfg->tls_cert) {
         tls_cert_pem = read_text(d->cfg->tls_cert, err);
@@ -519,6 +619,7 @@ bool avowd_http_start(avowd *d, const char *host, uint16_t port, avow_error *err
         flags |= MHD_USE_TLS;
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert_pem};
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, tls_key_pem};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, TLS_PRIORITIES};
     }
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
@@ -550,9 +651,47 @@ uint16_t avowd_http_port(void)
     return i ? i->port : 0;
 }
 
+static void quiesce(void *arg)
+{
+    *(MHD_socket *)arg = MHD_quiesce_daemon(daemon_);
+}
+
+/* Stops accepting, then lets the request threads answer every request in
+ * progress (each answer closes its connection), up to drain_seconds: done
+ * when none is in progress and none has arrived for QUIET_MS (a request a
+ * client sent just before the stop may still be in its socket's buffer). */
+#define QUIET_MS 200
+static void drain(int drain_seconds)
+{
+    atomic_store(&draining, true);
+    MHD_socket lfd = MHD_INVALID_SOCKET;
+    avowd_workers_io_exclusive(quiesce, &lfd); /* never while MHD_run runs */
+    if (lfd != MHD_INVALID_SOCKET) close(lfd); /* new connections are refused from now on */
+    long long deadline = mono_ms() + 1000LL * drain_seconds;
+    int logged = -1;
+    for (;;) {
+        int n = atomic_load(&in_flight);
+        long long now = mono_ms();
+        if (n == 0 && now - atomic_load(&last_request_ms) >= QUIET_MS) break;
+        if (now >= deadline) {
+            avowd_log("warn", "drain time (%d s) over: closing %d request(s) still in progress",
+                      drain_seconds, n);
+            break;
+        }
+        if (n != logged) {
+            if (logged < 0 && n > 0)
+                avowd_log("info", "no longer accepting connections; %d request(s) in progress", n);
+            logged = n;
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 void avowd_http_stop(void)
 {
-    /* Threads first: they finish what is queued and resume those connections
+    if (daemon_) drain(svc->cfg->drain_seconds);
+    /* Threads next: they finish what is queued and resume those connections
      * (MHD refuses to stop with a connection still suspended). */
     if (daemon_) avowd_workers_stop();
     if (daemon_) MHD_stop_daemon(daemon_);

@@ -26,6 +26,10 @@
 
 #define AVOWD_MAX_TRUST_ROOTS  8
 #define AVOWD_DEFAULT_MAX_BODY (1024 * 1024)
+/* docs/security.md, "Connections and request memory" and "Shutdown" */
+#define AVOWD_DEFAULT_PER_IP_CONNECTIONS 128
+#define AVOWD_DEFAULT_BODY_MEMORY        (64u * 1024 * 1024)
+#define AVOWD_DEFAULT_DRAIN_SECONDS      10
 
 typedef struct {
     char *listen; /* "HOST:PORT" */
@@ -41,7 +45,10 @@ typedef struct {
     char *policy_mode; /* "token" or "isolated" at store creation */
     char *access_log, *audit_log;
     size_t max_body;
-    int threads; /* 0: nproc */
+    unsigned per_ip_connections; /* open connections per client address; 0: no limit */
+    size_t body_memory;          /* request bodies held in memory at once, all requests */
+    int drain_seconds;           /* at SIGTERM: how long requests in progress may finish */
+    int threads;                 /* 0: nproc */
     bool allow_missing_crl;
 } avowd_config;
 
@@ -226,6 +233,8 @@ typedef struct {
 
 /* Starts n threads sharing the I/O and taking queued jobs oldest-first. */
 bool avowd_workers_start(size_t n, const avowd_workers_ops *ops, avow_error *err);
+/* Runs fn(arg) holding the I/O turn (no thread in the `io` callback meanwhile). */
+void avowd_workers_io_exclusive(void (*fn)(void *), void *arg);
 /* Queues a job; false once stopping has begun (the caller runs it itself). */
 bool avowd_workers_submit(avowd_job *j);
 /* Refuses new jobs, runs every queued one, joins the threads. */

@@ -145,6 +145,14 @@ bool avowd_workers_start(size_t n, const avowd_workers_ops *ops, avow_error *err
     return true;
 }
 
+void avowd_workers_io_exclusive(void (*fn)(void *), void *arg)
+{
+    pthread_mutex_lock(&pool.io_lock);
+    fn(arg);
+    pthread_mutex_unlock(&pool.io_lock);
+    if (pool.ops.kick) pool.ops.kick(); /* the loop may have work after fn: run it */
+}
+
 bool avowd_workers_submit(avowd_job *j)
 {
     j->next = NULL;

@@ -1,5 +1,5 @@
 /* MRENCLAVE: the running SHA-256 over ECREATE / EADD / EEXTEND records
- * (sgx-formats.md §4), with the checks hardware makes on each instruction,
+ * (docs/formats.md §4), with the checks hardware makes on each instruction,
  * plus measuring an SGXS stream. Layout descriptions live in layout.c.
  * Thread-safe: a context is used by one thread at a time; no globals. */
 #include "avow/enclave.h"

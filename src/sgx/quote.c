@@ -4,8 +4,10 @@
  * copied or allocated. Every length field is checked against the container it
  * lives in (the buffer, the auth data, the type-6 payload) and the nested
  * sizes must fill their container exactly; errors name the field, its byte
- * offset and, for nested sizes, the container's size field.
- * Layouts: ../shared/docs/dcap-verification.md A1, sgx-formats.md §6.1.
+ * offset and, for nested sizes, the container's size field. Bytes after the
+ * auth data are accepted whatever they hold and never read (the one rule for
+ * every caller: docs/security.md, "Trailing bytes in quotes").
+ * Layouts: docs/verification.md A1, docs/formats.md §6.1.
  * Thread-safe: no state. */
 #include "avow/quote.h"
 
@@ -351,17 +353,15 @@ avow_err avow_quote_parse_ex(const uint8_t *buf, size_t len, unsigned flags, avo
             return e;
     }
 
+    /* The quote ends with its auth data. What follows is accepted, zero or
+     * not, as Intel's QVL does (it requires only that the declared auth data
+     * fits the buffer, docs/verification.md A1.3; real evidence carries zero
+     * padding, vector P2, and ASCII, vector G1). Nothing signs those bytes
+     * and nothing here or in any caller reads them: `end` is where the quote
+     * stops, trailing_len says how much followed. */
+    (void)flags;
     out->end = auth.end;
     out->trailing_len = len - auth.end;
-    if (!(flags & AVOW_QUOTE_ALLOW_TRAILING)) {
-        for (size_t i = auth.end; i < len; i++)
-            if (buf[i] != 0)
-                return avow_error_set(err, AVOW_ERR_FORMAT, i,
-                                      "quote.trailing at offset %zu: %zu bytes follow the auth "
-                                      "data (which ends at %zu); only zero padding is "
-                                      "accepted, but byte %zu is 0x%02x",
-                                      auth.end, out->trailing_len, auth.end, i, buf[i]);
-    }
     return AVOW_OK;
 }
 

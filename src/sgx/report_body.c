@@ -1,6 +1,6 @@
 /* A read-only view of the 384-byte SGX REPORT BODY (report.h): pointers into
  * the caller's buffer for the byte fields, decoded little-endian integers for
- * the rest. Layout: ../shared/docs/sgx-formats.md §1.1.
+ * the rest. Layout: docs/formats.md §1.1.
  * Thread-safe: no state. */
 #include "avow/report.h"
 

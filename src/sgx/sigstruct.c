@@ -1,7 +1,7 @@
 /* SIGSTRUCT: parse and serialize the 1808-byte structure, MRSIGNER, and the
  * RSA-3072 (e = 3) PKCS#1 v1.5 SHA-256 signature with its Q1/Q2 helpers:
  * verify, sign with a PEM key, generate a key. Big integers are stored
- * little-endian (sgx-formats.md §5). RSA arithmetic uses OpenSSL BIGNUMs.
+ * little-endian (docs/formats.md §5). RSA arithmetic uses OpenSSL BIGNUMs.
  * Thread-safe: no shared state. */
 #include "avow/enclave.h"
 

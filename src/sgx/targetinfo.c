@@ -1,4 +1,4 @@
-/* TARGETINFO and KEYREQUEST encoders and decoders (sgx-formats.md §2.1, §2.2).
+/* TARGETINFO and KEYREQUEST encoders and decoders (docs/formats.md §2.1, §2.2).
  * Thread-safe: no state. */
 #include "avow/enclave.h"
 

@@ -1,4 +1,4 @@
-/* The model KDF (sgx-formats.md §3.4, our choice, not Intel's):
+/* The model KDF (docs/formats.md §3.4, our choice, not Intel's):
  * K = AES-128-CMAC(root16, SER(deps)) where SER is a packed, fixed-order,
  * versioned serialisation of every §3.1 key dependency (300 bytes). Frozen:
  * changing it changes every simulated key.

@@ -1,4 +1,4 @@
-/* The simulated PCE, QE3 and TD QE (sgx-formats.md §6.2, §6.3): PPID and
+/* The simulated PCE, QE3 and TD QE (docs/formats.md §6.2, §6.3): PPID and
  * PCK key derived from the provisioning root through EGETKEY(PROVISION_KEY)
  * as Intel's PCE does, QE_ID from the QE's MRSIGNER seal key, the TD QE's
  * attestation key from its own seal key (so that it needs no file), and the

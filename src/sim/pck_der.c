@@ -1,5 +1,5 @@
 /* DER encoder for the SGX extension of PCK certificates (OID
- * 1.2.840.113741.1.13.1, sgx-formats.md §6.4): SEQUENCE OF SEQUENCE {OID,
+ * 1.2.840.113741.1.13.1, docs/formats.md §6.4): SEQUENCE OF SEQUENCE {OID,
  * value} with PPID, TCB (16 component SVNs, PCESVN, CPUSVN), PCE-ID, FMSPC,
  * SGX Type and, for Platform-CA certificates, PlatformInstanceID and
  * Configuration. Hand-written (a fixed, small structure; OpenSSL's ASN.1

@@ -1,4 +1,4 @@
-/* The simulated PKI, shaped like Intel's SGX PKI (dcap-verification.md A2):
+/* The simulated PKI, shaped like Intel's SGX PKI (docs/verification.md A2):
  * a self-signed "Avow Simulated SGX Root CA", a PCK Processor or Platform CA
  * and a TCB Signing certificate issued by it, the platform's PCK leaf with the
  * SGX extension, and CRLs with CRL Number and Authority Key Identifier
@@ -57,8 +57,9 @@ typedef struct {
     X509 *issuer; /* NULL: self-signed */
     EVP_PKEY *issuer_key;
     avow_time not_before, not_after;
-    int ca_pathlen; /* -1: not a CA */
-    const char *key_usage;
+    int ca_pathlen;         /* -1: not a CA */
+    const char *bc;         /* basicConstraints replacing the one of ca_pathlen, or NULL */
+    const char *key_usage;  /* "": no keyUsage extension */
     const uint8_t *sgx_ext; /* DER of the SGX extension value, or NULL */
     size_t sgx_ext_len;
 } cert_spec;
@@ -82,8 +83,8 @@ static X509 *issue(const cert_spec *s, avow_error *err)
             snprintf(bc, sizeof bc, "critical,CA:FALSE");
         ok = add_ext(x, iss, NID_subject_key_identifier, "hash") &&
              add_ext(x, iss, NID_authority_key_identifier, "keyid:always") &&
-             add_ext(x, iss, NID_key_usage, s->key_usage) &&
-             add_ext(x, iss, NID_basic_constraints, bc);
+             (!*s->key_usage || add_ext(x, iss, NID_key_usage, s->key_usage)) &&
+             add_ext(x, iss, NID_basic_constraints, s->bc ? s->bc : bc);
     }
     if (ok && s->sgx_ext) {
         ASN1_OBJECT *obj = OBJ_txt2obj(AVOW_SGX_EXT_OID, 1);
@@ -118,13 +119,20 @@ avow_err sim_pki_create(avow_sim_platform *p, avow_error *err)
     p->tcb_key = sim_ec_generate();
     if (!p->root_key || !p->ca_key || !p->tcb_key)
         return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "sim pki: keygen failed");
+    /* Intel's profile (docs/security.md, "Key usage"): CAs keyCertSign +
+     * cRLSign, the root with pathLen 1 and the PCK CA with 0; signers
+     * digitalSignature. The opts may replace it, for tests of the verifier. */
+    const avow_sim_platform_opts *o = &p->opts;
     cert_spec s = {.cn = AVOW_SIM_ROOT_CN,
                    .subject_key = p->root_key,
                    .issuer_key = p->root_key,
                    .ca_pathlen = 1,
-                   .key_usage = "critical,keyCertSign,cRLSign"};
+                   .bc = o->bc_root,
+                   .key_usage = o->ku_root ? o->ku_root : "critical,keyCertSign,cRLSign"};
     validity(p, &s.not_before, &s.not_after, 20 * YEAR);
     if (!(p->root_cert = issue(&s, err))) return AVOW_ERR_INTERNAL;
+    s.bc = NULL;
+    s.key_usage = o->ku_ca ? o->ku_ca : "critical,keyCertSign,cRLSign";
     s.cn = p->opts.ca == AVOW_PCK_CA_PLATFORM ? "Avow Simulated SGX PCK Platform CA"
                                               : "Avow Simulated SGX PCK Processor CA";
     s.subject_key = p->ca_key;
@@ -134,7 +142,7 @@ avow_err sim_pki_create(avow_sim_platform *p, avow_error *err)
     s.cn = "Avow Simulated SGX TCB Signing";
     s.subject_key = p->tcb_key;
     s.ca_pathlen = -1;
-    s.key_usage = "critical,digitalSignature,nonRepudiation";
+    s.key_usage = o->ku_tcb ? o->ku_tcb : "critical,digitalSignature,nonRepudiation";
     if (!(p->tcb_cert = issue(&s, err))) return AVOW_ERR_INTERNAL;
     return AVOW_OK;
 }
@@ -162,14 +170,15 @@ avow_err sim_pki_issue_pck(avow_sim_platform *p, avow_error *err)
     size_t der_len;
     if (sim_pck_ext_der(&e, platform, &der, &der_len))
         return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "sim pki: out of memory");
-    cert_spec s = {.cn = "Avow Simulated SGX PCK Certificate",
-                   .subject_key = p->pck_key,
-                   .issuer = p->ca_cert,
-                   .issuer_key = p->ca_key,
-                   .ca_pathlen = -1,
-                   .key_usage = "critical,digitalSignature,nonRepudiation",
-                   .sgx_ext = der,
-                   .sgx_ext_len = der_len};
+    cert_spec s = {
+        .cn = "Avow Simulated SGX PCK Certificate",
+        .subject_key = p->pck_key,
+        .issuer = p->ca_cert,
+        .issuer_key = p->ca_key,
+        .ca_pathlen = -1,
+        .key_usage = p->opts.ku_pck ? p->opts.ku_pck : "critical,digitalSignature,nonRepudiation",
+        .sgx_ext = der,
+        .sgx_ext_len = der_len};
     validity(p, &s.not_before, &s.not_after, 7 * YEAR);
     X509_free(p->pck_cert);
     p->pck_cert = issue(&s, err);

@@ -2,8 +2,8 @@
  * (certification data type 5, the PCK chain), v4 (type 6 "QE report
  * certification data" nesting type 5) and v5 (v4 with a body descriptor),
  * for SGX report bodies (QE3) and TD reports (TD QE), signed with the
- * quoting enclave's attestation key (dcap-verification.md A1,
- * sgx-formats.md §6). Thread-safe: reads the platform only. */
+ * quoting enclave's attestation key (docs/verification.md A1,
+ * docs/formats.md §6). Thread-safe: reads the platform only. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -26,7 +26,7 @@ struct avow_sim_platform {
     uint8_t cpu_svn[16];
     /* QE3 / PCE */
     EVP_PKEY *att_key; /* QE attestation key (P-256) */
-    EVP_PKEY *pck_key; /* derived from the provisioning root (sgx-formats.md §6.3) */
+    EVP_PKEY *pck_key; /* derived from the provisioning root (docs/formats.md §6.3) */
     uint8_t ppid[16], qe_id[16];
     avow_sim_secs qe_secs, pce_secs;
     /* TD QE: its identity and attestation key (derived from the secrets) */
@@ -37,7 +37,7 @@ struct avow_sim_platform {
     X509 *root_cert, *ca_cert, *tcb_cert, *pck_cert;
 };
 
-/* ---- kdf.c: the model KDF of sgx-formats.md §3.4 ---- */
+/* ---- kdf.c: the model KDF of docs/formats.md §3.4 ---- */
 typedef struct {
     uint16_t key_name, key_policy, isv_prod_id, isv_svn, config_svn;
     uint8_t owner_epoch[16];

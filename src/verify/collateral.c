@@ -1,6 +1,7 @@
-/* The collateral-only checks of the DCAP pipeline (dcap-verification.md A6
+/* The collateral-only checks of the DCAP pipeline (docs/verification.md A6
  * steps 4-6 minus what depends on the quote): TCB Signing chain (exactly 2,
- * pinned root), Root CA CRL (issuer, extensions, signature), TCB Signing
+ * pinned root; the root keyCertSign, the signer digitalSignature), Root CA
+ * CRL (issuer, extensions, signature, the root cRLSign), TCB Signing
  * certificate not revoked, TCB Info signature over its exact bytes and parse,
  * the same for QE Identity, and the PCK CRL parse. The result (vcoll) is
  * immutable and cached per (FMSPC, CA, TEE, SHA-256 of the collateral).
@@ -112,6 +113,13 @@ static bool signing_chain(avow_verifier *v, vcoll *c, int s, const char *what, c
         stage(c, s, false, AVOW_ERR_CHAIN, "%s issuer chain: '%s' must not be a CA", what, cn);
         goto done;
     }
+    /* key usage (docs/security.md, "Key usage"): the root issues, the
+     * signer signs the TCB Info / QE Identity */
+    if (!avow_cert_may_issue(&(*root)->c, 0, why, sizeof(why)) ||
+        !avow_cert_has_ku(&(*signer)->c, AVOW_KU_DIGITAL_SIGNATURE, why, sizeof(why))) {
+        stage(c, s, false, AVOW_ERR_CHAIN, "%s issuer chain: %s", what, why);
+        goto done;
+    }
     ok = stage(c, s, true, AVOW_OK, "'%s' issued and signed by '%s' (%s)", cn, rcn,
                v->roots[*root_idx].intel ? "Intel root, pinned by key" : "added root");
 done:
@@ -150,6 +158,8 @@ static bool root_crl(vcoll *c, const avow_collateral *coll)
     avow_err rc = avow_crl_check_signed(&c->root_crl, &c->tcb_chain_root->c, c->tcb_chain_root->key,
                                         why, sizeof(why));
     if (rc != AVOW_OK) return stage(c, VC_ROOT_CRL, false, rc, "Root CA CRL: %s", why);
+    if (!avow_cert_has_ku(&c->tcb_chain_root->c, AVOW_KU_CRL_SIGN, why, sizeof(why)))
+        return stage(c, VC_ROOT_CRL, false, AVOW_ERR_CHAIN, "Root CA CRL issuer: %s", why);
     return stage(c, VC_ROOT_CRL, true, AVOW_OK, "Root CA CRL issued and signed by the root");
 }
 

@@ -259,11 +259,11 @@ avow_err avow_verify_quote(avow_verifier *v, const uint8_t *quote, size_t len,
         finish(r);
         return AVOW_ERR_ARG;
     }
-    /* quote_format: parse (trailing bytes ignored as Intel QVL does). */
+    /* quote_format: parse (trailing bytes accepted and ignored, as everywhere). */
     avow_quote q;
     avow_error e;
     avow_error_clear(&e);
-    if (avow_quote_parse_ex(quote, len, AVOW_QUOTE_ALLOW_TRAILING, &q, &e) != AVOW_OK) {
+    if (avow_quote_parse(quote, len, &q, &e) != AVOW_OK) {
         avow_trace_add(&r->trace, "quote_format", false, "%s", e.msg[0] ? e.msg : "malformed");
         r->err = AVOW_ERR_FORMAT;
         finish(r);

@@ -1,5 +1,5 @@
 /* A verification result as a jansson object, exactly the layout of
- * `avow quote verify --json` (../shared/docs/design.md "Interfaces"): verdict,
+ * `avow quote verify --json` (docs/design.md "Interfaces"): verdict,
  * status, advisory_ids, result_code, result_name, collateral_expired, debug,
  * crl_missing, simulated_root, reason (on fail), checks [{step, pass,
  * detail}], report {...} (SGX) or td {...} (TDX), platform {...}. Shared by

@@ -1,10 +1,11 @@
 /* The DCAP pipeline for the platform part of an SGX quote, one small function
- * per step in Intel QVL/QvE order (dcap-verification.md A6), each appending
+ * per step in Intel QVL/QvE order (docs/verification.md A6), each appending
  * one step record (internal.h). Steps stop at the first failure that is not a
  * validity window: windows are judged later, against `at`, when the records
  * are replayed (pipeline.c), so expired collateral still gets a status.
  *
- *   1 pck_chain            exactly 3 certificates; names; linkage; signatures; CA flags
+ *   1 pck_chain            exactly 3 certificates; names; linkage; signatures; CA flags,
+ *                          keyUsage and pathLen (docs/security.md, "Key usage")
  *   2 root_pinned          the chain root's public key is a trusted root's
  *   3 pck_chain_validity   leaf, PCK CA, root notBefore/notAfter
  *   4 tcb_info_chain       TCB Signing chain (collateral), same root as the PCK chain
@@ -116,7 +117,9 @@ static bool s_root_pinned(vb *b)
     return true;
 }
 
-/* 1 (continued): names, linkage, signatures, CA flags; the SGX extension. */
+/* 1 (continued): names, linkage, signatures, CA flags and key usage (each CA
+ * keyCertSign and within its pathLenConstraint, the PCK certificate
+ * digitalSignature: it signs the QE report); the SGX extension. */
 static bool s_pck_linkage(vb *b)
 {
     char why[200];
@@ -134,19 +137,22 @@ static bool s_pck_linkage(vb *b)
         return vrec_add(b->p, "pck_chain", false, AVOW_ERR_CHAIN,
                         "PCK chain root is not a self-signed CA"),
                false;
+    if (!avow_cert_may_issue(&b->root->c, 1, why, sizeof(why))) /* the PCK CA is below it */
+        return vrec_add(b->p, "pck_chain", false, AVOW_ERR_CHAIN, "PCK chain root: %s", why), false;
     if ((rc = avow_cert_check_issued(&b->ca->c, &b->root->c, b->root->key, why, sizeof(why))) !=
         AVOW_OK)
         return vrec_add(b->p, "pck_chain", false, rc, "PCK CA: %s", why), false;
-    if (!vcert_is_ca(b->ca))
-        return vrec_add(b->p, "pck_chain", false, AVOW_ERR_CHAIN,
-                        "'%s' lacks basicConstraints CA:TRUE", b->ca_cn),
-               false;
+    if (!avow_cert_may_issue(&b->ca->c, 0, why, sizeof(why)))
+        return vrec_add(b->p, "pck_chain", false, AVOW_ERR_CHAIN, "PCK CA: %s", why), false;
     if ((rc = avow_cert_check_issued(&b->leaf->c, &b->ca->c, b->ca->key, why, sizeof(why))) !=
         AVOW_OK)
         return vrec_add(b->p, "pck_chain", false, rc, "PCK certificate: %s", why), false;
     if (vcert_is_ca(b->leaf))
         return vrec_add(b->p, "pck_chain", false, AVOW_ERR_CHAIN,
                         "the PCK certificate must not be a CA"),
+               false;
+    if (!avow_cert_has_ku(&b->leaf->c, AVOW_KU_DIGITAL_SIGNATURE, why, sizeof(why)))
+        return vrec_add(b->p, "pck_chain", false, AVOW_ERR_CHAIN, "PCK certificate: %s", why),
                false;
     b->p->ca = strstr(b->ca_cn, "Processor")  ? AVOW_PCK_CA_PROCESSOR
                : strstr(b->ca_cn, "Platform") ? AVOW_PCK_CA_PLATFORM
@@ -163,8 +169,9 @@ static bool s_pck_linkage(vb *b)
                false;
     b->p->have_pck = true;
     vrec_add(b->p, "pck_chain", true, AVOW_OK,
-             "'%s' <- '%s' <- '%s': issuers, signatures and CA flags valid", b->leaf_cn, b->ca_cn,
-             b->root_cn);
+             "'%s' <- '%s' <- '%s': issuers, signatures, CA flags, key usage and path length "
+             "valid",
+             b->leaf_cn, b->ca_cn, b->root_cn);
     return true;
 }
 
@@ -326,6 +333,8 @@ static bool s_pck_crl(vb *b)
                false;
     avow_err rc = avow_crl_check_signed(&b->c->pck_crl, &b->ca->c, b->ca->key, why, sizeof(why));
     if (rc != AVOW_OK) return vrec_add(b->p, "pck_crl", false, rc, "PCK CRL: %s", why), false;
+    if (!avow_cert_has_ku(&b->ca->c, AVOW_KU_CRL_SIGN, why, sizeof(why)))
+        return vrec_add(b->p, "pck_crl", false, AVOW_ERR_CHAIN, "PCK CRL issuer: %s", why), false;
     vrec *r = vrec_add(b->p, "pck_crl", true, AVOW_OK, "PCK CRL issued and signed by '%s'", cn);
     vrec_window(r, "PCK CRL", b->c->pck_crl_from, b->c->pck_crl_until, VWIN_CRL);
     return r != NULL;

@@ -1,7 +1,7 @@
 /* Pure functions of the DCAP verdict (internal to libavow): SGX TCB level
  * matching on the PCK certificate's 16 component SVNs and PCESVN, QE Identity
  * level matching on the QE's ISVSVN, Intel's QE/platform status convergence
- * table (dcap-verification.md A7: a table, not "max severity"), and the
+ * table (docs/verification.md A7: a table, not "max severity"), and the
  * advisory-ID union. Thread-safe: no state. */
 #pragma once
 

@@ -18,9 +18,9 @@ static char *join(const char *env, const char *rel)
     return p;
 }
 
-char *tu_shared_path(const char *rel)
+char *tu_vector_path(const char *rel)
 {
-    return join("AVOW_SHARED", rel);
+    return join("AVOW_VECTORS", rel);
 }
 
 char *tu_source_path(const char *rel)
@@ -43,9 +43,9 @@ uint8_t *tu_read_file(const char *path, size_t *len)
     return buf;
 }
 
-uint8_t *tu_read_shared(const char *rel, size_t *len)
+uint8_t *tu_read_vector(const char *rel, size_t *len)
 {
-    char *p = tu_shared_path(rel);
+    char *p = tu_vector_path(rel);
     uint8_t *b = tu_read_file(p, len);
     free(p);
     return b;
@@ -72,7 +72,9 @@ int tu_run(const char *cmd, char **out)
     }
     buf[n] = 0;
     int st = pclose(p);
-    if (out) *out = buf;
-    else free(buf);
+    if (out)
+        *out = buf;
+    else
+        free(buf);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -1,4 +1,6 @@
-/* libFuzzer target: avow_quote_parse over arbitrary bytes, strict and lenient;
+/* libFuzzer target: avow_quote_parse over arbitrary bytes, with and without
+ * the AVOW_QUOTE_ALLOW_TRAILING flag (no effect since trailing bytes are one
+ * rule, docs/security.md);
  * on success every view must lie inside the input and agree with the sizes.
  * Thread-safe: no state. */
 #include <stddef.h>

@@ -140,7 +140,7 @@ attest "http://127.0.0.1:$PD"
 ok "collateral imported into a running avowd's store is used"
 
 # ---- a folder of Intel's own PCS responses, imported, serves real evidence ------
-R1="$AVOW_SHARED/vectors/dcap/R1-dcaprs-sgx-v3-tcbv2"
+R1="$AVOW_VECTORS/dcap/R1-dcaprs-sgx-v3-tcbv2"
 "$AVOW_BIN" collateral import --data data-f "$R1/pcs-original" >import.out 2>&1 || fail "folder import: $(cat import.out)"
 grep -q "fmspc 00606a000000 ca platform tee sgx" import.out || fail "folder import: $(cat import.out)"
 PF=$(free_port)

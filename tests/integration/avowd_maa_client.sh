@@ -4,10 +4,10 @@
 #  (a) simulated quotes (avowd --trust-root, collateral imported with
 #      `avow collateral import`): SgxEnclave with binary and JSON runtime
 #      data, OpenEnclave (OE header), and a runtimeData mismatch;
-#  (b) the real Intel quote of vectors/dcap/P1-phala-sgx-v3 with its collateral
-#      imported and --clock at its `at`;
-#  (c) the Azure-Samples MAA quotes (vectors/maa): no collateral exists for
-#      their platform in ../shared, so the client must get a clear 400 naming
+#  (b) the real Intel quote of tests/vectors/data/dcap/P1-phala-sgx-v3 with
+#      its collateral imported and --clock at its `at`;
+#  (c) the Azure-Samples MAA quotes (tests/vectors/data/maa): no collateral
+#      exists for their platform in the repository, so the client must get a clear 400 naming
 #      the missing collateral after the runtimeData binding passed, and a 400
 #      for a wrong enclave-held-data;
 #  (d) https (--tls-cert/--tls-key) with the admin client: policy set/get/reset
@@ -65,7 +65,7 @@ out=$(nodecheck attest_check.js "$EA" qbin/quote.bin --runtime rt.bin --draft-po
 ok "(a) draftPolicyForAttestation gives an alg:none token the client accepts: $out"
 
 # ---- (b) real Intel quote P1 at its time ---------------------------------------
-P1="$AVOW_SHARED/vectors/dcap/P1-phala-sgx-v3"
+P1="$AVOW_VECTORS/dcap/P1-phala-sgx-v3"
 AT=$(json_get "$P1/expected.json" 'd["at"]')
 "$AVOW_BIN" collateral import --data data-b "$P1/collateral.json" >/dev/null
 PB=$(free_port)
@@ -82,7 +82,7 @@ assert d["isDebuggable"] is False, d' || fail "(b) P1 advisory IDs / debug flag"
 ok "(b) P1 advisory IDs INTEL-SA-00289, INTEL-SA-00615"
 
 # ---- (c) Azure-Samples MAA quotes (no collateral available) --------------------
-MAA="$AVOW_SHARED/vectors/maa"
+MAA="$AVOW_VECTORS/maa"
 python3 - "$MAA" <<'PY'
 import json, struct, sys
 maa = sys.argv[1]

@@ -8,10 +8,15 @@ the real response bodies and the issuer-chain headers Intel sends
   pcs_server.py --port-file F --bundle collateral.json [--tcb BODY] [--qe BODY]
                 [--pck-crl FILE] [--root-crl FILE] [--v3-headers]
                 [--crl-encoding der|hex|pem] [--api-key KEY]
+                [--tls-cert PEM --tls-key PEM] [--redirect URL|self]
 
 --bundle gives the issuer chains (and, when the raw files are not given,
 the TCB Info / QE Identity bodies and the CRLs). GET /_stats answers the
-number of requests per route as JSON. A missing CRL answers 404 with
+number of requests per route as JSON; GET /_seen the path and the
+Ocp-Apim-Subscription-Key header (null when absent) of every request. With
+--redirect URL every request answers 307 to URL + its path and query; with
+--redirect self, to /moved + its path on this server (served normally).
+--tls-cert/--tls-key serve HTTPS. A missing CRL answers 404 with
 Error-Code / Error-Message headers, as PCS does.
 """
 import argparse
@@ -24,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 args = None
 stats = {}
+seen = []
 lock = threading.Lock()
 
 
@@ -56,7 +62,16 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, b"", {"Error-Code": code, "Error-Message": msg})
 
     def do_GET(self):
-        u = urllib.parse.urlsplit(self.path)
+        if self.path == "/_seen":
+            with lock:
+                return self.send(200, json.dumps(seen).encode())
+        with lock:
+            seen.append({"path": self.path, "key": self.headers.get("Ocp-Apim-Subscription-Key")})
+        moved = self.path.startswith("/moved/")
+        if args.redirect and not moved:
+            to = "/moved" + self.path if args.redirect == "self" else args.redirect + self.path
+            return self.send(307, b"", {"Location": to})
+        u = urllib.parse.urlsplit(self.path[len("/moved"):] if moved else self.path)
         q = urllib.parse.parse_qs(u.query)
         path = u.path
         for prefix in ("/sgx/certification/v4", "/tdx/certification/v4"):
@@ -112,6 +127,9 @@ def main():
     p.add_argument("--v3-headers", action="store_true")
     p.add_argument("--crl-encoding", default="der", choices=["der", "hex", "pem"])
     p.add_argument("--api-key")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
+    p.add_argument("--redirect")
     args = p.parse_args()
     b = json.loads(read(args.bundle))
     args.bundle_json = b
@@ -124,6 +142,11 @@ def main():
     args.pck_crl = read(args.pck_crl) if args.pck_crl else bytes.fromhex(b["pck_crl"] or "")
     args.root_crl = read(args.root_crl) if args.root_crl else bytes.fromhex(b["root_ca_crl"] or "")
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     import os

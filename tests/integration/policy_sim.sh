@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end: every policy of maa-compat §3.5-§3.6 (tests/data/policies/)
+# End to end: every policy of docs/maa.md §3.5-§3.6 (tests/data/policies/)
 # behaves as documented against simulated quotes built for it (debuggable or
 # not, signer 1, 2 or other, SVN above or below, product id), evaluated by
 # `avow policy eval ... --root OUT/root.pem --json`; authorization on the TCB

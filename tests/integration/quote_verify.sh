@@ -5,8 +5,8 @@
 # (`avow sim quote`): --root needed and reported, --revoke-pck fails on the
 # PCK revocation check, --tcb-status Revoked fails, `avow bench verify` JSON.
 set -euo pipefail
-: "${AVOW_BIN:?}" "${AVOW_SHARED:?}"
-V=$AVOW_SHARED/vectors/dcap
+: "${AVOW_BIN:?}" "${AVOW_VECTORS:?}"
+V=$AVOW_VECTORS/dcap
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -26,6 +26,15 @@ cp "$work/out" "$work/p1.json"
 [ "$(jget "$work/p1.json" "j['result_code']")" = $((0xA008)) ] || fail "P1 result_code"
 [ "$(jget "$work/p1.json" "j['checks'][-1]['step']")" = status ] || fail "P1 checks"
 [ "$(jget "$work/p1.json" "len(j['report']['mrenclave'])")" = 64 ] || fail "P1 report"
+# non-zero bytes after the auth data: the same verdict, checks and report
+# (one rule for trailing bytes, docs/security.md)
+cp "$P1/quote.bin" "$work/trail.bin"; printf 'trailing\377' >>"$work/trail.bin"
+expect_exit 0 "$AVOW_BIN" quote verify "$work/trail.bin" --collateral "$P1/collateral.json" --at 1751624924 --json
+python3 - "$work/out" "$work/p1.json" <<'PY' || fail "trailing bytes changed the verification"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert a["verdict"] == "ok" and a["checks"] == b["checks"] and a["report"] == b["report"], (a, b)
+PY
 # RFC 3339 --at; human output
 expect_exit 0 "$AVOW_BIN" quote verify "$P1/quote.bin" --collateral "$P1/collateral.json" --at 2025-07-04T10:28:44Z
 grep -q '^verdict: ok' "$work/out" || fail "human verdict line"

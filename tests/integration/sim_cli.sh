@@ -6,7 +6,7 @@
 # error and exit code 2, never a crash.
 set -u
 AVOW="${AVOW_BIN:?AVOW_BIN not set}"
-V="${AVOW_SHARED:?AVOW_SHARED not set}/vectors/sgx"
+V="${AVOW_VECTORS:?AVOW_VECTORS not set}/sgx"
 T="$(mktemp -d)"
 trap 'rm -rf "$T"' EXIT
 fails=0

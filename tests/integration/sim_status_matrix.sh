@@ -18,7 +18,7 @@ fi
 
 "$AVOW" sim init "$T/p" >/dev/null || { echo "FAIL: sim init"; exit 1; }
 
-# Intel convergeTcbStatusWithQeTcbStatus (dcap-verification.md A7)
+# Intel convergeTcbStatusWithQeTcbStatus (docs/verification.md A7)
 . "$(dirname "$0")/lib/converge.bash"
 
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(d.get(sys.argv[2])) if not isinstance(d.get(sys.argv[2]),str) else d.get(sys.argv[2]))" "$1" "$2"; }

@@ -6,7 +6,7 @@
 # exit, even on failure. As root, the server runs as the postgres user.
 set -euo pipefail
 
-: "${AVOW_BUILD:?}" "${AVOW_BIN:?}" "${AVOW_SHARED:?}"
+: "${AVOW_BUILD:?}" "${AVOW_BIN:?}" "${AVOW_VECTORS:?}"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [[ -x $pgbin/initdb ]] || { echo "store_postgres: PostgreSQL server binaries not found (run scripts/setup.sh)"; exit 1; }
 
@@ -46,7 +46,7 @@ grep -q "^$kid2 .* active$" <<<"$show" || { echo "$show"; exit 1; }
 grep -q "^$kid1 .* published$" <<<"$show" || { echo "$show"; exit 1; }
 if grep -q "PRIVATE" <<<"$show"; then echo "key show printed a private key"; exit 1; fi
 
-"$AVOW_BIN" collateral import --data "$cli_uri" "$AVOW_SHARED/vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/collateral.json"
+"$AVOW_BIN" collateral import --data "$cli_uri" "$AVOW_VECTORS/dcap/R1-dcaprs-sgx-v3-tcbv2/collateral.json"
 out=$("$AVOW_BIN" collateral show --data "$cli_uri" --json)
 python3 - "$out" <<'PY'
 import json, sys

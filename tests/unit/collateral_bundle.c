@@ -40,8 +40,8 @@ static const char *const sets[] = {
 static char *set_path(const char *set, const char *file)
 {
     char rel[256];
-    snprintf(rel, sizeof(rel), "vectors/dcap/%s%s%s", set, file ? "/" : "", file ? file : "");
-    return tu_shared_path(rel);
+    snprintf(rel, sizeof(rel), "dcap/%s%s%s", set, file ? "/" : "", file ? file : "");
+    return tu_vector_path(rel);
 }
 
 static void load_ok(const char *path, avow_collateral *c)
@@ -436,8 +436,8 @@ static void test_crl_encodings(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *der = tu_read_shared(
-        "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/intel_root_ca_crl.der", &n);
+    uint8_t *der =
+        tu_read_vector("dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/intel_root_ca_crl.der", &n);
     uint8_t *out;
     size_t out_len;
     avow_error e;
@@ -496,7 +496,7 @@ static void test_crl_encodings(void **state)
     assert_int_equal(avow_crl_to_der((const uint8_t *)"", 0, &out, &out_len, &e), AVOW_ERR_FORMAT);
     /* a certificate in DER is a SEQUENCE but not a CRL */
     size_t cn;
-    uint8_t *certpem = tu_read_shared("vectors/roots/intel_sgx_root_ca.pem", &cn);
+    uint8_t *certpem = tu_read_vector("roots/intel_sgx_root_ca.pem", &cn);
     BIO *cb = BIO_new_mem_buf(certpem, (int)cn);
     X509 *x = PEM_read_bio_X509(cb, NULL, NULL, NULL);
     unsigned char *cder = NULL;

@@ -229,8 +229,8 @@ static const vec vectors[] = {
 static void load_vector(const char *set, avow_collateral *c)
 {
     char rel[256];
-    snprintf(rel, sizeof(rel), "vectors/dcap/%s/collateral.json", set);
-    char *path = tu_shared_path(rel);
+    snprintf(rel, sizeof(rel), "dcap/%s/collateral.json", set);
+    char *path = tu_vector_path(rel);
     avow_error e;
     avow_err r = avow_collateral_load(path, c, &e);
     if (r) fail_msg("%s: %s", path, e.msg);

@@ -2,7 +2,10 @@
  * HTTP server (tests/integration/pcs_server.py) that serves Intel's real
  * responses for the R1 and O1 vector sets with PCS's headers: full fetch
  * equal to the vector's bundle, v3 header names and hex CRLs (PCCS), error
- * messages (404 with Error-Code, unreachable host, subscription key), and the
+ * messages (404 with Error-Code, unreachable host, subscription key), the
+ * subscription key's confinement to the configured https origin (refused
+ * with an http base; not sent after a redirect to another port or to http;
+ * sent after a redirect within the origin), and the
  * cache's miss -> fetch (checked against Intel's root) -> hit, expired +
  * upstream down, and an upstream serving collateral that does not verify. */
 #include <setjmp.h>
@@ -24,7 +27,7 @@
 #include "avow/verify.h"
 #include "testutil.h"
 
-#define R1    "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2"
+#define R1    "dcap/R1-dcaprs-sgx-v3-tcbv2"
 #define R1_AT 1740713705
 static const uint8_t FMSPC[6] = {0x00, 0x60, 0x6a, 0x00, 0x00, 0x00};
 
@@ -43,7 +46,7 @@ static void start(server *s, bool r1_raw, const char *set, ...)
     char *script = tu_source_path("tests/integration/pcs_server.py");
     char *bundle_rel, *bundle, portf[128];
     assert_true(asprintf(&bundle_rel, "%s/collateral.json", set) > 0);
-    bundle = tu_shared_path(bundle_rel);
+    bundle = tu_vector_path(bundle_rel);
     snprintf(portf, sizeof(portf), "%s/port", s->dir);
     char *argv[32];
     int n = 0;
@@ -55,10 +58,10 @@ static void start(server *s, bool r1_raw, const char *set, ...)
     argv[n++] = bundle;
     char *raw[4] = {0};
     if (r1_raw) {
-        raw[0] = tu_shared_path(R1 "/pcs-original/tcbinfov2.json");
-        raw[1] = tu_shared_path(R1 "/pcs-original/qeidentityv2.json");
-        raw[2] = tu_shared_path(R1 "/pcs-original/pck_platform_crl.der");
-        raw[3] = tu_shared_path(R1 "/pcs-original/intel_root_ca_crl.der");
+        raw[0] = tu_vector_path(R1 "/pcs-original/tcbinfov2.json");
+        raw[1] = tu_vector_path(R1 "/pcs-original/qeidentityv2.json");
+        raw[2] = tu_vector_path(R1 "/pcs-original/pck_platform_crl.der");
+        raw[3] = tu_vector_path(R1 "/pcs-original/intel_root_ca_crl.der");
         const char *flags[] = {"--tcb", "--qe", "--pck-crl", "--root-crl"};
         for (int i = 0; i < 4; i++) {
             argv[n++] = (char *)flags[i];
@@ -67,8 +70,11 @@ static void start(server *s, bool r1_raw, const char *set, ...)
     }
     va_list ap;
     va_start(ap, set);
-    for (char *a; (a = va_arg(ap, char *)) && n < 30;)
+    bool tls = false;
+    for (char *a; (a = va_arg(ap, char *)) && n < 30;) {
+        tls = tls || !strcmp(a, "--tls-cert");
         argv[n++] = a;
+    }
     va_end(ap);
     argv[n] = NULL;
     s->pid = fork();
@@ -87,7 +93,8 @@ static void start(server *s, bool r1_raw, const char *set, ...)
         if (!s->port) usleep(50000);
     }
     if (!s->port) fail_msg("pcs_server.py did not start");
-    snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d/sgx/certification/v4", s->port);
+    snprintf(s->base, sizeof(s->base), "%s://127.0.0.1:%d/sgx/certification/v4",
+             tls ? "https" : "http", s->port);
     for (int i = 0; i < 4; i++)
         free(raw[i]);
     free(script);
@@ -120,6 +127,58 @@ static int requests(server *s, const char *route)
     return n;
 }
 
+/* A self-signed certificate for 127.0.0.1, made once, for the HTTPS servers. */
+static char tls_dir[64], tls_cert[96], tls_key[96];
+
+static int make_tls(void **state)
+{
+    (void)state;
+    snprintf(tls_dir, sizeof(tls_dir), "/tmp/avow-pcs-tls-XXXXXX");
+    if (!mkdtemp(tls_dir)) return -1;
+    snprintf(tls_cert, sizeof(tls_cert), "%s/cert.pem", tls_dir);
+    snprintf(tls_key, sizeof(tls_key), "%s/key.pem", tls_dir);
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s "
+             "-out %s -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+             "2>/dev/null",
+             tls_key, tls_cert);
+    return tu_run(cmd, NULL);
+}
+
+static int drop_tls(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tls_dir);
+    return tu_run(cmd, NULL);
+}
+
+/* Requests the server saw carrying `key`, and carrying no key at all. */
+static void keys_seen(server *s, const char *key, int *with_key, int *without)
+{
+    char cmd[400], *out = NULL;
+    snprintf(cmd, sizeof(cmd),
+             "curl -sk %s://127.0.0.1:%d/_seen | python3 -c 'import json,sys; "
+             "s=json.load(sys.stdin); print(sum(x[\"key\"]==\"%s\" for x in s), "
+             "sum(x[\"key\"] is None for x in s), len(s))'",
+             strncmp(s->base, "https:", 6) ? "http" : "https", s->port, key);
+    assert_int_equal(tu_run(cmd, &out), 0);
+    int total = 0;
+    assert_int_equal(sscanf(out, "%d %d %d", with_key, without, &total), 3);
+    assert_int_equal(*with_key + *without, total); /* no other key value seen */
+    free(out);
+}
+
+static avow_pcs_client *client_ca(const char *base, const char *key, const char *ca_file)
+{
+    avow_pcs_opts o = {.base_url = base, .api_key = key, .timeout_ms = 5000, .ca_file = ca_file};
+    avow_pcs_client *c;
+    avow_error e;
+    if (avow_pcs_client_new(&o, &c, &e)) fail_msg("client: %s", e.msg);
+    return c;
+}
+
 static avow_pcs_client *client(const char *base, const char *key)
 {
     avow_pcs_opts o = {.base_url = base, .api_key = key, .timeout_ms = 5000};
@@ -132,7 +191,7 @@ static avow_pcs_client *client(const char *base, const char *key)
 static void expect_r1(const avow_collateral *got)
 {
     avow_collateral want;
-    char *p = tu_shared_path(R1 "/collateral.json");
+    char *p = tu_vector_path(R1 "/collateral.json");
     avow_error e;
     if (avow_collateral_load(p, &want, &e)) fail_msg("load: %s", e.msg);
     free(p);
@@ -202,8 +261,9 @@ static void test_fetch_pccs_style(void **state)
 {
     (void)state;
     server s;
-    start(&s, false, R1, "--v3-headers", "--crl-encoding", "hex", "--api-key", "sekrit", NULL);
-    avow_pcs_client *c = client(s.base, "sekrit");
+    start(&s, false, R1, "--v3-headers", "--crl-encoding", "hex", "--api-key", "sekrit",
+          "--tls-cert", tls_cert, "--tls-key", tls_key, NULL);
+    avow_pcs_client *c = client_ca(s.base, "sekrit", tls_cert);
     avow_collateral got;
     avow_error e;
     avow_error_clear(&e);
@@ -212,13 +272,78 @@ static void test_fetch_pccs_style(void **state)
     expect_r1(&got);
     avow_collateral_free(&got);
     avow_pcs_client_free(c);
-    c = client(s.base, NULL); /* no subscription key */
+    c = client_ca(s.base, NULL, tls_cert); /* no subscription key */
     assert_int_equal(avow_pcs_fetch(c, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, &got, &e),
                      AVOW_ERR_IO);
     assert_non_null(strstr(e.msg, "HTTP 401"));
     assert_null(strstr(e.msg, "sekrit"));
     avow_pcs_client_free(c);
     stop(&s);
+}
+
+/* The subscription key goes to the configured https origin only. */
+static void test_key_confined(void **state)
+{
+    (void)state;
+    /* An http base URL with a key: refused when the client is made. */
+    avow_pcs_opts o = {.base_url = "http://127.0.0.1:9/sgx/certification/v4", .api_key = "sekrit"};
+    avow_pcs_client *c;
+    avow_error e;
+    avow_error_clear(&e);
+    assert_int_equal(avow_pcs_client_new(&o, &c, &e), AVOW_ERR_ARG);
+    assert_non_null(strstr(e.msg, "refusing to send the subscription key over plain http"));
+    assert_null(strstr(e.msg, "sekrit"));
+    o.api_key = NULL; /* without a key, http is fine */
+    assert_int_equal(avow_pcs_client_new(&o, &c, &e), AVOW_OK);
+    avow_pcs_client_free(c);
+
+    /* The upstream redirects every request to another port (https), then to
+     * a plain-http server: the collateral arrives, the key does not. */
+    server other, plain, up;
+    start(&other, false, R1, "--tls-cert", tls_cert, "--tls-key", tls_key, NULL);
+    start(&plain, false, R1, NULL);
+    const server *targets[] = {&other, &plain};
+    for (int i = 0; i < 2; i++) {
+        char to[64];
+        snprintf(to, sizeof(to), "%.*s", (int)(strstr(targets[i]->base, "/sgx") - targets[i]->base),
+                 targets[i]->base);
+        start(&up, false, R1, "--api-key", "sekrit", "--redirect", to, "--tls-cert", tls_cert,
+              "--tls-key", tls_key, NULL);
+        c = client_ca(up.base, "sekrit", tls_cert);
+        avow_collateral got;
+        if (avow_pcs_fetch(c, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, &got, &e))
+            fail_msg("fetch via a redirect to %s: %s", to, e.msg);
+        expect_r1(&got);
+        avow_collateral_free(&got);
+        avow_pcs_client_free(c);
+        int with_key, without;
+        keys_seen(&up, "sekrit", &with_key, &without);
+        assert_int_equal(with_key, 4); /* tcb, qe/identity, pckcrl, rootcacrl */
+        assert_int_equal(without, 0);
+        keys_seen((server *)targets[i], "sekrit", &with_key, &without);
+        assert_int_equal(with_key, 0);
+        assert_int_equal(without, 4);
+        stop(&up);
+    }
+    stop(&other);
+    stop(&plain);
+
+    /* A redirect within the origin keeps the key (this server demands it on
+     * the redirected path too). */
+    start(&up, false, R1, "--api-key", "sekrit", "--redirect", "self", "--tls-cert", tls_cert,
+          "--tls-key", tls_key, NULL);
+    c = client_ca(up.base, "sekrit", tls_cert);
+    avow_collateral got;
+    if (avow_pcs_fetch(c, FMSPC, AVOW_PCK_CA_PLATFORM, AVOW_TEE_SGX, &got, &e))
+        fail_msg("fetch via a same-origin redirect: %s", e.msg);
+    expect_r1(&got);
+    avow_collateral_free(&got);
+    avow_pcs_client_free(c);
+    int with_key, without;
+    keys_seen(&up, "sekrit", &with_key, &without);
+    assert_int_equal(with_key, 8);
+    assert_int_equal(without, 0);
+    stop(&up);
 }
 
 static avow_store *temp_store(char *dir)
@@ -317,7 +442,7 @@ static void test_cache_upstream_bad_signature(void **state)
     char dir[64], bad[128], cmd[512];
     avow_store *st = temp_store(dir);
     snprintf(bad, sizeof(bad), "%s-bad.json", dir);
-    char *good = tu_shared_path(R1 "/collateral.json");
+    char *good = tu_vector_path(R1 "/collateral.json");
     /* R1's bundle with one hex digit of the TCB Info signature changed */
     snprintf(
         cmd, sizeof(cmd),
@@ -388,7 +513,7 @@ static void test_cache_upstream_incomplete(void **state)
 {
     (void)state;
     server s;
-    start(&s, false, "vectors/dcap/O1-oasis-sgx-v3-nocrl", NULL);
+    start(&s, false, "dcap/O1-oasis-sgx-v3-nocrl", NULL);
     char dir[64];
     avow_store *st = temp_store(dir);
     avow_pcs_client *c = client(s.base, NULL);
@@ -413,9 +538,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fetch_pcs_raw),
         cmocka_unit_test(test_fetch_pccs_style),
+        cmocka_unit_test(test_key_confined),
         cmocka_unit_test(test_cache_upstream),
         cmocka_unit_test(test_cache_upstream_incomplete),
         cmocka_unit_test(test_cache_upstream_bad_signature),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, make_tls, drop_tls);
 }

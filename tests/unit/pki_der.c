@@ -1,5 +1,5 @@
 /* Unit tests of the DER certificate / CRL reader (pki/der.h, pki/cert.h):
- * every certificate and CRL in ../shared/vectors reads, and each field equals
+ * every certificate and CRL in tests/vectors/data reads, and each field equals
  * OpenSSL's view of the same bytes; every truncation and malformed encodings
  * (indefinite / non-minimal lengths, trailing bytes, bad times, unknown
  * critical or duplicate extensions) are rejected; the fast P-256 key builder
@@ -59,7 +59,7 @@ static void add_pem(const char *pem, size_t len, const char *name)
 static void add_file(const char *rel, bool crl)
 {
     size_t len;
-    uint8_t *d = tu_read_shared(rel, &len);
+    uint8_t *d = tu_read_vector(rel, &len);
     assert_non_null(d);
     if (crl)
         add(g_crls, &g_n_crls, 32, d, len, rel);
@@ -85,40 +85,40 @@ static int setup(void **state)
 {
     (void)state;
     static const char *const certs[] = {
-        "vectors/sgx/pck-certs/single_pck.crt",
-        "vectors/sgx/pck-certs/multi_pck.crt",
-        "vectors/roots/intel_sgx_root_ca.pem",
-        "vectors/roots/intel_sgx_root_ca_legacy_2018-2033.pem",
-        "vectors/ias/oasis-core/avr_certificates.pem",
-        "vectors/ias/oasis-core/ias_signing_cert.pem",
-        "vectors/ias/oasis-core/ias_root_ca.pem",
-        "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/Intel_SGX_Provisioning_Certification_"
+        "sgx/pck-certs/single_pck.crt",
+        "sgx/pck-certs/multi_pck.crt",
+        "roots/intel_sgx_root_ca.pem",
+        "roots/intel_sgx_root_ca_legacy_2018-2033.pem",
+        "ias/oasis-core/avr_certificates.pem",
+        "ias/oasis-core/ias_signing_cert.pem",
+        "ias/oasis-core/ias_root_ca.pem",
+        "dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/Intel_SGX_Provisioning_Certification_"
         "RootCA.pem",
-        "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/signing_cert.pem",
-        "vectors/dcap/G1-gotdx-tdx-v4-spr-e4/pcs-original/tcbInfoIssuerChain.pem",
-        "vectors/dcap/G1-gotdx-tdx-v4-spr-e4/pcs-original/pckCrlIssuerChain.pem",
-        "vectors/dcap/G1-gotdx-tdx-v4-spr-e4/pcs-original/qeIdentityIssuerChain.pem",
-        "vectors/dcap/O1-oasis-sgx-v3-nocrl/pcs-original/"
+        "dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/signing_cert.pem",
+        "dcap/G1-gotdx-tdx-v4-spr-e4/pcs-original/tcbInfoIssuerChain.pem",
+        "dcap/G1-gotdx-tdx-v4-spr-e4/pcs-original/pckCrlIssuerChain.pem",
+        "dcap/G1-gotdx-tdx-v4-spr-e4/pcs-original/qeIdentityIssuerChain.pem",
+        "dcap/O1-oasis-sgx-v3-nocrl/pcs-original/"
         "tcb_info_v3_fmspc_00606A000000_certs.pem",
     };
     for (size_t i = 0; i < sizeof(certs) / sizeof(certs[0]); i++)
         add_file(certs[i], false);
-    add_file("vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/pck_platform_crl.der", true);
-    add_file("vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/intel_root_ca_crl.der", true);
-    add_file("vectors/dcap/G1-gotdx-tdx-v4-spr-e4/pcs-original/rootcrl.der", true);
+    add_file("dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/pck_platform_crl.der", true);
+    add_file("dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/intel_root_ca_crl.der", true);
+    add_file("dcap/G1-gotdx-tdx-v4-spr-e4/pcs-original/rootcrl.der", true);
     for (size_t i = 0; i < sizeof(DCAP) / sizeof(DCAP[0]); i++) {
         char rel[256], *path;
         size_t len;
-        snprintf(rel, sizeof(rel), "vectors/dcap/%s/quote.bin", DCAP[i]);
-        uint8_t *q = tu_read_shared(rel, &len);
+        snprintf(rel, sizeof(rel), "dcap/%s/quote.bin", DCAP[i]);
+        uint8_t *q = tu_read_vector(rel, &len);
         assert_non_null(q);
         avow_quote qq;
         if (avow_quote_parse_ex(q, len, AVOW_QUOTE_ALLOW_TRAILING, &qq, NULL) == AVOW_OK &&
             qq.cert_type == AVOW_CERT_PCK_CHAIN)
             add_pem((const char *)qq.cert_data, qq.cert_data_len, rel);
         free(q);
-        snprintf(rel, sizeof(rel), "vectors/dcap/%s/collateral.json", DCAP[i]);
-        path = tu_shared_path(rel);
+        snprintf(rel, sizeof(rel), "dcap/%s/collateral.json", DCAP[i]);
+        path = tu_vector_path(rel);
         avow_collateral c;
         avow_collateral_init(&c);
         if (avow_collateral_load(path, &c, NULL) == AVOW_OK) {

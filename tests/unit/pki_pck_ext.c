@@ -193,7 +193,7 @@ static const uint8_t *ext_in_cert(const uint8_t *der, size_t len, size_t *ext_le
 static uint8_t *p1_leaf(size_t *len)
 {
     size_t qlen;
-    uint8_t *q = tu_read_shared("vectors/dcap/P1-phala-sgx-v3/quote.bin", &qlen);
+    uint8_t *q = tu_read_vector("dcap/P1-phala-sgx-v3/quote.bin", &qlen);
     avow_quote quote;
     assert_int_equal(avow_quote_parse(q, qlen, &quote, NULL), AVOW_OK);
     avow_der_blob *certs;
@@ -251,7 +251,7 @@ static void test_single_pck(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *der = tu_read_shared("vectors/sgx/pck-certs/single_pck.crt", &len);
+    uint8_t *der = tu_read_vector("sgx/pck-certs/single_pck.crt", &len);
     avow_pck_ext x;
     avow_error e;
     if (avow_pck_ext_from_cert_der(der, len, &x, &e)) fail_msg("%s", e.msg);
@@ -270,7 +270,7 @@ static void test_multi_pck(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *der = tu_read_shared("vectors/sgx/pck-certs/multi_pck.crt", &len);
+    uint8_t *der = tu_read_vector("sgx/pck-certs/multi_pck.crt", &len);
     avow_pck_ext x;
     avow_error e;
     if (avow_pck_ext_from_cert_der(der, len, &x, &e)) fail_msg("%s", e.msg);
@@ -307,7 +307,7 @@ static void test_no_extension(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *pem = tu_read_shared("vectors/roots/intel_sgx_root_ca.pem", &len);
+    uint8_t *pem = tu_read_vector("roots/intel_sgx_root_ca.pem", &len);
     avow_der_blob *certs;
     size_t n;
     assert_int_equal(avow_pem_split((char *)pem, len, "CERTIFICATE", &certs, &n, NULL), AVOW_OK);

@@ -24,7 +24,7 @@ static void assert_msg_has(const avow_error *e, const char *needle)
 
 static char *root_pem(size_t *len)
 {
-    return (char *)tu_read_shared("vectors/roots/intel_sgx_root_ca.pem", len);
+    return (char *)tu_read_vector("roots/intel_sgx_root_ca.pem", len);
 }
 
 static void test_root_fingerprint(void **state)
@@ -50,7 +50,7 @@ static void test_quote_chain(void **state)
 {
     (void)state;
     size_t qlen, n;
-    uint8_t *q = tu_read_shared("vectors/dcap/P1-phala-sgx-v3/quote.bin", &qlen);
+    uint8_t *q = tu_read_vector("dcap/P1-phala-sgx-v3/quote.bin", &qlen);
     avow_quote quote;
     assert_int_equal(avow_quote_parse(q, qlen, &quote, NULL), AVOW_OK);
     avow_der_blob *b;

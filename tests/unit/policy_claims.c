@@ -246,7 +246,7 @@ static void test_policy_upload(void **state)
     avow_policy_upload_free(&u);
     free(jws);
 
-    /* the real recording: token hash of the docs' unsigned JWS (maa-compat §1.7) */
+    /* the real recording: token hash of the docs' unsigned JWS (docs/maa.md §1.7) */
     const char *reset = "eyJhbGciOiJub25lIn0..";
     assert_int_equal(avow_policy_result_claims(NULL, reset, strlen(reset), false, &rc, &e),
                      AVOW_OK);

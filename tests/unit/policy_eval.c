@@ -1,4 +1,4 @@
-/* Unit tests of policy evaluation semantics (maa-compat §3.3): a rule fires
+/* Unit tests of policy evaluation semantics (docs/maa.md §3.3): a rule fires
  * once per combination of matching claims, later rules see earlier additions,
  * deny wins over permit, no permit is a refusal naming the policy, negation,
  * integer ordering, kind mismatches, issue(claim=c), issueproperty, the 1.2
@@ -153,7 +153,7 @@ static void test_later_rules_see_adds(void **state)
 static void test_deny_wins(void **state)
 {
     (void)state;
-    /* maa-compat §3.6 #4: deny debuggable, permit the rest */
+    /* docs/maa.md §3.6 #4: deny debuggable, permit the rest */
     size_t len;
     uint8_t *text = tu_read_source("tests/data/policies/deny_debuggable_signed.txt", &len);
     avow_policy *p = NULL;

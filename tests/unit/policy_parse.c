@@ -1,4 +1,4 @@
-/* Unit tests of the policy compiler: every policy of maa-compat §3.5-§3.6
+/* Unit tests of the policy compiler: every policy of docs/maa.md §3.5-§3.6
  * (tests/data/policies/, one file each) compiles; each broken policy in
  * tests/data/policies/bad/ fails with the exact line:col message; unsupported
  * functions fail at load time; the default policy text and hash. */
@@ -217,7 +217,7 @@ static void test_default_and_hash(void **state)
     size_t len;
     const char *text = avow_policy_text(p, &len);
     assert_string_equal(text, avow_policy_default_text());
-    /* the default text is exactly the docs' policy (maa-compat §3.5) */
+    /* the default text is exactly the docs' policy (docs/maa.md §3.5) */
     size_t flen;
     uint8_t *file = tu_read_source("tests/data/policies/default_1_1.txt", &flen);
     assert_int_equal(flen, len);

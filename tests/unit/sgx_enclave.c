@@ -1,7 +1,7 @@
 /* Unit tests of enclave identity: MRENCLAVE (enarx test enclave, SGXS
- * stream, synthetic values of sgx-formats.md §4.2, hardware checks) and
+ * stream, synthetic values of docs/formats.md §4.2, hardware checks) and
  * SIGSTRUCT (parse/serialize, verify, sign, MRSIGNER) against the real
- * vectors in ../shared/vectors/sgx. */
+ * vectors in tests/vectors/data/sgx. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,7 +30,7 @@ static void test_measure_enarx_layout(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *img = tu_read_shared("vectors/sgx/enarx-test-enclave/encl.bin", &len);
+    uint8_t *img = tu_read_vector("sgx/enarx-test-enclave/encl.bin", &len);
     assert_int_equal(len, 6 * 4096);
     const char *text =
         "# enarx test enclave\nsize 0x8000\nssaframesize 1\n"
@@ -105,7 +105,7 @@ static void test_measure_checks(void **state)
 
     /* a layout that overflows SIZE */
     size_t len;
-    uint8_t *img = tu_read_shared("vectors/sgx/enarx-test-enclave/encl.bin", &len);
+    uint8_t *img = tu_read_vector("sgx/enarx-test-enclave/encl.bin", &len);
     avow_layout l;
     const char *text = "size 0x4000\npages 0 tcs\npages 1-5 rwx\n";
     assert_int_equal(avow_layout_parse(text, strlen(text), &l, &e), AVOW_OK);
@@ -128,7 +128,7 @@ static void test_measure_sgxs(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *s = tu_read_shared("vectors/sgx/sgxs-stream/report.sgxs", &len);
+    uint8_t *s = tu_read_vector("sgx/sgxs-stream/report.sgxs", &len);
     uint8_t mr[32], h[32];
     avow_error e;
     assert_int_equal(avow_measure_sgxs(s, len, mr, &e), AVOW_OK);
@@ -146,7 +146,7 @@ static void test_sigstruct_enarx(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *raw = tu_read_shared("vectors/sgx/enarx-test-enclave/encl.ss", &len);
+    uint8_t *raw = tu_read_vector("sgx/enarx-test-enclave/encl.ss", &len);
     avow_sigstruct ss;
     avow_error e;
     assert_int_equal(avow_sigstruct_parse(raw, len, &ss, &e), AVOW_OK);
@@ -168,7 +168,7 @@ static void test_sigstruct_enarx(void **state)
 
     /* re-signing with its key reproduces the file byte for byte */
     size_t klen;
-    uint8_t *key = tu_read_shared("vectors/sgx/enarx-test-enclave/encl.pem", &klen);
+    uint8_t *key = tu_read_vector("sgx/enarx-test-enclave/encl.pem", &klen);
     avow_sigstruct re = ss;
     memset(re.signature, 0, sizeof re.signature);
     memset(re.q1, 0, sizeof re.q1);
@@ -218,13 +218,13 @@ static void test_rsa3072_vector(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *key = tu_read_shared("vectors/sgx/rsa3072-sign/sig1.key.pem", &n);
+    uint8_t *key = tu_read_vector("sgx/rsa3072-sign/sig1.key.pem", &n);
     size_t dl, sl, q1l, q2l, nl;
-    uint8_t *digest = tu_read_shared("vectors/sgx/rsa3072-sign/sig1.data.bin", &dl);
-    uint8_t *sig = tu_read_shared("vectors/sgx/rsa3072-sign/sig1.sig.bin", &sl);
-    uint8_t *q1 = tu_read_shared("vectors/sgx/rsa3072-sign/sig1.q1.bin", &q1l);
-    uint8_t *q2 = tu_read_shared("vectors/sgx/rsa3072-sign/sig1.q2.bin", &q2l);
-    uint8_t *mod = tu_read_shared("vectors/sgx/rsa3072-sign/sig1.key_n.bin", &nl);
+    uint8_t *digest = tu_read_vector("sgx/rsa3072-sign/sig1.data.bin", &dl);
+    uint8_t *sig = tu_read_vector("sgx/rsa3072-sign/sig1.sig.bin", &sl);
+    uint8_t *q1 = tu_read_vector("sgx/rsa3072-sign/sig1.q1.bin", &q1l);
+    uint8_t *q2 = tu_read_vector("sgx/rsa3072-sign/sig1.q2.bin", &q2l);
+    uint8_t *mod = tu_read_vector("sgx/rsa3072-sign/sig1.key_n.bin", &nl);
     assert_int_equal(dl, 32);
     uint8_t s[384], a[384], b[384], m[384];
     avow_error e;

@@ -1,6 +1,6 @@
-/* Unit tests of AES-128-CMAC (RFC 4493 vectors, sgx-formats.md §3.4) and the
+/* Unit tests of AES-128-CMAC (RFC 4493 vectors, docs/formats.md §3.4) and the
  * local-attestation REPORT MAC check, including the SDK-simulation
- * known-answer value in vectors/sgx/sdk-sim. */
+ * known-answer value in tests/vectors/data/sgx/sdk-sim. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,7 +53,7 @@ static void test_sdk_sim_kat(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *raw = tu_read_shared("vectors/sgx/sdk-sim/sdk_sim_report_kat.json", &len);
+    uint8_t *raw = tu_read_vector("sgx/sdk-sim/sdk_sim_report_kat.json", &len);
     json_t *j = json_loadb((const char *)raw, len, 0, NULL);
     assert_non_null(j);
     const char *buf_hex = json_string_value(json_object_get(j, "derivation_buffer"));

@@ -213,8 +213,8 @@ static void test_einit(void **state)
 {
     fixture *f = *state;
     size_t ilen, slen;
-    uint8_t *img = tu_read_shared("vectors/sgx/enarx-test-enclave/encl.bin", &ilen);
-    uint8_t *raw = tu_read_shared("vectors/sgx/enarx-test-enclave/encl.ss", &slen);
+    uint8_t *img = tu_read_vector("sgx/enarx-test-enclave/encl.bin", &ilen);
+    uint8_t *raw = tu_read_vector("sgx/enarx-test-enclave/encl.ss", &slen);
     const char *text = "size 0x8000\npages 0 tcs\npages 1-5 rwx\n";
     avow_layout l;
     uint8_t mr[32];
@@ -255,7 +255,7 @@ static void test_einit(void **state)
     assert_int_equal(avow_sim_einit(f->p, &c, mr, &ss, &en, &st, &e), AVOW_OK);
     /* a SIGSTRUCT that forbids DEBUG */
     size_t klen;
-    uint8_t *key = tu_read_shared("vectors/sgx/enarx-test-enclave/encl.pem", &klen);
+    uint8_t *key = tu_read_vector("sgx/enarx-test-enclave/encl.pem", &klen);
     avow_sigstruct strict = ss;
     strict.attr_mask_flags = AVOW_ATTR_DEBUG | AVOW_ATTR_MODE64BIT;
     assert_int_equal(avow_sigstruct_sign(&strict, (const char *)key, klen, &e), AVOW_OK);

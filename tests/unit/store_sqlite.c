@@ -391,7 +391,7 @@ static void test_import_and_cache(void **state)
     (void)state;
     avow_store *s = open_store();
     avow_collateral c;
-    char *path = tu_shared_path("vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/collateral.json");
+    char *path = tu_vector_path("dcap/R1-dcaprs-sgx-v3-tcbv2/collateral.json");
     avow_error e;
     avow_error_clear(&e);
     if (avow_collateral_load(path, &c, &e)) fail_msg("load: %s", e.msg);

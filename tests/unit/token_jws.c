@@ -1,7 +1,7 @@
 /* Unit tests of the token layer: RS256 / ES256 JWS round trips, tampering,
  * wrong keys, alg "none", the RSA256 alias with x5c, strict base64url, JWT
- * exp/nbf, JWKS shape, kid stability, the token signer, a JWS signed by the
- * openssl CLI, and JWKs of MAA's real /certs certificates. */
+ * exp/nbf (exp required; the NumericDate form rule), JWKS shape, kid stability, the token signer, a
+ * JWS signed by the openssl CLI, and JWKs of MAA's real /certs certificates. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,6 +152,76 @@ static void test_es256_roundtrip(void **state)
     avow_jws_free(&pj);
     free(tok);
     free(jws);
+    avow_jws_key_free(k);
+    free(pem);
+}
+
+/* signs `payload` as is (avow_jwt_sign would refuse what jansson cannot read) */
+static char *jwt_raw(const avow_jws_key *k, const char *payload)
+{
+    char *tok = NULL;
+    avow_error e;
+    if (avow_jws_sign("{\"alg\":\"ES256\",\"typ\":\"JWT\"}", (const uint8_t *)payload,
+                      strlen(payload), k, &tok, &e) != AVOW_OK)
+        fail_msg("sign: %s", e.msg);
+    return tok;
+}
+
+/* exp is required; exp / nbf / iat must be integers in 0..INT64_MAX, and
+ * each refusal names the claim (docs/security.md, "JWT time claims"). */
+static void test_jwt_time_claims(void **state)
+{
+    (void)state;
+    char *pem = ec_key_pem();
+    avow_jws_key *k = load(pem);
+    static const struct {
+        const char *payload, *needle;
+        avow_err rc;
+    } cases[] = {
+        {"{\"sub\":\"x\"}", "no \"exp\"", AVOW_ERR_FORMAT},
+        {"{\"nbf\":100}", "no \"exp\"", AVOW_ERR_FORMAT},
+        {"{\"exp\":1e300}", "\"exp\" is not an integer", AVOW_ERR_FORMAT},
+        {"{\"exp\":200.5}", "\"exp\" is not an integer", AVOW_ERR_FORMAT},
+        {"{\"exp\":200.0}", "\"exp\" is not an integer", AVOW_ERR_FORMAT},
+        {"{\"exp\":-1}", "\"exp\" is negative", AVOW_ERR_FORMAT},
+        {"{\"exp\":\"200\"}", "\"exp\" is not a number", AVOW_ERR_FORMAT},
+        {"{\"exp\":9223372036854775808}", "\"exp\" is out of range", AVOW_ERR_FORMAT},
+        {"{\"exp\":200,\"nbf\":99999999999999999999999}", "\"nbf\" is out of range",
+         AVOW_ERR_FORMAT},
+        {"{\"exp\":200,\"nbf\":-9223372036854775809}", "\"nbf\" is out of range", AVOW_ERR_FORMAT},
+        {"{\"exp\":200,\"iat\":1.5}", "\"iat\" is not an integer", AVOW_ERR_FORMAT},
+        {"{\"exp\":200,\"iat\":-5}", "\"iat\" is negative", AVOW_ERR_FORMAT},
+        {"{\"exp\":200,\"nbf\":1e3}", "\"nbf\" is not an integer", AVOW_ERR_FORMAT},
+        {"{\"exp\":200,\"n\":99999999999999999999}", "out of range at line 1", AVOW_ERR_FORMAT},
+        /* the edges that are accepted */
+        {"{\"exp\":200,\"nbf\":0,\"iat\":0}", NULL, AVOW_OK},
+        {"{\"exp\":9223372036854775807}", NULL, AVOW_OK},
+        {"{\"exp\":150}", NULL, AVOW_OK},
+        {"{\"exp\":149}", "expired at 149", AVOW_ERR_EXPIRED},
+        {"{\"exp\":200,\"nbf\":9223372036854775807}", "not valid before", AVOW_ERR_EXPIRED},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *tok = jwt_raw(k, cases[i].payload);
+        avow_error e;
+        avow_error_clear(&e);
+        char *claims = NULL;
+        avow_err rc = avow_jwt_verify(tok, strlen(tok), k, 150, 0, &claims, &e);
+        if (rc != cases[i].rc || (cases[i].needle && !strstr(e.msg, cases[i].needle)))
+            fail_msg("%s: got %s \"%s\", expected %s \"%s\"", cases[i].payload, avow_err_name(rc),
+                     e.msg, avow_err_name(cases[i].rc), cases[i].needle ? cases[i].needle : "");
+        if (rc == AVOW_OK) assert_string_equal(claims, cases[i].payload);
+        free(claims);
+        free(tok);
+    }
+    /* leeway at the edges: huge leeway and times never wrap */
+    char *tok = jwt_raw(k, "{\"exp\":0,\"nbf\":9223372036854775807}");
+    assert_int_equal(avow_jwt_verify(tok, strlen(tok), k, 0, INT64_MAX, NULL, NULL), AVOW_OK);
+    assert_int_equal(avow_jwt_verify(tok, strlen(tok), k, INT64_MAX, 0, NULL, NULL),
+                     AVOW_ERR_EXPIRED);
+    assert_int_equal(avow_jwt_verify(tok, strlen(tok), k, INT64_MIN, 0, NULL, NULL),
+                     AVOW_ERR_EXPIRED);
+    assert_int_equal(avow_jwt_verify(tok, strlen(tok), k, 0, -1, NULL, NULL), AVOW_ERR_ARG);
+    free(tok);
     avow_jws_key_free(k);
     free(pem);
 }
@@ -393,7 +463,8 @@ static void test_openssl_cli_vector(void **state)
     (void)state;
     char dir[] = "/tmp/avow-jws-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    const char *header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", *payload = "{\"sub\":\"cli\"}";
+    const char *header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}",
+               *payload = "{\"sub\":\"cli\",\"exp\":100}";
     char *h = malloc(avow_base64_len(strlen(header))),
          *p = malloc(avow_base64_len(strlen(payload)));
     avow_base64url_encode((const uint8_t *)header, strlen(header), h);
@@ -438,8 +509,7 @@ static void test_maa_certs(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *body =
-        tu_read_shared("vectors/maa/maa-exchange-2020/get.certs.response.body.json", &len);
+    uint8_t *body = tu_read_vector("maa/maa-exchange-2020/get.certs.response.body.json", &len);
     json_t *o = json_loadb((char *)body, len, 0, NULL);
     assert_non_null(o);
     json_t *keys = json_object_get(o, "keys");
@@ -474,7 +544,7 @@ int main(void)
         cmocka_unit_test(test_alg_none),        cmocka_unit_test(test_rsa256_alias_x5c),
         cmocka_unit_test(test_b64url_strict),   cmocka_unit_test(test_jwks_and_kid),
         cmocka_unit_test(test_signer),          cmocka_unit_test(test_openssl_cli_vector),
-        cmocka_unit_test(test_maa_certs),
+        cmocka_unit_test(test_maa_certs),       cmocka_unit_test(test_jwt_time_claims),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

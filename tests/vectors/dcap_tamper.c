@@ -38,8 +38,8 @@ static avow_quote g_q;
 static int setup(void **state)
 {
     (void)state;
-    g_quote = tu_read_shared("vectors/dcap/P1-phala-sgx-v3/quote.bin", &g_qlen);
-    char *p = tu_shared_path("vectors/dcap/P1-phala-sgx-v3/collateral.json");
+    g_quote = tu_read_vector("dcap/P1-phala-sgx-v3/quote.bin", &g_qlen);
+    char *p = tu_vector_path("dcap/P1-phala-sgx-v3/collateral.json");
     avow_collateral_init(&g_coll);
     if (avow_collateral_load(p, &g_coll, NULL) != AVOW_OK) return -1;
     free(p);
@@ -237,8 +237,8 @@ static void test_other_ca_pck_crl(void **state)
     avow_collateral c;
     assert_int_equal(avow_collateral_copy(&g_coll, &c), AVOW_OK);
     free(c.pck_crl);
-    c.pck_crl = tu_read_shared(
-        "vectors/dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/pck_platform_crl.der", &c.pck_crl_len);
+    c.pck_crl = tu_read_vector("dcap/R1-dcaprs-sgx-v3-tcbv2/pcs-original/pck_platform_crl.der",
+                               &c.pck_crl_len);
     avow_verify_opts o = {.at = P1_AT};
     avow_verify_result r;
     assert_int_equal(avow_verify_quote(v, g_quote, g_qlen, &c, &o, &r), AVOW_OK);
@@ -265,8 +265,8 @@ static void test_tdx_p2_flips(void **state)
 {
     (void)state;
     size_t len;
-    uint8_t *q = tu_read_shared("vectors/dcap/P2-phala-tdx-v4/quote.bin", &len);
-    char *path = tu_shared_path("vectors/dcap/P2-phala-tdx-v4/collateral.json");
+    uint8_t *q = tu_read_vector("dcap/P2-phala-tdx-v4/quote.bin", &len);
+    char *path = tu_vector_path("dcap/P2-phala-tdx-v4/collateral.json");
     avow_collateral c;
     avow_collateral_init(&c);
     assert_int_equal(avow_collateral_load(path, &c, NULL), AVOW_OK);

@@ -1,4 +1,4 @@
-/* Every DCAP set in ../shared/vectors/dcap reaches the verdict, status,
+/* Every DCAP set in tests/vectors/data/dcap reaches the verdict, status,
  * advisory set and debug flag of its expected.json at its `at` (data-driven:
  * expected.json is read with jansson), SGX and TDX alike. Sets without CRLs
  * need allow_missing_crl and fail without it; O1's time_cases; I1 fails on
@@ -36,17 +36,17 @@ typedef struct {
 static void load_set(const char *name, vset *s)
 {
     char rel[512];
-    snprintf(rel, sizeof(rel), "vectors/dcap/%s", name);
-    s->dir = tu_shared_path(rel);
+    snprintf(rel, sizeof(rel), "dcap/%s", name);
+    s->dir = tu_vector_path(rel);
     size_t n;
-    snprintf(rel, sizeof(rel), "vectors/dcap/%s/expected.json", name);
-    uint8_t *e = tu_read_shared(rel, &n);
+    snprintf(rel, sizeof(rel), "dcap/%s/expected.json", name);
+    uint8_t *e = tu_read_vector(rel, &n);
     json_error_t je;
     s->exp = json_loadb((const char *)e, n, 0, &je);
     free(e);
     assert_non_null(s->exp);
-    snprintf(rel, sizeof(rel), "vectors/dcap/%s/quote.bin", name);
-    s->quote = tu_read_shared(rel, &s->qlen);
+    snprintf(rel, sizeof(rel), "dcap/%s/quote.bin", name);
+    s->quote = tu_read_vector(rel, &s->qlen);
     char path[1024];
     snprintf(path, sizeof(path), "%s/collateral.json", s->dir);
     avow_error err;
@@ -128,7 +128,7 @@ static void check_expectations(const char *name, const json_t *expect, const avo
 static void test_all_sets(void **state)
 {
     (void)state;
-    char *root = tu_shared_path("vectors/dcap");
+    char *root = tu_vector_path("dcap");
     DIR *d = opendir(root);
     assert_non_null(d);
     avow_verifier *v;
@@ -259,8 +259,8 @@ static void test_o1_negatives(void **state)
 
     /* certification data type 3: parses, cannot be verified */
     size_t n;
-    uint8_t *q3 = tu_read_shared(
-        "vectors/dcap/O1-oasis-sgx-v3-nocrl/pcs-original/quote_v3_ecdsa_p256_eppid.bin", &n);
+    uint8_t *q3 =
+        tu_read_vector("dcap/O1-oasis-sgx-v3-nocrl/pcs-original/quote_v3_ecdsa_p256_eppid.bin", &n);
     assert_int_equal(avow_verify_quote(v, q3, n, &s.coll, &o, &r), AVOW_OK);
     assert_false(r.ok);
     assert_int_equal(r.err, AVOW_ERR_UNSUPPORTED);
@@ -269,8 +269,8 @@ static void test_o1_negatives(void **state)
     free(q3);
 
     /* a wrong TCB Info issuer chain */
-    char *bad = (char *)tu_read_shared(
-        "vectors/dcap/O1-oasis-sgx-v3-nocrl/pcs-original/"
+    char *bad = (char *)tu_read_vector(
+        "dcap/O1-oasis-sgx-v3-nocrl/pcs-original/"
         "tcb_info_v3_fmspc_00606A000000_certs_bad.pem",
         &n);
     free(s.coll.tcb_info_issuer_chain);

@@ -6,7 +6,7 @@ set -euo pipefail
 
 : "${AVOW_BIN:?AVOW_BIN is not set (run through ctest)}"
 : "${AVOWD_BIN:?AVOWD_BIN is not set (run through ctest)}"
-: "${AVOW_SHARED:?AVOW_SHARED is not set}"
+: "${AVOW_VECTORS:?AVOW_VECTORS is not set}"
 : "${AVOW_SOURCE:?AVOW_SOURCE is not set}"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/avowd-test.XXXXXX")
@@ -62,6 +62,16 @@ stop_avowd() {
     local rc=0
     wait "$pid" || rc=$?
     [[ $rc -eq 0 ]] || fail "avowd (pid $pid) exited with status $rc after SIGTERM"
+}
+
+# sim_evidence RUNTIME DATA: a simulated platform "plat", its quote in q/ bound
+# to the bytes RUNTIME (written to rt.bin: REPORTDATA = SHA-256 of them), and
+# its collateral imported into the store DATA (trusting q/root.pem).
+sim_evidence() {
+    "$AVOW_BIN" sim init plat >/dev/null
+    printf '%s' "$1" >rt.bin
+    "$AVOW_BIN" sim quote --platform plat --out q --report-data "$(sha256sum rt.bin | cut -d' ' -f1)" >/dev/null
+    "$AVOW_BIN" collateral import --data "$2" --root q/root.pem q/collateral.json >/dev/null
 }
 
 b64url_file() { python3 -c 'import base64,sys; print(base64.urlsafe_b64encode(open(sys.argv[1],"rb").read()).decode().rstrip("="))' "$1"; }
