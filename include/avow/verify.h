@@ -56,14 +56,15 @@ typedef struct {
     const avow_collateral_digests *digests;
 } avow_verify_opts;
 
-/* The fields of a TD report (TD 1.0; TD 1.5 adds the last two), copied out
- * of the quote. Layout and meaning: quote.h (avow_td_report). */
+/* The fields of a TD report (TD 1.0; TD 1.5 adds TEE_TCB_SVN_2 and
+ * MRSERVICETD), copied out of the quote, in the report's own order (the
+ * arrays are the TD report byte for byte). Meaning: quote.h (avow_td_report). */
 typedef struct {
-    uint16_t body_type; /* AVOW_BODY_TD10 or AVOW_BODY_TD15 */
     uint8_t tee_tcb_svn[16], mr_seam[48], mr_signer_seam[48], seam_attributes[8];
     uint8_t td_attributes[8], xfam[8], mr_td[48], mr_config_id[48], mr_owner[48];
     uint8_t mr_owner_config[48], rtmr[4][48], report_data[64];
     uint8_t tee_tcb_svn2[16], mr_service_td[48]; /* TD 1.5 only; zero for TD 1.0 */
+    uint16_t body_type; /* AVOW_BODY_TD10 or AVOW_BODY_TD15 */
 } avow_td_info;
 
 typedef struct {

@@ -6,6 +6,7 @@
  * lookup, one ECDSA verification (the quote signature), and the replay.
  * TD quotes take the same path with the TD steps (steps.h).
  * Pure: no I/O, no clock. Thread-safe: see verify.h. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,25 +17,20 @@
 #include "verify/internal.h"
 #include "verify/tcb_match.h"
 
+/* avow_td_info's arrays are the TD report byte for byte (quote.h offsets). */
+_Static_assert(offsetof(avow_td_info, mr_signer_seam) == AVOW_TD_MR_SIGNER_SEAM, "TD layout");
+_Static_assert(offsetof(avow_td_info, td_attributes) == AVOW_TD_TD_ATTRIBUTES, "TD layout");
+_Static_assert(offsetof(avow_td_info, mr_td) == AVOW_TD_MR_TD, "TD layout");
+_Static_assert(offsetof(avow_td_info, rtmr) == AVOW_TD_RTMR0, "TD layout");
+_Static_assert(offsetof(avow_td_info, report_data) == AVOW_TD_REPORT_DATA, "TD layout");
+_Static_assert(offsetof(avow_td_info, mr_service_td) == AVOW_TD_MR_SERVICE_TD, "TD layout");
+_Static_assert(offsetof(avow_td_info, body_type) >= AVOW_TD_REPORT15_SIZE, "TD layout");
+
 /* The TD report's fields, copied (zero where TD 1.0 has none). */
 static void fill_td(const avow_td_report *t, uint16_t body_type, avow_td_info *o)
 {
+    memcpy(o, t->raw, t->len);
     o->body_type = body_type;
-    memcpy(o->tee_tcb_svn, t->tee_tcb_svn, 16);
-    memcpy(o->mr_seam, t->mr_seam, 48);
-    memcpy(o->mr_signer_seam, t->mr_signer_seam, 48);
-    memcpy(o->seam_attributes, t->seam_attributes, 8);
-    memcpy(o->td_attributes, t->td_attributes, 8);
-    memcpy(o->xfam, t->xfam, 8);
-    memcpy(o->mr_td, t->mr_td, 48);
-    memcpy(o->mr_config_id, t->mr_config_id, 48);
-    memcpy(o->mr_owner, t->mr_owner, 48);
-    memcpy(o->mr_owner_config, t->mr_owner_config, 48);
-    for (int i = 0; i < 4; i++)
-        memcpy(o->rtmr[i], t->rtmr[i], 48);
-    memcpy(o->report_data, t->report_data, 64);
-    if (t->tee_tcb_svn2) memcpy(o->tee_tcb_svn2, t->tee_tcb_svn2, 16);
-    if (t->mr_service_td) memcpy(o->mr_service_td, t->mr_service_td, 48);
 }
 
 static void fill_report(const avow_quote *q, avow_verify_result *r)
