@@ -141,7 +141,8 @@ avow_err avow_claims_from_json(const char *json, size_t len, avow_claim_issuer i
  *
  * `ehd` is the runtimeData bytes (MAA "enclave held data"); NULL when none.
  * The caller (the service) adds request-dependent claims itself: x-ms-runtime,
- * x-ms-inittime, x-ms-policy-hash, nonce. */
+ * x-ms-inittime, x-ms-policy-hash, nonce. AVOW_ERR_UNSUPPORTED for a TD
+ * quote's result (r->is_td): SGX claims cannot describe a TD. */
 avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *quote,
                                   size_t quote_len, const avow_collateral *coll,
                                   const avow_collateral_digests *digests, const uint8_t *ehd,

@@ -1,4 +1,5 @@
-/* DCAP (ECDSA) quote parsing: versions 3, 4 and 5, SGX and TDX bodies,
+/* DCAP (ECDSA) quote parsing: versions 3, 4 and 5, SGX and TDX bodies (TD
+ * report 1.0 and 1.5, with a view over their fields),
  * certification data types 1–7 (type 6 nesting the real one in v4/v5).
  * The parse result is a set of views into the caller's buffer; every length
  * is checked before use and nothing is read past `len`.
@@ -43,6 +44,63 @@ enum {
 /* Body types (v5 descriptor; implied by tee_type in v3/v4). */
 enum { AVOW_BODY_SGX = 1, AVOW_BODY_TD10 = 2, AVOW_BODY_TD15 = 3 };
 
+/* Offsets inside a TD report (TDREPORT's TDINFO and TEE_TCB_INFO fields as
+ * the quote carries them; docs/verification.md A1.2). TD report 1.5 appends
+ * TEE_TCB_SVN_2 and MRSERVICETD to the 584 bytes of 1.0. */
+enum {
+    AVOW_TD_TEE_TCB_SVN = 0,
+    AVOW_TD_MR_SEAM = 16,
+    AVOW_TD_MR_SIGNER_SEAM = 64,
+    AVOW_TD_SEAM_ATTRIBUTES = 112,
+    AVOW_TD_TD_ATTRIBUTES = 120,
+    AVOW_TD_XFAM = 128,
+    AVOW_TD_MR_TD = 136,
+    AVOW_TD_MR_CONFIG_ID = 184,
+    AVOW_TD_MR_OWNER = 232,
+    AVOW_TD_MR_OWNER_CONFIG = 280,
+    AVOW_TD_RTMR0 = 328, /* RTMR0..3, 48 bytes each */
+    AVOW_TD_REPORT_DATA = 520,
+    AVOW_TD_TEE_TCB_SVN2 = 584,
+    AVOW_TD_MR_SERVICE_TD = 600,
+};
+
+/* TDATTRIBUTES bits (u64 little-endian): TUD.DEBUG and SEC.SEPT_VE_DISABLE. */
+#define AVOW_TD_ATTR_DEBUG           0x1ULL
+#define AVOW_TD_ATTR_SEPT_VE_DISABLE (1ULL << 28)
+
+/* A view over a TD report body in the caller's buffer (no copies).
+ * tee_tcb_svn[0] is the TDX module's SVN (minor version), [1] its major
+ * version, [2] the SEAM loader / microcode SVN. */
+typedef struct {
+    const uint8_t *raw; /* the 584 or 648 bytes */
+    size_t len;
+    const uint8_t *tee_tcb_svn;     /* 16 */
+    const uint8_t *mr_seam;         /* 48 */
+    const uint8_t *mr_signer_seam;  /* 48 */
+    const uint8_t *seam_attributes; /* 8 */
+    const uint8_t *td_attributes;   /* 8 */
+    uint64_t td_attr;               /* td_attributes as the u64 it is */
+    const uint8_t *xfam;            /* 8 */
+    const uint8_t *mr_td;           /* 48 */
+    const uint8_t *mr_config_id;    /* 48 */
+    const uint8_t *mr_owner;        /* 48 */
+    const uint8_t *mr_owner_config; /* 48 */
+    const uint8_t *rtmr[4];         /* 48 each */
+    const uint8_t *report_data;     /* 64 */
+    const uint8_t *tee_tcb_svn2;    /* 16; TD report 1.5 only, else NULL */
+    const uint8_t *mr_service_td;   /* 48; TD report 1.5 only, else NULL */
+} avow_td_report;
+
+/* Fills `out` over `body`, which holds `len` bytes: AVOW_TD_REPORT10_SIZE
+ * (TD 1.0) or AVOW_TD_REPORT15_SIZE (TD 1.5); any other length leaves `out`
+ * empty (all NULL) and returns false. */
+bool avow_td_report_view(const uint8_t *body, size_t len, avow_td_report *out);
+
+static inline bool avow_td_report_is_debug(const avow_td_report *t)
+{
+    return (t->td_attr & AVOW_TD_ATTR_DEBUG) != 0;
+}
+
 typedef struct {
     const uint8_t *raw; /* the caller's buffer */
     size_t raw_len;     /* its full length */
@@ -82,13 +140,15 @@ typedef struct {
 
     size_t end;          /* offset just past the auth data */
     size_t trailing_len; /* bytes after `end`: accepted whatever they hold, never read */
+
+    avow_td_report td; /* filled for TD bodies (body_type TD10 / TD15) */
 } avow_quote;
 
 /* Parses a quote. The quote ends with its auth data (`end`); bytes after it
  * are accepted whatever they hold, as Intel's QVL does, reported in
  * trailing_len and never read (one rule for every caller: the verifier,
  * avowd, avow_quote_platform_id, the CLI). Errors name the field and its offset.
- * TDX quotes parse; verifying them is not supported yet. */
+ * TD bodies are also read into `td` (avow_td_report_view). */
 avow_err avow_quote_parse(const uint8_t *buf, size_t len, avow_quote *out, avow_error *err);
 
 /* "SGX", "TDX" or "unknown". */

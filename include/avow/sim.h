@@ -1,8 +1,10 @@
 /* A software SGX platform: a simulated CPU with its own secrets (EINIT,
  * EGETKEY, EREPORT), a simulated PCE and QE3 that produce DCAP quotes v3/v4,
- * and a simulated PKI shaped like Intel's ("Avow Simulated SGX Root CA",
- * PCK Processor or Platform CA, TCB Signing) issuing PCK certificates and
- * collateral in Intel's formats (TCB Info v3, QE Identity v2, CRLs).
+ * a simulated TDX module and TD QE that produce TD quotes v4/v5 (TD report
+ * 1.0 or 1.5), and a simulated PKI shaped like Intel's ("Avow Simulated SGX
+ * Root CA", PCK Processor or Platform CA, TCB Signing) issuing PCK
+ * certificates and collateral in Intel's formats (TCB Info v3 with id SGX or
+ * TDX, QE Identity v2 with id QE or TD_QE, CRLs).
  *
  * Nothing here is Intel's: the root is named so that nobody mistakes it for
  * Intel's, and no verifier default trusts it (avow_verifier_add_root_pem must
@@ -206,6 +208,47 @@ avow_err avow_sim_quote(const avow_sim_platform *p, const uint8_t app_report[AVO
 avow_err avow_sim_quote_enclave(const avow_sim_enclave *app, const uint8_t *report_data,
                                 int version, uint8_t **quote, size_t *len, avow_error *err);
 
+/* ---- TD quotes -------------------------------------------------------------------
+ * The TDX module of the model and a TD running on it. There is no TDX
+ * module MAC here: the TD report is taken as given (what TDG.MR.REPORT would
+ * return) and quoted by the simulated TD QE (ISVPRODID 2, its own MRSIGNER
+ * and attestation key, derived from the platform secrets). */
+typedef struct {
+    uint8_t tee_tcb_svn[16];  /* [0] module SVN, [1] module major version, [2] SEAM SVN */
+    uint8_t tee_tcb_svn2[16]; /* TD report 1.5: the TCB after TD-preserving updates */
+    uint8_t mr_seam[48], mr_signer_seam[48];
+    uint8_t seam_attributes[8];
+} avow_sim_tdx_module;
+
+/* Defaults: TEE_TCB_SVN 05 01 03 (module 1.x, SVN 5) and the same as
+ * TEE_TCB_SVN_2, MRSEAM and MRSIGNERSEAM the SHA-384 of fixed model names
+ * (a real Intel module's MRSIGNERSEAM is zero), SEAMATTRIBUTES zero. */
+void avow_sim_tdx_module_default(avow_sim_tdx_module *m);
+
+typedef struct {
+    int version;         /* 4 or 5 */
+    uint16_t body_type;  /* AVOW_BODY_TD10, or AVOW_BODY_TD15 (version 5 only) */
+    avow_sim_tdx_module module;
+    uint8_t td_attributes[8], xfam[8];
+    uint8_t mr_td[48], mr_config_id[48], mr_owner[48], mr_owner_config[48];
+    uint8_t rtmr[4][48];
+    uint8_t report_data[64];
+    uint8_t mr_service_td[48]; /* TD report 1.5 */
+} avow_sim_td_opts;
+
+/* Defaults: version 4, TD report 1.0, the default module, TDATTRIBUTES
+ * SEPT_VE_DISABLE (not DEBUG), XFAM e702060000000000, MRTD the SHA-384 of a
+ * fixed name, everything else zero. */
+void avow_sim_td_opts_default(avow_sim_td_opts *o);
+
+/* A TD quote: header (TEE type 0x81, the TD QE's and PCE's SVNs), the TD
+ * report (v5: after a body descriptor of type 2 or 3), signed by the TD QE's
+ * attestation key; auth data as v4/v5 quotes carry it (type 6 nesting the
+ * PCK chain, type 5), the QE report of the TD QE certified by the PCK key.
+ * `*quote` is malloc'd. */
+avow_err avow_sim_td_quote(const avow_sim_platform *p, const avow_sim_td_opts *o,
+                           uint8_t **quote, size_t *len, avow_error *err);
+
 /* ---- Collateral ------------------------------------------------------------------- */
 typedef struct {
     avow_time issue_date;       /* TCB Info / QE Identity issueDate, CRL thisUpdate (required) */
@@ -224,11 +267,27 @@ typedef struct {
     bool revoke_pck;    /* the platform's PCK certificate is in the PCK CRL */
     bool revoke_pck_ca; /* the PCK CA certificate is in the root CA CRL */
     int tcb_eval_num;   /* 0: 17 */
+
+    /* TDX (additions). tee AVOW_TEE_TDX issues TDX TCB Info v3 (id TDX:
+     * tdxModule, and tdxModuleIdentities with an entry TDX_XX for the module's
+     * major version, with its own levels, beside a decoy entry for another
+     * major version) and the TD QE Identity (id TD_QE) for TD quotes of
+     * `module`. `tcb_status` is then the status of the TDX TCB level the TD
+     * lands on (both the SGX components and TEE_TCB_SVN), or
+     * TDRelaunchAdvised(ConfigurationNeeded): levels such that a TD 1.5 quote
+     * whose TEE_TCB_SVN_2 is above its TEE_TCB_SVN (bytes 0 and 2) is advised
+     * to relaunch, its module level OutOfDate. */
+    uint32_t tee;                      /* AVOW_TEE_SGX (default) or AVOW_TEE_TDX */
+    const avow_sim_tdx_module *module; /* TDX: the module the quotes carry (required) */
+    avow_tcb_status module_status;     /* TDX: the module level's status: UpToDate, OutOfDate
+                                        * or Revoked (NONE = UpToDate); needs major > 0 */
+    bool module_mismatch;              /* TDX: the identity's mrsigner is not the module's */
 } avow_sim_collateral_opts;
 
 void avow_sim_collateral_opts_default(avow_sim_collateral_opts *o, avow_time now);
 
-/* Issues collateral for the platform's quotes, as Intel's PCS would: TCB Info
+/* Issues collateral for the platform's quotes, as Intel's PCS would (for TD
+ * quotes: see the TDX options above): TCB Info
  * v3 (id SGX, this FMSPC) whose levels put the platform's PCK TCB at
  * `tcb_status` (with a higher UpToDate level above it when the status is not
  * UpToDate, and an older OutOfDate level below), QE Identity v2 whose levels

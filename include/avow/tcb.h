@@ -66,8 +66,8 @@ typedef struct {
 
 /* TDX module identity from TCB Info v3 (id "TDX"): the base `tdxModule`
  * (id "", no levels) or one `tdxModuleIdentities` entry (id "TDX_01", ...,
- * levels by descending isvsvn, isvsvn 0..255 as it is compared with
- * tee_tcb_svn[0]). */
+ * upper-cased; levels by descending isvsvn, 0..65535 as Intel parses them;
+ * the module's SVN TEE_TCB_SVN[0] is compared with them). */
 typedef struct {
     char id[8];
     uint8_t mrsigner[48];

@@ -1,8 +1,9 @@
 /* DCAP quote verification with Intel QVL/QvE semantics: a pure function of
  * (quote, collateral, trusted roots, time). No I/O: fetching collateral is the
  * caller's job (collateral.h, the service). Steps follow
- * docs/verification.md A6 in order; each records an entry in
- * the result's trace.
+ * docs/verification.md A6 in order; each records an entry in the result's
+ * trace. SGX quotes (v3, v4, v5) and TD quotes (v4 TD 1.0, v5 TD 1.0 / TD
+ * 1.5) against SGX or TDX collateral (docs/tdx.md).
  *
  * Thread-safety: an avow_verifier may be shared by threads once its roots are
  * added; its caches are internally locked. */
@@ -55,6 +56,17 @@ typedef struct {
     const avow_collateral_digests *digests;
 } avow_verify_opts;
 
+/* The fields of a TD report (TD 1.0; TD 1.5 adds TEE_TCB_SVN_2 and
+ * MRSERVICETD), copied out of the quote, in the report's own order (the
+ * arrays are the TD report byte for byte). Meaning: quote.h (avow_td_report). */
+typedef struct {
+    uint8_t tee_tcb_svn[16], mr_seam[48], mr_signer_seam[48], seam_attributes[8];
+    uint8_t td_attributes[8], xfam[8], mr_td[48], mr_config_id[48], mr_owner[48];
+    uint8_t mr_owner_config[48], rtmr[4][48], report_data[64];
+    uint8_t tee_tcb_svn2[16], mr_service_td[48]; /* TD 1.5 only; zero for TD 1.0 */
+    uint16_t body_type; /* AVOW_BODY_TD10 or AVOW_BODY_TD15 */
+} avow_td_info;
+
 typedef struct {
     /* verdict */
     bool ok;                /* genuine and status determined (UpToDate..OutOfDateConfigNeeded) */
@@ -88,6 +100,21 @@ typedef struct {
     avow_time tcb_date;            /* matched TCB level's tcbDate, 0 if none */
     int tcb_eval_num;              /* min(tcbInfo, qeIdentity) evaluation data number */
     avow_time earliest_expiration; /* min nextUpdate/notAfter over the collateral */
+
+    /* ---- TD quotes (tee_type AVOW_TEE_TDX; additions, zero for SGX) ----
+     * For a TD quote `debug` is TDATTRIBUTES.DEBUG, the enclave fields above
+     * stay zero, `platform_status` is the TDX TCB level's status and
+     * `tcb_date` its tcbDate; `advisory_ids` joins the TDX level's, the
+     * module level's and the QE level's (docs/tdx.md). */
+    bool is_td;
+    avow_td_info td;
+    avow_tcb_status sgx_tcb_status; /* the SGX TCB level's status (Intel's sgxTcbStatus) */
+    avow_tcb_status module_status;  /* the TDX module's TCB status: UpToDate, OutOfDate or
+                                     * Revoked (UpToDate for major version 0, which Intel
+                                     * judges by tdxModule alone); NONE if not reached */
+    char module_id[8];              /* the tdxModuleIdentities entry judged ("TDX_01"), or "" */
+    char **module_advisory_ids;     /* the module level's advisory IDs */
+    size_t n_module_advisory_ids;
 } avow_verify_result;
 
 void avow_verify_result_init(avow_verify_result *r);

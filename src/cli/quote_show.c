@@ -92,18 +92,29 @@ static json_t *td_report_json(const uint8_t *b, size_t len)
     static const struct {
         const char *name;
         size_t off, size;
-    } f[] = {{"tee_tcb_svn", 0, 16},       {"mr_seam", 16, 48},       {"mr_signer_seam", 64, 48},
-             {"seam_attributes", 112, 8},  {"td_attributes", 120, 8}, {"xfam", 128, 8},
-             {"mr_td", 136, 48},           {"mr_config_id", 184, 48}, {"mr_owner", 232, 48},
-             {"mr_owner_config", 280, 48}, {"rtmr0", 328, 48},        {"rtmr1", 376, 48},
-             {"rtmr2", 424, 48},           {"rtmr3", 472, 48},        {"report_data", 520, 64},
-             {"tee_tcb_svn2", 584, 16},    {"mr_service_td", 600, 48}};
+    } f[] = {{"tee_tcb_svn", AVOW_TD_TEE_TCB_SVN, 16},
+             {"mr_seam", AVOW_TD_MR_SEAM, 48},
+             {"mr_signer_seam", AVOW_TD_MR_SIGNER_SEAM, 48},
+             {"seam_attributes", AVOW_TD_SEAM_ATTRIBUTES, 8},
+             {"td_attributes", AVOW_TD_TD_ATTRIBUTES, 8},
+             {"xfam", AVOW_TD_XFAM, 8},
+             {"mr_td", AVOW_TD_MR_TD, 48},
+             {"mr_config_id", AVOW_TD_MR_CONFIG_ID, 48},
+             {"mr_owner", AVOW_TD_MR_OWNER, 48},
+             {"mr_owner_config", AVOW_TD_MR_OWNER_CONFIG, 48},
+             {"rtmr0", AVOW_TD_RTMR0, 48},
+             {"rtmr1", AVOW_TD_RTMR0 + 48, 48},
+             {"rtmr2", AVOW_TD_RTMR0 + 96, 48},
+             {"rtmr3", AVOW_TD_RTMR0 + 144, 48},
+             {"report_data", AVOW_TD_REPORT_DATA, 64},
+             {"tee_tcb_svn2", AVOW_TD_TEE_TCB_SVN2, 16},
+             {"mr_service_td", AVOW_TD_MR_SERVICE_TD, 48}};
     json_t *o = json_object();
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
         if (f[i].off + f[i].size <= len)
             json_object_set_new(o, f[i].name, hex(b + f[i].off, f[i].size));
     /* TUD byte bit 0 of td_attributes = DEBUG */
-    json_object_set_new(o, "debug", json_boolean(b[120] & 1));
+    json_object_set_new(o, "debug", json_boolean(b[AVOW_TD_TD_ATTRIBUTES] & AVOW_TD_ATTR_DEBUG));
     return o;
 }
 

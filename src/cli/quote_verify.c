@@ -1,7 +1,8 @@
 /* `avow quote verify QUOTE --collateral FILE|DIR [--at UNIX|RFC3339]
  * [--root PEM]... [--allow-missing-crl] [--json] [--encoding ...]`:
- * verifies a DCAP quote offline. Human output: verdict, status, advisories,
- * then the trace as a checklist; --json: the object of docs/design.md.
+ * verifies a DCAP quote offline (SGX or TDX). Human output: verdict, status,
+ * advisories, then the trace as a checklist; --json: the object of
+ * docs/design.md (`report` for SGX quotes, `td` for TD quotes).
  * Exit 0 ok, 1 fail, 2 unusable input or arguments. Thread-safe: n/a (CLI). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@ static void print_human(const avow_verify_result *r)
     if (r->collateral_expired) printf("collateral: EXPIRED at the verification time\n");
     if (r->crl_missing) printf("CRLs: missing, revocation checks skipped (--allow-missing-crl)\n");
     if (r->simulated_root) printf("root: SIMULATED / not Intel's\n");
-    if (r->debug) printf("enclave: DEBUG\n");
+    if (r->debug) printf("%s: DEBUG\n", r->is_td ? "TD" : "enclave");
     printf("checks:\n");
     for (size_t i = 0; i < r->trace.count; i++) {
         const avow_trace_entry *e = &r->trace.entries[i];

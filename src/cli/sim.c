@@ -6,6 +6,8 @@
  *                  [--isv-prod-id N] [--isv-svn N] [--debug] [--tcb-status S]
  *                  [--qe-status S] [--revoke-pck] [--revoke-pck-ca] [--version 3|4]
  *                  [--advisory-ids ID,ID] [--now TIME] [--next-update TIME]
+ *                  [--tee tdx [--version 4|5] [--td15] [--module-status S]
+ *                   [--module-mismatch] [--tee-tcb-svn HEX] [--mrtd HEX]]
  *   avow sim report --platform DIR (--enclave SS | --mrenclave HEX --mrsigner HEX)
  *                   (--target SS | --target-mrenclave HEX --target-mrsigner HEX)
  *                   [--report-data HEX] --out REPORT
@@ -22,8 +24,10 @@
 #include <openssl/evp.h>
 
 #include "avow/encode.h"
+#include "avow/quote.h"
 #include "avow/sim.h"
 #include "cli/cli.h"
+#include "cli/sim_tdx.h"
 
 static void usage(FILE *f)
 {
@@ -37,6 +41,9 @@ static void usage(FILE *f)
         "                [--tcb-status S]\n"
         "                [--qe-status S] [--revoke-pck] [--revoke-pck-ca] [--version 3|4]\n"
         "                [--advisory-ids ID,...] [--now TIME] [--next-update TIME]\n"
+        "                [--tee sgx|tdx]: TDX takes [--version 4|5] [--td15] [--module-status S]\n"
+        "                [--module-mismatch] [--tee-tcb-svn HEX] [--mrtd HEX] (and --debug,\n"
+        "                --report-data, --tcb-status, --qe-status, --revoke-pck ...)\n"
         "       avow sim report --platform DIR (--enclave SS | --mrenclave HEX --mrsigner HEX)\n"
         "                (--target SS | --target-mrenclave HEX --target-mrsigner HEX)\n"
         "                [--report-data HEX] [--debug] --out REPORT\n"
@@ -45,6 +52,7 @@ static void usage(FILE *f)
         "       avow sim info --platform DIR\n"
         "statuses: UpToDate SWHardeningNeeded ConfigurationNeeded\n"
         "  ConfigurationAndSWHardeningNeeded OutOfDate OutOfDateConfigurationNeeded Revoked\n"
+        "  (TDX, with --version 5 --td15: TDRelaunchAdvised TDRelaunchAdvisedConfigurationNeeded)\n"
         "The simulated root is NOT Intel's: verify with `avow quote verify --root "
         "OUT/root.pem`.\n");
 }
@@ -317,8 +325,9 @@ static int cmd_quote(int argc, char **argv)
     avow_sim_collateral_opts co;
     avow_time now = avow_time_now(), next = 0;
     avow_sim_collateral_opts_default(&co, now);
-    bool now_set = false;
+    bool now_set = false, version_set = false, tdx_opts = false;
     unsigned long version = 3;
+    cli_sim_tdx td = {0};
     for (int i = 1; i < argc; i++) {
         int r;
         if (!strcmp(argv[i], "--help")) {
@@ -357,10 +366,30 @@ static int cmd_quote(int argc, char **argv)
                 return CLI_USAGE;
             }
         } else if (cli_opt(argc, argv, &i, "--version", &v)) {
-            if (!v || !parse_uint("--version", v, 4, &version) || version < 3) {
-                if (v && version < 3) fprintf(stderr, "avow: --version: 3 or 4\n");
+            if (!v || !parse_uint("--version", v, 5, &version) || version < 3) {
+                if (v && version < 3) fprintf(stderr, "avow: --version: 3, 4 or 5\n");
                 return CLI_USAGE;
             }
+            version_set = true;
+        } else if (cli_opt(argc, argv, &i, "--tee", &v)) {
+            if (!v || (strcmp(v, "sgx") && strcmp(v, "tdx"))) {
+                fprintf(stderr, "avow: --tee: sgx or tdx\n");
+                return CLI_USAGE;
+            }
+            td.tdx = !strcmp(v, "tdx");
+        } else if (!strcmp(argv[i], "--td15")) {
+            td.td15 = tdx_opts = true;
+        } else if (!strcmp(argv[i], "--module-mismatch")) {
+            td.module_mismatch = tdx_opts = true;
+        } else if (cli_opt(argc, argv, &i, "--module-status", &v)) {
+            if (!v || !parse_status("--module-status", v, &td.module_status)) return CLI_USAGE;
+            tdx_opts = true;
+        } else if (cli_opt(argc, argv, &i, "--tee-tcb-svn", &v)) {
+            if (!v || !parse_hex_fixed("--tee-tcb-svn", v, td.tee_tcb_svn, 16)) return CLI_USAGE;
+            td.have_svn = tdx_opts = true;
+        } else if (cli_opt(argc, argv, &i, "--mrtd", &v)) {
+            if (!v || !parse_hex_fixed("--mrtd", v, td.mr_td, 48)) return CLI_USAGE;
+            td.have_mrtd = tdx_opts = true;
         } else if (cli_opt(argc, argv, &i, "--advisory-ids", &v)) {
             if (!(adv = v)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--now", &v)) {
@@ -376,6 +405,20 @@ static int cmd_quote(int argc, char **argv)
     }
     if (!out) {
         fprintf(stderr, "avow: --out OUT is required\n");
+        return CLI_USAGE;
+    }
+    if (!version_set && td.tdx) version = 4;
+    if (td.tdx ? version < 4 : version > 4) {
+        fprintf(stderr, "avow: --version: %s\n", td.tdx ? "4 or 5 for TD quotes" : "3 or 4");
+        return CLI_USAGE;
+    }
+    if (tdx_opts && !td.tdx) {
+        fprintf(stderr, "avow: --td15, --module-*, --tee-tcb-svn and --mrtd need --tee tdx\n");
+        return CLI_USAGE;
+    }
+    if (td.tdx && (ea.sigstruct || ea.mrenclave || ea.mrsigner || ea.have_prod || ea.have_svn ||
+                   ea.have_config)) {
+        fprintf(stderr, "avow: the enclave options do not apply to a TD (--tee tdx)\n");
         return CLI_USAGE;
     }
     uint8_t rd[64] = {0};
@@ -404,11 +447,19 @@ static int cmd_quote(int argc, char **argv)
     avow_collateral coll;
     avow_collateral_init(&coll);
     avow_sim_enclave app;
+    avow_sim_tdx_module module;
     avow_error e;
     avow_error_clear(&e);
-    if (!p || !make_enclave(p, &ea, &app)) goto done;
-    if (avow_sim_quote_enclave(&app, rd, (int)version, &quote, &qlen, &e) ||
-        avow_sim_collateral(p, &co, &coll, &e) || avow_collateral_to_bundle(&coll, &bundle, &e) ||
+    if (!p) goto done;
+    if (td.tdx) {
+        if (!cli_sim_tdx_quote(p, &td, (int)version, ea.debug, rd, &co, &module, &quote, &qlen))
+            goto done;
+    } else if (!make_enclave(p, &ea, &app) ||
+               avow_sim_quote_enclave(&app, rd, (int)version, &quote, &qlen, &e)) {
+        if (e.msg[0]) cli_error(&e, "sim quote");
+        goto done;
+    }
+    if (avow_sim_collateral(p, &co, &coll, &e) || avow_collateral_to_bundle(&coll, &bundle, &e) ||
         avow_sim_root_pem(p, &root, &e)) {
         cli_error(&e, "sim quote");
         goto done;
@@ -421,11 +472,20 @@ static int cmd_quote(int argc, char **argv)
         !write_out(out, "collateral.json", bundle, strlen(bundle)) ||
         !write_out(out, "root.pem", root, strlen(root)))
         goto done;
+    char module_desc[64] = "";
+    if (td.tdx)
+        snprintf(module_desc, sizeof module_desc, ", module %s%s",
+                 avow_sim_status_name(td.module_status ? td.module_status : AVOW_TCB_UP_TO_DATE),
+                 td.module_mismatch ? " (identity mismatch)" : "");
     printf(
-        "%s/quote.bin: %zu bytes, quote v%lu; %s/collateral.json: TCB %s, QE %s%s; "
+        "%s/quote.bin: %zu bytes, quote v%lu%s; %s/collateral.json: TCB %s%s, QE %s%s; "
         "%s/root.pem: simulated root (pass it with --root)\n",
-        out, qlen, version, out, avow_sim_status_name(co.tcb_status),
-        avow_sim_status_name(co.qe_status), co.revoke_pck ? ", PCK revoked" : "", out);
+        out, qlen, version,
+        !td.tdx   ? ""
+        : td.td15 ? " (TDX, TD report 1.5)"
+                  : " (TDX, TD report 1.0)",
+        out, avow_sim_status_name(co.tcb_status), module_desc, avow_sim_status_name(co.qe_status),
+        co.revoke_pck ? ", PCK revoked" : "", out);
     rc = CLI_OK;
 done:
     free(adv_copy);

@@ -90,15 +90,19 @@ static avow_err parse_module(json_t *o, const char *path, bool with_id, avow_tdx
         const char *id;
         size_t len;
         if ((e = jf_string(o, path, "id", &id, &len, err))) return e;
-        /* Intel names them "TDX_%02X" after the module's major version. */
+        /* Intel names them "TDX_%02X" after the module's major version and
+         * compares ids case-insensitively (findTdxModuleIdentity); ids of
+         * another form could never be selected, so they are rejected here. */
         bool ok = len == 6 && memcmp(id, "TDX_", 4) == 0;
         for (size_t i = 4; ok && i < 6; i++)
-            ok = (id[i] >= '0' && id[i] <= '9') || (id[i] >= 'A' && id[i] <= 'F');
+            ok = (id[i] >= '0' && id[i] <= '9') || (id[i] >= 'A' && id[i] <= 'F') ||
+                 (id[i] >= 'a' && id[i] <= 'f');
         if (!ok)
             return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                                   "%s.id: '%.*s' is not of the form TDX_XX", path,
                                   (int)(len > 32 ? 32 : len), id);
-        memcpy(m->id, id, 6);
+        for (size_t i = 0; i < 6; i++) /* kept upper-case, as Intel compares */
+            m->id[i] = (char)(id[i] >= 'a' && id[i] <= 'f' ? id[i] - 'a' + 'A' : id[i]);
         m->id[6] = '\0';
     }
     if ((e = jf_hex(o, path, "mrsigner", m->mrsigner, 48, err))) return e;
@@ -109,7 +113,9 @@ static avow_err parse_module(json_t *o, const char *path, bool with_id, avow_tdx
     char lp[JF_PATH_MAX];
     jf_pathf(lp, "%s.tcbLevels", path);
     if ((e = jf_array(o, path, "tcbLevels", true, &arr, err))) return e;
-    return jf_identity_levels(arr, lp, 255, &m->levels, &m->n_levels, err);
+    /* ISVSVN 0..65535 as Intel's TdxModuleTcb parser takes it (a level above
+     * 255 can never be met by TEE_TCB_SVN[0]) */
+    return jf_identity_levels(arr, lp, 65535, &m->levels, &m->n_levels, err);
 }
 
 static avow_err parse_modules(json_t *root, avow_tcb_info *ti, avow_error *err)

@@ -63,6 +63,8 @@ avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *qu
 {
     if (!r || !out || (!quote && quote_len)) return AVOW_ERR_ARG;
     *out = NULL;
+    /* a verified TD quote has no enclave fields: its claims are TDX ones */
+    if (r->is_td) return AVOW_ERR_UNSUPPORTED;
     const avow_claim_issuer S = AVOW_ISSUER_SERVICE;
     avow_err rc = AVOW_OK;
     char *ehd_b64 = NULL, *coll_json = NULL;

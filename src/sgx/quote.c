@@ -297,7 +297,10 @@ static avow_err parse_body(avow_cursor *c, avow_quote *q)
     const char *name = q->body_type == AVOW_BODY_SGX ? "report_body" : "td_report";
     if ((e = avow_cursor_bytes(c, name, want, &q->body))) return e;
     q->body_len = want;
-    if (q->body_type == AVOW_BODY_SGX) avow_report_body_view(q->body, &q->report);
+    if (q->body_type == AVOW_BODY_SGX)
+        avow_report_body_view(q->body, &q->report);
+    else
+        avow_td_report_view(q->body, q->body_len, &q->td);
     q->signed_data = c->buf;
     q->signed_len = c->off;
     return AVOW_OK;

@@ -2,79 +2,18 @@
  * TCB Info v3 and QE Identity v2 as compact JSON signed (ECDSA P-256, raw
  * r||s) over the exact bytes by the TCB Signing key, the root CA and PCK CRLs,
  * and the issuer chains — with the levels built so that the platform and the
- * QE land on the statuses asked for.
+ * QE land on the statuses asked for. SGX TCB Info and the (TD) QE Identity
+ * are built here; the TDX TCB Info in issue_tdx.c.
  * Thread-safe: reads the platform only. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "avow/encode.h"
+#include "avow/quote.h"
 #include "sim/sim_internal.h"
 
 #define DAY 86400LL
-
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} sb;
-
-static void sb_printf(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sb *b, const char *fmt, ...)
-{
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = true;
-            return;
-        }
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap <= b->len + (size_t)n)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) {
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-}
-
-static void upper_hex(const uint8_t *in, size_t n, char *out)
-{
-    static const char H[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = H[in[i] >> 4];
-        out[2 * i + 1] = H[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static void put_date(sb *b, const char *key, avow_time t)
-{
-    char d[21];
-    avow_time_format(t, d);
-    sb_printf(b, "\"%s\":\"%s\"", key, d);
-}
-
-static void put_advisories(sb *b, const char *const *ids, size_t n)
-{
-    if (!n) return;
-    sb_printf(b, ",\"advisoryIDs\":[");
-    for (size_t i = 0; i < n; i++)
-        sb_printf(b, "%s\"%s\"", i ? "," : "", ids[i]);
-    sb_printf(b, "]");
-}
 
 static const char *const SA_SW[] = {"INTEL-SA-00615"};
 static const char *const SA_CONF[] = {"INTEL-SA-00289"};
@@ -82,7 +21,7 @@ static const char *const SA_CONF_SW[] = {"INTEL-SA-00289", "INTEL-SA-00615"};
 static const char *const SA_OOD[] = {"INTEL-SA-00828"};
 static const char *const SA_OOD_CONF[] = {"INTEL-SA-00289", "INTEL-SA-00828"};
 
-static void default_advisories(avow_tcb_status s, const char *const **ids, size_t *n)
+void sim_default_advisories(avow_tcb_status s, const char *const **ids, size_t *n)
 {
     switch (s) {
         case AVOW_TCB_SW_HARDENING_NEEDED:
@@ -107,115 +46,130 @@ static void default_advisories(avow_tcb_status s, const char *const **ids, size_
     }
 }
 
-static void put_tcb_level(sb *b, const uint8_t comps[16], uint32_t pcesvn, avow_time date,
-                          avow_tcb_status st, const char *const *ids, size_t n_ids, bool first)
+void sim_put_tcb_level(sim_sb *b, const uint8_t comps[16], uint32_t pcesvn, const uint8_t *tdx,
+                       avow_time date, avow_tcb_status st, const char *const *ids, size_t n_ids,
+                       bool first)
 {
-    sb_printf(b, "%s{\"tcb\":{\"sgxtcbcomponents\":[", first ? "" : ",");
+    sim_sb_printf(b, "%s{\"tcb\":{\"sgxtcbcomponents\":[", first ? "" : ",");
     for (int i = 0; i < 16; i++)
-        sb_printf(b, "%s{\"svn\":%u}", i ? "," : "", comps[i]);
-    sb_printf(b, "],\"pcesvn\":%u},", pcesvn);
-    put_date(b, "tcbDate", date);
-    sb_printf(b, ",\"tcbStatus\":\"%s\"", avow_tcb_status_name(st));
-    put_advisories(b, ids, n_ids);
-    sb_printf(b, "}");
+        sim_sb_printf(b, "%s{\"svn\":%u}", i ? "," : "", comps[i]);
+    sim_sb_printf(b, "],\"pcesvn\":%u", pcesvn);
+    if (tdx) {
+        sim_sb_printf(b, ",\"tdxtcbcomponents\":[");
+        for (int i = 0; i < 16; i++)
+            sim_sb_printf(b, "%s{\"svn\":%u}", i ? "," : "", tdx[i]);
+        sim_sb_printf(b, "]");
+    }
+    sim_sb_printf(b, "},");
+    sim_put_date(b, "tcbDate", date);
+    sim_sb_printf(b, ",\"tcbStatus\":\"%s\"", avow_tcb_status_name(st));
+    sim_put_advisories(b, ids, n_ids);
+    sim_sb_printf(b, "}");
 }
 
-static avow_time day_floor(avow_time t)
+void sim_put_tcb_info_head(sim_sb *b, const char *id, const avow_sim_platform *p,
+                           const avow_sim_collateral_opts *o, avow_time next)
 {
-    return t - ((t % DAY) + DAY) % DAY;
+    char fmspc[13];
+    sim_upper_hex(p->opts.fmspc, 6, fmspc);
+    sim_sb_printf(b, "{\"id\":\"%s\",\"version\":3,", id);
+    sim_put_date(b, "issueDate", o->issue_date);
+    sim_sb_printf(b, ",");
+    sim_put_date(b, "nextUpdate", next);
+    sim_sb_printf(b,
+                  ",\"fmspc\":\"%s\",\"pceId\":\"0000\",\"tcbType\":0,"
+                  "\"tcbEvaluationDataNumber\":%d",
+                  fmspc, o->tcb_eval_num ? o->tcb_eval_num : 17);
+}
+
+void sim_put_platform_levels(sim_sb *b, const avow_sim_platform *p,
+                             const avow_sim_collateral_opts *o, avow_tcb_status st,
+                             const uint8_t *tdx, bool after_top)
+{
+    const uint8_t *c = p->opts.comp_svn;
+    uint32_t pce = p->opts.pce_svn;
+    avow_time today = sim_day_floor(o->issue_date);
+    const char *const *ids = o->advisory_ids;
+    size_t n_ids = o->n_advisory_ids;
+    if (!ids) sim_default_advisories(st, &ids, &n_ids);
+    bool first = !after_top;
+    if (!after_top && st != AVOW_TCB_UP_TO_DATE) {
+        /* A newer UpToDate level the platform does not reach: PCESVN + 1. */
+        sim_put_tcb_level(b, c, pce + 1, tdx, today - 30 * DAY, AVOW_TCB_UP_TO_DATE, NULL, 0,
+                          first);
+        first = false;
+    }
+    sim_put_tcb_level(b, c, pce, tdx, today - (st == AVOW_TCB_UP_TO_DATE ? 30 : 400) * DAY, st, ids,
+                      n_ids, first);
+    if (pce > 0) {
+        /* An older level below the platform's (never matched first). */
+        const char *const *oids;
+        size_t on;
+        sim_default_advisories(AVOW_TCB_OUT_OF_DATE, &oids, &on);
+        sim_put_tcb_level(b, c, pce - 1, tdx, today - 800 * DAY, AVOW_TCB_OUT_OF_DATE, oids, on,
+                          false);
+    }
 }
 
 static char *build_tcb_info(const avow_sim_platform *p, const avow_sim_collateral_opts *o,
                             avow_tcb_status st, avow_time next)
 {
-    char fmspc[13];
-    upper_hex(p->opts.fmspc, 6, fmspc);
-    sb b = {0};
-    sb_printf(&b, "{\"id\":\"SGX\",\"version\":3,");
-    put_date(&b, "issueDate", o->issue_date);
-    sb_printf(&b, ",");
-    put_date(&b, "nextUpdate", next);
-    sb_printf(&b,
-              ",\"fmspc\":\"%s\",\"pceId\":\"0000\",\"tcbType\":0,"
-              "\"tcbEvaluationDataNumber\":%d,\"tcbLevels\":[",
-              fmspc, o->tcb_eval_num ? o->tcb_eval_num : 17);
-    const uint8_t *c = p->opts.comp_svn;
-    uint32_t pce = p->opts.pce_svn;
-    avow_time today = day_floor(o->issue_date);
-    const char *const *ids = o->advisory_ids;
-    size_t n_ids = o->n_advisory_ids;
-    if (!ids) default_advisories(st, &ids, &n_ids);
-    bool first = true;
-    if (st != AVOW_TCB_UP_TO_DATE) {
-        /* A newer UpToDate level the platform does not reach: PCESVN + 1. */
-        put_tcb_level(&b, c, pce + 1, today - 30 * DAY, AVOW_TCB_UP_TO_DATE, NULL, 0, first);
-        first = false;
-    }
-    put_tcb_level(&b, c, pce, today - (st == AVOW_TCB_UP_TO_DATE ? 30 : 400) * DAY, st, ids, n_ids,
-                  first);
-    if (pce > 0) {
-        /* An older level below the platform's (never matched first). */
-        const char *const *oids;
-        size_t on;
-        default_advisories(AVOW_TCB_OUT_OF_DATE, &oids, &on);
-        put_tcb_level(&b, c, pce - 1, today - 800 * DAY, AVOW_TCB_OUT_OF_DATE, oids, on, false);
-    }
-    sb_printf(&b, "]}");
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    sim_sb b = {0};
+    sim_put_tcb_info_head(&b, "SGX", p, o, next);
+    sim_sb_printf(&b, ",\"tcbLevels\":[");
+    sim_put_platform_levels(&b, p, o, st, NULL, false);
+    sim_sb_printf(&b, "]}");
+    return sim_sb_take(&b);
 }
 
-static void put_qe_level(sb *b, uint32_t svn, avow_time date, avow_tcb_status st,
-                         const char *const *ids, size_t n, bool first)
+void sim_put_identity_level(sim_sb *b, uint32_t svn, avow_time date, avow_tcb_status st,
+                            const char *const *ids, size_t n, bool first)
 {
-    sb_printf(b, "%s{\"tcb\":{\"isvsvn\":%u},", first ? "" : ",", svn);
-    put_date(b, "tcbDate", date);
-    sb_printf(b, ",\"tcbStatus\":\"%s\"", avow_tcb_status_name(st));
-    put_advisories(b, ids, n);
-    sb_printf(b, "}");
+    sim_sb_printf(b, "%s{\"tcb\":{\"isvsvn\":%u},", first ? "" : ",", svn);
+    sim_put_date(b, "tcbDate", date);
+    sim_sb_printf(b, ",\"tcbStatus\":\"%s\"", avow_tcb_status_name(st));
+    sim_put_advisories(b, ids, n);
+    sim_sb_printf(b, "}");
 }
 
-static char *build_qe_identity(const avow_sim_platform *p, const avow_sim_collateral_opts *o,
-                               avow_tcb_status st, avow_time next)
+/* QE Identity v2 of quoting enclave `qe` under `id` ("QE" or "TD_QE"). */
+static char *build_qe_identity(const avow_sim_collateral_opts *o, const char *id,
+                               const avow_sim_secs *qe, avow_tcb_status st, avow_time next)
 {
     char mrsigner[65];
-    upper_hex(p->qe_secs.mr_signer, 32, mrsigner);
-    sb b = {0};
-    sb_printf(&b, "{\"id\":\"QE\",\"version\":2,");
-    put_date(&b, "issueDate", o->issue_date);
-    sb_printf(&b, ",");
-    put_date(&b, "nextUpdate", next);
+    sim_upper_hex(qe->mr_signer, 32, mrsigner);
+    sim_sb b = {0};
+    sim_sb_printf(&b, "{\"id\":\"%s\",\"version\":2,", id);
+    sim_put_date(&b, "issueDate", o->issue_date);
+    sim_sb_printf(&b, ",");
+    sim_put_date(&b, "nextUpdate", next);
     /* attributes 0x11 under mask FBFF..: INIT|PROVISIONKEY required, DEBUG must be 0,
-     * MODE64BIT ignored (as Intel's QE identity). */
-    sb_printf(&b,
-              ",\"tcbEvaluationDataNumber\":%d,\"miscselect\":\"00000000\","
-              "\"miscselectMask\":\"FFFFFFFF\",\"attributes\":\"11000000000000000000000000000000\","
-              "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"%s\","
-              "\"isvprodid\":%u,\"tcbLevels\":[",
-              o->tcb_eval_num ? o->tcb_eval_num : 17, mrsigner, p->qe_secs.isv_prod_id);
-    uint32_t svn = p->qe_secs.isv_svn;
-    avow_time today = day_floor(o->issue_date);
+     * MODE64BIT ignored (as Intel's QE and TD QE identities). */
+    sim_sb_printf(&b,
+                  ",\"tcbEvaluationDataNumber\":%d,\"miscselect\":\"00000000\","
+                  "\"miscselectMask\":\"FFFFFFFF\","
+                  "\"attributes\":\"11000000000000000000000000000000\","
+                  "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"%s\","
+                  "\"isvprodid\":%u,\"tcbLevels\":[",
+                  o->tcb_eval_num ? o->tcb_eval_num : 17, mrsigner, qe->isv_prod_id);
+    uint32_t svn = qe->isv_svn;
+    avow_time today = sim_day_floor(o->issue_date);
     static const char *const QE_SA[] = {"INTEL-SA-00615"};
     const char *const *ids = o->qe_advisory_ids;
     size_t n = o->n_qe_advisory_ids;
     if (!ids && st != AVOW_TCB_UP_TO_DATE) ids = QE_SA, n = 1;
     bool first = true;
     if (st != AVOW_TCB_UP_TO_DATE) {
-        put_qe_level(&b, svn + 1, today - 30 * DAY, AVOW_TCB_UP_TO_DATE, NULL, 0, first);
+        sim_put_identity_level(&b, svn + 1, today - 30 * DAY, AVOW_TCB_UP_TO_DATE, NULL, 0, first);
         first = false;
     }
-    put_qe_level(&b, svn, today - (st == AVOW_TCB_UP_TO_DATE ? 30 : 400) * DAY, st, ids, n, first);
+    sim_put_identity_level(&b, svn, today - (st == AVOW_TCB_UP_TO_DATE ? 30 : 400) * DAY, st, ids,
+                           n, first);
     if (svn > 0)
-        put_qe_level(&b, svn - 1, today - 800 * DAY, AVOW_TCB_OUT_OF_DATE, QE_SA, 1, false);
-    sb_printf(&b, "]}");
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+        sim_put_identity_level(&b, svn - 1, today - 800 * DAY, AVOW_TCB_OUT_OF_DATE, QE_SA, 1,
+                               false);
+    sim_sb_printf(&b, "]}");
+    return sim_sb_take(&b);
 }
 
 void avow_sim_collateral_opts_default(avow_sim_collateral_opts *o, avow_time now)
@@ -226,6 +180,7 @@ void avow_sim_collateral_opts_default(avow_sim_collateral_opts *o, avow_time now
     o->tcb_status = AVOW_TCB_UP_TO_DATE;
     o->qe_status = AVOW_TCB_UP_TO_DATE;
     o->tcb_eval_num = 17;
+    o->tee = AVOW_TEE_SGX;
 }
 
 avow_err avow_sim_collateral(const avow_sim_platform *p, const avow_sim_collateral_opts *o,
@@ -234,9 +189,14 @@ avow_err avow_sim_collateral(const avow_sim_platform *p, const avow_sim_collater
     if (!p || !o || !out)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "sim collateral: NULL argument");
     avow_collateral_init(out);
+    bool tdx = o->tee == AVOW_TEE_TDX;
     avow_tcb_status st = o->tcb_status == AVOW_TCB_NONE ? AVOW_TCB_UP_TO_DATE : o->tcb_status;
     avow_tcb_status qst = o->qe_status == AVOW_TCB_NONE ? AVOW_TCB_UP_TO_DATE : o->qe_status;
-    if (st > AVOW_TCB_REVOKED)
+    const avow_sim_secs *qe = tdx ? &p->td_qe_secs : &p->qe_secs;
+    if (o->tee != AVOW_TEE_SGX && !tdx)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "sim collateral: TEE type 0x%x (SGX 0 or TDX 0x81)", o->tee);
+    if (st > AVOW_TCB_REVOKED && !tdx)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                               "sim collateral: %s is not an SGX TCB status",
                               avow_sim_status_name(st));
@@ -248,15 +208,20 @@ avow_err avow_sim_collateral(const avow_sim_platform *p, const avow_sim_collater
     if (o->issue_date <= 0)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                               "sim collateral: an issue date is required");
-    if (p->opts.pce_svn == 0xffff || p->qe_secs.isv_svn == 0xffff)
+    if (p->opts.pce_svn == 0xffff || qe->isv_svn == 0xffff)
         return avow_error_set(
             err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
             "sim collateral: PCESVN/QE SVN 65535 leaves no room for a newer level");
     avow_time next = o->next_update ? o->next_update : o->issue_date + 30 * DAY;
     avow_err rc = AVOW_ERR_NOMEM;
-    out->tee_type = 0;
-    out->tcb_info = build_tcb_info(p, o, st, next);
-    out->qe_identity = build_qe_identity(p, o, qst, next);
+    out->tee_type = tdx ? AVOW_TEE_TDX : AVOW_TEE_SGX;
+    if (tdx) {
+        if ((rc = sim_tdx_tcb_info(p, o, st, next, &out->tcb_info, err))) goto fail;
+        rc = AVOW_ERR_NOMEM;
+    } else {
+        out->tcb_info = build_tcb_info(p, o, st, next);
+    }
+    out->qe_identity = build_qe_identity(o, tdx ? "TD_QE" : "QE", qe, qst, next);
     X509 *tcb_chain[] = {p->tcb_cert, p->root_cert, NULL};
     X509 *pck_chain[] = {p->ca_cert, p->root_cert, NULL};
     out->tcb_info_issuer_chain = sim_pem_chain(tcb_chain);

@@ -1,8 +1,10 @@
-/* The simulated PCE and QE3 (docs/formats.md §6.2, §6.3): PPID and PCK key
- * derived from the provisioning root through EGETKEY(PROVISION_KEY) as
- * Intel's PCE does, QE_ID from the QE's MRSIGNER seal key, and the PCE's
- * certify_enclave: it checks the QE report's MAC (a report targeted at the
- * PCE), requires PROVISIONKEY, and signs the report body with the PCK key.
+/* The simulated PCE, QE3 and TD QE (docs/formats.md §6.2, §6.3): PPID and
+ * PCK key derived from the provisioning root through EGETKEY(PROVISION_KEY)
+ * as Intel's PCE does, QE_ID from the QE's MRSIGNER seal key, the TD QE's
+ * attestation key from its own seal key (so that it needs no file), and the
+ * PCE's certify_enclave: it checks the quoting enclave's report MAC (a report
+ * targeted at the PCE), requires PROVISIONKEY, and signs the report body with
+ * the PCK key.
  * Thread-safe: reads the platform only (setup writes it before sharing). */
 #include <string.h>
 
@@ -13,12 +15,15 @@
 #include "sim/sim_internal.h"
 
 static const char AE_SIGNER[] = "Avow simulated SGX architectural enclave signer";
+/* Intel's TD QE is signed by another key than its QE3 (docs/tdx.md) */
+static const char TD_AE_SIGNER[] = "Avow simulated TDX architectural enclave signer";
 
-static void ae_identity(avow_sim_secs *s, const char *name, uint16_t prod, uint16_t svn)
+static void ae_identity(avow_sim_secs *s, const char *name, const char *signer, uint16_t prod,
+                        uint16_t svn)
 {
     memset(s, 0, sizeof *s);
     sim_sha256(name, strlen(name), s->mr_enclave);
-    sim_sha256(AE_SIGNER, sizeof AE_SIGNER - 1, s->mr_signer);
+    sim_sha256(signer, strlen(signer), s->mr_signer);
     s->attr_flags = SIM_AE_FLAGS;
     s->attr_xfrm = SIM_AE_XFRM;
     s->isv_prod_id = prod;
@@ -36,16 +41,16 @@ static void prov_request(avow_keyrequest *r, uint16_t name, const uint8_t cpusvn
     r->misc_mask = 0xffffffffu;
 }
 
-/* d = (seed mod (n - 1)) + 1 over the first 40 bytes of B1||B2||B3. */
-static avow_err pck_key(avow_sim_platform *p, const avow_sim_enclave *pce, avow_error *err)
+/* A P-256 key from a 128-bit key k: d = (seed mod (n - 1)) + 1 over the
+ * first 40 bytes of B1||B2||B3, Bi = CMAC(k, i || label[1..15]). */
+static avow_err key_from_cmac(uint8_t k[16], const uint8_t label[16], EVP_PKEY **out)
 {
-    avow_keyrequest r;
-    prov_request(&r, AVOW_KEYNAME_PROVISION, p->cpu_svn, p->opts.pce_svn);
-    uint8_t k[16], blocks[48], d[32];
-    avow_err rc = sim_getkey(pce, &r, k, NULL, err);
+    uint8_t blocks[48], d[32];
+    avow_err rc = AVOW_OK;
     for (int i = 1; i <= 3 && !rc; i++) {
-        uint8_t m[16] = {(uint8_t)i, 'P', 'A', 'K', '_', 'K', 'E',  'Y',
-                         '_',        'D', 'E', 'R', 0,   0,   0x01, 0x40};
+        uint8_t m[16];
+        memcpy(m, label, 16);
+        m[0] = (uint8_t)i;
         rc = avow_cmac_aes128(k, m, 16, blocks + 16 * (i - 1));
     }
     BN_CTX *ctx = BN_CTX_secure_new();
@@ -58,22 +63,54 @@ static avow_err pck_key(avow_sim_platform *p, const avow_sim_enclave *pce, avow_
                 !BN_bin2bn(P256_N, 32, n) || !BN_sub_word(n, 1) || !BN_mod(res, seed, n, ctx) ||
                 !BN_add_word(res, 1) || BN_bn2binpad(res, d, 32) != 32))
         rc = AVOW_ERR_INTERNAL;
-    if (!rc && !(p->pck_key = sim_ec_from_private(d))) rc = AVOW_ERR_INTERNAL;
-    avow_wipe(k, sizeof k);
+    if (!rc && !(*out = sim_ec_from_private(d))) rc = AVOW_ERR_INTERNAL;
+    avow_wipe(k, 16);
     avow_wipe(blocks, sizeof blocks);
     avow_wipe(d, sizeof d);
     BN_CTX_free(ctx);
     BN_clear_free(seed);
     BN_free(n);
     BN_clear_free(res);
+    return rc;
+}
+
+static avow_err pck_key(avow_sim_platform *p, const avow_sim_enclave *pce, avow_error *err)
+{
+    static const uint8_t label[16] = {0,   'P', 'A', 'K', '_', 'K', 'E',  'Y',
+                                      '_', 'D', 'E', 'R', 0,   0,   0x01, 0x40};
+    avow_keyrequest r;
+    prov_request(&r, AVOW_KEYNAME_PROVISION, p->cpu_svn, p->opts.pce_svn);
+    uint8_t k[16];
+    avow_err rc = sim_getkey(pce, &r, k, NULL, err);
+    if (!rc) rc = key_from_cmac(k, label, &p->pck_key);
+    avow_wipe(k, sizeof k);
     if (rc) avow_error_set(err, rc, AVOW_NO_OFFSET, "sim PCE: cannot derive the PCK key");
+    return rc;
+}
+
+/* The TD QE's attestation key, from its MRENCLAVE-bound seal key. */
+static avow_err td_att_key(avow_sim_platform *p, avow_error *err)
+{
+    static const uint8_t label[16] = {0,   'T', 'D', 'Q', 'E', '_', 'A',  'T',
+                                      'T', '_', 'K', 'E', 'Y', 0,   0x01, 0x40};
+    avow_sim_enclave tdqe = {.platform = p, .secs = p->td_qe_secs};
+    avow_keyrequest r;
+    prov_request(&r, AVOW_KEYNAME_SEAL, p->cpu_svn, p->td_qe_secs.isv_svn);
+    r.key_policy = AVOW_KEYPOLICY_MRENCLAVE;
+    uint8_t k[16];
+    avow_err rc = sim_getkey(&tdqe, &r, k, NULL, err);
+    if (!rc) rc = key_from_cmac(k, label, &p->td_att_key);
+    avow_wipe(k, sizeof k);
+    if (rc) avow_error_set(err, rc, AVOW_NO_OFFSET, "sim TD QE: cannot derive its attestation key");
     return rc;
 }
 
 avow_err sim_pce_qe_setup(avow_sim_platform *p, avow_error *err)
 {
-    ae_identity(&p->qe_secs, "Avow simulated QE3", SIM_QE_PROD_ID, p->opts.qe_svn);
-    ae_identity(&p->pce_secs, "Avow simulated PCE", SIM_PCE_PROD_ID, p->opts.pce_svn);
+    ae_identity(&p->qe_secs, "Avow simulated QE3", AE_SIGNER, SIM_QE_PROD_ID, p->opts.qe_svn);
+    ae_identity(&p->pce_secs, "Avow simulated PCE", AE_SIGNER, SIM_PCE_PROD_ID, p->opts.pce_svn);
+    ae_identity(&p->td_qe_secs, "Avow simulated TD QE", TD_AE_SIGNER, SIM_TD_QE_PROD_ID,
+                p->opts.qe_svn);
     avow_sim_enclave pce = {.platform = p, .secs = p->pce_secs};
     avow_sim_enclave qe = {.platform = p, .secs = p->qe_secs};
     /* PPID = CMAC(EGETKEY(PROVISION, CPUSVN 0, ISVSVN 0), 0^16) */
@@ -96,17 +133,19 @@ avow_err sim_pce_qe_setup(avow_sim_platform *p, avow_error *err)
     }
     avow_wipe(k, sizeof k);
     if (rc) return avow_error_set(err, rc, AVOW_NO_OFFSET, "sim PCE/QE: key derivation failed");
-    return pck_key(p, &pce, err);
+    if ((rc = pck_key(p, &pce, err))) return rc;
+    return td_att_key(p, err);
 }
 
-avow_err sim_qe_certify(const avow_sim_platform *p, const uint8_t *auth, size_t auth_len,
-                        uint8_t qe_report_body[384], uint8_t qe_report_sig[64], avow_error *err)
+avow_err sim_qe_certify(const avow_sim_platform *p, const avow_sim_secs *qe_secs, EVP_PKEY *att,
+                        const uint8_t *auth, size_t auth_len, uint8_t qe_report_body[384],
+                        uint8_t qe_report_sig[64], avow_error *err)
 {
     avow_sim_enclave pce = {.platform = p, .secs = p->pce_secs};
-    avow_sim_enclave qe = {.platform = p, .secs = p->qe_secs};
+    avow_sim_enclave qe = {.platform = p, .secs = *qe_secs};
     /* QE: report data = SHA-256(attestation key || auth data) || 0^32 */
     uint8_t rd[64] = {0}, buf[64 + 512];
-    if (auth_len > 512 || sim_ec_pub_raw(p->att_key, buf))
+    if (auth_len > 512 || sim_ec_pub_raw(att, buf))
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "sim QE: bad auth data");
     memcpy(buf + 64, auth, auth_len);
     sim_sha256(buf, 64 + auth_len, rd);

@@ -29,6 +29,7 @@ void avow_sim_platform_free(avow_sim_platform *p)
 {
     if (!p) return;
     EVP_PKEY_free(p->att_key);
+    EVP_PKEY_free(p->td_att_key);
     EVP_PKEY_free(p->pck_key);
     EVP_PKEY_free(p->root_key);
     EVP_PKEY_free(p->ca_key);
@@ -152,7 +153,8 @@ avow_err avow_sim_status_parse(const char *s, avow_tcb_status *out, avow_error *
     for (const char *c = s; *c && n + 1 < sizeof norm; c++)
         if (*c != '-' && *c != '_' && *c != ' ') norm[n++] = (char)tolower((unsigned char)*c);
     norm[n] = '\0';
-    for (int st = AVOW_TCB_UP_TO_DATE; st <= AVOW_TCB_REVOKED; st++) {
+    for (int st = AVOW_TCB_UP_TO_DATE; st <= AVOW_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
+         st++) {
         const char *name = avow_tcb_status_name((avow_tcb_status)st);
         if (!name) continue;
         char nn[64];
@@ -169,7 +171,8 @@ avow_err avow_sim_status_parse(const char *s, avow_tcb_status *out, avow_error *
     return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                           "unknown status '%s' (UpToDate, SWHardeningNeeded, ConfigurationNeeded, "
                           "ConfigurationAndSWHardeningNeeded, OutOfDate, "
-                          "OutOfDateConfigurationNeeded, Revoked)",
+                          "OutOfDateConfigurationNeeded, Revoked; for TD quotes also "
+                          "TDRelaunchAdvised, TDRelaunchAdvisedConfigurationNeeded)",
                           s);
 }
 

@@ -13,10 +13,11 @@
 #include "avow/sim.h"
 
 /* Architectural enclaves of the model: fixed identities. */
-#define SIM_QE_PROD_ID  1
-#define SIM_PCE_PROD_ID 3
-#define SIM_AE_FLAGS    (AVOW_ATTR_INIT | AVOW_ATTR_MODE64BIT | AVOW_ATTR_PROVISIONKEY)
-#define SIM_AE_XFRM     0xe7ULL
+#define SIM_QE_PROD_ID    1
+#define SIM_TD_QE_PROD_ID 2 /* as Intel's TD QE */
+#define SIM_PCE_PROD_ID   3
+#define SIM_AE_FLAGS      (AVOW_ATTR_INIT | AVOW_ATTR_MODE64BIT | AVOW_ATTR_PROVISIONKEY)
+#define SIM_AE_XFRM       0xe7ULL
 
 struct avow_sim_platform {
     avow_sim_platform_opts opts;
@@ -28,6 +29,9 @@ struct avow_sim_platform {
     EVP_PKEY *pck_key; /* derived from the provisioning root (docs/formats.md §6.3) */
     uint8_t ppid[16], qe_id[16];
     avow_sim_secs qe_secs, pce_secs;
+    /* TD QE: its identity and attestation key (derived from the secrets) */
+    avow_sim_secs td_qe_secs;
+    EVP_PKEY *td_att_key;
     /* PKI */
     EVP_PKEY *root_key, *ca_key, *tcb_key;
     X509 *root_cert, *ca_cert, *tcb_cert, *pck_cert;
@@ -86,8 +90,59 @@ char *sim_pem_chain(X509 *const *certs);
 avow_err sim_platform_derive(avow_sim_platform *p, avow_error *err);
 
 /* ---- pce_qe.c ---- */
-/* Derives PPID, PCK key, QE_ID from the platform secrets and fills qe/pce identities. */
+/* Derives PPID, PCK key, QE_ID and the TD QE's attestation key from the
+ * platform secrets and fills the qe/pce/td_qe identities. */
 avow_err sim_pce_qe_setup(avow_sim_platform *p, avow_error *err);
-/* QE report for the current attestation key (targeted at the PCE) and its PCK signature. */
-avow_err sim_qe_certify(const avow_sim_platform *p, const uint8_t *auth, size_t auth_len,
-                        uint8_t qe_report_body[384], uint8_t qe_report_sig[64], avow_error *err);
+/* The report of quoting enclave `qe` binding attestation key `att` and
+ * `auth` (targeted at the PCE), and its PCK signature. */
+avow_err sim_qe_certify(const avow_sim_platform *p, const avow_sim_secs *qe, EVP_PKEY *att,
+                        const uint8_t *auth, size_t auth_len, uint8_t qe_report_body[384],
+                        uint8_t qe_report_sig[64], avow_error *err);
+
+/* ---- quote_gen.c ---- */
+/* A signed quote of `version` (3: SGX only; 4; 5 with a body descriptor) for
+ * TEE `tee` with `body` (body_type AVOW_BODY_*), made by quoting enclave `qe`
+ * with attestation key `att`; malloc'd. */
+avow_err sim_quote_assemble(const avow_sim_platform *p, const avow_sim_secs *qe, EVP_PKEY *att,
+                            int version, uint32_t tee, uint16_t body_type, const uint8_t *body,
+                            size_t body_len, uint8_t **quote, size_t *len, avow_error *err);
+
+/* ---- json_out.c: compact JSON text of the simulated PCS ---- */
+typedef struct {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} sim_sb;
+void sim_sb_printf(sim_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text (caller frees), or NULL (and nothing to free) if memory ran out. */
+char *sim_sb_take(sim_sb *b);
+void sim_upper_hex(const uint8_t *in, size_t n, char *out);           /* out: 2n + 1 */
+void sim_put_date(sim_sb *b, const char *key, avow_time t);           /* "key":"RFC 3339" */
+void sim_put_advisories(sim_sb *b, const char *const *ids, size_t n); /* ,"advisoryIDs":[..] */
+avow_time sim_day_floor(avow_time t);
+
+/* ---- issue.c (shared with issue_tdx.c) ---- */
+/* The advisories Intel's real levels of status `s` carry (see sim.h). */
+void sim_default_advisories(avow_tcb_status s, const char *const **ids, size_t *n);
+/* One tcbLevels entry; `tdx` (16 SVNs) adds tdxtcbcomponents, NULL for SGX. */
+void sim_put_tcb_level(sim_sb *b, const uint8_t comps[16], uint32_t pcesvn, const uint8_t *tdx,
+                       avow_time date, avow_tcb_status st, const char *const *ids, size_t n_ids,
+                       bool first);
+/* `{"id":"<id>","version":3,...,"tcbEvaluationDataNumber":N` (no closing). */
+void sim_put_tcb_info_head(sim_sb *b, const char *id, const avow_sim_platform *p,
+                           const avow_sim_collateral_opts *o, avow_time next);
+/* The levels around the platform's TCB (`tdx`: its TDX components, NULL for
+ * SGX): a newer UpToDate level it does not reach (PCESVN + 1, unless `st` is
+ * UpToDate or `after_top`: levels were written before), its own level at
+ * `st` (advisories from `o` or Intel's usual ones), an older OutOfDate level. */
+void sim_put_platform_levels(sim_sb *b, const avow_sim_platform *p,
+                             const avow_sim_collateral_opts *o, avow_tcb_status st,
+                             const uint8_t *tdx, bool after_top);
+/* One identity tcbLevels entry ({"tcb":{"isvsvn":N},...}). */
+void sim_put_identity_level(sim_sb *b, uint32_t svn, avow_time date, avow_tcb_status st,
+                            const char *const *ids, size_t n, bool first);
+
+/* ---- issue_tdx.c ---- */
+/* The TDX TCB Info JSON (sim.h, TDX options) into *json (malloc'd). */
+avow_err sim_tdx_tcb_info(const avow_sim_platform *p, const avow_sim_collateral_opts *o,
+                          avow_tcb_status st, avow_time next, char **json, avow_error *err);

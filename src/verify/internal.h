@@ -153,15 +153,23 @@ typedef struct vplat {
     size_t n_advisory_ids;
     avow_time tcb_date;
     int tcb_eval_num;
+    /* TD quotes (tdx_steps.c): the SGX level's status (platform_status is
+     * the TDX level's), the module's, the identity judged ("" = tdxModule) */
+    avow_tcb_status sgx_status, module_status;
+    char module_id[8];
+    char **module_advisory_ids;
+    size_t n_module_advisory_ids;
 } vplat;
 
 void vplat_ref(void *p);
 void vplat_unref(void *p);
 
-/* Builds the platform part for a parsed SGX quote with certification data
- * type 5 (the pipeline's steps 2..), using `coll` and the verifier's caches;
- * `given` (may be NULL) is `coll` already verified (checked collateral).
- * Never NULL except on allocation failure. */
+/* Builds the platform part for a parsed quote with certification data type
+ * 5 (the pipeline's steps 1..), using `coll` and the verifier's caches;
+ * `given` (may be NULL) is `coll` already verified (checked collateral). For
+ * TD quotes the part also depends on the TD report's module fields
+ * (TEE_TCB_SVN, MRSIGNERSEAM, SEAMATTRIBUTES, TEE_TCB_SVN_2), which the
+ * caller's cache key covers. Never NULL except on allocation failure. */
 vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral *coll, vcoll *given,
                    const avow_verify_opts *opts, const uint8_t coll_hash[32]);
 
@@ -188,6 +196,9 @@ static inline bool vcert_is_ca(const vcert *c)
 {
     return c->c.has_bc && c->c.ca;
 }
+
+/* The date part (YYYY-MM-DD) of `t`, for details. */
+void vdate(avow_time t, char out[11]);
 
 /* Appends a static record; returns it (NULL when full). */
 vrec *vrec_add(vplat *p, const char *step, bool pass, avow_err err, const char *fmt, ...)

@@ -4,15 +4,34 @@
  * result's trace and verdict. The hot path with warm caches is: parse the
  * quote (views), hash the collateral and the platform bytes, one cache
  * lookup, one ECDSA verification (the quote signature), and the replay.
+ * TD quotes take the same path with the TD steps (steps.h).
  * Pure: no I/O, no clock. Thread-safe: see verify.h. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "avow/quote.h"
+#include "core/cursor.h"
 #include "pki/x509.h"
 #include "verify/internal.h"
 #include "verify/tcb_match.h"
+
+/* avow_td_info's arrays are the TD report byte for byte (quote.h offsets). */
+_Static_assert(offsetof(avow_td_info, mr_signer_seam) == AVOW_TD_MR_SIGNER_SEAM, "TD layout");
+_Static_assert(offsetof(avow_td_info, td_attributes) == AVOW_TD_TD_ATTRIBUTES, "TD layout");
+_Static_assert(offsetof(avow_td_info, mr_td) == AVOW_TD_MR_TD, "TD layout");
+_Static_assert(offsetof(avow_td_info, rtmr) == AVOW_TD_RTMR0, "TD layout");
+_Static_assert(offsetof(avow_td_info, report_data) == AVOW_TD_REPORT_DATA, "TD layout");
+_Static_assert(offsetof(avow_td_info, mr_service_td) == AVOW_TD_MR_SERVICE_TD, "TD layout");
+_Static_assert(offsetof(avow_td_info, body_type) >= AVOW_TD_REPORT15_SIZE, "TD layout");
+
+/* The TD report's fields, copied (zero where TD 1.0 has none). */
+static void fill_td(const avow_td_report *t, uint16_t body_type, avow_td_info *o)
+{
+    memcpy(o, t->raw, t->len);
+    o->body_type = body_type;
+}
 
 static void fill_report(const avow_quote *q, avow_verify_result *r)
 {
@@ -20,7 +39,12 @@ static void fill_report(const avow_quote *q, avow_verify_result *r)
     r->tee_type = q->tee_type;
     r->qe_svn = q->qe_svn;
     r->pce_svn = q->pce_svn;
-    if (q->body_type != AVOW_BODY_SGX) return;
+    if (q->body_type != AVOW_BODY_SGX) {
+        r->is_td = true;
+        fill_td(&q->td, q->body_type, &r->td);
+        r->debug = avow_td_report_is_debug(&q->td); /* TDATTRIBUTES.TUD.DEBUG */
+        return;
+    }
     const avow_report_body *b = &q->report;
     r->debug = avow_report_body_is_debug(b);
     memcpy(r->mr_enclave, b->mr_enclave, 32);
@@ -94,6 +118,18 @@ static bool windows_ok(const vrec *rec, avow_time at, char *why, size_t n, avow_
     return ok;
 }
 
+/* Appends copies of `src` to (*dst, *n); stops quietly when memory runs out. */
+static void append_ids(char ***dst, size_t *n, char *const *src, size_t n_src)
+{
+    for (size_t k = 0; k < n_src; k++) {
+        char **m = realloc(*dst, (*n + 1) * sizeof(*m));
+        if (!m) return;
+        *dst = m;
+        if (!(m[*n] = strdup(src[k]))) return;
+        (*n)++;
+    }
+}
+
 static void replay(const vplat *p, const avow_quote *q, avow_time at, avow_verify_result *r)
 {
     bool failed = false;
@@ -108,24 +144,21 @@ static void replay(const vplat *p, const avow_quote *q, avow_time at, avow_verif
             r->result_code = avow_qv_result_for_status(p->status);
             r->tcb_date = p->tcb_date;
             r->tcb_eval_num = p->tcb_eval_num;
-            for (size_t k = 0; k < p->n_advisory_ids; k++) {
-                char **n = realloc(r->advisory_ids, (r->n_advisory_ids + 1) * sizeof(*n));
-                if (!n || !(n[r->n_advisory_ids] = strdup(p->advisory_ids[k]))) {
-                    if (n) r->advisory_ids = n;
-                    break;
-                }
-                r->advisory_ids = n;
-                r->n_advisory_ids++;
-            }
+            r->sgx_tcb_status = p->sgx_status;
+            r->module_status = p->module_status;
+            memcpy(r->module_id, p->module_id, sizeof(r->module_id));
+            append_ids(&r->advisory_ids, &r->n_advisory_ids, p->advisory_ids, p->n_advisory_ids);
+            append_ids(&r->module_advisory_ids, &r->n_module_advisory_ids, p->module_advisory_ids,
+                       p->n_module_advisory_ids);
         }
         if (rec->quote_sig) {
             bool ok = avow_ecdsa_verify_raw(p->attest_key, q->signed_data, q->signed_len,
                                             q->signature) == AVOW_OK;
             if (ok)
                 avow_trace_add(&r->trace, rec->step, true,
-                               "quote (%zu signed bytes: header and report body) signed by the "
+                               "quote (%zu signed bytes: header and %s) signed by the "
                                "attestation key",
-                               q->signed_len);
+                               q->signed_len, r->is_td ? "TD report" : "report body");
             else
                 avow_trace_add(&r->trace, rec->step, false,
                                "quote signature does not verify with the attestation key");
@@ -175,7 +208,9 @@ static void finish(avow_verify_result *r)
 }
 
 /* SHA-256 of the platform part of a quote (identical in every quote of one
- * platform and QE key), the collateral hash and the options it depends on. */
+ * platform and QE key), the collateral hash and the options it depends on.
+ * For TD quotes the part also covers what the TDX steps judge of the TD
+ * report: the module's TEE_TCB_SVN(_2), MRSIGNERSEAM and SEAMATTRIBUTES. */
 static void platform_key(const avow_quote *q, const uint8_t coll_hash[32],
                          const avow_verify_opts *opts, uint8_t out[32])
 {
@@ -192,6 +227,17 @@ static void platform_key(const avow_quote *q, const uint8_t coll_hash[32],
     avow_sha256_update(&h, coll_hash, 32);
     uint8_t flags = opts->allow_missing_crl ? 1 : 0;
     avow_sha256_update(&h, &flags, 1);
+    uint8_t kind[8];
+    avow_put_le16(kind, q->version);
+    avow_put_le16(kind + 2, q->body_type);
+    avow_put_le32(kind + 4, q->tee_type);
+    avow_sha256_update(&h, kind, sizeof(kind));
+    if (q->body_type != AVOW_BODY_SGX) {
+        avow_sha256_update(&h, q->td.tee_tcb_svn, 16);
+        avow_sha256_update(&h, q->td.mr_signer_seam, 48);
+        avow_sha256_update(&h, q->td.seam_attributes, 8);
+        if (q->td.tee_tcb_svn2) avow_sha256_update(&h, q->td.tee_tcb_svn2, 16);
+    }
     avow_sha256_final(&h, out);
 }
 
@@ -203,23 +249,22 @@ static avow_err verify_parsed(avow_verifier *v, const avow_quote *q, const avow_
                               const avow_verify_opts *opts, avow_verify_result *r)
 {
     fill_report(q, r);
-    if (q->tee_type == AVOW_TEE_TDX) {
-        avow_trace_add(&r->trace, "quote_format", true, "TDX quote v%u parsed", q->version);
-        avow_trace_add(&r->trace, "tee", false, "TDX quote verification is not supported yet");
-        r->err = AVOW_ERR_UNSUPPORTED;
-        finish(r);
-        return AVOW_OK;
-    }
     if (q->cert_type != AVOW_CERT_PCK_CHAIN) {
         avow_trace_add(&r->trace, "quote_format", false, "%s", cert_type_unsupported(q->cert_type));
         r->err = AVOW_ERR_UNSUPPORTED;
         finish(r);
         return AVOW_OK;
     }
-    avow_trace_add(&r->trace, "quote_format", true,
-                   "SGX quote v%u, ECDSA P-256 attestation key, certification data type 5 (PCK "
-                   "certificate chain)",
-                   q->version);
+    if (q->tee_type == AVOW_TEE_TDX)
+        avow_trace_add(&r->trace, "quote_format", true,
+                       "TDX quote v%u, TD report %s (%zu bytes), ECDSA P-256 attestation key, "
+                       "certification data type 5 (PCK certificate chain)",
+                       q->version, q->body_type == AVOW_BODY_TD15 ? "1.5" : "1.0", q->body_len);
+    else
+        avow_trace_add(&r->trace, "quote_format", true,
+                       "SGX quote v%u, ECDSA P-256 attestation key, certification data type 5 "
+                       "(PCK certificate chain)",
+                       q->version);
 
     /* the hashes only key the caches: a verifier with caches off skips them */
     uint8_t coll_hash[32] = {0}, pkey[32] = {0};

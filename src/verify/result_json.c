@@ -42,10 +42,53 @@ static json_t *report_json(const avow_verify_result *r)
     return o;
 }
 
+/* The TD report (design.md "Interfaces"): lower-case hex. */
+static json_t *td_json(const avow_td_info *t)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "tee_tcb_svn", hex(t->tee_tcb_svn, 16));
+    json_object_set_new(o, "mrseam", hex(t->mr_seam, 48));
+    json_object_set_new(o, "mrsignerseam", hex(t->mr_signer_seam, 48));
+    json_object_set_new(o, "seam_attributes", hex(t->seam_attributes, 8));
+    json_object_set_new(o, "td_attributes", hex(t->td_attributes, 8));
+    json_object_set_new(o, "xfam", hex(t->xfam, 8));
+    json_object_set_new(o, "mrtd", hex(t->mr_td, 48));
+    json_object_set_new(o, "mrconfigid", hex(t->mr_config_id, 48));
+    json_object_set_new(o, "mrowner", hex(t->mr_owner, 48));
+    json_object_set_new(o, "mrownerconfig", hex(t->mr_owner_config, 48));
+    for (int i = 0; i < 4; i++) {
+        char k[6] = {'r', 't', 'm', 'r', (char)('0' + i), '\0'};
+        json_object_set_new(o, k, hex(t->rtmr[i], 48));
+    }
+    json_object_set_new(o, "report_data", hex(t->report_data, 64));
+    if (t->body_type == AVOW_BODY_TD15) {
+        json_object_set_new(o, "tee_tcb_svn_2", hex(t->tee_tcb_svn2, 16));
+        json_object_set_new(o, "mrservicetd", hex(t->mr_service_td, 48));
+    }
+    return o;
+}
+
+static json_t *status_or_null(avow_tcb_status s)
+{
+    const char *n = avow_tcb_status_name(s);
+    return n ? json_string(n) : json_null();
+}
+
+static json_t *ids_json(char *const *ids, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(ids[i]));
+    return a;
+}
+
 static json_t *platform_json(const avow_verify_result *r)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "tee", json_string(avow_tee_name(r->tee_type)));
+    json_object_set_new(o, "tee",
+                        json_string(r->tee_type == AVOW_TEE_TDX   ? "tdx"
+                                    : r->tee_type == AVOW_TEE_SGX ? "sgx"
+                                                                  : "unknown"));
     json_object_set_new(o, "quote_version", json_integer(r->quote_version));
     json_object_set_new(o, "qe_svn", json_integer(r->qe_svn));
     json_object_set_new(o, "pce_svn", json_integer(r->pce_svn));
@@ -68,13 +111,16 @@ static json_t *platform_json(const avow_verify_result *r)
     json_object_set_new(o, "tcb_date", when(r->tcb_date));
     json_object_set_new(o, "tcb_eval_num",
                         r->tcb_eval_num ? json_integer(r->tcb_eval_num) : json_null());
-    json_object_set_new(
-        o, "platform_status",
-        r->platform_status ? json_string(avow_tcb_status_name(r->platform_status)) : json_null());
-    json_object_set_new(
-        o, "qe_status",
-        r->qe_status ? json_string(avow_tcb_status_name(r->qe_status)) : json_null());
+    json_object_set_new(o, "platform_status", status_or_null(r->platform_status));
+    json_object_set_new(o, "qe_status", status_or_null(r->qe_status));
     json_object_set_new(o, "earliest_expiration", when(r->earliest_expiration));
+    if (r->is_td) { /* the TDX parts of the verdict (docs/tdx.md) */
+        json_object_set_new(o, "sgx_tcb_status", status_or_null(r->sgx_tcb_status));
+        json_object_set_new(o, "module_status", status_or_null(r->module_status));
+        json_object_set_new(o, "module_id", json_string(r->module_id));
+        json_object_set_new(o, "module_advisory_ids",
+                            ids_json(r->module_advisory_ids, r->n_module_advisory_ids));
+    }
     return o;
 }
 
@@ -83,12 +129,8 @@ json_t *avow_verify_result_json(const avow_verify_result *r)
     json_t *o = json_object();
     if (!o) return NULL;
     json_object_set_new(o, "verdict", json_string(r->ok ? "ok" : "fail"));
-    const char *st = avow_tcb_status_name(r->status);
-    json_object_set_new(o, "status", st ? json_string(st) : json_null());
-    json_t *adv = json_array();
-    for (size_t i = 0; i < r->n_advisory_ids; i++)
-        json_array_append_new(adv, json_string(r->advisory_ids[i]));
-    json_object_set_new(o, "advisory_ids", adv);
+    json_object_set_new(o, "status", status_or_null(r->status));
+    json_object_set_new(o, "advisory_ids", ids_json(r->advisory_ids, r->n_advisory_ids));
     json_object_set_new(o, "result_code", json_integer(r->result_code));
     json_object_set_new(o, "result_name", json_string(avow_qv_result_name(r->result_code)));
     json_object_set_new(o, "collateral_expired", json_boolean(r->collateral_expired));
@@ -106,7 +148,11 @@ json_t *avow_verify_result_json(const avow_verify_result *r)
                                                 "detail", e->detail ? e->detail : ""));
     }
     json_object_set_new(o, "checks", checks);
-    json_object_set_new(o, "report", report_json(r));
+    /* SGX quotes carry `report`, TD quotes `td` */
+    if (r->is_td)
+        json_object_set_new(o, "td", td_json(&r->td));
+    else
+        json_object_set_new(o, "report", report_json(r));
     json_object_set_new(o, "platform", platform_json(r));
     return o;
 }

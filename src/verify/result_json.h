@@ -2,7 +2,8 @@
  * `avow quote verify --json` (docs/design.md "Interfaces"): verdict,
  * status, advisory_ids, result_code, result_name, collateral_expired, debug,
  * crl_missing, simulated_root, reason (on fail), checks [{step, pass,
- * detail}], report {...}, platform {...}. Shared by the CLI and the service
+ * detail}], report {...} (SGX) or td {...} (TDX), platform {...}. Shared by
+ * the CLI and the service
  * (internal to libavow). Thread-safe: no state. */
 #pragma once
 

@@ -24,6 +24,12 @@
  *  19 tcb_level            first level <= the PCK's 16 component SVNs and PCESVN
  *  20 status               Intel's QE/platform convergence table (A7)
  *
+ * TD quotes (tee_type 0x81) run the same steps with a TDX TCB Info (v3, id
+ * TDX) at 14 and the TD QE Identity (id TD_QE) at 17, the TD versions of 19
+ * and 20, and the TD-only steps (no-ops for SGX quotes): 14a tdx_module,
+ * 19a tdx_module_tcb and 19b td_relaunch (TD report 1.5). They live in
+ * tdx_steps.c and follow Intel's order (docs/tdx.md).
+ *
  * Thread-safe: builds a private vplat; shared caches lock internally. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,21 +41,8 @@
 #include "pki/pem.h"
 #include "pki/x509.h"
 #include "verify/internal.h"
+#include "verify/steps.h"
 #include "verify/tcb_match.h"
-
-typedef struct {
-    avow_verifier *v;
-    const avow_quote *q;
-    const avow_collateral *coll;
-    const avow_verify_opts *opts;
-    vplat *p;
-    avow_der_blob *ders;
-    size_t n_ders;
-    vcert *leaf, *ca, *root;
-    int root_idx;
-    vcoll *c;
-    char ca_cn[128], leaf_cn[128], root_cn[128];
-} vb;
 
 void vplat_ref(void *p)
 {
@@ -62,15 +55,8 @@ void vplat_unref(void *p)
     if (!pl || atomic_fetch_sub(&pl->refs, 1) != 1) return;
     EVP_PKEY_free(pl->attest_key);
     avow_advisory_free(pl->advisory_ids, pl->n_advisory_ids);
+    avow_advisory_free(pl->module_advisory_ids, pl->n_module_advisory_ids);
     free(pl);
-}
-
-static void date(avow_time t, char out[11])
-{
-    char s[21];
-    avow_time_format(t, s);
-    memcpy(out, s, 10);
-    out[10] = '\0';
 }
 
 static void cert_window(vrec *r, const char *what, const vcert *x)
@@ -282,8 +268,8 @@ static bool s_tcb_info_validity(vb *b)
     const vstage *st = &b->c->st[VC_TCB_PARSE];
     if (!st->pass) return from_stage(b, VC_TCB_PARSE, "tcb_info_format"), false;
     char i[11], n[11];
-    date(b->c->tcb.issue_date, i);
-    date(b->c->tcb.next_update, n);
+    vdate(b->c->tcb.issue_date, i);
+    vdate(b->c->tcb.next_update, n);
     vrec *r = vrec_add(b->p, "tcb_info_validity", true, AVOW_OK,
                        "TCB Info v%d issued %s, next update %s, %zu levels", b->c->tcb.version, i,
                        n, b->c->tcb.n_levels);
@@ -314,8 +300,8 @@ static bool s_qe_identity_validity(vb *b)
     const vstage *st = &b->c->st[VC_QE_PARSE];
     if (!st->pass) return from_stage(b, VC_QE_PARSE, "qe_identity_format"), false;
     char i[11], n[11];
-    date(b->c->qe.issue_date, i);
-    date(b->c->qe.next_update, n);
+    vdate(b->c->qe.issue_date, i);
+    vdate(b->c->qe.next_update, n);
     vrec *r = vrec_add(b->p, "qe_identity_validity", true, AVOW_OK,
                        "QE Identity issued %s, next update %s", i, n);
     vrec_window(r, "QE identity", b->c->qe.issue_date, b->c->qe.next_update, VWIN_ISSUED);
@@ -384,9 +370,13 @@ static bool s_fmspc_pceid(vb *b)
 {
     const avow_tcb_info *t = &b->c->tcb;
     char a[13], c[13];
-    if (t->is_tdx)
-        return vrec_add(b->p, "fmspc_pceid", false, AVOW_ERR_MISMATCH,
-                        "TCB Info id TDX does not match an SGX quote"),
+    bool td = b->q->tee_type == AVOW_TEE_TDX;
+    if (t->is_tdx != td) /* Intel 4.1.2.4.9: id TDX <=> TEE 0x81; v2 is SGX only */
+        return vrec_add(b->p, "fmspc_pceid", false, AVOW_ERR_MISMATCH, "%s",
+                        !td               ? "TCB Info id TDX does not match an SGX quote"
+                        : t->version >= 3 ? "TCB Info id SGX does not match a TDX quote"
+                                          : "TCB Info v2 is for SGX; a TDX quote needs TCB "
+                                            "Info v3 with id TDX"),
                false;
     if (memcmp(t->fmspc, b->p->pck.fmspc, 6) != 0) {
         avow_hex_encode(b->p->pck.fmspc, 6, a);
@@ -405,7 +395,10 @@ static bool s_fmspc_pceid(vb *b)
     avow_hex_encode(t->fmspc, 6, a);
     avow_hex_encode(t->pce_id, 2, c);
     vrec_add(b->p, "fmspc_pceid", true, AVOW_OK, "TCB Info (%s) for FMSPC %s, PCE-ID %s",
-             t->version >= 3 ? "id SGX" : "v2, SGX", a, c);
+             td                ? "id TDX"
+             : t->version >= 3 ? "id SGX"
+                               : "v2, SGX",
+             a, c);
     return true;
 }
 
@@ -454,9 +447,13 @@ static bool s_qe_identity(vb *b)
 {
     const avow_qe_identity *id = &b->c->qe;
     const uint8_t *raw = b->q->qe_report;
-    if (strcmp(id->id, "QE") != 0)
+    /* Intel 4.1.2.4.14: id QE for SGX quotes, TD_QE (version 2) for TD quotes */
+    bool td = b->q->tee_type == AVOW_TEE_TDX;
+    const char *want = td ? "TD_QE" : "QE";
+    if (strcmp(id->id, want) != 0)
         return vrec_add(b->p, "qe_identity", false, AVOW_ERR_MISMATCH,
-                        "QE Identity id '%s' is not 'QE' (required for SGX quotes)", id->id),
+                        "QE Identity id '%s' is not '%s' (required for %s quotes)", id->id, want,
+                        td ? "TDX" : "SGX"),
                false;
     for (int i = 0; i < 4; i++)
         if ((raw[AVOW_RB_MISCSELECT + i] & id->miscselect_mask[i]) != id->miscselect[i])
@@ -488,7 +485,7 @@ static bool s_qe_identity(vb *b)
     const avow_qe_level *lv = &id->levels[l];
     b->p->qe_status = lv->status;
     char d[11];
-    date(lv->tcb_date, d);
+    vdate(lv->tcb_date, d);
     const char *name = avow_tcb_status_name(lv->status);
     vrec_add(b->p, "qe_identity", true, AVOW_OK,
              "QE matches (MISCSELECT, ATTRIBUTES, MRSIGNER, ISVPRODID %u); ISVSVN %u -> level "
@@ -513,6 +510,7 @@ static bool s_quote_signature(vb *b)
 /* 19. TCB level of the platform (PCK component SVNs, not raw CPUSVN). */
 static bool s_tcb_level(vb *b)
 {
+    if (b->q->tee_type == AVOW_TEE_TDX) return vs_tdx_tcb_level(b);
     const avow_tcb_info *t = &b->c->tcb;
     avow_tcb_shortfall top;
     long l = avow_tcb_match_sgx(t->levels, t->n_levels, b->p->pck.comp_svn, b->p->pck.pcesvn, &top);
@@ -524,7 +522,7 @@ static bool s_tcb_level(vb *b)
     b->p->platform_status = lv->status;
     b->p->tcb_date = lv->tcb_date;
     char d[11], why[160] = "";
-    date(lv->tcb_date, d);
+    vdate(lv->tcb_date, d);
     if (l > 0 && top.comp >= 0) {
         const char *ts = avow_tcb_status_name(t->levels[0].status);
         if (top.comp < 16)
@@ -543,6 +541,7 @@ static bool s_tcb_level(vb *b)
 /* 20. Intel's convergence of the platform and QE statuses; advisories. */
 static bool s_status(vb *b)
 {
+    if (b->q->tee_type == AVOW_TEE_TDX) return vs_tdx_status(b);
     vplat *p = b->p;
     p->status = avow_tcb_converge(p->platform_status, p->qe_status);
     long tl = avow_tcb_match_sgx(b->c->tcb.levels, b->c->tcb.n_levels, p->pck.comp_svn,
@@ -574,7 +573,15 @@ vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral 
     vplat *p = calloc(1, sizeof(*p));
     if (!p) return NULL;
     atomic_init(&p->refs, 1);
-    vb b = {.v = v, .q = q, .coll = coll, .opts = opts, .p = p, .root_idx = -1};
+    vb b = {.v = v,
+            .q = q,
+            .coll = coll,
+            .opts = opts,
+            .p = p,
+            .root_idx = -1,
+            .sgx_level = -1,
+            .tdx_level = -1,
+            .module_level = -1};
     if (given) {
         vcoll_ref(given);
         b.c = given;
@@ -593,11 +600,14 @@ vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral 
         s_pck_crl,
         s_pck_revocation,
         s_fmspc_pceid,
+        vs_tdx_module, /* TD quotes only */
         s_qe_report_signature,
         s_qe_report_data,
         s_qe_identity,
         s_quote_signature,
         s_tcb_level,
+        vs_tdx_module_tcb, /* TD quotes only */
+        vs_td_relaunch,    /* TD report 1.5 only */
         s_status,
     };
     for (size_t i = 0; i < sizeof(before) / sizeof(before[0]); i++)

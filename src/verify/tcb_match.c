@@ -43,6 +43,20 @@ long avow_qe_match(const avow_qe_level *levels, size_t n, uint16_t isvsvn)
     return best;
 }
 
+avow_tcb_status avow_tcb_out_of_date(avow_tcb_status s)
+{
+    switch (s) {
+        case AVOW_TCB_UP_TO_DATE:
+        case AVOW_TCB_SW_HARDENING_NEEDED:
+            return AVOW_TCB_OUT_OF_DATE;
+        case AVOW_TCB_CONFIGURATION_NEEDED:
+        case AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
+            return AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
+        default:
+            return s;
+    }
+}
+
 avow_tcb_status avow_tcb_converge(avow_tcb_status platform, avow_tcb_status qe)
 {
     switch (qe) {
@@ -53,16 +67,7 @@ avow_tcb_status avow_tcb_converge(avow_tcb_status platform, avow_tcb_status qe)
         case AVOW_TCB_UP_TO_DATE:
             return platform;
         default: /* ISVSVN_OUT_OF_DATE */
-            switch (platform) {
-                case AVOW_TCB_UP_TO_DATE:
-                case AVOW_TCB_SW_HARDENING_NEEDED:
-                    return AVOW_TCB_OUT_OF_DATE;
-                case AVOW_TCB_CONFIGURATION_NEEDED:
-                case AVOW_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
-                    return AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
-                default:
-                    return platform;
-            }
+            return avow_tcb_out_of_date(platform);
     }
 }
 

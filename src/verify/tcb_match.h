@@ -40,6 +40,11 @@ long avow_qe_match(const avow_qe_level *levels, size_t n, uint16_t isvsvn);
  *   otherwise                                            -> the platform status */
 avow_tcb_status avow_tcb_converge(avow_tcb_status platform, avow_tcb_status qe_level_status);
 
+/* The rule Intel applies when the QE or the TDX module is OutOfDate:
+ * UpToDate/SWHardeningNeeded -> OutOfDate, Configuration(AndSWHardening)Needed
+ * -> OutOfDateConfigurationNeeded, anything else unchanged. */
+avow_tcb_status avow_tcb_out_of_date(avow_tcb_status s);
+
 /* True for the statuses a verification may end with as "ok" (UpToDate through
  * OutOfDateConfigurationNeeded, and the TDX relaunch statuses). */
 bool avow_tcb_status_acceptable(avow_tcb_status s);

@@ -14,6 +14,7 @@
 #include "pki/pem.h"
 #include "pki/x509.h"
 #include "verify/internal.h"
+#include "verify/tcb_match.h"
 
 #define CERT_CACHE_SLOTS  256
 #define COLL_CACHE_SLOTS  64
@@ -220,6 +221,14 @@ vrec *vrec_add(vplat *p, const char *step, bool pass, avow_err err, const char *
     return r;
 }
 
+void vdate(avow_time t, char out[11])
+{
+    char s[21];
+    avow_time_format(t, s);
+    memcpy(out, s, 10);
+    out[10] = '\0';
+}
+
 void vrec_window(vrec *r, const char *what, avow_time from, avow_time until, vwin_kind kind)
 {
     if (!r || r->n_win == sizeof(r->win) / sizeof(r->win[0])) return;
@@ -236,9 +245,8 @@ void avow_verify_result_init(avow_verify_result *r)
 void avow_verify_result_free(avow_verify_result *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->n_advisory_ids; i++)
-        free(r->advisory_ids[i]);
-    free(r->advisory_ids);
+    avow_advisory_free(r->advisory_ids, r->n_advisory_ids);
+    avow_advisory_free(r->module_advisory_ids, r->n_module_advisory_ids);
     avow_trace_free(&r->trace);
     memset(r, 0, sizeof(*r));
     r->result_code = AVOW_QV_UNSPECIFIED;

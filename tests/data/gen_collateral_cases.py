@@ -202,8 +202,9 @@ def tcb_cases():
       "tcbInfo.tcbLevels[0].tcb.pcesvn: 65536 is out of range 0..65535")
     m("range_tdx_svn", TDX_V3, L0 + ["tcb", "tdxtcbcomponents", 2, "svn"], 1000,
       "tcbInfo.tcbLevels[0].tcb.tdxtcbcomponents[2].svn: 1000 is out of range 0..255")
-    m("range_identity_isvsvn", TDX_V3, MI + ["tcbLevels", 0, "tcb", "isvsvn"], 256,
-      "tcbInfo.tdxModuleIdentities[0].tcbLevels[0].tcb.isvsvn: 256 is out of range 0..255")
+    # module levels take ISVSVN 0..65535 as Intel's TdxModuleTcb parser does
+    m("range_identity_isvsvn", TDX_V3, MI + ["tcbLevels", 0, "tcb", "isvsvn"], 65536,
+      "tcbInfo.tdxModuleIdentities[0].tcbLevels[0].tcb.isvsvn: 65536 is out of range 0..65535")
     c.append(("range_huge_integer", dump(SGX_V3).replace('"pcesvn":13', '"pcesvn":99999999999999999999', 1),
               "too big integer near '99999999999999999999'"))
     # hex

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `avow quote verify` end to end: real vectors (JSON fields, exit codes 0/1/2,
-# --at in both forms, --allow-missing-crl), and the simulated platform
+# --at in both forms, --allow-missing-crl; TDX sets P2, G1, O2 with `td` and
+# platform.tee "tdx"), and the simulated platform
 # (`avow sim quote`): --root needed and reported, --revoke-pck fails on the
 # PCK revocation check, --tcb-status Revoked fails, `avow bench verify` JSON.
 set -euo pipefail
@@ -47,9 +48,21 @@ O1=$V/O1-oasis-sgx-v3-nocrl
 expect_exit 1 "$AVOW_BIN" quote verify "$O1/quote.bin" --collateral "$O1/collateral.json" --at 1672614773
 expect_exit 0 "$AVOW_BIN" quote verify "$O1/quote.bin" --collateral "$O1/collateral.json" --at 1672614773 --allow-missing-crl --json
 [ "$(jget "$work/out" "j['crl_missing']")" = True ] || fail "crl_missing"
-# TDX: parsed, not supported yet
-expect_exit 1 "$AVOW_BIN" quote verify "$V/P2-phala-tdx-v4/quote.bin" --collateral "$V/P2-phala-tdx-v4/collateral.json" --at 1751624191 --json
-[ "$(jget "$work/out" "j['reason']")" = "TDX quote verification is not supported yet" ] || fail "TDX reason"
+# TDX: the same JSON with platform.tee "tdx" and a `td` object instead of `report`
+P2=$V/P2-phala-tdx-v4
+expect_exit 0 "$AVOW_BIN" quote verify "$P2/quote.bin" --collateral "$P2/collateral.json" --at 1751624191 --json
+[ "$(jget "$work/out" "j['status']")" = UpToDate ] || fail "TDX status"
+[ "$(jget "$work/out" "j['platform']['tee']")" = tdx ] || fail "TDX platform.tee"
+[ "$(jget "$work/out" "j['td']['mrtd'][:16]")" = 91eb2b44d141d4ec ] || fail "TDX td.mrtd"
+[ "$(jget "$work/out" "'report' in j")" = False ] || fail "TDX result carries an SGX report"
+[ "$(jget "$work/out" "j['debug']")" = False ] || fail "TDX debug"
+G1=$V/G1-gotdx-tdx-v4-spr-e4
+expect_exit 1 "$AVOW_BIN" quote verify "$G1/quote.bin" --collateral "$G1/collateral.json" --at 1687939438 --json
+case "$(jget "$work/out" "j['reason']")" in "no TCB level matches the platform"*) ;; *) fail "G1 reason" ;; esac
+O2=$V/O2-oasis-tdx-v4-nocrl
+expect_exit 1 "$AVOW_BIN" quote verify "$O2/quote.bin" --collateral "$O2/collateral.json" --at 1726556794
+expect_exit 0 "$AVOW_BIN" quote verify "$O2/quote.bin" --collateral "$O2/collateral.json" --at 1726556794 --allow-missing-crl
+grep -q '^status: UpToDate' "$work/out" || fail "O2 human status"
 # unusable input: exit 2
 head -c 700 "$P1/quote.bin" >"$work/short.bin"
 expect_exit 2 "$AVOW_BIN" quote verify "$work/short.bin" --collateral "$P1/collateral.json" --at 1751624924

@@ -19,18 +19,7 @@ fi
 "$AVOW" sim init "$T/p" >/dev/null || { echo "FAIL: sim init"; exit 1; }
 
 # Intel convergeTcbStatusWithQeTcbStatus (docs/verification.md A7)
-converge() { # platform qe
-    case "$2" in
-    UpToDate) echo "$1" ;;
-    Revoked) echo Revoked ;;
-    OutOfDate)
-        case "$1" in
-        UpToDate | SWHardeningNeeded) echo OutOfDate ;;
-        ConfigurationNeeded | ConfigurationAndSWHardeningNeeded) echo OutOfDateConfigurationNeeded ;;
-        *) echo "$1" ;;
-        esac ;;
-    esac
-}
+. "$(dirname "$0")/lib/converge.bash"
 
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(d.get(sys.argv[2])) if not isinstance(d.get(sys.argv[2]),str) else d.get(sys.argv[2]))" "$1" "$2"; }
 

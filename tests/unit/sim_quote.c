@@ -1,7 +1,8 @@
-/* Unit tests of the simulated PCE/QE, quotes v3/v4, the PCK certificate's SGX
- * extension, the simulated PKI and collateral, and platform persistence,
+/* Unit tests of the simulated PCE/QE, quotes v3/v4, the TD QE and TD quotes
+ * v4/v5 (TD report 1.0 and 1.5), the PCK certificate's SGX extension, the
+ * simulated PKI and collateral (SGX and TDX), and platform persistence,
  * checked with the project's own parsers and verifier (quote.h, pck.h,
- * verify.h) through the C API. */
+ * verify.h, tcb.h) through the C API. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -130,6 +131,141 @@ static void test_quote_layout(void **state)
     avow_sim_qe_targetinfo(p, ti);
     assert_int_equal(avow_sim_ereport(&app, ti, NULL, rep, NULL), AVOW_OK);
     assert_int_equal(avow_sim_quote(p, rep, 5, &q, &len, &e), AVOW_ERR_ARG);
+    avow_sim_platform_free(p);
+}
+
+static void test_td_quote_layout(void **state)
+{
+    (void)state;
+    avow_sim_platform *p = new_platform(AVOW_PCK_CA_PLATFORM);
+    avow_sim_platform_info info;
+    avow_sim_platform_get_info(p, &info);
+    static const struct {
+        int version;
+        uint16_t body;
+        size_t signed_len;
+    } kinds[] = {{4, AVOW_BODY_TD10, 632}, {5, AVOW_BODY_TD10, 638}, {5, AVOW_BODY_TD15, 702}};
+    uint8_t att0[64];
+    for (size_t k = 0; k < 3; k++) {
+        avow_sim_td_opts o;
+        avow_sim_td_opts_default(&o);
+        o.version = kinds[k].version;
+        o.body_type = kinds[k].body;
+        memcpy(o.report_data, "td data", 7);
+        memset(o.rtmr[2], 0x22, 48);
+        memset(o.mr_service_td, 0x5e, 48);
+        o.module.tee_tcb_svn2[0] = 9;
+        uint8_t *q;
+        size_t len;
+        avow_error e;
+        assert_int_equal(avow_sim_td_quote(p, &o, &q, &len, &e), AVOW_OK);
+        avow_quote pq;
+        assert_int_equal(avow_quote_parse(q, len, &pq, &e), AVOW_OK);
+        assert_int_equal(pq.version, kinds[k].version);
+        assert_int_equal(pq.tee_type, AVOW_TEE_TDX);
+        assert_int_equal(pq.body_type, kinds[k].body);
+        assert_int_equal(pq.signed_len, kinds[k].signed_len);
+        assert_int_equal(pq.outer_cert_type, 6);
+        assert_int_equal(pq.cert_type, 5);
+        assert_int_equal(pq.pce_svn, info.pce_svn);
+        /* the TD report as given */
+        assert_memory_equal(pq.td.tee_tcb_svn, o.module.tee_tcb_svn, 16);
+        assert_memory_equal(pq.td.mr_signer_seam, o.module.mr_signer_seam, 48);
+        assert_memory_equal(pq.td.mr_td, o.mr_td, 48);
+        assert_memory_equal(pq.td.rtmr[2], o.rtmr[2], 48);
+        assert_memory_equal(pq.td.report_data, "td data", 7);
+        assert_true(pq.td.td_attr & AVOW_TD_ATTR_SEPT_VE_DISABLE);
+        assert_false(avow_td_report_is_debug(&pq.td));
+        if (kinds[k].body == AVOW_BODY_TD15) {
+            assert_int_equal(pq.td.tee_tcb_svn2[0], 9);
+            assert_memory_equal(pq.td.mr_service_td, o.mr_service_td, 48);
+        } else {
+            assert_null(pq.td.tee_tcb_svn2);
+        }
+        /* the TD QE: Intel's ISVPRODID 2, another signer than the QE3's, its
+         * own attestation key, bound by its report data */
+        assert_int_equal(pq.qe.isv_prod_id, 2);
+        assert_memory_not_equal(pq.qe.mr_signer, info.qe_mr_signer, 32);
+        assert_int_equal(pq.qe_svn, pq.qe.isv_svn);
+        uint8_t buf[96], h[32];
+        memcpy(buf, pq.attest_key, 64);
+        memcpy(buf + 64, pq.qe_auth_data, 32);
+        EVP_Digest(buf, sizeof buf, h, NULL, EVP_sha256(), NULL);
+        assert_memory_equal(pq.qe.report_data, h, 32);
+        if (k == 0) memcpy(att0, pq.attest_key, 64);
+        assert_memory_equal(pq.attest_key, att0, 64);
+        free(q);
+    }
+    /* the SGX QE's attestation key is another */
+    size_t len;
+    uint8_t *sq = make_quote(p, 4, &len);
+    avow_quote sp;
+    assert_int_equal(avow_quote_parse(sq, len, &sp, NULL), AVOW_OK);
+    assert_memory_not_equal(sp.attest_key, att0, 64);
+    free(sq);
+    /* what a TD quote cannot be */
+    avow_sim_td_opts o;
+    avow_sim_td_opts_default(&o);
+    uint8_t *q;
+    o.body_type = AVOW_BODY_TD15; /* version 4 */
+    assert_int_equal(avow_sim_td_quote(p, &o, &q, &len, NULL), AVOW_ERR_ARG);
+    o.body_type = AVOW_BODY_TD10;
+    o.version = 3;
+    assert_int_equal(avow_sim_td_quote(p, &o, &q, &len, NULL), AVOW_ERR_ARG);
+    avow_sim_platform_free(p);
+}
+
+/* TDX collateral: TCB Info v3 id TDX with the module's identity, TD_QE */
+static void test_tdx_collateral(void **state)
+{
+    (void)state;
+    avow_sim_platform *p = new_platform(AVOW_PCK_CA_PROCESSOR);
+    avow_sim_tdx_module m;
+    avow_sim_tdx_module_default(&m);
+    avow_sim_collateral_opts co;
+    avow_sim_collateral_opts_default(&co, NOW);
+    co.tee = AVOW_TEE_TDX;
+    avow_collateral c;
+    avow_error e;
+    /* the module is required */
+    assert_int_equal(avow_sim_collateral(p, &co, &c, &e), AVOW_ERR_ARG);
+    co.module = &m;
+    co.module_status = AVOW_TCB_OUT_OF_DATE;
+    co.tcb_status = AVOW_TCB_CONFIGURATION_NEEDED;
+    assert_int_equal(avow_sim_collateral(p, &co, &c, &e), AVOW_OK);
+    assert_int_equal(c.tee_type, AVOW_TEE_TDX);
+    avow_tcb_info t;
+    assert_int_equal(avow_tcb_info_parse(c.tcb_info, c.tcb_info_len, &t, &e), AVOW_OK);
+    assert_true(t.is_tdx);
+    assert_int_equal(t.version, 3);
+    assert_memory_equal(t.tdx_module.mrsigner, m.mr_signer_seam, 48);
+    assert_int_equal(t.n_tdx_module_identities, 2); /* TDX_01 and a decoy TDX_03 */
+    assert_string_equal(t.tdx_module_identities[0].id, "TDX_01");
+    assert_string_equal(t.tdx_module_identities[1].id, "TDX_03");
+    const avow_tdx_module_identity *id = &t.tdx_module_identities[0];
+    assert_int_equal(id->levels[0].isvsvn, m.tee_tcb_svn[0] + 1);
+    assert_int_equal(id->levels[1].isvsvn, m.tee_tcb_svn[0]);
+    assert_int_equal(id->levels[1].status, AVOW_TCB_OUT_OF_DATE);
+    assert_true(t.levels[0].has_tdx);
+    assert_memory_equal(t.levels[1].tdx_comp, m.tee_tcb_svn, 16);
+    assert_int_equal(t.levels[1].status, AVOW_TCB_CONFIGURATION_NEEDED);
+    avow_tcb_info_free(&t);
+    avow_qe_identity qi;
+    assert_int_equal(avow_qe_identity_parse(c.qe_identity, c.qe_identity_len, &qi, &e), AVOW_OK);
+    assert_string_equal(qi.id, "TD_QE");
+    assert_int_equal(qi.isvprodid, 2);
+    avow_qe_identity_free(&qi);
+    avow_collateral_free(&c);
+    /* what cannot be issued */
+    co.tcb_status = AVOW_TCB_TD_RELAUNCH_ADVISED; /* TEE_TCB_SVN_2 == TEE_TCB_SVN */
+    assert_int_equal(avow_sim_collateral(p, &co, &c, &e), AVOW_ERR_ARG);
+    assert_non_null(strstr(e.msg, "TEE_TCB_SVN_2"));
+    co.tcb_status = AVOW_TCB_UP_TO_DATE;
+    m.tee_tcb_svn[1] = 0; /* major version 0 has no module levels */
+    assert_int_equal(avow_sim_collateral(p, &co, &c, &e), AVOW_ERR_ARG);
+    co.tee = AVOW_TEE_SGX; /* relaunch is a TDX status */
+    co.tcb_status = AVOW_TCB_TD_RELAUNCH_ADVISED;
+    assert_int_equal(avow_sim_collateral(p, &co, &c, &e), AVOW_ERR_ARG);
     avow_sim_platform_free(p);
 }
 
@@ -323,6 +459,19 @@ static void test_persistence(void **state)
     avow_sim_targetinfo(&x, ti);
     assert_int_equal(avow_sim_ereport(&x, ti, NULL, rep, NULL), AVOW_OK);
     assert_int_equal(avow_sim_verify_report(&y, rep, &e), AVOW_OK);
+    /* the TD QE's attestation key is derived again, the same */
+    avow_sim_td_opts to;
+    avow_sim_td_opts_default(&to);
+    uint8_t *tq1, *tq2;
+    size_t l1, l2;
+    assert_int_equal(avow_sim_td_quote(p, &to, &tq1, &l1, &e), AVOW_OK);
+    assert_int_equal(avow_sim_td_quote(back, &to, &tq2, &l2, &e), AVOW_OK);
+    avow_quote a1, a2;
+    assert_int_equal(avow_quote_parse(tq1, l1, &a1, NULL), AVOW_OK);
+    assert_int_equal(avow_quote_parse(tq2, l2, &a2, NULL), AVOW_OK);
+    assert_memory_equal(a1.attest_key, a2.attest_key, 64);
+    free(tq1);
+    free(tq2);
     /* and a quote of the reloaded platform verifies with collateral of the original */
     size_t len;
     uint8_t *q = make_quote(back, 3, &len);
@@ -360,6 +509,11 @@ static void test_status_names(void **state)
     assert_int_equal(s, AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED);
     assert_int_equal(avow_sim_status_parse("sw-hardening-needed", &s, NULL), AVOW_OK);
     assert_int_equal(s, AVOW_TCB_SW_HARDENING_NEEDED);
+    assert_int_equal(avow_sim_status_parse("td-relaunch-advised", &s, NULL), AVOW_OK);
+    assert_int_equal(s, AVOW_TCB_TD_RELAUNCH_ADVISED);
+    assert_int_equal(avow_sim_status_parse("TDRelaunchAdvisedConfigurationNeeded", &s, NULL),
+                     AVOW_OK);
+    assert_int_equal(s, AVOW_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED);
     avow_error e;
     assert_int_equal(avow_sim_status_parse("Great", &s, &e), AVOW_ERR_ARG);
     assert_non_null(strstr(e.msg, "unknown status"));
@@ -368,9 +522,10 @@ static void test_status_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quote_layout),   cmocka_unit_test(test_pck_extension),
-        cmocka_unit_test(test_statuses_c_api), cmocka_unit_test(test_expired_certificates),
-        cmocka_unit_test(test_persistence),    cmocka_unit_test(test_status_names),
+        cmocka_unit_test(test_quote_layout),    cmocka_unit_test(test_pck_extension),
+        cmocka_unit_test(test_statuses_c_api),  cmocka_unit_test(test_expired_certificates),
+        cmocka_unit_test(test_persistence),     cmocka_unit_test(test_status_names),
+        cmocka_unit_test(test_td_quote_layout), cmocka_unit_test(test_tdx_collateral),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,10 @@
  * byte in the TCB Info / QE Identity fails its signature step; a fresh
  * self-signed root as the only trust fails root pinning; a PCK CRL from the
  * other CA (R1's Platform CA CRL) fails; every truncation of the quote is
- * rejected without crashing. Time pinned to P1's `at`. */
+ * rejected without crashing. Time pinned to P1's `at`. The same for the TD
+ * report of P2 (Phala TDX v4): every bit flip fails, at tdx_module for what
+ * Intel's module check reads (MRSIGNERSEAM, SEAMATTRIBUTES), else at the
+ * quote signature. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,7 +116,7 @@ static void test_flip_signed_region(void **state)
     assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
     assert_int_equal(g_q.signed_len, 432);
     /* header: either it no longer parses / is unsupported, or the signature breaks */
-    static const char *const hdr[] = {"quote_signature", "quote_format", "tee", NULL};
+    static const char *const hdr[] = {"quote_signature", "quote_format", NULL};
     flip_region(v, 0, AVOW_QUOTE_HEADER_SIZE, hdr);
     static const char *const body[] = {"quote_signature", NULL};
     flip_region(v, AVOW_QUOTE_HEADER_SIZE, 432 - AVOW_QUOTE_HEADER_SIZE, body);
@@ -258,6 +261,44 @@ static void test_other_ca_pck_crl(void **state)
     avow_verifier_free(v);
 }
 
+static void test_tdx_p2_flips(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *q = tu_read_vector("dcap/P2-phala-tdx-v4/quote.bin", &len);
+    char *path = tu_vector_path("dcap/P2-phala-tdx-v4/collateral.json");
+    avow_collateral c;
+    avow_collateral_init(&c);
+    assert_int_equal(avow_collateral_load(path, &c, NULL), AVOW_OK);
+    free(path);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    avow_verify_opts o = {.at = 1751624191};
+    avow_verify_result r;
+    assert_int_equal(avow_verify_quote(v, q, len, &c, &o, &r), AVOW_OK);
+    assert_true(r.ok);
+    avow_verify_result_free(&r);
+    for (size_t off = 0; off < AVOW_TD_REPORT10_SIZE; off++)
+        for (int bit = 0; bit < 8; bit++) {
+            q[AVOW_QUOTE_HEADER_SIZE + off] ^= (uint8_t)(1u << bit);
+            avow_verify_quote(v, q, len, &c, &o, &r);
+            if (r.ok) fail_msg("TD report byte %zu bit %d accepted", off, bit);
+            const char *step = avow_trace_first_failure(&r.trace)->step;
+            bool module = off >= AVOW_TD_MR_SIGNER_SEAM && off < AVOW_TD_TD_ATTRIBUTES;
+            /* the major version picks another identity (TDX_03 of P2's TCB
+             * Info also passes) or none; or tdxModule, for major version 0 */
+            bool either = off == AVOW_TD_TEE_TCB_SVN + 1;
+            if (either ? strcmp(step, "tdx_module") && strcmp(step, "quote_signature")
+                       : strcmp(step, module ? "tdx_module" : "quote_signature"))
+                fail_msg("TD report byte %zu bit %d: first failure '%s'", off, bit, step);
+            avow_verify_result_free(&r);
+            q[AVOW_QUOTE_HEADER_SIZE + off] ^= (uint8_t)(1u << bit);
+        }
+    avow_verifier_free(v);
+    avow_collateral_free(&c);
+    free(q);
+}
+
 static void test_truncation(void **state)
 {
     (void)state;
@@ -282,7 +323,7 @@ int main(void)
         cmocka_unit_test(test_baseline),           cmocka_unit_test(test_flip_signed_region),
         cmocka_unit_test(test_flip_platform_part), cmocka_unit_test(test_signed_json),
         cmocka_unit_test(test_wrong_root),         cmocka_unit_test(test_other_ca_pck_crl),
-        cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_truncation),         cmocka_unit_test(test_tdx_p2_flips),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

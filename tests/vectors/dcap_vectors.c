@@ -1,9 +1,12 @@
 /* Every DCAP set in tests/vectors/data/dcap reaches the verdict, status,
  * advisory set and debug flag of its expected.json at its `at` (data-driven:
- * expected.json is read with jansson). Sets without CRLs need
- * allow_missing_crl and fail without it; O1's time_cases; I1 fails on the PCK
- * CRL issuer; TDX sets get the "not supported yet" verdict; the type-3 quote
- * and the bad TCB Info chain of O1/pcs-original fail; the JSON result. */
+ * expected.json is read with jansson), SGX and TDX alike. Sets without CRLs
+ * need allow_missing_crl and fail without it; O1's time_cases; I1 fails on
+ * the PCK CRL issuer; the type-3 quote and the bad TCB Info chain of
+ * O1/pcs-original fail; the JSON result (SGX `report`, TDX `td`); the TDX
+ * sets: P2 and O2 UpToDate through a module identity (TDX_01), G1 with no
+ * TCB level, each TD step in Intel's order; TDX collateral for an SGX quote
+ * and SGX collateral for a TD quote fail at fmspc_pceid. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -143,18 +146,8 @@ static void test_all_sets(void **state)
         n_sets++;
         const json_t *expect = json_object_get(s.exp, "expect");
         const char *tee = json_string_value(json_object_get(s.exp, "tee"));
+        bool tdx = !strcmp(tee, "TDX");
         avow_verify_result r;
-        if (!strcmp(tee, "TDX")) {
-            verify(v, &s, set_at(&s), true, &r);
-            assert_false(r.ok);
-            assert_int_equal(r.err, AVOW_ERR_UNSUPPORTED);
-            assert_string_equal(r.reason, "TDX quote verification is not supported yet");
-            assert_int_equal(r.result_code, AVOW_QV_UNSPECIFIED);
-            assert_int_equal(r.tee_type, AVOW_TEE_TDX);
-            avow_verify_result_free(&r);
-            free_set(&s);
-            continue;
-        }
         bool no_crl = !s.coll.root_ca_crl || !s.coll.pck_crl;
         if (no_crl) {
             /* strict: must fail on the missing CRL */
@@ -179,9 +172,12 @@ static void test_all_sets(void **state)
             assert_int_equal(r.crl_missing, no_crl);
             assert_false(r.simulated_root);
             assert_true(r.trace.count > 0);
+            assert_int_equal(r.tee_type, tdx ? AVOW_TEE_TDX : AVOW_TEE_SGX);
+            assert_int_equal(r.is_td, tdx);
             if (r.ok) {
                 assert_true(r.have_pck);
-                assert_int_equal(r.trace.count, 21);
+                /* TD quotes: + tdx_module, tdx_module_tcb (TD report 1.0) */
+                assert_int_equal(r.trace.count, tdx ? 23 : 21);
                 assert_string_equal(r.trace.entries[r.trace.count - 1].step, "status");
             }
             avow_verify_result_free(&r);
@@ -359,7 +355,7 @@ static void first_cn(const char *pem, char *cn, size_t n)
     BIO_free(b);
 }
 
-/* Checked collateral (avow_collateral_check) of every SGX set: its info
+/* Checked collateral (avow_collateral_check) of every SGX and TDX set: its info
  * against values read here with jansson and OpenSSL, and quotes verified
  * against it (avow_verify_quote_checked, the quote parsed by the caller)
  * give exactly the result of avow_verify_quote. The platform pre-check
@@ -368,9 +364,10 @@ static void first_cn(const char *pem, char *cn, size_t n)
 static void test_checked_collateral(void **state)
 {
     (void)state;
-    const char *sets[] = {"P1-phala-sgx-v3", "R1-dcaprs-sgx-v3-tcbv2",
-                          "F1-fortanix-sgx-v3-2020-tcbv2", "O1-oasis-sgx-v3-nocrl",
-                          "X-solana-sgx+phala"};
+    const char *sets[] = {
+        "P1-phala-sgx-v3",       "R1-dcaprs-sgx-v3-tcbv2", "F1-fortanix-sgx-v3-2020-tcbv2",
+        "O1-oasis-sgx-v3-nocrl", "X-solana-sgx+phala",     "P2-phala-tdx-v4",
+        "O2-oasis-tdx-v4-nocrl", "G1-gotdx-tdx-v4-spr-e4"};
     avow_verifier *v, *none;
     assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
     assert_int_equal(avow_verifier_new_empty(&none, NULL), AVOW_OK);
@@ -388,15 +385,16 @@ static void test_checked_collateral(void **state)
         char hex[13];
         avow_hex_encode(in->platform.fmspc, 6, hex);
         assert_true(!strcasecmp(hex, json_string_value(json_object_get(tcb, "fmspc"))));
-        assert_int_equal(in->platform.tee_type, AVOW_TEE_SGX);
+        bool tdx = !strcmp(json_string_value(json_object_get(tcb, "id")) ?: "", "TDX");
+        assert_int_equal(in->platform.tee_type, tdx ? AVOW_TEE_TDX : AVOW_TEE_SGX);
         assert_int_equal(in->tcb_eval_num,
                          json_integer_value(json_object_get(tcb, "tcbEvaluationDataNumber")));
         json_decref(tcb);
         /* CA from the PCK CRL issuer chain's first certificate */
         char cn[256] = "";
         first_cn(s.coll.pck_crl_issuer_chain, cn, sizeof(cn));
-        assert_int_equal(in->platform.ca, strstr(cn, "Processor") ? AVOW_PCK_CA_PROCESSOR
-                                                                  : AVOW_PCK_CA_PLATFORM);
+        assert_int_equal(in->platform.ca,
+                         strstr(cn, "Processor") ? AVOW_PCK_CA_PROCESSOR : AVOW_PCK_CA_PLATFORM);
         /* next_update: the earliest of the four */
         avow_time nu = json_next_update(s.coll.tcb_info, s.coll.tcb_info_len), t;
         if ((t = json_next_update(s.coll.qe_identity, s.coll.qe_identity_len)) < nu) nu = t;
@@ -445,7 +443,7 @@ static void test_checked_collateral(void **state)
         assert_int_equal(avow_quote_platform_id(s.quote, s.qlen, fmspc, &ca, &tee, NULL), AVOW_OK);
         assert_memory_equal(pid.fmspc, fmspc, 6);
         assert_int_equal(pid.ca, ca);
-        assert_int_equal(pid.tee_type, AVOW_TEE_SGX);
+        assert_int_equal(pid.tee_type, tdx ? AVOW_TEE_TDX : AVOW_TEE_SGX);
         for (int twice = 0; twice < 2; twice++) { /* the second answer comes from the cache */
             avow_error_clear(&e);
             assert_int_equal(avow_quote_platform(none, &q, &pid, &e), AVOW_ERR_CHAIN);
@@ -462,20 +460,167 @@ static void test_checked_collateral(void **state)
     avow_error e;
     assert_int_equal(avow_collateral_check(v, &s.coll, &vc, &e), AVOW_ERR_CHAIN);
     assert_null(vc);
-    assert_non_null(strstr(e.msg, "PCK CRL against its issuer chain: issued by 'Intel SGX PCK "
-                                  "Platform CA', expected 'Intel SGX PCK Processor CA'"));
+    assert_non_null(strstr(e.msg,
+                           "PCK CRL against its issuer chain: issued by 'Intel SGX PCK "
+                           "Platform CA', expected 'Intel SGX PCK Processor CA'"));
     free_set(&s);
     avow_verifier_free(none);
     avow_verifier_free(v);
 }
 
+/* The step names of a result's trace, in order, joined by spaces. */
+static void steps_of(const avow_verify_result *r, char *out, size_t n)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < r->trace.count; i++) {
+        size_t l = strlen(out);
+        snprintf(out + l, n - l, "%s%s", i ? " " : "", r->trace.entries[i].step);
+    }
+}
+
+static void test_tdx_p2(void **state)
+{
+    (void)state;
+    vset s;
+    load_set("P2-phala-tdx-v4", &s);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    avow_verify_result r;
+    verify(v, &s, set_at(&s), false, &r);
+    if (!r.ok) fail_msg("P2: %s", r.reason);
+    /* Intel's order: module identity (4.1.2.4.11) before the QE report
+     * signature, the module's TCB level after the TDX level (4.1.2.4.17.4) */
+    char steps[600];
+    steps_of(&r, steps, sizeof(steps));
+    assert_string_equal(steps,
+                        "quote_format root_pinned pck_chain pck_chain_validity tcb_info_chain "
+                        "root_ca_crl tcb_signing_revocation tcb_info_signature tcb_info_validity "
+                        "qe_identity_chain qe_identity_signature qe_identity_validity pck_crl "
+                        "pck_revocation fmspc_pceid tdx_module qe_report_signature "
+                        "qe_report_data qe_identity quote_signature tcb_level tdx_module_tcb "
+                        "status");
+    assert_true(r.is_td);
+    assert_int_equal(r.td.body_type, AVOW_BODY_TD10);
+    assert_int_equal(r.quote_version, 4);
+    /* TEE_TCB_SVN 06 01 03: module SVN 6, major version 1 -> identity TDX_01,
+     * whose level isvsvn 4 is UpToDate */
+    assert_int_equal(r.td.tee_tcb_svn[0], 6);
+    assert_int_equal(r.td.tee_tcb_svn[1], 1);
+    assert_string_equal(r.module_id, "TDX_01");
+    assert_int_equal(r.module_status, AVOW_TCB_UP_TO_DATE);
+    assert_int_equal(r.sgx_tcb_status, AVOW_TCB_UP_TO_DATE);
+    assert_int_equal(r.platform_status, AVOW_TCB_UP_TO_DATE);
+    assert_int_equal(r.qe_status, AVOW_TCB_UP_TO_DATE);
+    assert_int_equal(r.n_module_advisory_ids, 0);
+    assert_int_equal(r.tcb_eval_num, 17);
+    /* the enclave fields stay zero for a TD quote */
+    static const uint8_t zero[64];
+    assert_memory_equal(r.mr_enclave, zero, 32);
+    assert_memory_equal(r.report_data, zero, 64);
+    /* TDATTRIBUTES 0000001000000000: SEPT_VE_DISABLE, not DEBUG */
+    assert_false(r.debug);
+
+    json_t *o = avow_verify_result_json(&r);
+    assert_non_null(o);
+    assert_null(json_object_get(o, "report"));
+    json_t *td = json_object_get(o, "td");
+    assert_non_null(td);
+    assert_string_equal(json_string_value(json_object_get(td, "tee_tcb_svn")),
+                        "06010300000000000000000000000000");
+    assert_string_equal(json_string_value(json_object_get(td, "mrtd")),
+                        "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6"
+                        "dc5f87f27428b2538873118b7");
+    assert_string_equal(json_string_value(json_object_get(td, "td_attributes")),
+                        "0000001000000000");
+    assert_string_equal(json_string_value(json_object_get(td, "xfam")), "e702060000000000");
+    assert_memory_equal(json_string_value(json_object_get(td, "report_data")), "9a9d48e7f679", 12);
+    assert_memory_equal(json_string_value(json_object_get(td, "rtmr0")), "44c0197b3915", 12);
+    assert_int_equal(strlen(json_string_value(json_object_get(td, "rtmr3"))), 96);
+    assert_null(json_object_get(td, "mrservicetd")); /* TD 1.0 */
+    json_t *pl = json_object_get(o, "platform");
+    assert_string_equal(json_string_value(json_object_get(pl, "tee")), "tdx");
+    assert_string_equal(json_string_value(json_object_get(pl, "fmspc")), "b0c06f000000");
+    assert_string_equal(json_string_value(json_object_get(pl, "module_id")), "TDX_01");
+    assert_string_equal(json_string_value(json_object_get(pl, "module_status")), "UpToDate");
+    assert_string_equal(json_string_value(json_object_get(pl, "tcb_date")), "2024-03-13T00:00:00Z");
+    json_decref(o);
+    avow_verify_result_free(&r);
+    avow_verifier_free(v);
+    free_set(&s);
+}
+
+static void test_tdx_g1_no_level(void **state)
+{
+    (void)state;
+    vset s;
+    load_set("G1-gotdx-tdx-v4-spr-e4", &s);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    avow_verify_result r;
+    verify(v, &s, set_at(&s), false, &r);
+    assert_false(r.ok);
+    const char *why =
+        json_string_value(json_object_get(json_object_get(s.exp, "expect"), "reason"));
+    assert_non_null(strstr(r.reason, why));
+    assert_string_equal(avow_trace_first_failure(&r.trace)->step, "tcb_level");
+    /* major version 0 (TEE_TCB_SVN 03 00 04): tdxModule alone judged the module */
+    assert_int_equal(r.td.tee_tcb_svn[1], 0);
+    assert_int_equal(r.err, AVOW_ERR_MISMATCH);
+    assert_int_equal(r.status, AVOW_TCB_NONE);
+    assert_int_equal(r.result_code, AVOW_QV_UNSPECIFIED);
+    avow_verify_result_free(&r);
+    avow_verifier_free(v);
+    free_set(&s);
+}
+
+/* Collateral of the other TEE: Intel 4.1.2.4.9 (TCB Info id vs TEE type). */
+static void test_tee_collateral_swapped(void **state)
+{
+    (void)state;
+    vset sgx, tdx;
+    load_set("P1-phala-sgx-v3", &sgx);
+    load_set("P2-phala-tdx-v4", &tdx);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    /* P1's PCK CRL is the Processor CA's, P2's the Platform CA's: without
+     * them (allowed) the first check to fail is the TEE one */
+    free(sgx.coll.pck_crl);
+    free(tdx.coll.pck_crl);
+    sgx.coll.pck_crl = tdx.coll.pck_crl = NULL;
+    sgx.coll.pck_crl_len = tdx.coll.pck_crl_len = 0;
+    avow_verify_opts o = {.at = set_at(&tdx), .allow_missing_crl = true};
+    avow_verify_result r;
+    /* a TD quote with SGX collateral */
+    assert_int_equal(avow_verify_quote(v, tdx.quote, tdx.qlen, &sgx.coll, &o, &r), AVOW_OK);
+    assert_false(r.ok);
+    assert_string_equal(avow_trace_first_failure(&r.trace)->step, "fmspc_pceid");
+    assert_non_null(strstr(r.reason, "TCB Info id SGX does not match a TDX quote"));
+    assert_int_equal(r.err, AVOW_ERR_MISMATCH);
+    avow_verify_result_free(&r);
+    /* an SGX quote with TDX collateral */
+    o.at = set_at(&sgx);
+    assert_int_equal(avow_verify_quote(v, sgx.quote, sgx.qlen, &tdx.coll, &o, &r), AVOW_OK);
+    assert_false(r.ok);
+    assert_string_equal(avow_trace_first_failure(&r.trace)->step, "fmspc_pceid");
+    assert_non_null(strstr(r.reason, "TCB Info id TDX does not match an SGX quote"));
+    avow_verify_result_free(&r);
+    avow_verifier_free(v);
+    free_set(&sgx);
+    free_set(&tdx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_all_sets),      cmocka_unit_test(test_i1_pck_crl_issuer),
-        cmocka_unit_test(test_o1_time_cases), cmocka_unit_test(test_o1_negatives),
+        cmocka_unit_test(test_all_sets),
+        cmocka_unit_test(test_i1_pck_crl_issuer),
+        cmocka_unit_test(test_o1_time_cases),
+        cmocka_unit_test(test_o1_negatives),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_checked_collateral),
+        cmocka_unit_test(test_tdx_p2),
+        cmocka_unit_test(test_tdx_g1_no_level),
+        cmocka_unit_test(test_tee_collateral_swapped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
