@@ -1,6 +1,6 @@
 /* `avow sim`: drive the software SGX platform (sim.h).
  *   avow sim init DIR [--ca processor|platform] [--fmspc HEX] [--comp-svn HEX]
- *                     [--pce-svn N] [--qe-svn N] [--now TIME] [--force]
+ *                     [--pce-svn N] [--qe-svn N] [--now TIME] [--force] [--pki FROM_DIR]
  *   avow sim quote --platform DIR --out OUT [--report-data HEX]
  *                  [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]
  *                  [--isv-prod-id N] [--isv-svn N] [--debug] [--tcb-status S]
@@ -35,6 +35,7 @@ static void usage(FILE *f)
         f,
         "usage: avow sim init DIR [--ca processor|platform] [--fmspc HEX] [--comp-svn HEX]\n"
         "                [--pce-svn N] [--qe-svn N] [--now TIME] [--force]\n"
+        "                [--pki FROM_DIR]  (issued by FROM_DIR's PKI: same root and --ca)\n"
         "       avow sim quote --platform DIR --out OUT [--report-data HEX]\n"
         "                [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]\n"
         "                [--isv-prod-id N] [--isv-svn N] [--config-id HEX] [--debug]\n"
@@ -226,7 +227,7 @@ static int enclave_opt(int argc, char **argv, int *i, enclave_args *a, bool targ
 /* ---- init ---- */
 static int cmd_init(int argc, char **argv)
 {
-    const char *dir = NULL, *v;
+    const char *dir = NULL, *v, *pki = NULL;
     bool force = false;
     avow_sim_platform_opts o;
     avow_sim_platform_opts_default(&o, avow_time_now());
@@ -247,6 +248,8 @@ static int cmd_init(int argc, char **argv)
                 fprintf(stderr, "avow: --ca: processor or platform, not '%s'\n", v);
                 return CLI_USAGE;
             }
+        } else if (cli_opt(argc, argv, &i, "--pki", &v)) {
+            if (!(pki = v)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--fmspc", &v)) {
             if (!v || !parse_hex_fixed("--fmspc", v, o.fmspc, 6)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--comp-svn", &v)) {
@@ -280,10 +283,14 @@ static int cmd_init(int argc, char **argv)
         fprintf(stderr, "avow: %s already holds a platform (use --force to replace it)\n", dir);
         return CLI_USAGE;
     }
-    avow_sim_platform *p = NULL;
+    avow_sim_platform *p = NULL, *from = NULL;
     avow_error e;
     avow_error_clear(&e);
-    if (avow_sim_platform_new(&o, &p, &e) || avow_sim_platform_save(p, dir, &e)) {
+    if (pki && !(from = load_platform(pki))) return CLI_USAGE;
+    o.pki_from = from;
+    avow_err rc = avow_sim_platform_new(&o, &p, &e);
+    avow_sim_platform_free(from);
+    if (rc || avow_sim_platform_save(p, dir, &e)) {
         cli_error(&e, "sim init %s", dir);
         avow_sim_platform_free(p);
         return CLI_USAGE;

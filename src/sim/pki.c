@@ -112,8 +112,27 @@ static void validity(const avow_sim_platform *p, avow_time *nb, avow_time *na, a
     *na = p->opts.cert_not_after ? p->opts.cert_not_after : p->opts.now + life;
 }
 
+/* Shares the PKI of `from` (checked in platform.c): its keys and
+ * certificates are referenced, not copied; freeing either platform is safe. */
+static avow_err pki_share(avow_sim_platform *p, const avow_sim_platform *from, avow_error *err)
+{
+    EVP_PKEY *const keys[] = {from->root_key, from->ca_key, from->tcb_key};
+    EVP_PKEY **key_to[] = {&p->root_key, &p->ca_key, &p->tcb_key};
+    X509 *const certs[] = {from->root_cert, from->ca_cert, from->tcb_cert};
+    X509 **cert_to[] = {&p->root_cert, &p->ca_cert, &p->tcb_cert};
+    for (size_t i = 0; i < 3; i++) {
+        if (EVP_PKEY_up_ref(keys[i]) == 1) *key_to[i] = keys[i];
+        if (X509_up_ref(certs[i]) == 1) *cert_to[i] = certs[i];
+        if (!*key_to[i] || !*cert_to[i])
+            return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
+                                  "sim pki: cannot share the PKI");
+    }
+    return AVOW_OK;
+}
+
 avow_err sim_pki_create(avow_sim_platform *p, avow_error *err)
 {
+    if (p->opts.pki_from) return pki_share(p, p->opts.pki_from, err);
     p->root_key = sim_ec_generate();
     p->ca_key = sim_ec_generate();
     p->tcb_key = sim_ec_generate();

@@ -53,6 +53,10 @@ static avow_err check_opts(const avow_sim_platform_opts *o, avow_error *err)
     if (o->sgx_type < 0 || o->sgx_type > 2)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                               "sim platform: SGX type %d (0, 1 or 2)", o->sgx_type);
+    if (o->pki_from && o->pki_from->opts.ca != o->ca)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "sim platform: the shared PKI has a %s CA, not a %s CA",
+                              avow_pck_ca_name(o->pki_from->opts.ca), avow_pck_ca_name(o->ca));
     if (o->cert_not_after && o->cert_not_before && o->cert_not_after <= o->cert_not_before)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                               "sim platform: certificate notAfter is not after notBefore");
@@ -84,6 +88,7 @@ avow_err avow_sim_platform_new(const avow_sim_platform_opts *o, avow_sim_platfor
     if ((rc = sim_platform_derive(p, err)) || (rc = sim_pki_create(p, err)) ||
         (rc = sim_pki_issue_pck(p, err)))
         goto fail;
+    p->opts.pki_from = NULL; /* borrowed for the creation only */
     *out = p;
     return AVOW_OK;
 fail:
