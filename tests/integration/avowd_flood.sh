@@ -28,7 +28,9 @@
 #  (d) SIGTERM while requests are parked on fetches slower than --drain-time:
 #      each is answered 503 + Retry-After at once and avowd exits 0 (before,
 #      libmicrohttpd aborted the process: "MHD_stop_daemon() called while we
-#      have suspended connections").
+#      have suspended connections");
+#  (e) the planted row, when a trusted platform with its FMSPC asks, is read,
+#      refused (it does not check against the trusted roots) and not used.
 source "$(dirname "$0")/avowd_lib/common.bash"
 cd "$WORK"
 FLOOD="python3 $AVOW_SOURCE/tests/integration/avowd_lib/flood.py"
@@ -63,6 +65,7 @@ export AVOW_BIN
 {
     for i in $(seq "$N_MADEUP"); do printf 'm%d L f100000000%02x\n' "$i" "$i"; done
     for i in 1 2 3 4; do printf 'r%d L f200000000%02x\n' "$i" "$i"; done
+    echo "t1 L e200000000aa" # ux's FMSPC, under the trusted root: (e)
 } | xargs -P 2 -L 1 bash -c 'mkplat "$@"' _ || fail "making the made-up platforms"
 # untrusted: U's own root; U with L's FMSPC, u1..u4 unknown FMSPCs, ux with
 # FMSPC e200000000aa whose collateral (under U's root) is put in the store
@@ -73,7 +76,7 @@ printf 'u%d U e100000000%02x\n' 1 1 2 2 3 3 4 4 | cat - <(echo "ux U e200000000a
 MADEUP=()
 for i in $(seq "$N_MADEUP"); do MADEUP+=("m$i"); done
 UNTRUSTED=(U u1 u2 u3 u4 ux)
-bodies L "${MADEUP[@]}" r1 r2 r3 r4 "${UNTRUSTED[@]}"
+bodies L "${MADEUP[@]}" r1 r2 r3 r4 t1 "${UNTRUSTED[@]}"
 mv L.json legit.json
 MADEUP=("${MADEUP[@]/%/.json}")
 UNTRUSTED=("${UNTRUSTED[@]/%/.json}")
@@ -215,6 +218,14 @@ for f in f20000000001 f20000000002 f20000000003 f20000000004; do
     [[ $(json_get - "d['tcb_by_fmspc'].get('$f', 0)" <<<"$s") == 1 ]] || fail "idle: FMSPC $f not fetched exactly once: $s"
 done
 ok "idle service: parked requests answered when their fetch ends"
+
+# ---- (e) the planted row, asked for by a trusted platform: read, refused, not used ----
+http POST "$E/attest/SgxEnclave" -H 'Content-Type: application/json' --data-binary @t1.json
+expect_error 400 "is not cached and the upstream" "a trusted platform whose stored row is under another root"
+[[ $(metric avowd_collateral_store_errors_total) == 1 ]] || fail "the planted row was not read and refused"
+[[ $(json_get - "d['tcb_by_fmspc'].get('e200000000aa', 0)" <<<"$(upstream_stats)") == 1 ]] ||
+    fail "the upstream was not asked after the stored row did not check"
+ok "a stored row that does not check against the trusted roots is refused (a store error), never used"
 stop_avowd "$FLOOD_PID"
 
 # ---- (d) SIGTERM while requests are parked on an upstream slower than the drain ----
