@@ -1,4 +1,4 @@
-/* The store's single interface (include/avow/store.h): opens a backend by
+/* The store's single interface (src/store/store.h): opens a backend by
  * location and implements every operation once in SQL that SQLite and
  * PostgreSQL both accept (the connection pool is pool.c).
  * Thread-safe: connections come from a mutex-protected pool and are used by
