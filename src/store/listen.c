@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/store_internal.h"
+#include "store/backend.h"
 
 #define RETRY_SECONDS 1.0
 

@@ -17,7 +17,7 @@
 
 #include "avow/encode.h"
 #include "avow/token.h"
-#include "store/store_internal.h"
+#include "store/backend.h"
 
 #define MARK_KEY_MAX 96
 
