@@ -6,18 +6,19 @@
 # not serve); the legitimate platform's collateral is cached. For each legit
 # load in RATES, scripts/bench-avowd.sh runs twice, alternately: alone
 # (baseline), then with a flood beside it (tests/integration/avowd_lib/flood.py
-# on FLOOD_CONNECTIONS connections, cycling FLOOD_PLATFORMS made-up
-# platforms: PCK chains under the trusted simulated root, `avow sim init
-# --pki`, with FMSPCs the upstream does not know; as fast as the answers come,
-# or FLOOD_RATE/s). bench-avowd.sh does the legit load (wrk, pacing and the
+# on FLOOD_CONNECTIONS connections, each cycling its own share of
+# FLOOD_PLATFORMS made-up platforms: PCK chains under the trusted simulated
+# root, `avow sim init --pki`, with FMSPCs the upstream does not know; as fast
+# as the answers come, or FLOOD_RATE/s in all). wrk's CONNECTIONS plus
+# FLOOD_CONNECTIONS must stay under avowd's --per-ip-connections (128). bench-avowd.sh does the legit load (wrk, pacing and the
 # coordinated-omission bound, RSS sampling, CPU split, the crypto ceiling);
 # this script adds the flood, counts the upstream requests it caused, and
 # prints one comparison table (the crypto-ceiling ratio first) and one
 # BENCH_FLOOD_JSON line.
 #
 #   scripts/bench-flood.sh [BUILD_DIR]          (default build/)
-#   DURATION=30 WARMUP=5 RATES="0 1500" CONNECTIONS=64 THREADS=2 \
-#   FLOOD_PLATFORMS=200 FLOOD_CONNECTIONS=32 FLOOD_RATE=0 UPSTREAM_DELAY=0.5 \
+#   DURATION=30 WARMUP=5 RATES="0 1000" CONNECTIONS=64 THREADS=2 \
+#   FLOOD_PLATFORMS=200 FLOOD_CONNECTIONS=48 FLOOD_RATE=0 UPSTREAM_DELAY=0.5 \
 #   FLOOD_AVOWD_ARGS="--collateral-fetchers 4" scripts/bench-flood.sh
 #
 # RATES: 0 is saturation (throughput), N a paced legit load of N/s (latency).
@@ -29,9 +30,9 @@ BUILD=${1:-build}
 AVOW=$BUILD/avow
 DURATION=${DURATION:-30}
 WARMUP=${WARMUP:-5}
-RATES=${RATES:-0 1500}
+RATES=${RATES:-0 1000}
 FLOOD_PLATFORMS=${FLOOD_PLATFORMS:-200}
-FLOOD_CONNECTIONS=${FLOOD_CONNECTIONS:-32}
+FLOOD_CONNECTIONS=${FLOOD_CONNECTIONS:-48}
 FLOOD_RATE=${FLOOD_RATE:-0}
 UPSTREAM_DELAY=${UPSTREAM_DELAY:-0.5}
 for v in DURATION WARMUP FLOOD_PLATFORMS FLOOD_CONNECTIONS; do
@@ -77,7 +78,7 @@ tcb_count() { curl -fs "$UP/_stats" | python3 -c 'import json,sys; print(json.lo
 
 # ---- runs: per legit rate, baseline then flood ------------------------------------
 FLOOD_CMD="python3 tests/integration/avowd_lib/flood.py load --url \"\$BENCH_URL\" --seconds \"\$BENCH_SECONDS\" \
---conns $FLOOD_CONNECTIONS --rate $FLOOD_RATE --timeout 60 $W/m*.json"
+--conns $FLOOD_CONNECTIONS --stride $FLOOD_CONNECTIONS --rate $FLOOD_RATE --timeout 60 $W/m*.json"
 : >"$W/runs.jsonl"
 for rate in $RATES; do
     for run in baseline flood; do

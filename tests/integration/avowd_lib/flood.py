@@ -3,9 +3,11 @@
 and benchmark (scripts/bench-flood.sh). Not a test by itself.
 
   flood.py load --url URL --seconds S --conns N [--rate R] [--timeout T]
-                [--path P] BODY_FILE...
+                [--path P] [--stride K] BODY_FILE...
       N threads, each on its own keep-alive connection, POST the MAA attest
-      bodies in turn (thread i starts at body i) to URL + P (default
+      bodies in turn (thread i's n-th request is body i + n*K, modulo their
+      number; K default 1: neighbouring threads ask for the same bodies, K =
+      N: each thread its own) to URL + P (default
       /attest/SgxEnclave) until S seconds have passed, then wait for the
       answer to the request in flight. With --rate, R requests per second in
       all, on a fixed schedule per thread (a slot missed while the connection
@@ -162,7 +164,7 @@ def load(a):
                     time.sleep(min(wait, max(0.0, end - time.monotonic())))
                     if time.monotonic() >= end:
                         break
-            body = bodies[(i + n) % len(bodies)]
+            body = bodies[(i + n * a.stride) % len(bodies)]
             n += 1
             rec.sent("flood")
             t0 = time.monotonic()
@@ -258,6 +260,7 @@ def main():
     lp.add_argument("--rate", type=float, default=0)
     lp.add_argument("--timeout", type=float, default=20)
     lp.add_argument("--path", default="/attest/SgxEnclave")
+    lp.add_argument("--stride", type=int, default=1)
     lp.add_argument("bodies", nargs="+")
     pp = sub.add_parser("probe")
     pp.add_argument("--url", required=True)
