@@ -9,16 +9,19 @@
 # on FLOOD_CONNECTIONS connections, each cycling its own share of
 # FLOOD_PLATFORMS made-up platforms: PCK chains under the trusted simulated
 # root, `avow sim init --pki`, with FMSPCs the upstream does not know; as fast
-# as the answers come, or FLOOD_RATE/s in all). wrk's CONNECTIONS plus
-# FLOOD_CONNECTIONS must stay under avowd's --per-ip-connections (128). bench-avowd.sh does the legit load (wrk, pacing and the
-# coordinated-omission bound, RSS sampling, CPU split, the crypto ceiling);
-# this script adds the flood, counts the upstream requests it caused, and
-# prints one comparison table (the crypto-ceiling ratio first) and one
-# BENCH_FLOOD_JSON line.
+# as the answers come, or FLOOD_RATE/s in all). With more flood connections
+# than --collateral-max-pending (64), the excess bounces on 503s as fast as it
+# is answered. Both loads come from 127.0.0.1, so avowd runs with
+# --per-ip-connections 0 here. bench-avowd.sh does the legit load (wrk,
+# pacing and the coordinated-omission bound, RSS sampling, CPU split, the
+# crypto ceiling); this script adds the flood, counts the upstream requests
+# it caused, and prints one comparison table (the crypto-ceiling ratio first,
+# the flood client's own CPU, which this machine's two cores also pay) and
+# one BENCH_FLOOD_JSON line.
 #
 #   scripts/bench-flood.sh [BUILD_DIR]          (default build/)
 #   DURATION=30 WARMUP=5 RATES="0 1000" CONNECTIONS=64 THREADS=2 \
-#   FLOOD_PLATFORMS=200 FLOOD_CONNECTIONS=48 FLOOD_RATE=0 UPSTREAM_DELAY=0.5 \
+#   FLOOD_PLATFORMS=200 FLOOD_CONNECTIONS=96 FLOOD_RATE=0 UPSTREAM_DELAY=0.5 \
 #   FLOOD_AVOWD_ARGS="--collateral-fetchers 4" scripts/bench-flood.sh
 #
 # RATES: 0 is saturation (throughput), N a paced legit load of N/s (latency).
@@ -32,7 +35,7 @@ DURATION=${DURATION:-30}
 WARMUP=${WARMUP:-5}
 RATES=${RATES:-0 1000}
 FLOOD_PLATFORMS=${FLOOD_PLATFORMS:-200}
-FLOOD_CONNECTIONS=${FLOOD_CONNECTIONS:-48}
+FLOOD_CONNECTIONS=${FLOOD_CONNECTIONS:-96}
 FLOOD_RATE=${FLOOD_RATE:-0}
 UPSTREAM_DELAY=${UPSTREAM_DELAY:-0.5}
 for v in DURATION WARMUP FLOOD_PLATFORMS FLOOD_CONNECTIONS; do
@@ -87,7 +90,7 @@ for rate in $RATES; do
         echo "bench-flood: legit $( ((rate)) && echo "paced at $rate/s" || echo saturation), $run, ${DURATION}s..." >&2
         before=$(tcb_count)
         PLATFORM="$W/L" RATE=$rate DURATION=$DURATION WARMUP=$WARMUP BESIDE=$beside \
-            AVOWD_ARGS="--pcs-url $UP/sgx/certification/v4 ${FLOOD_AVOWD_ARGS:-}" \
+            AVOWD_ARGS="--pcs-url $UP/sgx/certification/v4 --per-ip-connections 0 ${FLOOD_AVOWD_ARGS:-}" \
             scripts/bench-avowd.sh "$BUILD" | tee "$W/bench-$rate-$run.txt" | grep -v '^BENCH_JSON' >&2
         after=$(tcb_count)
         python3 - "$W" "$rate" "$run" "$((after - before))" <<'PY' >>"$W/runs.jsonl"
@@ -107,7 +110,7 @@ runs = [json.loads(l) for l in open(sys.argv[1])]
 nplat, fconns, frate, delay, duration = sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
 print(f"\ncollateral flood: {nplat} made-up platforms on {fconns} connections "
       f"({'as fast as answered' if not frate else f'{frate}/s'}), upstream /tcb held {delay} s, {duration} s per run")
-print("legit load  | run      | ceiling ratio | attestations/s | p50 ms | p99 ms | p99 bound | legit non-2xx | flood answered (400 / 503 / other), unanswered | upstream /tcb | avowd cores")
+print("legit load  | run      | ceiling ratio | attestations/s | p50 ms | p99 ms | p99 bound | legit non-2xx | flood answered (400 / 503 / other), unanswered | upstream /tcb | avowd cores | flood client cores")
 for r in runs:
     b, f = r["bench"], r["flood"]
     load = "saturation" if not r["rate"] else f"{r['rate']}/s"
@@ -119,8 +122,9 @@ for r in runs:
         fl = f"{f['answered']} ({n400} / {n503} / {other}), {f['unanswered']}"
     else:
         fl = "-"
+    fcpu = f"{f['cpu_s'] / b['seconds']:.2f}" if f else "-"
     print(f"{load:11} | {r['run']:8} | {b['ceiling_ratio']:.3f} of {b['crypto_ceiling_per_s']:.0f} | {b['rps']:14.0f} | "
           f"{b['p50_ms']:6.2f} | {b['p99_ms']:6.2f} | {('<= %.2f' % bound) if bound else '-':9} | {b['non2xx'] + b['socket_errors']:13} | "
-          f"{fl:46} | {r['upstream_tcb']:13} | {b['avowd_cpu_s'] / b['seconds']:.2f}")
+          f"{fl:46} | {r['upstream_tcb']:13} | {b['avowd_cpu_s'] / b['seconds']:11.2f} | {fcpu}")
 print("BENCH_FLOOD_JSON " + json.dumps(runs))
 PY
