@@ -15,9 +15,11 @@
 # --per-ip-connections 0 here. bench-avowd.sh does the legit load (wrk,
 # pacing and the coordinated-omission bound, RSS sampling, CPU split, the
 # crypto ceiling); this script adds the flood, counts the upstream requests
-# it caused, and prints one comparison table (the crypto-ceiling ratio first,
-# the flood client's own CPU, which this machine's two cores also pay) and
-# one BENCH_FLOOD_JSON line.
+# it caused, and prints one comparison table (the crypto-ceiling ratios
+# first: throughput, and avowd's CPU per legit attestation against the crypto
+# floor, the flood's work included; the flood client's own CPU, which this
+# machine's two cores also pay) and one BENCH_FLOOD_JSON line. RATES may
+# repeat a rate ("0 0 0") to alternate more pairs on a noisy machine.
 #
 #   scripts/bench-flood.sh [BUILD_DIR]          (default build/)
 #   DURATION=30 WARMUP=5 RATES="0 1000" CONNECTIONS=64 THREADS=2 \
@@ -110,7 +112,7 @@ runs = [json.loads(l) for l in open(sys.argv[1])]
 nplat, fconns, frate, delay, duration = sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
 print(f"\ncollateral flood: {nplat} made-up platforms on {fconns} connections "
       f"({'as fast as answered' if not frate else f'{frate}/s'}), upstream /tcb held {delay} s, {duration} s per run")
-print("legit load  | run      | ceiling ratio | attestations/s | p50 ms | p99 ms | p99 bound | legit non-2xx | flood answered (400 / 503 / other), unanswered | upstream /tcb | avowd cores | flood client cores")
+print("legit load  | run      | ceiling ratio | per core used | attestations/s | p50 ms | p99 ms | p99 bound | legit non-2xx | flood answered (400 / 503 / other), unanswered | upstream /tcb | avowd cores | flood client cores")
 for r in runs:
     b, f = r["bench"], r["flood"]
     load = "saturation" if not r["rate"] else f"{r['rate']}/s"
@@ -123,7 +125,7 @@ for r in runs:
     else:
         fl = "-"
     fcpu = f"{f['cpu_s'] / b['seconds']:.2f}" if f else "-"
-    print(f"{load:11} | {r['run']:8} | {b['ceiling_ratio']:.3f} of {b['crypto_ceiling_per_s']:.0f} | {b['rps']:14.0f} | "
+    print(f"{load:11} | {r['run']:8} | {b['ceiling_ratio']:.3f} of {b['crypto_ceiling_per_s']:.0f} | {b['cpu_ceiling_ratio']:13.3f} | {b['rps']:14.0f} | "
           f"{b['p50_ms']:6.2f} | {b['p99_ms']:6.2f} | {('<= %.2f' % bound) if bound else '-':9} | {b['non2xx'] + b['socket_errors']:13} | "
           f"{fl:46} | {r['upstream_tcb']:13} | {b['avowd_cpu_s'] / b['seconds']:11.2f} | {fcpu}")
 print("BENCH_FLOOD_JSON " + json.dumps(runs))
