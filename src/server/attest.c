@@ -17,8 +17,10 @@
 #include "avow/encode.h"
 #include "avow/quote.h"
 #include "avow/tcb.h"
-#include "server/attest_int.h"
+#include "server/attest.h"
 #include "server/evidence.h"
+#include "server/policies.h"
+#include "server/token_claims.h"
 
 typedef struct {
     const char *type;
@@ -32,7 +34,7 @@ typedef struct {
 
 static void audit(avowd_req *r, const audit_rec *a)
 {
-    if (!avowd_log_audit_enabled()) return;
+    if (!avowd_logs_audit_enabled(r->d->logs)) return;
     char ts[21];
     avow_time_format(avow_time_now(), ts);
     json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "ts", ts, "event", "attestation", "request_id",
@@ -68,7 +70,7 @@ static void audit(avowd_req *r, const audit_rec *a)
     if (a->draft) json_object_set_new(o, "draft_policy", json_true());
     char *line = json_dumps(o, JSON_COMPACT);
     json_decref(o);
-    if (line) avowd_log_audit_line(line);
+    if (line) avowd_logs_audit_line(r->d->logs, line);
     free(line);
 }
 
@@ -183,7 +185,7 @@ int avowd_handle_attest(avowd_req *r, bool oe)
                  avow_qv_result_name(vr.result_code), st ? st : "undetermined");
         a.verdict = "fail";
         a.reason = reason;
-        avowd_metrics_verdict(false, (int)vr.status);
+        avowd_metrics_verdict(d->metrics, false, (int)vr.status);
         ret = avowd_error(r, 400, "InvalidQuote", "%s", reason);
         goto done;
     }
@@ -224,7 +226,7 @@ int avowd_handle_attest(avowd_req *r, bool oe)
                  pr.reason[0] ? pr.reason : "no authorization rule permitted");
         a.verdict = "deny";
         a.reason = reason;
-        avowd_metrics_verdict(false, (int)vr.status);
+        avowd_metrics_verdict(d->metrics, false, (int)vr.status);
         ret = avowd_error(r, 400, "PolicyEvaluationFailed", "%s", reason);
         goto done;
     }
@@ -234,7 +236,7 @@ int avowd_handle_attest(avowd_req *r, bool oe)
         goto done;
     }
     a.verdict = "permit";
-    avowd_metrics_verdict(true, (int)vr.status);
+    avowd_metrics_verdict(d->metrics, true, (int)vr.status);
     snprintf(r->detail, sizeof(r->detail), "permit %s", avow_tcb_status_name(vr.status));
     ret = avowd_respond_token(r, out, draft != NULL);
 

@@ -7,7 +7,8 @@
 
 #include <jansson.h>
 
-#include "server/server.h"
+#include "server/certs.h"
+#include "server/keys.h"
 
 int avowd_handle_certs(avowd_req *r)
 {

@@ -17,7 +17,11 @@
 #include <jansson.h>
 
 #include "avow/encode.h"
-#include "server/attest_int.h"
+#include "avow/store.h"
+#include "avow/token.h"
+#include "server/log.h"
+#include "server/policies.h"
+#include "server/token_claims.h"
 
 #define N_TYPES               2
 #define POLICY_TOKEN_LIFETIME 3600
@@ -230,7 +234,7 @@ typedef struct {
 
 static void audit(avowd_req *r, const mgmt_ctx *m, bool ok, unsigned status, const char *reason)
 {
-    if (!avowd_log_audit_enabled()) return;
+    if (!avowd_logs_audit_enabled(r->d->logs)) return;
     char ts[21];
     avow_time_format(avow_time_now(), ts);
     json_t *o =
@@ -244,7 +248,7 @@ static void audit(avowd_req *r, const mgmt_ctx *m, bool ok, unsigned status, con
     if (o && reason) json_object_set_new(o, ok ? "detail" : "reason", json_string(reason));
     char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
-    if (line) avowd_log_audit_line(line);
+    if (line) avowd_logs_audit_line(r->d->logs, line);
     free(line);
 }
 

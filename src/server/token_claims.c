@@ -13,7 +13,8 @@
 #include <openssl/rand.h>
 
 #include "avow/encode.h"
-#include "server/attest_int.h"
+#include "server/keys.h"
+#include "server/token_claims.h"
 
 #define ATTEST_TOKEN_LIFETIME 28800 /* 8 h, as MAA */
 
