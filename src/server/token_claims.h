@@ -1,6 +1,6 @@
-/* avowd service claims and token issuance (token_claims.c): the claims the
- * service puts in every token, the attestation token body, and signing into
- * MAA's {"token": JWT} response.
+/* avowd token issuance (token_claims.c): the claims the signer adds to every
+ * token and signing into MAA's {"token": JWT} response (the rest of an
+ * attestation token's claims come from libavow, attest.h).
  * Thread-safety: no state; the signer snapshot is refcounted. */
 #pragma once
 
@@ -14,12 +14,10 @@
 #include "server/request.h"
 #include "server/service.h"
 
+#define ATTEST_TOKEN_LIFETIME 28800 /* 8 h, as MAA */
+
 /* Adds iss, iat, nbf, exp (= iat + lifetime), jti (real clock). */
 avow_err avowd_claims_add_std(avowd *d, avow_claims *cs, int64_t lifetime, avow_error *err);
 /* Responds 200 {"token": JWT of cs} signed with the active key, or unsigned
  * (alg none) for draft-policy results. */
 int avowd_respond_token(avowd_req *r, const avow_claims *cs, bool unsigned_token);
-/* The attestation token body (see token_claims.c). */
-avow_err avowd_attest_claims(avowd *d, const avow_claims *incoming, const avow_policy_result *pr,
-                             const avowd_pol *pol, const char *nonce, avow_claims **out,
-                             avow_error *err);
