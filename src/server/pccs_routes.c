@@ -19,7 +19,7 @@
 
 #include "avow/encode.h"
 #include "avow/quote.h"
-#include "avow/store.h"
+#include "store/store.h"
 #include "server/pccs_routes.h"
 #include "server/service.h"
 

@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "avow/encode.h"
-#include "avow/store.h"
+#include "store/store.h"
 #include "avow/token.h"
 #include "server/log.h"
 #include "server/policies.h"

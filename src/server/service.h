@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "avow/err.h"
-#include "avow/pcs.h"
-#include "avow/store.h"
+#include "pccs/upstream.h"
+#include "store/store.h"
 #include "avow/time.h"
 #include "avow/verify.h"
 #include "pccs/pccs.h"

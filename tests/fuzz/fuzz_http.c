@@ -46,7 +46,9 @@
 #include "server/router.h"
 #include "server/service.h"
 
-#ifndef AVOW_FUZZ_HTTP_DATA
+#ifdef AVOW_SOURCE_DIR
+#define AVOW_FUZZ_HTTP_DATA AVOW_SOURCE_DIR "/tests/fuzz/fuzz_http_data"
+#else
 #define AVOW_FUZZ_HTTP_DATA "tests/fuzz/fuzz_http_data"
 #endif
 #define ADMIN_TOKEN "fuzz-admin-token"

@@ -9,7 +9,7 @@
 #    function defined where, from `nm`) have no cycles.
 set -euo pipefail
 src=${AVOW_SOURCE:?}/src/server
-objs=${AVOW_BUILD:?}/CMakeFiles/avowdsvc.dir/src/server
+objs=${AVOW_BUILD:?}/CMakeFiles/avow_service.dir/src/server
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
