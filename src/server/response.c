@@ -50,7 +50,7 @@ void avowd_resp_header(avowd_req *r, const char *name, const char *value)
     if (!s) return; /* the answer goes out without it */
     memcpy(s, name, nl + 1);
     memcpy(s + nl + 1, value, vl + 1);
-    p->headers[p->n_headers++] = (avowd_resp_header_t){s, s + nl + 1};
+    p->headers[p->n_headers++] = (avowd_resp_field){s, s + nl + 1};
 }
 
 /* "code: message" into r->detail, truncated. */

@@ -21,14 +21,14 @@
 
 typedef struct {
     char *name, *value; /* one allocation: name, NUL, value, NUL (name owns it) */
-} avowd_resp_header_t;
+} avowd_resp_field;
 
 typedef struct {
     unsigned status;          /* 0: no answer yet */
     const char *content_type; /* a string that outlives the request (a literal); NULL: none */
     char *body;               /* malloc'd, owned; NULL when len is 0 */
     size_t len;
-    avowd_resp_header_t headers[AVOWD_MAX_RESP_HEADERS];
+    avowd_resp_field headers[AVOWD_MAX_RESP_HEADERS];
     int n_headers;
     unsigned answers; /* how many times the handler answered (the last one counts) */
 } avowd_resp;
