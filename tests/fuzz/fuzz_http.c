@@ -25,8 +25,8 @@
  * answered exactly once, with a status avowd uses and a content type; every
  * error (status >= 400) is MAA's error body {"error":{"code","message"}}
  * with the same code in x-ms-error-code (and a 405 names Allow); every 200
- * JSON body is JSON. ASan/UBSan and LeakSanitizer watch the rest.
- * Thread-safety: libFuzzer calls it from one thread. */
+ * JSON body is JSON, and MAA's {"token": JWT} on the token routes. ASan/UBSan and LeakSanitizer
+ * watch the rest. Thread-safety: libFuzzer calls it from one thread. */
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -206,6 +206,14 @@ static const char *resp_header(const avowd_resp *p, const char *name)
     return NULL;
 }
 
+/* Routes whose 200 is MAA's {"token": JWT}. */
+static bool returns_token(avowd_route rt)
+{
+    return rt == ROUTE_ATTEST_SGX || rt == ROUTE_ATTEST_OE || rt == ROUTE_POLICY_GET ||
+           rt == ROUTE_POLICY_PUT || rt == ROUTE_POLICY_RESET || rt == ROUTE_CERTIFICATES_GET ||
+           rt == ROUTE_CERTIFICATES_ADD || rt == ROUTE_CERTIFICATES_REMOVE;
+}
+
 /* The invariants on one answered request. */
 static void check(const avowd_req *r, int rc)
 {
@@ -232,6 +240,20 @@ static void check(const avowd_req *r, int rc)
         if (!hc || strcmp(hc, code))
             die("%s %s: x-ms-error-code %s, body %s", r->method, what, hc ? hc : "(none)", code);
         if (p->status == 405 && !resp_header(p, "Allow")) die("405 without Allow");
+    }
+    if (p->status == 200 && returns_token(r->route)) { /* {"token": "<b64url>.<b64url>.<b64url>"} */
+        const char *t = json_string_value(json_object_get(doc, "token"));
+        size_t parts = 1;
+        for (const char *q = t; q && *q; q++) {
+            if (*q == '.')
+                parts++;
+            else if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+                             *q))
+                die("%s %s: token has '%c'", r->method, what, *q);
+        }
+        if (!t || json_object_size(doc) != 1 || parts != 3)
+            die("%s %s: 200 body is not {\"token\": JWT}: %.*s", r->method, what, (int)p->len,
+                p->body ? p->body : "");
     }
     if (verbose)
         fprintf(stderr, "fuzz_http: %s %s -> %u %s\n", r->method, r->path, p->status, r->detail);
