@@ -23,6 +23,7 @@ fail() {
 run() { # args...: runs avow, output in out/err, exit code in rc
     "$AVOW_BIN" "$@" >out 2>err
     rc=$?
+    grep -q 'Sanitizer' err && fail "avow $*: $(grep -m1 Sanitizer err)"
 }
 
 # ---- the command tree, from the source
