@@ -63,7 +63,7 @@ enum {
     O_MODULE_MISMATCH,
     O_TEE_TCB_SVN,
     O_MRTD,
-    /* report */
+    /* report; the --target* ids last (enclave_opt) */
     O_CHECK,
     O_TARGET,
     O_TARGET_MRENCLAVE,
@@ -342,34 +342,28 @@ static bool make_enclave(const avow_sim_platform *p, const enclave_args *a, avow
     return true;
 }
 
-/* Takes the enclave options (enclave_opts but --report-data, and the --target*
- * ones of report_opts); false if `id` is none of them. */
+/* Takes the enclave options (enclave_opts but --report-data) into *self and
+ * their --target* twins (report_opts) into *target; false if `id` is none of
+ * them. */
 static bool enclave_opt(int id, const char *v, enclave_args *self, enclave_args *target)
 {
+    enclave_args *e = id >= O_TARGET ? target : self; /* the --target* ids come last */
     switch (id) {
         case O_ENCLAVE:
-            self->sigstruct = v;
+        case O_TARGET:
+            e->sigstruct = v;
             return true;
         case O_MRENCLAVE:
-            self->mrenclave = v;
+        case O_TARGET_MRENCLAVE:
+            e->mrenclave = v;
             return true;
         case O_MRSIGNER:
-            self->mrsigner = v;
+        case O_TARGET_MRSIGNER:
+            e->mrsigner = v;
             return true;
         case O_DEBUG:
-            self->debug = true;
-            return true;
-        case O_TARGET:
-            target->sigstruct = v;
-            return true;
-        case O_TARGET_MRENCLAVE:
-            target->mrenclave = v;
-            return true;
-        case O_TARGET_MRSIGNER:
-            target->mrsigner = v;
-            return true;
         case O_TARGET_DEBUG:
-            target->debug = true;
+            e->debug = true;
             return true;
         default:
             return false;
