@@ -1,6 +1,7 @@
 /* `avow sim`: drive the software SGX platform (sim.h).
  *   avow sim init DIR [--ca processor|platform] [--fmspc HEX] [--comp-svn HEX]
  *                     [--pce-svn N] [--qe-svn N] [--now TIME] [--force]
+ *                     [--sgx-type 0|1|2] [--pck-config D,C,S]
  *   avow sim quote --platform DIR --out OUT [--report-data HEX]
  *                  [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]
  *                  [--isv-prod-id N] [--isv-svn N] [--debug] [--tcb-status S]
@@ -35,6 +36,9 @@ static void usage(FILE *f)
         f,
         "usage: avow sim init DIR [--ca processor|platform] [--fmspc HEX] [--comp-svn HEX]\n"
         "                [--pce-svn N] [--qe-svn N] [--now TIME] [--force]\n"
+        "                [--sgx-type 0|1|2] [--pck-config D,C,S]: SGX type (Standard,\n"
+        "                Scalable, ScalableWithIntegrity); a Platform-CA PCK certificate's\n"
+        "                dynamic platform, cached keys and SMT flags, each 1, 0 or - (left out)\n"
         "       avow sim quote --platform DIR --out OUT [--report-data HEX]\n"
         "                [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]\n"
         "                [--isv-prod-id N] [--isv-svn N] [--config-id HEX] [--debug]\n"
@@ -223,6 +227,21 @@ static int enclave_opt(int argc, char **argv, int *i, enclave_args *a, bool targ
     return 0;
 }
 
+/* "D,C,S": the Configuration flags, each '1', '0' or '-' (left out). */
+static bool parse_pck_config(const char *v, avow_sim_platform_opts *o)
+{
+    int *dst[3] = {&o->dynamic_platform, &o->cached_keys, &o->smt_enabled};
+    for (int i = 0; i < 3; i++) {
+        char c = v[2 * i];
+        if ((c != '0' && c != '1' && c != '-') || v[2 * i + 1] != (i < 2 ? ',' : '\0')) {
+            fprintf(stderr, "avow: --pck-config: three flags D,C,S of 1, 0 or -, not '%s'\n", v);
+            return false;
+        }
+        *dst[i] = c == '-' ? -1 : c - '0';
+    }
+    return true;
+}
+
 /* ---- init ---- */
 static int cmd_init(int argc, char **argv)
 {
@@ -259,6 +278,11 @@ static int cmd_init(int argc, char **argv)
             o.qe_svn = (uint16_t)n;
         } else if (cli_opt(argc, argv, &i, "--now", &v)) {
             if (!v || !parse_time("--now", v, &o.now)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--sgx-type", &v)) {
+            if (!v || !parse_uint("--sgx-type", v, 2, &n)) return CLI_USAGE;
+            o.sgx_type = (int)n;
+        } else if (cli_opt(argc, argv, &i, "--pck-config", &v)) {
+            if (!v || !parse_pck_config(v, &o)) return CLI_USAGE;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
             return CLI_USAGE;
