@@ -18,7 +18,7 @@ typedef struct {
 
 static void put(dbuf *b, const void *src, size_t n)
 {
-    if (b->oom) return;
+    if (b->oom || !n) return; /* an empty SEQUENCE (no Configuration flag) has no contents */
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 256;
         while (cap < b->len + n)
