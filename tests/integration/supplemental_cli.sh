@@ -11,23 +11,13 @@ AVOW="${AVOW_BIN:?AVOW_BIN not set}"
 V="${AVOW_VECTORS:?AVOW_VECTORS not set}"
 T="$(mktemp -d)"
 trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib/expect.bash"
 # jq_ FILE a.b.c: the value (JSON true/false/null spelled so)
 jq_() { python3 -c "import json,sys
 d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split('.'): d=d[k]
 print(json.dumps(d) if d is None or isinstance(d,bool) else d)" "$1" "$2"; }
 hex2der() { python3 -c "import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))" "$1"; }
-expect_rc() { # want_rc description command...
-    local want="$1" what="$2"
-    shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    local rc=$?
-    [ "$rc" = "$want" ] || { fail "$what: exit $rc, want $want"; cat "$T/err"; }
-    if [ "$want" = 2 ] && [ ! -s "$T/err" ]; then fail "$what: no error message"; fi
-    if [ "$rc" -ge 128 ]; then fail "$what: crashed (signal $((rc - 128)))"; fi
-}
 
 # ---- P1: real Intel evidence
 P1="$V/dcap/P1-phala-sgx-v3"
@@ -97,8 +87,4 @@ for bad in "1,0" "2,0,1" "1;0;1" "1,0,1,1" ""; do
 done
 expect_rc 2 "--sgx-type 3" "$AVOW" sim init "$T/bad" --sgx-type 3
 
-if [ "$fails" -ne 0 ]; then
-    echo "$fails failure(s)"
-    exit 1
-fi
-echo "supplemental_cli: all passed"
+finish supplemental_cli

@@ -398,17 +398,24 @@ static json_t *signed_body(const json_t *coll, const char *key, const char *top)
     return j;
 }
 
-static void ref_compute(const char *set, const uint8_t *q, size_t qlen, ref *r)
+/* dcap/<set>/<file> read with jansson. */
+static json_t *read_json(const char *set, const char *file)
 {
-    memset(r, 0, sizeof(*r));
     char rel[256];
-    snprintf(rel, sizeof(rel), "dcap/%s/collateral.json", set);
+    snprintf(rel, sizeof(rel), "dcap/%s/%s", set, file);
     size_t n;
     uint8_t *txt = tu_read_vector(rel, &n);
     json_error_t je;
-    json_t *c = json_loadb((const char *)txt, n, 0, &je);
+    json_t *j = json_loadb((const char *)txt, n, 0, &je);
     free(txt);
-    assert_non_null(c);
+    if (!j) fail_msg("%s: %s", rel, je.text);
+    return j;
+}
+
+static void ref_compute(const char *set, const uint8_t *q, size_t qlen, ref *r)
+{
+    memset(r, 0, sizeof(*r));
+    json_t *c = read_json(set, "collateral.json");
     quote_ref(q, qlen, r);
     pck_chain_ref(q, qlen, r);
     crl_ref(&r->all, json_string_value(json_object_get(c, "root_ca_crl")), &r->has_root_crl_num,
@@ -462,13 +469,7 @@ static const set_t SETS[] = {
 
 static avow_time set_at(const char *set)
 {
-    char rel[256];
-    snprintf(rel, sizeof(rel), "dcap/%s/expected.json", set);
-    size_t n;
-    uint8_t *t = tu_read_vector(rel, &n);
-    json_error_t je;
-    json_t *e = json_loadb((const char *)t, n, 0, &je);
-    free(t);
+    json_t *e = read_json(set, "expected.json");
     avow_time at = (avow_time)json_integer_value(json_object_get(e, "at"));
     json_decref(e);
     assert_true(at > 0);
@@ -506,6 +507,19 @@ static void verify(avow_verifier *v, const loaded *l, avow_time at, bool allow,
 {
     avow_verify_opts o = {.at = at, .allow_missing_crl = allow};
     assert_int_equal(avow_verify_quote(v, l->quote, l->qlen, &l->coll, &o, r), AVOW_OK);
+}
+
+/* `set` verified by a fresh verifier (Intel root) at `at`. */
+static void verify_set(const char *set, avow_time at, bool allow, avow_verify_result *r)
+{
+    loaded l;
+    load(set, &l);
+    avow_verifier *v;
+    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
+    avow_verify_result_init(r);
+    verify(v, &l, at, allow, r);
+    avow_verifier_free(v);
+    unload(&l);
 }
 
 static avow_pck_flag want_flag(int f)
@@ -612,13 +626,8 @@ static void test_vectors_field_by_field(void **state)
 static void test_p1_values(void **state)
 {
     (void)state;
-    loaded l;
-    load("P1-phala-sgx-v3", &l);
-    avow_verifier *v;
-    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
     avow_verify_result r;
-    avow_verify_result_init(&r);
-    verify(v, &l, set_at("P1-phala-sgx-v3"), false, &r);
+    verify_set("P1-phala-sgx-v3", set_at("P1-phala-sgx-v3"), false, &r);
     json_t *j = avow_supplemental_json(&r);
     assert_string_equal(json_string_value(json_object_get(j, "sa_list")),
                         "INTEL-SA-00289,INTEL-SA-00615");
@@ -633,8 +642,6 @@ static void test_p1_values(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "tee_type")), 0);
     json_decref(j);
     avow_verify_result_free(&r);
-    avow_verifier_free(v);
-    unload(&l);
 }
 
 /* I1 stops at the PCK CRL, G1 at the TCB level: no status, no supplemental
@@ -643,14 +650,9 @@ static void test_no_status_no_supplemental(void **state)
 {
     (void)state;
     const char *sets[] = {"I1-integritee-sgx-v3", "G1-gotdx-tdx-v4-spr-e4"};
-    avow_verifier *v;
-    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
     for (int i = 0; i < 2; i++) {
-        loaded l;
-        load(sets[i], &l);
         avow_verify_result r;
-        avow_verify_result_init(&r);
-        verify(v, &l, set_at(sets[i]), false, &r);
+        verify_set(sets[i], set_at(sets[i]), false, &r);
         assert_false(r.ok);
         assert_false(r.supplemental.valid);
         assert_null(r.supplemental.sa_list);
@@ -658,9 +660,7 @@ static void test_no_status_no_supplemental(void **state)
         assert_true(json_is_null(json_object_get(j, "supplemental")));
         json_decref(j);
         avow_verify_result_free(&r);
-        unload(&l);
     }
-    avow_verifier_free(v);
 }
 
 /* Intel's rule (sgx_qve_verify_quote): collateral_expiration_status = 1 when
