@@ -10,7 +10,7 @@
 
 #include "avow/err.h"
 #include "avow/collateral.h"
-#include "avow/store.h"
+#include "store/store.h"
 #include "avow/verify.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "avow/store.h"
+#include "store/store.h"
 #include "avow/time.h"
 #include "avow/verify.h"
 #include "cli/cli.h"

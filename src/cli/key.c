@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "avow/store.h"
+#include "store/store.h"
 #include "avow/time.h"
 #include "avow/token.h"
 #include "cli/cli.h"

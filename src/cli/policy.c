@@ -1,26 +1,30 @@
 /* `avow policy`: MAA appraisal policies.
  *   avow policy check FILE
  *   avow policy eval FILE --quote Q --collateral C [--at T] [--root PEM]...
- *                    [--allow-missing-crl] [--runtime-data F] [--json]
+ *                    [--allow-missing-crl] [--runtime-data F | --runtime-json F]
+ *                    [--init-time-data F | --init-time-json F] [--nonce S] [--json]
  *   avow policy sign FILE --key K --cert C | --unsigned  [--iat T | --no-iat]
  *   avow policy sign-cert-request add|remove CERT --key K --cert C [--iat T]
  *   avow policy hash FILE
  * check: "ok" and exit 0, or "FILE:line:col: message" and exit 2.
- * eval: verifies the quote, mints the incoming claims, evaluates; exit 0 on
- * permit, 1 on deny (including evidence that fails verification), 2 on
- * unusable input. sign and sign-cert-request write "iat" (now, or --iat) into
- * the payload: avowd refuses a request older than the newest one it accepted
- * (docs/security.md "Policy management"). Thread-safe: n/a (CLI). */
+ * eval: the attestation avowd performs for the same request (attest.h: the
+ * data bound to the quote, verification, incoming claims, the decision, and
+ * the token's claims less iss, iat, nbf, exp, jti); exit 0 on permit, 1 on
+ * deny (including evidence that fails verification), 2 on unusable input. sign and
+ * sign-cert-request write "iat" (now, or --iat) into the payload: avowd refuses a request older
+ * than the newest one it accepted (docs/security.md "Policy management"). Thread-safe: n/a (CLI).
+ */
 #include <jansson.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "avow/attest.h"
 #include "avow/claims.h"
 #include "avow/collateral.h"
 #include "avow/encode.h"
 #include "avow/policy.h"
+#include "avow/token.h"
 #include "avow/verify.h"
 #include "cli/cli.h"
 #include "verify/result_json.h"
@@ -30,7 +34,9 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: avow policy check FILE\n"
             "       avow policy eval FILE --quote Q --collateral FILE|DIR [--at UNIX|RFC3339]\n"
-            "                        [--root PEM]... [--allow-missing-crl] [--runtime-data F]\n"
+            "                        [--root PEM]... [--allow-missing-crl]\n"
+            "                        [--runtime-data F | --runtime-json F]\n"
+            "                        [--init-time-data F | --init-time-json F] [--nonce S]\n"
             "                        [--json]\n"
             "       avow policy sign FILE --key KEY.pem --cert CERT.pem | --unsigned\n"
             "                        [--iat UNIX|RFC3339 | --no-iat]\n"
@@ -49,18 +55,27 @@ static void usage(FILE *f)
             "the last certificate change it accepted.\n");
 }
 
+/* Compiles a policy text read from `path`; on error prints path:line:col:
+ * message. The policy is named as avowd names a stored one ("policy <hash>"),
+ * so that reasons read the same in both. */
+static avow_policy *compile_text(const char *path, const uint8_t *text, size_t len)
+{
+    avow_policy *p = NULL;
+    avow_policy_diag d;
+    if (avow_policy_compile((const char *)text, len, NULL, &p, &d) != AVOW_OK) {
+        fprintf(stderr, d.line ? "%s:%s\n" : "%s: %s\n", path, d.msg);
+        p = NULL;
+    }
+    return p;
+}
+
 /* Compiles FILE; on error prints FILE:line:col: message. */
 static avow_policy *load_policy(const char *path)
 {
     uint8_t *text;
     size_t len;
     if (!cli_read_file(path, &text, &len)) return NULL;
-    avow_policy *p = NULL;
-    avow_policy_diag d;
-    if (avow_policy_compile((const char *)text, len, path, &p, &d) != AVOW_OK) {
-        fprintf(stderr, d.line ? "%s:%s\n" : "%s: %s\n", path, d.msg);
-        p = NULL;
-    }
+    avow_policy *p = compile_text(path, text, len);
     free(text);
     return p;
 }
@@ -287,15 +302,22 @@ static json_t *claims_json(const avow_claims *cs)
 }
 
 typedef struct {
-    const char *policy_path, *quote_path, *coll_path, *at_s, *rd_path;
+    const char *policy_path, *quote_path, *coll_path, *at_s, *nonce;
+    const char *rd_path, *rj_path, *id_path,
+        *ij_path; /* runtime / init-time data, binary or JSON */
     const char *roots[16];
     size_t n_roots;
     bool json, allow_missing_crl;
 } eval_args;
 
-static int emit(const eval_args *a, bool permit, const char *reason, const avow_policy_result *pr,
-                const avow_claims *incoming, const avow_verify_result *vr)
+/* Prints the attestation: the decision, the deciding rule, the reason, the
+ * incoming, issued and property claims, the verification, and the claims
+ * avowd would sign (all but iss, iat, nbf, exp, jti). */
+static int emit(const eval_args *a, const avow_attestation *at)
 {
+    bool permit = at->outcome == AVOW_ATTEST_PERMITTED;
+    const avow_policy_result *pr = at->policy_hash[0] ? &at->policy : NULL;
+    const avow_verify_result *vr = at->verified ? &at->verify : NULL;
     if (a->json) {
         json_t *o = json_object();
         json_object_set_new(o, "decision", json_string(permit ? "permit" : "deny"));
@@ -307,12 +329,13 @@ static int emit(const eval_args *a, bool permit, const char *reason, const avow_
                           pr->col));
         else
             json_object_set_new(o, "rule", json_null());
-        if (!permit) json_object_set_new(o, "reason", json_string(reason ? reason : ""));
-        json_object_set_new(o, "incoming", claims_json(incoming));
+        if (!permit) json_object_set_new(o, "reason", json_string(at->reason));
+        json_object_set_new(o, "incoming", claims_json(at->incoming));
         json_object_set_new(o, "issued", claims_json(pr ? pr->issued : NULL));
         json_object_set_new(o, "properties", claims_json(pr ? pr->properties : NULL));
         json_t *v = vr ? avow_verify_result_json(vr) : NULL;
         json_object_set_new(o, "verdict", v ? v : json_null());
+        json_object_set_new(o, "token_claims", permit ? claims_json(at->token) : json_null());
         json_dumpf(o, stdout, JSON_INDENT(2));
         printf("\n");
         json_decref(o);
@@ -321,18 +344,80 @@ static int emit(const eval_args *a, bool permit, const char *reason, const avow_
             const char *st = avow_tcb_status_name(vr->status);
             printf("evidence: %s (status %s)\n", vr->ok ? "ok" : "FAIL", st ? st : "none");
         }
-        print_claims("incoming claims", incoming);
+        print_claims("incoming claims", at->incoming);
         printf("decision: %s\n", permit ? "permit" : "deny");
         if (pr && pr->section != AVOW_SECTION_NONE)
             printf("rule: %s rule %zu at %d:%d\n", avow_policy_section_name(pr->section),
                    pr->rule_index + 1, pr->line, pr->col);
-        if (!permit) printf("reason: %s\n", reason ? reason : "");
+        if (!permit) printf("reason: %s\n", at->reason);
         if (pr) {
             print_claims("issued claims", pr->issued);
             print_claims("properties", pr->properties);
         }
+        if (permit) print_claims("token claims (less iss, iat, nbf, exp, jti)", at->token);
     }
-    return permit ? CLI_OK : CLI_FAIL;
+    /* deny for anything the evidence or the policy refused; unusable when the
+     * quote could not even be read or the attestation could not be run */
+    return permit                                                 ? CLI_OK
+           : !at->have_quote || at->outcome == AVOW_ATTEST_FAILED ? CLI_USAGE
+                                                                  : CLI_FAIL;
+}
+
+/* --runtime-data/--runtime-json FILE into MAA's runtimeData (or initTimeData). */
+static bool load_data(const char *bin, const char *json_path, const char *what, avow_attest_data *d)
+{
+    const char *path = bin ? bin : json_path;
+    if (!path) return true;
+    if (!cli_read_file(path, &d->data, &d->len)) return false;
+    d->present = true;
+    if (!json_path) return true;
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)d->data, d->len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(doc)) {
+        fprintf(stderr, "avow: %s %s: not a JSON object%s%s\n", what, path, doc ? "" : ": ",
+                doc ? "" : je.text);
+        json_decref(doc);
+        return false;
+    }
+    d->is_json = true;
+    d->json = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    return d->json != NULL;
+}
+
+/* The policy to evaluate: a policy text, or a policy JWS as PUT to avowd
+ * (`avow policy sign`; its signature is checked against its own x5c), whose
+ * signer then appears as x-ms-policy-signer, as avowd puts it. */
+static bool load_eval_policy(const char *path, avow_policy **p, char **signer_jwk)
+{
+    uint8_t *b;
+    size_t len;
+    if (!cli_read_file(path, &b, &len)) return false;
+    size_t i = 0;
+    while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n' || b[i] == '"'))
+        i++;
+    if (len - i < 3 || memcmp(b + i, "eyJ", 3)) { /* not a JWS: the policy text */
+        *p = compile_text(path, b, len);
+        free(b);
+        return *p != NULL;
+    }
+    avow_policy_upload u;
+    memset(&u, 0, sizeof(u));
+    avow_error e;
+    avow_error_clear(&e);
+    avow_err rc = avow_policy_upload_parse(b, len, AVOW_POLICY_MODE_AAD, NULL, &u, &e);
+    free(b);
+    if (rc == AVOW_OK && u.signer_pem)
+        rc = avow_jwk_from_cert((const uint8_t *)u.signer_pem, strlen(u.signer_pem), true,
+                                signer_jwk, &e);
+    if (rc == AVOW_OK) {
+        *p = u.policy;
+        u.policy = NULL;
+    } else {
+        cli_error(&e, "%s", path);
+    }
+    avow_policy_upload_free(&u);
+    return rc == AVOW_OK;
 }
 
 static int cmd_eval(int argc, char **argv)
@@ -355,6 +440,14 @@ static int cmd_eval(int argc, char **argv)
             if (!(a.at_s = v)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--runtime-data", &v)) {
             if (!(a.rd_path = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--runtime-json", &v)) {
+            if (!(a.rj_path = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--init-time-data", &v)) {
+            if (!(a.id_path = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--init-time-json", &v)) {
+            if (!(a.ij_path = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--nonce", &v)) {
+            if (!(a.nonce = v)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--root", &v)) {
             if (!v) return CLI_USAGE;
             if (a.n_roots == sizeof(a.roots) / sizeof(a.roots[0])) {
@@ -373,72 +466,49 @@ static int cmd_eval(int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (!a.policy_path || !a.quote_path || !a.coll_path) {
+    if (!a.policy_path || !a.quote_path || !a.coll_path || (a.rd_path && a.rj_path) ||
+        (a.id_path && a.ij_path)) {
         usage(stderr);
         return CLI_USAGE;
     }
     avow_error e;
     avow_error_clear(&e);
-    avow_verify_opts opts = {.allow_missing_crl = a.allow_missing_crl};
-    opts.at = avow_time_now();
+    avow_attest_opts opts = {.allow_missing_crl = a.allow_missing_crl, .at = avow_time_now()};
     if (a.at_s && avow_time_parse(a.at_s, &opts.at, &e) != AVOW_OK) {
         cli_error(&e, "--at '%s'", a.at_s);
         return CLI_USAGE;
     }
     int rc = CLI_USAGE;
-    uint8_t *rd = NULL;
-    size_t rdlen = 0;
     cli_evidence ev = {0};
-    avow_verify_result r;
-    avow_verify_result_init(&r);
-    avow_claims *incoming = NULL;
-    avow_policy_result pr;
-    avow_policy_result_init(&pr);
-    avow_policy *p = load_policy(a.policy_path);
-    if (!p) goto done;
-    if (a.rd_path && !cli_read_file(a.rd_path, &rd, &rdlen)) goto done;
+    avow_attest_request req;
+    avow_attest_request_init(&req);
+    avow_attestation at;
+    avow_attestation_init(&at);
+    avow_policy *p = NULL;
+    char *signer_jwk = NULL;
+    if (!load_eval_policy(a.policy_path, &p, &signer_jwk)) goto done;
+    opts.policy = p;
+    opts.policy_signer_jwk = signer_jwk;
+    if (!load_data(a.rd_path, a.rj_path, "--runtime", &req.runtime) ||
+        !load_data(a.id_path, a.ij_path, "--init-time", &req.init_time))
+        goto done;
     if (!cli_load_evidence(a.quote_path, NULL, a.coll_path, a.roots, a.n_roots, &ev)) goto done;
-    if (avow_verify_quote(ev.verifier, ev.quote, ev.quote_len, &ev.coll, &opts, &r) != AVOW_OK) {
-        /* the quote does not parse: unusable evidence, still a deny */
-        char reason[300];
-        snprintf(reason, sizeof(reason), "evidence unusable: %s", r.reason);
-        emit(&a, false, reason, NULL, NULL, NULL);
-        rc = CLI_USAGE;
-        goto done;
-    }
-    if (avow_claims_incoming_sgx(&r, ev.quote, ev.quote_len, &ev.coll, NULL, rd, rd ? rdlen : 0,
-                                 &incoming)) {
-        fprintf(stderr, "avow: cannot mint claims\n");
-        goto done;
-    }
-    if (!r.ok) {
-        char reason[300];
-        snprintf(reason, sizeof(reason), "evidence failed verification: %s", r.reason);
-        rc = emit(&a, false, reason, NULL, incoming, &r);
-        goto done;
-    }
-    if (rd) {
-        uint8_t md[SHA256_DIGEST_LENGTH];
-        SHA256(rd, rdlen, md);
-        if (memcmp(md, r.report_data, 32)) {
-            rc = emit(&a, false,
-                      "runtime data: SHA-256 does not match the first 32 bytes of REPORTDATA", NULL,
-                      incoming, &r);
-            goto done;
-        }
-    }
-    if (avow_policy_evaluate(p, incoming, &pr, &e) != AVOW_OK) {
-        cli_error(&e, "policy evaluation");
-        goto done;
-    }
-    rc = emit(&a, pr.permit, pr.reason, &pr, incoming, &r);
+    /* the request avowd would get: the quote as evidence, the data, the nonce */
+    req.type = AVOW_ATTEST_SGX_ENCLAVE;
+    req.evidence = ev.quote;
+    req.evidence_len = ev.quote_len;
+    ev.quote = NULL;
+    req.quote = req.evidence;
+    req.quote_len = req.evidence_len;
+    if (a.nonce && !(req.nonce = strdup(a.nonce))) goto done;
+    avow_attest(&at, ev.verifier, &req, &ev.coll, &opts);
+    rc = emit(&a, &at);
 done:
-    avow_policy_result_free(&pr);
-    avow_claims_free(incoming);
+    avow_attestation_free(&at);
+    avow_attest_request_free(&req);
     avow_policy_free(p);
-    avow_verify_result_free(&r);
+    free(signer_jwk);
     cli_evidence_free(&ev);
-    free(rd);
     return rc;
 }
 

@@ -26,7 +26,7 @@
 
 #include "avow/encode.h"
 #include "avow/quote.h"
-#include "avow/sim.h"
+#include "sim/sim.h"
 #include "cli/cli.h"
 #include "cli/sim_tdx.h"
 

@@ -1,4 +1,4 @@
-/* Mints the incoming claim set of an SGX quote (include/avow/claims.h,
+/* Mints the incoming claim set of a verified SGX quote (include/avow/attest.h,
  * avow_claims_incoming_sgx): MAA's x-ms-sgx-* names, the deprecated `$`
  * aliases, the collateral hashes, and Avow's TCB status claims.
  * Thread-safe: no state. */
@@ -11,7 +11,7 @@
 #include "avow/tcb.h"
 #include "avow/time.h"
 #include "pki/x509.h"
-#include "policy/claims_int.h"
+#include "avow/attest.h"
 
 /* The x-ms-sgx-collateral object as compact JSON (keys in MAA's order),
  * written directly: fixed ASCII keys and hex values, exactly the bytes jansson's
