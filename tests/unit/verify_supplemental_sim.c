@@ -1,5 +1,5 @@
 /* Intel's supplemental data (avow_supplemental, verify.h; docs/verification.md
- * A10) of quotes from the simulated platform (avow/sim.h), for what the real
+ * A10) of quotes from the simulated platform (sim/sim.h), for what the real
  * vectors do not cover: the Platform-CA fields of Scalable PCK certificates
  * with each Configuration flag true, false or left out (three-state), a
  * Standard-type Platform-CA certificate and a Scalable Processor-CA one (no
@@ -23,8 +23,8 @@
 #include <openssl/x509.h>
 
 #include "avow/quote.h"
-#include "avow/sim.h"
 #include "avow/verify.h"
+#include "sim/sim.h"
 #include "verify/result_json.h"
 
 #define NOW ((avow_time)1751624924) /* 2025-07-04 */
