@@ -1,5 +1,5 @@
 /* `avow attest`: a small MAA client. Posts a quote (or an Open Enclave
- * report) to URL/attest/{type} the way @azure/attestation does (base64url
+ * report, or a TD quote) to URL/attest/{type} the way @azure/attestation does (base64url
  * without padding, runtimeData Binary or JSON), fetches URL/certs, verifies
  * the returned token's RS256 signature with the /certs key named by its kid
  * (and exp/nbf against the clock), and prints the token's claims as pretty
@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "avow/attest.h"
 #include "avow/encode.h"
 #include "avow/token.h"
 #include "cli/cli.h"
@@ -81,10 +82,10 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: avow attest --url URL QUOTE [--runtime-data FILE] [--json-runtime]\n"
-            "                   [--type SgxEnclave|OpenEnclave] [--draft-policy FILE]\n"
+            "                   [--type SgxEnclave|OpenEnclave|TdxVm] [--draft-policy FILE]\n"
             "                   [--insecure] [--token]\n"
             "  QUOTE: a DCAP quote (raw, hex or base64); with --type OpenEnclave an Open\n"
-            "         Enclave report (16-byte header + quote)\n"
+            "         Enclave report (16-byte header + quote); with --type TdxVm a TD quote\n"
             "  --runtime-data FILE  bytes bound to REPORTDATA[0..32] by SHA-256\n"
             "  --json-runtime       send them as dataType JSON (claim x-ms-runtime)\n"
             "  --draft-policy FILE  attest against this policy text (draftPolicyForAttestation);\n"
@@ -134,11 +135,12 @@ int cli_attest(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
-    bool oe = !strcasecmp(type, "OpenEnclave");
-    if (!oe && strcasecmp(type, "SgxEnclave")) {
-        fprintf(stderr, "avow attest: --type must be SgxEnclave or OpenEnclave\n");
+    avow_attest_type at = avow_attest_type_parse(type);
+    if (!at) {
+        fprintf(stderr, "avow attest: --type must be SgxEnclave, OpenEnclave or TdxVm\n");
         return CLI_USAGE;
     }
+    bool oe = at == AVOW_ATTEST_OPEN_ENCLAVE;
     if (json_rt && !rt_path) {
         fprintf(stderr, "avow attest: --json-runtime needs --runtime-data FILE\n");
         return CLI_USAGE;
@@ -187,8 +189,9 @@ int cli_attest(int argc, char **argv)
     if (!body) goto done;
 
     char ep[2300];
-    snprintf(ep, sizeof(ep), "%s/attest/%s?api-version=2022-08-01", base,
-             oe ? "OpenEnclave" : "SgxEnclave");
+    /* TdxVm came with api-version 2025-06-01 (docs/maa.md §1.1) */
+    snprintf(ep, sizeof(ep), "%s/attest/%s?api-version=%s", base, avow_attest_type_name(at),
+             at == AVOW_ATTEST_TDX_VM ? "2025-06-01" : "2022-08-01");
     long st = http_call(ep, body, insecure, &r1);
     rc = CLI_FAIL;
     if (!st) goto done;

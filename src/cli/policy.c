@@ -1,6 +1,7 @@
 /* `avow policy`: MAA appraisal policies.
  *   avow policy check FILE
  *   avow policy eval FILE --quote Q --collateral C [--at T] [--root PEM]...
+ *                    [--type SgxEnclave|TdxVm]
  *                    [--allow-missing-crl] [--runtime-data F | --runtime-json F]
  *                    [--init-time-data F | --init-time-json F] [--nonce S] [--json]
  *   avow policy sign FILE --key K --cert C | --unsigned  [--iat T | --no-iat]
@@ -35,6 +36,7 @@ static void usage(FILE *f)
             "usage: avow policy check FILE\n"
             "       avow policy eval FILE --quote Q --collateral FILE|DIR [--at UNIX|RFC3339]\n"
             "                        [--root PEM]... [--allow-missing-crl]\n"
+            "                        [--type SgxEnclave|TdxVm] (default: the quote's TEE)\n"
             "                        [--runtime-data F | --runtime-json F]\n"
             "                        [--init-time-data F | --init-time-json F] [--nonce S]\n"
             "                        [--json]\n"
@@ -302,7 +304,7 @@ static json_t *claims_json(const avow_claims *cs)
 }
 
 typedef struct {
-    const char *policy_path, *quote_path, *coll_path, *at_s, *nonce;
+    const char *policy_path, *quote_path, *coll_path, *at_s, *nonce, *type;
     const char *rd_path, *rj_path, *id_path,
         *ij_path; /* runtime / init-time data, binary or JSON */
     const char *roots[16];
@@ -448,6 +450,8 @@ static int cmd_eval(int argc, char **argv)
             if (!(a.ij_path = v)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--nonce", &v)) {
             if (!(a.nonce = v)) return CLI_USAGE;
+        } else if (cli_opt(argc, argv, &i, "--type", &v)) {
+            if (!(a.type = v)) return CLI_USAGE;
         } else if (cli_opt(argc, argv, &i, "--root", &v)) {
             if (!v) return CLI_USAGE;
             if (a.n_roots == sizeof(a.roots) / sizeof(a.roots[0])) {
@@ -469,6 +473,11 @@ static int cmd_eval(int argc, char **argv)
     if (!a.policy_path || !a.quote_path || !a.coll_path || (a.rd_path && a.rj_path) ||
         (a.id_path && a.ij_path)) {
         usage(stderr);
+        return CLI_USAGE;
+    }
+    avow_attest_type type = a.type ? avow_attest_type_parse(a.type) : 0;
+    if (a.type && !type) {
+        fprintf(stderr, "avow: --type must be SgxEnclave, OpenEnclave or TdxVm\n");
         return CLI_USAGE;
     }
     avow_error e;
@@ -493,8 +502,16 @@ static int cmd_eval(int argc, char **argv)
         !load_data(a.id_path, a.ij_path, "--init-time", &req.init_time))
         goto done;
     if (!cli_load_evidence(a.quote_path, NULL, a.coll_path, a.roots, a.n_roots, &ev)) goto done;
-    /* the request avowd would get: the quote as evidence, the data, the nonce */
-    req.type = AVOW_ATTEST_SGX_ENCLAVE;
+    /* the request avowd would get at /attest/{type}: the quote as evidence,
+     * the data, the nonce; the type by default the one of the quote's TEE */
+    if (!type) { /* a quote that does not parse is refused by avow_attest below */
+        avow_quote q;
+        avow_error qe;
+        bool td = avow_quote_parse(ev.quote, ev.quote_len, &q, &qe) == AVOW_OK &&
+                  q.tee_type == AVOW_TEE_TDX;
+        type = td ? AVOW_ATTEST_TDX_VM : AVOW_ATTEST_SGX_ENCLAVE;
+    }
+    req.type = type;
     req.evidence = ev.quote;
     req.evidence_len = ev.quote_len;
     ev.quote = NULL;
