@@ -192,6 +192,11 @@ body sgx/quote.bin
 post "/attest/SgxEnclave?api-version=2022-08-01"
 [[ $HTTP_STATUS == 200 ]] || fail "the SGX quote at /attest/SgxEnclave: $HTTP_STATUS $(cat "$WORK/body")"
 ok "the SGX route still attests the enclave"
+body td4/quote.bin
+post "/attest/SevSnpVm?api-version=2025-06-01"
+expect_error 400 "not supported by avowd (supported: SgxEnclave, OpenEnclave, TdxVm)" "a type avowd does not attest"
+http GET "$E/policies/SevSnpVm" "${AUTH[@]}"
+expect_error 400 "(supported: SgxEnclave, OpenEnclave, TdxVm)" "a policy type avowd does not keep"
 
 # ---- /policies/TdxVm ------------------------------------------------------------------
 x_ms_policy() { # token body file -> the policy text of its x-ms-policy JWS
@@ -286,9 +291,11 @@ ok "POST /policies/TdxVm:reset restores the TdxVm default"
 python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["x-ms-attestation-type"]=="tdxvm" and c["x-ms-runtime"]["pub"]=="tdx-key", c' cli.json ||
     fail "avow attest output"
 grep -q '"path":"/attest/TdxVm","route":"attest_tdxvm","status":200' a-access.log || fail "access log route"
-curl -fs "$E/metrics" | grep -q 'avowd_requests_total{route="attest_tdxvm",status="200"}' || fail "metrics route"
+curl -fs "$E/metrics" >metrics.txt
+grep -q 'avowd_requests_total{route="attest_tdxvm",status="200"}' metrics.txt || fail "metrics route"
 http GET "$E/.well-known/openid-configuration"
-json_get "$WORK/body" 'd["claims_supported"]' | grep -q '"tdx_mrtd"' || fail "claims_supported lacks tdx_mrtd"
+json_get "$WORK/body" '"tdx_mrtd" in d["claims_supported"] and "attester_tcb_status" in d["claims_supported"]' |
+    grep -qx true || fail "claims_supported lacks the TDX claims"
 ok "avow attest --type TdxVm (token verified), the attest_tdxvm route in logs and metrics, TDX claims in claims_supported"
 
 # ---- TDX collateral through an upstream avowd ------------------------------------------
