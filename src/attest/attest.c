@@ -1,8 +1,9 @@
 /* One MAA attestation (include/avow/attest.h), step by step: evidence parse,
  * data bindings, draft policy, platform (begin); verification, incoming
- * claims, decision, token claims (finish). Each step that refuses sets the
- * outcome, MAA's error code and a reason naming the step; the messages are
- * the ones avowd answers with and `avow policy eval` prints.
+ * claims, decision, token claims (finish); and the default policy per type.
+ * Each step that refuses sets the outcome, MAA's error code and a reason
+ * naming the step; the messages are the ones avowd answers with and `avow
+ * policy eval` prints.
  * Thread-safe: no state of its own. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,11 @@ void avow_attestation_free(avow_attestation *a)
     avow_claims_free(a->token);
     avow_policy_free(a->own_draft);
     avow_attestation_init(a);
+}
+
+const avow_policy *avow_attest_default_policy(avow_attest_type t)
+{
+    return t == AVOW_ATTEST_TDX_VM ? avow_policy_default_tdx() : avow_policy_default();
 }
 
 static avow_attest_outcome refuse(avow_attestation *a, avow_attest_outcome o, const char *code,

@@ -54,11 +54,6 @@ uint32_t avow_attest_type_tee(avow_attest_type t)
     return t == AVOW_ATTEST_TDX_VM ? AVOW_TEE_TDX : AVOW_TEE_SGX;
 }
 
-const avow_policy *avow_attest_default_policy(avow_attest_type t)
-{
-    return t == AVOW_ATTEST_TDX_VM ? avow_policy_default_tdx() : avow_policy_default();
-}
-
 /* Decodes base64url (padding optional) or, when the text uses '+' or '/',
  * standard base64. */
 static avow_err decode_b64(const char *field, const char *s, size_t len, uint8_t **out,
