@@ -62,29 +62,9 @@ post() { # PATH -> HTTP_STATUS, body
     http POST "$E$1" -H 'Content-Type: application/json' --data-binary @req.json
 }
 
-# verify_token TOKEN-FILE: RS256 over header.payload with the /certs key named
-# by kid (openssl), then the claims into tok.claims.json
-verify_token() {
-    python3 - "$1" certs.json <<'PY' || return 1
-import base64, json, sys
-tok, certs = json.load(open(sys.argv[1]))["token"], json.load(open(sys.argv[2]))
-h, p, s = tok.split(".")
-d = lambda x: base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
-hdr = json.loads(d(h))
-assert hdr["alg"] == "RS256" and hdr["typ"] == "JWT", hdr
-key = [k for k in certs["keys"] if k["kid"] == hdr["kid"]]
-assert len(key) == 1, "kid not in /certs"
-der = base64.b64decode(key[0]["x5c"][0])
-open("tok.cert.pem", "w").write("-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(der).decode()
-                               + "-----END CERTIFICATE-----\n")
-open("tok.input", "wb").write((h + "." + p).encode())
-open("tok.sig", "wb").write(d(s))
-open("tok.claims.json", "wb").write(d(p))
-PY
-    openssl x509 -in tok.cert.pem -pubkey -noout >tok.pub
-    openssl dgst -sha256 -verify tok.pub -signature tok.sig tok.input >/dev/null ||
-        fail "token signature does not verify with the /certs certificate"
-}
+# verify_token BODY-FILE: its {"token"} checked against /certs (common.bash),
+# the claims into tok.claims.json
+verify_token() { jwt_verify_certs "$(json_get "$1" 'd["token"]')" certs.json; }
 
 # profile QUOTE STATUS [RUNTIME-JSON-FILE|-]: every claim of MAA's EAT
 # profile for TDX in tok.claims.json, its JSON type and its value from the

@@ -65,6 +65,24 @@ typedef struct {
     avow_collateral coll;
 } td_case;
 
+static void td_init(td_case *c)
+{
+    memset(c, 0, sizeof(*c));
+    avow_sim_td_opts_default(&c->td);
+}
+
+/* A v4 SGX quote of an enclave on the same platform (the same PCK chain). */
+static void sgx_quote(uint8_t **q, size_t *n)
+{
+    avow_sim_secs secs = {0};
+    memset(secs.mr_enclave, 0xaa, 32);
+    secs.attr_flags = 0x4; /* MODE64BIT */
+    secs.attr_xfrm = 0x3;
+    avow_sim_enclave app;
+    avow_sim_enclave_from_identity(g_p, &secs, &app);
+    assert_int_equal(avow_sim_quote_enclave(&app, NULL, 4, q, n, NULL), AVOW_OK);
+}
+
 static void td_make(td_case *c, avow_tcb_status module_status)
 {
     avow_error e;
@@ -207,8 +225,7 @@ static void test_sim_versions(void **state)
     } cases[] = {{4, AVOW_BODY_TD10}, {5, AVOW_BODY_TD10}, {5, AVOW_BODY_TD15}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         td_case c;
-        memset(&c, 0, sizeof(c));
-        avow_sim_td_opts_default(&c.td);
+        td_init(&c);
         c.td.version = cases[i].version;
         c.td.body_type = cases[i].body;
         for (int k = 0; k < 48; k++) { /* every field distinct, so a swap shows */
@@ -270,8 +287,7 @@ static void test_td_attributes(void **state)
     const size_t nb = sizeof(bits) / sizeof(bits[0]);
     for (size_t i = 0; i <= nb; i++) { /* i == nb: all set */
         td_case c;
-        memset(&c, 0, sizeof(c));
-        avow_sim_td_opts_default(&c.td);
+        td_init(&c);
         uint64_t attr = 0;
         for (size_t k = 0; k < nb; k++)
             if (k == i || i == nb) attr |= 1ULL << bits[k].bit;
@@ -302,8 +318,7 @@ static void test_bindings(void **state)
     const char *rt_json = "{\"pub\":\"k1\",\"n\":[1,2]}", *rt_bin = "binary runtime";
     const char *it_json = "{\"cfg\":\"prod\"}";
     td_case c;
-    memset(&c, 0, sizeof(c));
-    avow_sim_td_opts_default(&c.td);
+    td_init(&c);
     SHA256((const uint8_t *)rt_json, strlen(rt_json), c.td.report_data);
     SHA256((const uint8_t *)it_json, strlen(it_json), c.td.mr_config_id);
     td_make(&c, AVOW_TCB_UP_TO_DATE);
@@ -325,8 +340,7 @@ static void test_bindings(void **state)
 
     /* Binary runtime data: bound, no x-ms-runtime, and no SGX ehd claims */
     td_case b;
-    memset(&b, 0, sizeof(b));
-    avow_sim_td_opts_default(&b.td);
+    td_init(&b);
     SHA256((const uint8_t *)rt_bin, strlen(rt_bin), b.td.report_data);
     td_make(&b, AVOW_TCB_UP_TO_DATE);
     request(&req, AVOW_ATTEST_TDX_VM, b.quote, b.qlen);
@@ -365,8 +379,7 @@ static void test_tee_type(void **state)
 {
     (void)state;
     td_case c;
-    memset(&c, 0, sizeof(c));
-    avow_sim_td_opts_default(&c.td);
+    td_init(&c);
     td_make(&c, AVOW_TCB_UP_TO_DATE);
     avow_attest_request req;
     avow_attestation a;
@@ -381,15 +394,9 @@ static void test_tee_type(void **state)
     avow_attestation_free(&a);
     avow_attest_request_free(&req);
 
-    avow_sim_secs secs = {0};
-    memset(secs.mr_enclave, 0xaa, 32);
-    secs.attr_flags = 0x4;
-    secs.attr_xfrm = 0x3;
-    avow_sim_enclave app;
-    avow_sim_enclave_from_identity(g_p, &secs, &app);
     uint8_t *sq = NULL;
     size_t sn = 0;
-    assert_int_equal(avow_sim_quote_enclave(&app, NULL, 4, &sq, &sn, NULL), AVOW_OK);
+    sgx_quote(&sq, &sn);
     request(&req, AVOW_ATTEST_TDX_VM, sq, sn);
     avow_attestation_init(&a);
     assert_int_equal(avow_attest_begin(&a, g_v, &req), AVOW_ATTEST_BAD_EVIDENCE);
@@ -410,17 +417,11 @@ static void test_platform_tee(void **state)
 {
     (void)state;
     td_case c;
-    memset(&c, 0, sizeof(c));
-    avow_sim_td_opts_default(&c.td);
+    td_init(&c);
     td_make(&c, AVOW_TCB_UP_TO_DATE);
-    avow_sim_secs secs = {0};
-    secs.attr_flags = 0x4;
-    secs.attr_xfrm = 0x3;
-    avow_sim_enclave app;
-    avow_sim_enclave_from_identity(g_p, &secs, &app);
     uint8_t *sq = NULL;
     size_t sn = 0;
-    assert_int_equal(avow_sim_quote_enclave(&app, NULL, 4, &sq, &sn, NULL), AVOW_OK);
+    sgx_quote(&sq, &sn);
     avow_quote tq, xq;
     assert_int_equal(avow_quote_parse(c.quote, c.qlen, &tq, NULL), AVOW_OK);
     assert_int_equal(avow_quote_parse(sq, sn, &xq, NULL), AVOW_OK);
@@ -453,8 +454,7 @@ static void test_policies(void **state)
 {
     (void)state;
     td_case c;
-    memset(&c, 0, sizeof(c));
-    avow_sim_td_opts_default(&c.td);
+    td_init(&c);
     td_make(&c, AVOW_TCB_OUT_OF_DATE);
     char mrtd[97];
     avow_hex_encode(c.td.mr_td, 48, mrtd);
@@ -511,8 +511,7 @@ static void test_policies(void **state)
     td_free(&c);
 
     /* another MRTD: no rule permits, refused naming the TdxVm policy */
-    memset(&c, 0, sizeof(c));
-    avow_sim_td_opts_default(&c.td);
+    td_init(&c);
     memset(c.td.mr_td, 0x77, 48);
     td_make(&c, AVOW_TCB_OUT_OF_DATE);
     request(&req, AVOW_ATTEST_TDX_VM, c.quote, c.qlen);
@@ -524,8 +523,7 @@ static void test_policies(void **state)
     td_free(&c);
 
     /* a debug TD: denied by the deny rule */
-    memset(&c, 0, sizeof(c));
-    avow_sim_td_opts_default(&c.td);
+    td_init(&c);
     c.td.td_attributes[0] |= 1;
     td_make(&c, AVOW_TCB_OUT_OF_DATE);
     request(&req, AVOW_ATTEST_TDX_VM, c.quote, c.qlen);
@@ -542,8 +540,7 @@ static void test_draft(void **state)
 {
     (void)state;
     td_case c;
-    memset(&c, 0, sizeof(c));
-    avow_sim_td_opts_default(&c.td);
+    td_init(&c);
     td_make(&c, AVOW_TCB_UP_TO_DATE);
     avow_attest_request req;
     request(&req, AVOW_ATTEST_TDX_VM, c.quote, c.qlen);
