@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "avow/sim.h"
+#include "sim/sim.h"
 
 /* Architectural enclaves of the model: fixed identities. */
 #define SIM_QE_PROD_ID    1

@@ -23,7 +23,7 @@
 
 #include "avow/attest.h"
 #include "avow/encode.h"
-#include "avow/sim.h"
+#include "sim/sim.h"
 #include "avow/tcb.h"
 #include "testutil.h"
 
