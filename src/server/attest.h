@@ -1,10 +1,9 @@
-/* avowd's MAA attest route (attest.c): POST /attest/SgxEnclave and
- * /attest/OpenEnclave. Thread-safety: per-request state only. */
+/* avowd's MAA attest route (attest.c): POST /attest/SgxEnclave,
+ * /attest/OpenEnclave and /attest/TdxVm. Thread-safety: per-request state only. */
 #pragma once
 
-#include <stdbool.h>
-
+#include "avow/attest.h"
 #include "server/request.h"
 
 /* May return AVOWD_PARKED (waiting for a collateral fetch; request.h). */
-int avowd_handle_attest(avowd_req *r, bool open_enclave);
+int avowd_handle_attest(avowd_req *r, avow_attest_type t);

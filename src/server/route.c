@@ -15,6 +15,7 @@ static const char *const route_names[ROUTE_COUNT] = {
     [ROUTE_METRICS] = "metrics",
     [ROUTE_ATTEST_SGX] = "attest_sgxenclave",
     [ROUTE_ATTEST_OE] = "attest_openenclave",
+    [ROUTE_ATTEST_TDX] = "attest_tdxvm",
     [ROUTE_ATTEST_OTHER] = "attest_other",
     [ROUTE_CERTS] = "certs",
     [ROUTE_OPENID] = "openid_configuration",
@@ -74,6 +75,7 @@ avowd_route avowd_route_classify(const char *method, const char *path, bool *met
         *allow = "POST";
         if (!strcasecmp(path + 8, "SgxEnclave")) return ROUTE_ATTEST_SGX;
         if (!strcasecmp(path + 8, "OpenEnclave")) return ROUTE_ATTEST_OE;
+        if (!strcasecmp(path + 8, "TdxVm")) return ROUTE_ATTEST_TDX;
         return ROUTE_ATTEST_OTHER;
     }
     if (!strncmp(path, "/policies/", 10) && path[10] && !strchr(path + 10, '/')) {
