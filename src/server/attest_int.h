@@ -20,7 +20,7 @@ typedef struct avowd_pol {
 } avowd_pol;
 
 /* Index of a supported attestation type ("SgxEnclave" 0, "OpenEnclave" 1,
- * case-insensitive), or -1. */
+ * "TdxVm" 2, case-insensitive), or -1. */
 int avowd_policy_type_index(const char *type);
 /* The policy in force for a type index; release with avowd_pol_put. */
 avowd_pol *avowd_pol_get(avowd *d, int type_index);

@@ -23,6 +23,7 @@ static const char *const route_names[ROUTE_COUNT] = {
     [ROUTE_METRICS] = "metrics",
     [ROUTE_ATTEST_SGX] = "attest_sgxenclave",
     [ROUTE_ATTEST_OE] = "attest_openenclave",
+    [ROUTE_ATTEST_TDX] = "attest_tdxvm",
     [ROUTE_ATTEST_OTHER] = "attest_other",
     [ROUTE_CERTS] = "certs",
     [ROUTE_OPENID] = "openid_configuration",

@@ -5,7 +5,8 @@
  *   GET /sgx|tdx/certification/v4/qe/identity       {"enclaveIdentity":...,"signature":...}
  *       header SGX-Enclave-Identity-Issuer-Chain
  *   GET /sgx/certification/v4/pckcrl?ca=processor|platform[&encoding=pem|der]
- *       PEM by default (as Intel PCS), DER with encoding=der;
+ *       PEM by default (as Intel PCS), DER with encoding=der; the CA's CRL
+ *       from a set of either TEE (TDX platforms use the same CRL);
  *       header SGX-PCK-CRL-Issuer-Chain
  *   GET /sgx/certification/v4/rootcacrl             hex-encoded DER (as Intel PCCS)
  * The signed JSON is rebuilt byte-exact around the stored signed span
@@ -119,7 +120,10 @@ int avowd_handle_pccs(avowd_req *r)
                 return avowd_error(r, 400, "InvalidParameter",
                                    "encoding must be \"pem\" or \"der\" (got '%s')", enc);
             const char *cal = !strcasecmp(ca, "processor") ? "processor" : "platform";
-            if ((e = avow_pccs_row_find(d->store, NULL, cal, "sgx", &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            /* one PCK CRL per CA for SGX and TDX platforms alike (Intel serves
+             * it only here, under /sgx): any TEE's row of that CA, newest */
+            if ((e = avow_pccs_row_find(d->store, NULL, cal, NULL, &c, &err)) != AVOW_OK)
+                return fail(r, e, &err);
             if (!c.pck_crl) {
                 avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
                                "the stored collateral of the %s CA has no PCK CRL", cal);

@@ -50,6 +50,7 @@ avowd_route avowd_route_classify(const char *method, const char *path, bool *met
         *allow = "POST";
         if (!strcasecmp(path + 8, "SgxEnclave")) return ROUTE_ATTEST_SGX;
         if (!strcasecmp(path + 8, "OpenEnclave")) return ROUTE_ATTEST_OE;
+        if (!strcasecmp(path + 8, "TdxVm")) return ROUTE_ATTEST_TDX;
         return ROUTE_ATTEST_OTHER;
     }
     if (!strncmp(path, "/policies/", 10) && path[10] && !strchr(path + 10, '/')) {
@@ -130,23 +131,25 @@ int avowd_route_request(avowd_req *r)
         case ROUTE_OPENID:
             return avowd_handle_openid(r);
         case ROUTE_ATTEST_SGX:
-            return avowd_handle_attest(r, false);
+            return avowd_handle_attest(r, AVOW_ATTEST_SGX_ENCLAVE);
         case ROUTE_ATTEST_OE:
-            return avowd_handle_attest(r, true);
+            return avowd_handle_attest(r, AVOW_ATTEST_OPEN_ENCLAVE);
+        case ROUTE_ATTEST_TDX:
+            return avowd_handle_attest(r, AVOW_ATTEST_TDX_VM);
         case ROUTE_ATTEST_OTHER: {
-            static const char *const known[] = {"SevSnpVm",   "Tpm",        "TdxVm",
-                                                "VbsEnclave", "AzureGuest", "CyResComponent"};
+            static const char *const known[] = {"SevSnpVm", "Tpm", "VbsEnclave", "AzureGuest",
+                                                "CyResComponent"};
             path_type(r->path, 8, type, sizeof(type));
             for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
                 if (!strcasecmp(type, known[i]))
                     return avowd_error(
                         r, 400, "InvalidParameter",
                         "attestation type '%s' is not supported by avowd (supported: "
-                        "SgxEnclave, OpenEnclave)",
+                        "SgxEnclave, OpenEnclave, TdxVm)",
                         known[i]);
-            return avowd_error(r, 400, "InvalidParameter",
-                               "unknown attestation type '%s' (supported: SgxEnclave, OpenEnclave)",
-                               type);
+            return avowd_error(
+                r, 400, "InvalidParameter",
+                "unknown attestation type '%s' (supported: SgxEnclave, OpenEnclave, TdxVm)", type);
         }
         case ROUTE_POLICY_GET:
         case ROUTE_POLICY_PUT:

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "avow/attest.h"
 #include "avow/collateral.h"
 #include "avow/err.h"
 #include "pccs/upstream.h"
@@ -87,6 +88,7 @@ typedef enum {
     ROUTE_METRICS,
     ROUTE_ATTEST_SGX,
     ROUTE_ATTEST_OE,
+    ROUTE_ATTEST_TDX,
     ROUTE_ATTEST_OTHER,
     ROUTE_CERTS,
     ROUTE_OPENID,
@@ -259,7 +261,7 @@ int avowd_route_request(avowd_req *r);
 avowd_route avowd_route_classify(const char *method, const char *path, bool *method_ok,
                                  const char **allow);
 
-int avowd_handle_attest(avowd_req *r, bool open_enclave); /* attest.c */
+int avowd_handle_attest(avowd_req *r, avow_attest_type t); /* attest.c */
 int avowd_handle_certs(avowd_req *r);                     /* certs.c */
 int avowd_handle_openid(avowd_req *r);                    /* certs.c */
 bool avowd_openid_build(avowd *d);                        /* certs.c */
