@@ -1,6 +1,7 @@
 /* `avow policy`: MAA appraisal policies.
  *   avow policy check FILE
  *   avow policy eval FILE --quote Q --collateral C [--at T] [--root PEM]...
+ *                    [--type SgxEnclave|OpenEnclave|TdxVm]
  *                    [--allow-missing-crl] [--runtime-data F | --runtime-json F]
  *                    [--init-time-data F | --init-time-json F] [--nonce S] [--json]
  *   avow policy sign FILE --key K --cert C | --unsigned  [--iat T | --no-iat]
@@ -29,31 +30,130 @@
 #include "cli/cli.h"
 #include "verify/result_json.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: avow policy check FILE\n"
-            "       avow policy eval FILE --quote Q --collateral FILE|DIR [--at UNIX|RFC3339]\n"
-            "                        [--root PEM]... [--allow-missing-crl]\n"
-            "                        [--runtime-data F | --runtime-json F]\n"
-            "                        [--init-time-data F | --init-time-json F] [--nonce S]\n"
-            "                        [--json]\n"
-            "       avow policy sign FILE --key KEY.pem --cert CERT.pem | --unsigned\n"
-            "                        [--iat UNIX|RFC3339 | --no-iat]\n"
-            "       avow policy sign-cert-request add|remove CERT.pem --key KEY.pem\n"
-            "                        --cert SIGNER.pem [--iat UNIX|RFC3339]\n"
-            "       avow policy hash FILE\n"
-            "\n"
-            "sign prints a JWS for PUT /policies/{type}: {\"AttestationPolicy\", \"iat\"}, signed\n"
-            "(RS256, x5c) by a policy signer's key (isolated mode needs that and the admin\n"
-            "bearer token). \"iat\" (default: now) is the signing time: avowd refuses a policy\n"
-            "whose iat is older than the newest it accepted for that type, so a captured\n"
-            "older policy cannot be put back (rollback). --no-iat writes MAA's own form,\n"
-            "which avowd cannot protect that way.\n"
-            "sign-cert-request prints a JWS for POST /certificates:add or :remove naming\n"
-            "its operation and iat: avowd refuses it at the other route, or when older than\n"
-            "the last certificate change it accepted.\n");
-}
+enum {
+    O_QUOTE = 1,
+    O_COLLATERAL,
+    O_AT,
+    O_ROOT,
+    O_ALLOW_MISSING_CRL,
+    O_RUNTIME_DATA,
+    O_RUNTIME_JSON,
+    O_INIT_TIME_DATA,
+    O_INIT_TIME_JSON,
+    O_NONCE,
+    O_TYPE,
+    O_JSON,
+    O_KEY,
+    O_CERT,
+    O_IAT,
+    O_UNSIGNED,
+    O_NO_IAT,
+};
+
+static const cli_positional file_arg[] = {
+    {"FILE", "the policy text (MAA policy language 1.0-1.2)"},
+    {0},
+};
+
+static const cli_command check_cmd = {
+    .path = "avow policy check",
+    .usage = "FILE",
+    .about = "Compiles a policy: prints \"ok\" (exit 0), or \"FILE:line:col: message\" (exit 2).",
+    .args = file_arg,
+};
+
+static const cli_command hash_cmd = {
+    .path = "avow policy hash",
+    .usage = "FILE",
+    .about = "Prints the policy's hash as the token's x-ms-policy-hash claim carries it.",
+    .args = file_arg,
+};
+
+static const cli_option eval_opts[] = {
+    {O_QUOTE, "quote", "Q", "the quote, raw, hex or base64 (required)"},
+    {O_COLLATERAL, "collateral", "FILE|DIR", "its collateral (required)"},
+    {O_AT, "at", "UNIX|RFC3339", "the verification time (default: now)"},
+    {O_ROOT, "root", "PEM", "trust this root CA too, besides Intel's (repeatable)"},
+    {O_ALLOW_MISSING_CRL, "allow-missing-crl", NULL, "accept collateral without CRLs"},
+    {O_RUNTIME_DATA, "runtime-data", "F",
+     "runtimeData, binary: SHA-256 of its bytes must be REPORTDATA[0..32]"},
+    {O_RUNTIME_JSON, "runtime-json", "F",
+     "runtimeData as a JSON object (bound the same way; claim x-ms-runtime)"},
+    {O_INIT_TIME_DATA, "init-time-data", "F",
+     "initTimeData, binary: SHA-256 of its bytes must be CONFIGID[0..32] (a TD's MRCONFIGID)"},
+    {O_INIT_TIME_JSON, "init-time-json", "F",
+     "initTimeData as a JSON object (bound the same way; claim x-ms-inittime)"},
+    {O_NONCE, "nonce", "S", "the request's nonce (claim nonce)"},
+    {O_TYPE, "type", "SgxEnclave|OpenEnclave|TdxVm",
+     "the route /attest/{type} replayed (default: the quote's TEE, SgxEnclave or TdxVm)"},
+    {O_JSON, "json", NULL, "print one JSON object (decision, rule, claims, verdict, token claims)"},
+    {0},
+};
+
+static const cli_positional eval_arg[] = {
+    {"FILE", "the policy: its text, or a policy JWS as `avow policy sign` makes it"},
+    {0},
+};
+
+static const cli_command eval_cmd = {
+    .path = "avow policy eval",
+    .usage = "FILE --quote Q --collateral FILE|DIR [options]",
+    .about =
+        "Runs the attestation avowd performs for the same request: binds the data to the "
+        "quote, verifies it, mints the incoming claims and evaluates the policy; prints the "
+        "claims, the decision and the rule that made it, the issued claims and the token's "
+        "claims (less iss, iat, nbf, exp, jti). Exit 0 permit, 1 deny (also for evidence that "
+        "fails verification), 2 unusable input.",
+    .args = eval_arg,
+    .opts = {eval_opts},
+};
+
+static const cli_option signer_opts[] = {
+    {O_KEY, "key", "KEY.pem", "the policy signer's private key"},
+    {O_CERT, "cert", "CERT.pem", "the policy signer's certificate (sent as x5c)"},
+    {O_IAT, "iat", "UNIX|RFC3339", "the signing time written as \"iat\" (default: now)"},
+    {0},
+};
+
+static const cli_option sign_opts_table[] = {
+    {O_UNSIGNED, "unsigned", NULL, "an unsigned JWS (alg none), for token mode"},
+    {O_NO_IAT, "no-iat", NULL, "no \"iat\": MAA's own form, without rollback protection"},
+    {0},
+};
+
+static const cli_command sign_cmd = {
+    .path = "avow policy sign",
+    .usage =
+        "FILE --key KEY.pem --cert CERT.pem [--iat T | --no-iat]\n"
+        "FILE --unsigned [--iat T | --no-iat]",
+    .about =
+        "Prints a JWS for PUT /policies/{type}: {\"AttestationPolicy\", \"iat\"}, signed "
+        "(RS256, x5c) by a policy signer's key (isolated mode needs that and the admin "
+        "bearer token). The policy must compile.",
+    .args = file_arg,
+    .opts = {signer_opts, sign_opts_table},
+    .notes =
+        "\"iat\" is the signing time: avowd refuses a policy whose iat is older than the "
+        "newest it accepted for that type, so a captured older policy cannot be put back "
+        "(rollback). --no-iat writes MAA's own form, which avowd cannot protect that way.",
+};
+
+static const cli_positional cert_request_args[] = {
+    {"add|remove", "the operation"},
+    {"CERT.pem", "the policy-signer certificate to add or remove"},
+    {0},
+};
+
+static const cli_command cert_request_cmd = {
+    .path = "avow policy sign-cert-request",
+    .usage = "add|remove CERT.pem --key KEY.pem --cert SIGNER.pem [--iat T]",
+    .about =
+        "Prints a JWS for POST /certificates:add or :remove naming its operation and iat, "
+        "signed by a current policy signer: avowd refuses it at the other route, or when "
+        "older than the last certificate change it accepted.",
+    .args = cert_request_args,
+    .opts = {signer_opts},
+};
 
 /* Compiles a policy text read from `path`; on error prints path:line:col:
  * message. The policy is named as avowd names a stored one ("policy <hash>"),
@@ -80,13 +180,30 @@ static avow_policy *load_policy(const char *path)
     return p;
 }
 
+/* Reads the FILE of check and hash, which take no option; NULL after printing
+ * the help or an error (*rc the exit code). */
+static const char *file_only(const cli_command *cmd, int argc, char **argv, int *rc)
+{
+    const char *file = NULL, *v;
+    cli_args a;
+    cli_args_init(&a, cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        if (o != CLI_ARG) {
+            *rc = a.rc;
+            return NULL;
+        }
+        file = v;
+    }
+    if (!file) *rc = cli_usage_error(cmd, "FILE is missing");
+    return file;
+}
+
 static int cmd_check(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        usage(stderr);
-        return argc == 2 && !strcmp(argv[1], "--help") ? CLI_OK : CLI_USAGE;
-    }
-    avow_policy *p = load_policy(argv[1]);
+    int rc;
+    const char *file = file_only(&check_cmd, argc, argv, &rc);
+    if (!file) return rc;
+    avow_policy *p = load_policy(file);
     if (!p) return CLI_USAGE;
     printf("ok\n");
     avow_policy_free(p);
@@ -95,13 +212,12 @@ static int cmd_check(int argc, char **argv)
 
 static int cmd_hash(int argc, char **argv)
 {
-    if (argc != 2) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
+    int rc;
+    const char *file = file_only(&hash_cmd, argc, argv, &rc);
+    if (!file) return rc;
     uint8_t *text;
     size_t len;
-    if (!cli_read_file(argv[1], &text, &len)) return CLI_USAGE;
+    if (!cli_read_file(file, &text, &len)) return CLI_USAGE;
     char h[AVOW_POLICY_HASH_LEN];
     avow_err e = avow_policy_hash((const char *)text, len, h);
     free(text);
@@ -124,32 +240,27 @@ static bool parse_iat(const char *s, int64_t *iat)
     return true;
 }
 
-/* The options sign and sign-cert-request share: --help, --iat, --key,
- * --cert. 1: handled (or --help: *rc = CLI_OK, stop), 0: not one of them,
- * -1: bad value (*rc = CLI_USAGE). */
+/* The options sign and sign-cert-request share (signer_opts): 1 taken, 0 not
+ * one of them, -1 a bad value (message printed). */
 typedef struct {
     const char *key_path, *cert_path;
     int64_t iat;
 } sign_opts;
 
-static int sign_opt(int argc, char **argv, int *i, sign_opts *o, int *rc)
+static int sign_opt(int id, const char *v, sign_opts *o)
 {
-    const char *v;
-    if (!strcmp(argv[*i], "--help")) {
-        usage(stdout);
-        *rc = CLI_OK;
-        return -1;
+    switch (id) {
+        case O_IAT:
+            return parse_iat(v, &o->iat) ? 1 : -1;
+        case O_KEY:
+            o->key_path = v;
+            return 1;
+        case O_CERT:
+            o->cert_path = v;
+            return 1;
+        default:
+            return 0;
     }
-    *rc = CLI_USAGE;
-    if (cli_opt(argc, argv, i, "--iat", &v)) return v && parse_iat(v, &o->iat) ? 1 : -1;
-    if (cli_opt(argc, argv, i, "--key", &v)) return (o->key_path = v) ? 1 : -1;
-    if (cli_opt(argc, argv, i, "--cert", &v)) return (o->cert_path = v) ? 1 : -1;
-    if (argv[*i][0] == '-' && argv[*i][1] && strcmp(argv[*i], "--unsigned") &&
-        strcmp(argv[*i], "--no-iat")) {
-        fprintf(stderr, "avow: unknown option '%s'\n", argv[*i]);
-        return -1;
-    }
-    return 0;
 }
 
 static int cmd_sign(int argc, char **argv)
@@ -157,28 +268,29 @@ static int cmd_sign(int argc, char **argv)
     const char *file = NULL;
     bool unsigned_ = false;
     sign_opts o = {NULL, NULL, avow_time_now()};
-    for (int i = 1; i < argc; i++) {
-        int rc, h = sign_opt(argc, argv, &i, &o, &rc);
-        if (h < 0) return rc;
+    const char *v;
+    cli_args a;
+    cli_args_init(&a, &sign_cmd, argc, argv);
+    for (int id; (id = cli_next(&a, &v)) != CLI_END;) {
+        int h = sign_opt(id, v, &o);
+        if (h < 0) return CLI_USAGE;
         if (h) continue;
-        if (!strcmp(argv[i], "--unsigned")) {
+        if (id == O_UNSIGNED)
             unsigned_ = true;
-        } else if (!strcmp(argv[i], "--no-iat")) {
+        else if (id == O_NO_IAT)
             o.iat = -1;
-        } else if (!file) {
-            file = argv[i];
-        } else {
-            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
-            return CLI_USAGE;
-        }
+        else if (id == CLI_ARG)
+            file = v;
+        else
+            return a.rc;
     }
     const char *key_path = o.key_path, *cert_path = o.cert_path;
     int64_t iat = o.iat;
     if (!file || (!unsigned_ && (!key_path || !cert_path)) ||
-        (unsigned_ && (key_path || cert_path))) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
+        (unsigned_ && (key_path || cert_path)))
+        return cli_usage_error(&sign_cmd, !file       ? "FILE is missing"
+                                          : unsigned_ ? "--unsigned takes no --key or --cert"
+                                                      : "--key and --cert are required");
     int rc = CLI_USAGE;
     uint8_t *text = NULL, *key = NULL, *cert = NULL;
     size_t len, kl, cl;
@@ -212,29 +324,27 @@ static int cmd_sign_cert_request(int argc, char **argv)
 {
     const char *op_s = NULL, *target = NULL;
     sign_opts o = {NULL, NULL, avow_time_now()};
-    for (int i = 1; i < argc; i++) {
-        int rc, h = sign_opt(argc, argv, &i, &o, &rc);
-        if (h < 0) return rc;
+    const char *v;
+    cli_args a;
+    cli_args_init(&a, &cert_request_cmd, argc, argv);
+    for (int id; (id = cli_next(&a, &v)) != CLI_END;) {
+        int h = sign_opt(id, v, &o);
+        if (h < 0) return CLI_USAGE;
         if (h) continue;
-        if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
-            return CLI_USAGE;
-        } else if (!op_s) {
-            op_s = argv[i];
-        } else if (!target) {
-            target = argv[i];
-        } else {
-            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
-            return CLI_USAGE;
-        }
+        if (id != CLI_ARG) return a.rc;
+        if (!op_s)
+            op_s = v;
+        else
+            target = v;
     }
     const char *key_path = o.key_path, *cert_path = o.cert_path;
     int64_t iat = o.iat;
     if (!op_s || (strcmp(op_s, "add") && strcmp(op_s, "remove")) || !target || !key_path ||
-        !cert_path) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
+        !cert_path)
+        return cli_usage_error(&cert_request_cmd,
+                               op_s && strcmp(op_s, "add") && strcmp(op_s, "remove")
+                                   ? "the operation is add or remove"
+                                   : "add|remove, CERT.pem, --key and --cert are required");
     avow_cert_op op = !strcmp(op_s, "add") ? AVOW_CERT_OP_ADD : AVOW_CERT_OP_REMOVE;
     int rc = CLI_USAGE;
     uint8_t *tgt = NULL, *key = NULL, *cert = NULL;
@@ -302,7 +412,7 @@ static json_t *claims_json(const avow_claims *cs)
 }
 
 typedef struct {
-    const char *policy_path, *quote_path, *coll_path, *at_s, *nonce;
+    const char *policy_path, *quote_path, *coll_path, *at_s, *nonce, *type;
     const char *rd_path, *rj_path, *id_path,
         *ij_path; /* runtime / init-time data, binary or JSON */
     const char *roots[16];
@@ -424,53 +534,62 @@ static int cmd_eval(int argc, char **argv)
 {
     eval_args a = {0};
     const char *v;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(argv[i], "--json")) {
-            a.json = true;
-        } else if (!strcmp(argv[i], "--allow-missing-crl")) {
-            a.allow_missing_crl = true;
-        } else if (cli_opt(argc, argv, &i, "--quote", &v)) {
-            if (!(a.quote_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--collateral", &v)) {
-            if (!(a.coll_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--at", &v)) {
-            if (!(a.at_s = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--runtime-data", &v)) {
-            if (!(a.rd_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--runtime-json", &v)) {
-            if (!(a.rj_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--init-time-data", &v)) {
-            if (!(a.id_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--init-time-json", &v)) {
-            if (!(a.ij_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--nonce", &v)) {
-            if (!(a.nonce = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--root", &v)) {
-            if (!v) return CLI_USAGE;
-            if (a.n_roots == sizeof(a.roots) / sizeof(a.roots[0])) {
-                fprintf(stderr, "avow: too many --root\n");
-                return CLI_USAGE;
-            }
-            a.roots[a.n_roots++] = v;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
-            usage(stderr);
-            return CLI_USAGE;
-        } else if (!a.policy_path) {
-            a.policy_path = argv[i];
-        } else {
-            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
-            return CLI_USAGE;
+    cli_args args;
+    cli_args_init(&args, &eval_cmd, argc, argv);
+    for (int o; (o = cli_next(&args, &v)) != CLI_END;) {
+        switch (o) {
+            case O_JSON:
+                a.json = true;
+                break;
+            case O_ALLOW_MISSING_CRL:
+                a.allow_missing_crl = true;
+                break;
+            case O_QUOTE:
+                a.quote_path = v;
+                break;
+            case O_COLLATERAL:
+                a.coll_path = v;
+                break;
+            case O_AT:
+                a.at_s = v;
+                break;
+            case O_RUNTIME_DATA:
+                a.rd_path = v;
+                break;
+            case O_RUNTIME_JSON:
+                a.rj_path = v;
+                break;
+            case O_INIT_TIME_DATA:
+                a.id_path = v;
+                break;
+            case O_INIT_TIME_JSON:
+                a.ij_path = v;
+                break;
+            case O_NONCE:
+                a.nonce = v;
+                break;
+            case O_TYPE:
+                a.type = v;
+                break;
+            case O_ROOT:
+                if (!cli_append(a.roots, &a.n_roots, sizeof a.roots / sizeof a.roots[0], "--root",
+                                v))
+                    return CLI_USAGE;
+                break;
+            case CLI_ARG:
+                a.policy_path = v;
+                break;
+            default:
+                return args.rc;
         }
     }
-    if (!a.policy_path || !a.quote_path || !a.coll_path || (a.rd_path && a.rj_path) ||
-        (a.id_path && a.ij_path)) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
+    if (!a.policy_path || !a.quote_path || !a.coll_path)
+        return cli_usage_error(&eval_cmd, "FILE, --quote and --collateral are required");
+    if ((a.rd_path && a.rj_path) || (a.id_path && a.ij_path))
+        return cli_usage_error(&eval_cmd, "give runtime or init-time data once, binary or JSON");
+    avow_attest_type type = a.type ? avow_attest_type_parse(a.type) : 0;
+    if (a.type && !type)
+        return cli_usage_error(&eval_cmd, "--type must be SgxEnclave, OpenEnclave or TdxVm");
     avow_error e;
     avow_error_clear(&e);
     avow_attest_opts opts = {.allow_missing_crl = a.allow_missing_crl, .at = avow_time_now()};
@@ -493,8 +612,16 @@ static int cmd_eval(int argc, char **argv)
         !load_data(a.id_path, a.ij_path, "--init-time", &req.init_time))
         goto done;
     if (!cli_load_evidence(a.quote_path, NULL, a.coll_path, a.roots, a.n_roots, &ev)) goto done;
-    /* the request avowd would get: the quote as evidence, the data, the nonce */
-    req.type = AVOW_ATTEST_SGX_ENCLAVE;
+    /* the request avowd would get at /attest/{type}: the quote as evidence,
+     * the data, the nonce; the type by default the one of the quote's TEE */
+    if (!type) { /* a quote that does not parse is refused by avow_attest below */
+        avow_quote q;
+        avow_error qe;
+        bool td = avow_quote_parse(ev.quote, ev.quote_len, &q, &qe) == AVOW_OK &&
+                  q.tee_type == AVOW_TEE_TDX;
+        type = td ? AVOW_ATTEST_TDX_VM : AVOW_ATTEST_SGX_ENCLAVE;
+    }
+    req.type = type;
     req.evidence = ev.quote;
     req.evidence_len = ev.quote_len;
     ev.quote = NULL;
@@ -514,16 +641,15 @@ done:
 
 int cli_policy(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : CLI_OK;
-    }
-    if (!strcmp(argv[1], "check")) return cmd_check(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "eval")) return cmd_eval(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "sign")) return cmd_sign(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "sign-cert-request")) return cmd_sign_cert_request(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "hash")) return cmd_hash(argc - 1, argv + 1);
-    fprintf(stderr, "avow policy: unknown subcommand '%s'\n", argv[1]);
-    usage(stderr);
-    return CLI_USAGE;
+    static const cli_subcommand subs[] = {
+        {"check", cmd_check, "compile a policy; report the first error's line and column"},
+        {"eval", cmd_eval, "evaluate a policy against a quote, offline"},
+        {"sign", cmd_sign, "make the JWS that PUT /policies/{type} takes"},
+        {"sign-cert-request", cmd_sign_cert_request,
+         "make the JWS that POST /certificates:add|:remove takes"},
+        {"hash", cmd_hash, "print a policy's x-ms-policy-hash"},
+        {0},
+    };
+    static const cli_group g = {"avow policy", "MAA appraisal policies.", subs};
+    return cli_dispatch(&g, argc, argv);
 }
