@@ -1,18 +1,12 @@
-/* Certificates and CRLs from DER for the DCAP verifier (cert.h): a strict walk
- * of RFC 5280's Certificate and CertificateList keeping views of the fields
- * the checks use. Hand-written for speed on the cold verification path
- * (d2i_X509 ~100-170 us per certificate on OpenSSL 3.0, this walk a few us;
- * docs/performance.md); signatures are still verified by OpenSSL.
- * Thread-safe: no state. */
+/* Certificates and CRLs from DER (cert.h): a strict walk of RFC 5280's
+ * Certificate and CertificateList keeping views of the fields the library
+ * uses. Hand-written for speed on the cold verification path (d2i_X509
+ * ~100-170 us per certificate on OpenSSL 3.0, this walk a few us;
+ * docs/performance.md); signatures are still verified by OpenSSL
+ * (cert_check.c). Thread-safe: no state. */
 #include "pki/cert.h"
 
-#include <stdio.h>
 #include <string.h>
-
-#include <openssl/err.h>
-#include <openssl/x509.h>
-
-#include "pki/x509.h"
 
 /* OID contents. */
 static const uint8_t OID_ECDSA_SHA256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
@@ -254,6 +248,9 @@ static bool spki(avow_der *d, avow_tlv *t, avow_cert *c)
     if (!avow_der_expect(&ad, DER_OID, &oid) || oid.val.len == 0) return false;
     bool has_param = avow_der_next(&ad, &param);
     if (!avow_der_empty(&ad)) return false;
+    c->spki = t->tlv;
+    c->key_alg = oid.val;
+    if (has_param) c->key_param = param.tlv;
     c->key_p256 = has_param && param.tag == DER_OID &&
                   avow_der_oid_is(oid.val, OID_EC_PUBKEY, sizeof(OID_EC_PUBKEY)) &&
                   avow_der_oid_is(param.val, OID_P256, sizeof(OID_P256)) && c->key.len == 65 &&
@@ -280,6 +277,7 @@ avow_err avow_cert_parse(const uint8_t *der, size_t len, avow_cert *c, avow_erro
     if (!avow_der_expect(&cd, DER_SEQUENCE, &tbs)) return BAD("tbsCertificate", &tbs);
     c->tbs = tbs.tlv;
     if (!alg(&cd, &t, &outer_ecdsa)) return BAD("signatureAlgorithm", &t);
+    c->sig_alg = t.tlv;
     if (!avow_der_expect(&cd, DER_BIT_STRING, &sigval) ||
         !avow_der_bits_whole(sigval.val, &c->sig) || !avow_der_empty(&cd))
         return BAD("signatureValue", &sigval);
@@ -296,6 +294,8 @@ avow_err avow_cert_parse(const uint8_t *der, size_t len, avow_cert *c, avow_erro
         return BAD("serialNumber", &t);
     c->serial = t.val;
     if (!alg(&d, &t, &inner_ecdsa)) return BAD("signature", &t);
+    c->sig_alg_match =
+        t.tlv.len == c->sig_alg.len && !memcmp(t.tlv.p, c->sig_alg.p, c->sig_alg.len);
     if (!name(&d, &t, &c->issuer_cn)) return BAD("issuer", &t);
     c->issuer = t.tlv;
     avow_tlv val;
@@ -319,135 +319,6 @@ avow_err avow_cert_parse(const uint8_t *der, size_t len, avow_cert *c, avow_erro
                               d.off + d.pos);
     c->sig_ecdsa_sha256 = outer_ecdsa && inner_ecdsa;
     return AVOW_OK;
-}
-
-void avow_cert_text(avow_span cn, char *out, size_t n)
-{
-    if (!n) return;
-    size_t k = cn.len < n - 1 ? cn.len : n - 1;
-    if (k) memcpy(out, cn.p, k);
-    out[k] = '\0';
-}
-
-bool avow_name_eq(avow_span a, avow_span b)
-{
-    if (a.len == b.len && !memcmp(a.p, b.p, a.len)) return true;
-    /* differently encoded: compare as OpenSSL does (rare; not the hot path) */
-    const unsigned char *pa = a.p, *pb = b.p;
-    X509_NAME *na = d2i_X509_NAME(NULL, &pa, (long)a.len);
-    X509_NAME *nb = d2i_X509_NAME(NULL, &pb, (long)b.len);
-    bool eq = na && nb && X509_NAME_cmp(na, nb) == 0;
-    if (!na || !nb) ERR_clear_error();
-    X509_NAME_free(na);
-    X509_NAME_free(nb);
-    return eq;
-}
-
-avow_err avow_cert_key(const avow_cert *c, EVP_PKEY **out)
-{
-    *out = NULL;
-    if (!c->key_p256) return AVOW_ERR_FORMAT;
-    return avow_ecdsa_key_from_point(c->key.p, out);
-}
-
-avow_err avow_cert_check_issued(const avow_cert *child, const avow_cert *issuer,
-                                EVP_PKEY *issuer_key, char *why, size_t n)
-{
-    char cn[128], icn[128];
-    if (!avow_name_eq(child->issuer, issuer->subject)) {
-        avow_cert_text(child->issuer_cn, cn, sizeof(cn));
-        avow_cert_text(issuer->subject_cn, icn, sizeof(icn));
-        snprintf(why, n, "issuer '%s' is not the subject '%s' of the next certificate", cn, icn);
-        return AVOW_ERR_CHAIN;
-    }
-    if (!issuer_key || !child->sig_ecdsa_sha256 ||
-        avow_ecdsa_verify_der(issuer_key, child->tbs.p, child->tbs.len, child->sig.p,
-                              child->sig.len) != AVOW_OK) {
-        avow_cert_text(child->subject_cn, cn, sizeof(cn));
-        avow_cert_text(issuer->subject_cn, icn, sizeof(icn));
-        snprintf(why, n, "signature of '%s' does not verify with the key of '%s'", cn, icn);
-        return AVOW_ERR_SIGNATURE;
-    }
-    return AVOW_OK;
-}
-
-static const char *ku_name(uint16_t bit)
-{
-    return bit == AVOW_KU_DIGITAL_SIGNATURE ? "digitalSignature"
-           : bit == AVOW_KU_KEY_CERT_SIGN   ? "keyCertSign"
-           : bit == AVOW_KU_CRL_SIGN        ? "cRLSign"
-                                            : "the required bit";
-}
-
-bool avow_cert_has_ku(const avow_cert *c, uint16_t bit, char *why, size_t n)
-{
-    char cn[128];
-    avow_cert_text(c->subject_cn, cn, sizeof(cn));
-    if (!c->has_ku) {
-        snprintf(why, n, "'%s' has no keyUsage extension (%s required)", cn, ku_name(bit));
-        return false;
-    }
-    if (!(c->ku & bit)) {
-        snprintf(why, n, "'%s' keyUsage lacks %s", cn, ku_name(bit));
-        return false;
-    }
-    return true;
-}
-
-bool avow_cert_may_issue(const avow_cert *ca, int below, char *why, size_t n)
-{
-    char cn[128];
-    avow_cert_text(ca->subject_cn, cn, sizeof(cn));
-    if (!ca->has_bc || !ca->ca) {
-        snprintf(why, n, "'%s' lacks basicConstraints CA:TRUE", cn);
-        return false;
-    }
-    if (!avow_cert_has_ku(ca, AVOW_KU_KEY_CERT_SIGN, why, n)) return false;
-    if (ca->path_len >= 0 && ca->path_len < below) {
-        snprintf(why, n,
-                 "'%s' pathLenConstraint %d allows %d CA certificate(s) below it; the chain has "
-                 "%d",
-                 cn, ca->path_len, ca->path_len, below);
-        return false;
-    }
-    return true;
-}
-
-void avow_cert_serial_hex(const avow_cert *c, char *out, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    if (!n) return;
-    out[0] = '\0';
-    if (c->serial.len && (c->serial.p[0] & 0x80)) {
-        /* negative (not RFC 5280, but parseable): let OpenSSL format it */
-        uint8_t buf[2 + 126];
-        if (c->serial.len > 126) return;
-        buf[0] = DER_INTEGER;
-        buf[1] = (uint8_t)c->serial.len;
-        memcpy(buf + 2, c->serial.p, c->serial.len);
-        const unsigned char *p = buf;
-        ASN1_INTEGER *ai = d2i_ASN1_INTEGER(NULL, &p, (long)(2 + c->serial.len));
-        BIGNUM *bn = ai ? ASN1_INTEGER_to_BN(ai, NULL) : NULL;
-        char *h = bn ? BN_bn2hex(bn) : NULL;
-        size_t o = 0;
-        for (; h && h[o] && o + 1 < n; o++)
-            out[o] = (char)((h[o] >= 'A' && h[o] <= 'F') ? h[o] + 32 : h[o]);
-        out[o] = '\0';
-        OPENSSL_free(h);
-        BN_free(bn);
-        ASN1_INTEGER_free(ai);
-        return;
-    }
-    /* as BN_bn2hex: leading zero bytes dropped, whole bytes printed, "0" for zero */
-    size_t o = 0, i = 0;
-    while (i < c->serial.len && c->serial.p[i] == 0)
-        i++;
-    for (; i < c->serial.len && o + 2 < n; i++) {
-        out[o++] = hex[c->serial.p[i] >> 4];
-        out[o++] = hex[c->serial.p[i] & 15];
-    }
-    if (o == 0 && n > 1) out[o++] = '0';
-    out[o] = '\0';
 }
 
 /* ---- CRLs ------------------------------------------------------------------ */
@@ -596,23 +467,4 @@ bool avow_crl_has_serial(const avow_crl *crl, avow_span serial)
         if (!removed && s.len == serial.len && !memcmp(s.p, serial.p, s.len)) return true;
     }
     return false;
-}
-
-avow_err avow_crl_check_signed(const avow_crl *crl, const avow_cert *issuer, EVP_PKEY *issuer_key,
-                               char *why, size_t n)
-{
-    char cn[128], icn[128];
-    avow_cert_text(crl->issuer_cn, cn, sizeof(cn));
-    avow_cert_text(issuer->subject_cn, icn, sizeof(icn));
-    if (!avow_name_eq(crl->issuer, issuer->subject)) {
-        snprintf(why, n, "issued by '%s', expected '%s'", cn, icn);
-        return AVOW_ERR_CHAIN;
-    }
-    if (!issuer_key || !crl->sig_ecdsa_sha256 ||
-        avow_ecdsa_verify_der(issuer_key, crl->tbs.p, crl->tbs.len, crl->sig.p, crl->sig.len) !=
-            AVOW_OK) {
-        snprintf(why, n, "signature does not verify with the key of '%s'", icn);
-        return AVOW_ERR_SIGNATURE;
-    }
-    return AVOW_OK;
 }

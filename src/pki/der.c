@@ -5,27 +5,19 @@
  * few microseconds. Thread-safe: no state. */
 #include "pki/der.h"
 
+#include "core/pem.h"
+
 bool avow_der_next(avow_der *d, avow_tlv *t)
 {
-    size_t left = d->len - d->pos;
     const uint8_t *p = d->p + d->pos;
-    if (left < 2 || (p[0] & 0x1f) == 0x1f) return false;
-    size_t hdr = 2, n = p[1];
-    if (n & 0x80) {
-        size_t k = n & 0x7f;
-        if (k == 0 || k > 4 || left < 2 + k || p[2] == 0) return false;
-        n = 0;
-        for (size_t i = 0; i < k; i++)
-            n = n << 8 | p[2 + i];
-        if (n < 0x80) return false;
-        hdr += k;
-    }
-    if (n > left - hdr) return false;
+    size_t whole = avow_der_tlv_len(p, d->len - d->pos);
+    if (whole == 0) return false;
+    size_t hdr = p[1] & 0x80 ? 2 + (p[1] & 0x7fu) : 2;
     t->tag = p[0];
-    t->tlv = (avow_span){p, hdr + n};
-    t->val = (avow_span){p + hdr, n};
+    t->tlv = (avow_span){p, whole};
+    t->val = (avow_span){p + hdr, whole - hdr};
     t->off = d->off + d->pos;
-    d->pos += hdr + n;
+    d->pos += whole;
     return true;
 }
 

@@ -10,7 +10,7 @@
 #include "avow/report.h"
 #include "avow/tcb.h"
 #include "avow/time.h"
-#include "pki/x509.h"
+#include "core/sha256.h"
 #include "policy/claims_int.h"
 
 /* The x-ms-sgx-collateral object as compact JSON (keys in MAA's order),

@@ -14,7 +14,7 @@
 
 #include "avow/encode.h"
 #include "core/cursor.h"
-#include "pki/x509.h"
+#include "core/sha256.h"
 #include "server/evidence.h"
 
 void avowd_evidence_init(avowd_evidence *ev)

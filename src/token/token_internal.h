@@ -4,7 +4,6 @@
 #pragma once
 
 #include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include "avow/token.h"
 
@@ -37,11 +36,6 @@ avow_err tok_verify(const avow_jws_key *key, const uint8_t *data, size_t len, co
 char *tok_b64url(const uint8_t *in, size_t len);
 /* Standard base64 (padded) into a malloc'd string. */
 char *tok_b64(const uint8_t *in, size_t len);
-
-/* A certificate from PEM (first certificate) or DER bytes. */
-X509 *tok_cert_parse(const uint8_t *in, size_t len, avow_error *err);
-/* DER of a certificate into a malloc'd buffer. */
-avow_err tok_cert_der(X509 *x, uint8_t **der, size_t *len, avow_error *err);
 
 /* The last OpenSSL error as text (clears the queue). */
 const char *tok_ossl_err(char *buf, size_t len);
