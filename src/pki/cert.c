@@ -23,6 +23,7 @@ enum {
     CE_CRL_NUMBER = 20,
     CE_REASON = 21,
     CE_INVALIDITY_DATE = 24,
+    CE_CERT_ISSUER = 29,
     CE_IDP = 28,
     CE_CRL_DP = 31,
     CE_POLICIES = 32,
@@ -42,20 +43,29 @@ static avow_err bad(avow_error *err, const char *what, const char *field, size_t
                           field, off);
 }
 
+/* AlgorithmIdentifier parameters (ANY): absent, NULL, an OBJECT IDENTIFIER
+ * (a named curve) or a SEQUENCE (e.g. RSASSA-PSS), nothing else. */
+static bool params_ok(const avow_tlv *p)
+{
+    return (p->tag == DER_NULL && p->val.len == 0) ||
+           (p->tag == DER_OID && avow_der_oid_ok(p->val)) || p->tag == DER_SEQUENCE;
+}
+
 /* AlgorithmIdentifier; true if it is ecdsa-with-SHA256 with absent parameters. */
 static bool alg(avow_der *d, avow_tlv *t, bool *is_ecdsa)
 {
     if (!avow_der_expect(d, DER_SEQUENCE, t)) return false;
     avow_der a = avow_der_inside(t);
     avow_tlv oid, params;
-    if (!avow_der_expect(&a, DER_OID, &oid) || oid.val.len == 0) return false;
+    if (!avow_der_expect(&a, DER_OID, &oid) || !avow_der_oid_ok(oid.val)) return false;
     bool has_params = avow_der_next(&a, &params);
-    if (!avow_der_empty(&a)) return false;
+    if (!avow_der_empty(&a) || (has_params && !params_ok(&params))) return false;
     *is_ecdsa = !has_params && avow_der_oid_is(oid.val, OID_ECDSA_SHA256, sizeof(OID_ECDSA_SHA256));
     return true;
 }
 
-/* Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }; the first CN. */
+/* Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }; the first CN.
+ * Values must be directory strings that decode (avow_der_dirstring_ok). */
 static bool name(avow_der *d, avow_tlv *t, avow_span *cn)
 {
     if (!avow_der_expect(d, DER_SEQUENCE, t)) return false;
@@ -70,8 +80,9 @@ static bool name(avow_der *d, avow_tlv *t, avow_span *cn)
             avow_tlv ava, type, value;
             if (!avow_der_expect(&avas, DER_SEQUENCE, &ava)) return false;
             avow_der x = avow_der_inside(&ava);
-            if (!avow_der_expect(&x, DER_OID, &type) || type.val.len == 0 ||
-                !avow_der_next(&x, &value) || !avow_der_empty(&x))
+            if (!avow_der_expect(&x, DER_OID, &type) || !avow_der_oid_ok(type.val) ||
+                !avow_der_next(&x, &value) || !avow_der_empty(&x) ||
+                !avow_der_dirstring_ok(value.tag, value.val))
                 return false;
             if (!found && avow_der_oid_is(type.val, OID_CN, sizeof(OID_CN))) {
                 found = true;
@@ -95,7 +106,7 @@ static bool extension(avow_der *exts, avow_tlv *ext, avow_span *oid, bool *criti
     avow_tlv o, c;
     if (!avow_der_expect(exts, DER_SEQUENCE, ext)) return false;
     avow_der e = avow_der_inside(ext);
-    if (!avow_der_expect(&e, DER_OID, &o) || o.val.len == 0) return false;
+    if (!avow_der_expect(&e, DER_OID, &o) || !avow_der_oid_ok(o.val)) return false;
     *critical = false;
     if (avow_der_optional(&e, DER_BOOLEAN, &c) && !avow_der_bool(c.val, critical)) return false;
     if (!avow_der_expect(&e, DER_OCTET_STRING, value) || !avow_der_empty(&e)) return false;
@@ -155,7 +166,8 @@ static bool basic_constraints(avow_tlv *v, avow_cert *c)
         return false; /* DEFAULT FALSE is never encoded in DER */
     if (avow_der_optional(&s, DER_INTEGER, &t)) {
         uint32_t pl;
-        if (!avow_der_small_uint(t.val, 255, &pl)) return false;
+        /* RFC 5280 4.2.1.9: no pathLenConstraint unless cA is asserted */
+        if (!c->ca || !avow_der_small_uint(t.val, 255, &pl)) return false;
         c->path_len = (int)pl;
     }
     c->has_bc = true;
@@ -167,14 +179,49 @@ static bool key_usage(avow_tlv *v, avow_cert *c)
     avow_der d = avow_der_inside(v);
     avow_tlv bits;
     if (!avow_der_expect(&d, DER_BIT_STRING, &bits) || !avow_der_empty(&d) || bits.val.len < 2 ||
-        bits.val.len > 3 || bits.val.p[0] > 7)
+        bits.val.len > 3 || !avow_der_bits_ok(bits.val))
         return false;
     c->ku = (uint16_t)(bits.val.p[1] | (bits.val.len == 3 ? bits.val.p[2] << 8 : 0));
     c->has_ku = true;
     return true;
 }
 
-/* AuthorityKeyIdentifier ::= SEQUENCE { [0] keyIdentifier OPTIONAL, [1] ..., [2] ... } */
+/* GeneralNames (the contents of `t`), as far as an authority is named in
+ * practice: rfc822Name, dNSName, URI ([1] [2] [6] IA5String), directoryName
+ * ([4] Name), iPAddress ([7]), registeredID ([8]); at least one. Other forms
+ * (otherName, x400Address, ediPartyName) are refused rather than half read. */
+static bool general_names(const avow_tlv *t)
+{
+    avow_der d = avow_der_inside(t);
+    if (avow_der_empty(&d)) return false;
+    while (!avow_der_empty(&d)) {
+        avow_tlv gn, nm;
+        avow_span cn;
+        if (!avow_der_next(&d, &gn)) return false;
+        switch (gn.tag) {
+            case 0x81:
+            case 0x82:
+            case 0x86:
+            case 0x87:
+                break;
+            case 0x88:
+                if (!avow_der_oid_ok(gn.val)) return false;
+                break;
+            case 0xa4: {
+                avow_der in = avow_der_inside(&gn);
+                if (!name(&in, &nm, &cn) || !avow_der_empty(&in)) return false;
+                break;
+            }
+            default:
+                return false;
+        }
+    }
+    return true;
+}
+
+/* AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] OCTET STRING
+ * OPTIONAL, authorityCertIssuer [1] GeneralNames OPTIONAL,
+ * authorityCertSerialNumber [2] INTEGER OPTIONAL } (the last two together). */
 static bool aki(avow_tlv *v, avow_span *out)
 {
     avow_der d = avow_der_inside(v);
@@ -182,7 +229,9 @@ static bool aki(avow_tlv *v, avow_span *out)
     if (!avow_der_expect(&d, DER_SEQUENCE, &seq) || !avow_der_empty(&d)) return false;
     avow_der s = avow_der_inside(&seq);
     if (avow_der_optional(&s, 0x80, &t)) *out = t.val;
-    if (avow_der_optional(&s, 0xa1, &t) && !avow_der_optional(&s, 0x82, &t)) return false;
+    if (avow_der_optional(&s, 0xa1, &t) &&
+        (!general_names(&t) || !avow_der_optional(&s, 0x82, &t) || !avow_der_int_ok(t.val)))
+        return false;
     return avow_der_empty(&s);
 }
 
@@ -245,9 +294,9 @@ static bool spki(avow_der *d, avow_tlv *t, avow_cert *c)
         !avow_der_empty(&s) || !avow_der_bits_whole(bits.val, &c->key))
         return false;
     avow_der ad = avow_der_inside(&a);
-    if (!avow_der_expect(&ad, DER_OID, &oid) || oid.val.len == 0) return false;
+    if (!avow_der_expect(&ad, DER_OID, &oid) || !avow_der_oid_ok(oid.val)) return false;
     bool has_param = avow_der_next(&ad, &param);
-    if (!avow_der_empty(&ad)) return false;
+    if (!avow_der_empty(&ad) || (has_param && !params_ok(&param))) return false;
     c->spki = t->tlv;
     c->key_alg = oid.val;
     if (has_param) c->key_param = param.tlv;
@@ -306,8 +355,10 @@ avow_err avow_cert_parse(const uint8_t *der, size_t len, avow_cert *c, avow_erro
     if (!name(&d, &t, &c->subject_cn)) return BAD("subject", &t);
     c->subject = t.tlv;
     if (!spki(&d, &t, c)) return BAD("subjectPublicKeyInfo", &t);
-    if (avow_der_optional(&d, 0x81, &t) && c->version < 1) return BAD("issuerUniqueID", &t);
-    if (avow_der_optional(&d, 0x82, &t) && c->version < 1) return BAD("subjectUniqueID", &t);
+    if (avow_der_optional(&d, 0x81, &t) && (c->version < 1 || !avow_der_bits_ok(t.val)))
+        return BAD("issuerUniqueID", &t);
+    if (avow_der_optional(&d, 0x82, &t) && (c->version < 1 || !avow_der_bits_ok(t.val)))
+        return BAD("subjectUniqueID", &t);
     if (avow_der_optional(&d, DER_CTX3, &t)) {
         if (c->version != 2) return BAD("extensions", &t);
         avow_err rc = cert_extensions(&t, c, err, what);
@@ -324,13 +375,14 @@ avow_err avow_cert_parse(const uint8_t *der, size_t len, avow_cert *c, avow_erro
 /* ---- CRLs ------------------------------------------------------------------ */
 
 /* One revokedCertificates entry: SEQUENCE { serial INTEGER, revocationDate Time,
- * crlEntryExtensions Extensions OPTIONAL }. `removed` when its reason is
- * removeFromCRL (8). */
-static bool crl_entry(avow_der *list, avow_tlv *e, avow_span *serial, bool *removed)
+ * crlEntryExtensions Extensions OPTIONAL }. The reason removeFromCRL (8)
+ * belongs to delta CRLs only (RFC 5280 5.3.1) and is refused: with it, which of
+ * two entries of one serial counts is up to the reader (OpenSSL takes the
+ * first after an unstable sort), and Intel publishes complete CRLs. */
+static bool crl_entry(avow_der *list, avow_tlv *e, avow_span *serial)
 {
     avow_tlv s, t, exts;
     avow_time when;
-    *removed = false;
     if (!avow_der_expect(list, DER_SEQUENCE, e)) return false;
     avow_der d = avow_der_inside(e);
     if (!avow_der_expect(&d, DER_INTEGER, &s) || !avow_der_int_ok(s.val) ||
@@ -353,8 +405,10 @@ static bool crl_entry(avow_der *list, avow_tlv *e, avow_span *serial, bool *remo
                 if (!avow_der_expect(&v, DER_ENUMERATED, &r) || !avow_der_empty(&v) ||
                     !avow_der_small_uint(r.val, 10, &code))
                     return false;
-                *removed = code == 8;
-            } else if (critical && arc != CE_INVALIDITY_DATE) {
+                if (code == 8) return false;
+            } else if (arc == CE_CERT_ISSUER || (critical && arc != CE_INVALIDITY_DATE)) {
+                /* an entry of an indirect CRL revokes another issuer's
+                 * certificate: not what Intel publishes, refused */
                 return false;
             }
         }
@@ -438,8 +492,7 @@ avow_err avow_crl_parse(const uint8_t *der, size_t len, avow_crl *c, avow_error 
         while (!avow_der_empty(&l)) {
             avow_tlv e;
             avow_span serial;
-            bool removed;
-            if (!crl_entry(&l, &e, &serial, &removed)) return BAD("revokedCertificate", &e);
+            if (!crl_entry(&l, &e, &serial)) return BAD("revokedCertificate", &e);
             c->n_revoked++;
         }
         c->revoked = list.val;
@@ -462,9 +515,8 @@ bool avow_crl_has_serial(const avow_crl *crl, avow_span serial)
     while (!avow_der_empty(&l)) {
         avow_tlv e;
         avow_span s;
-        bool removed;
-        if (!crl_entry(&l, &e, &s, &removed)) return false; /* checked at parse */
-        if (!removed && s.len == serial.len && !memcmp(s.p, serial.p, s.len)) return true;
+        if (!crl_entry(&l, &e, &s)) return false; /* checked at parse */
+        if (s.len == serial.len && !memcmp(s.p, serial.p, s.len)) return true;
     }
     return false;
 }

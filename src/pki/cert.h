@@ -142,8 +142,9 @@ typedef struct {
 /* Parses one CRL occupying exactly `len` bytes (as avow_cert_parse). */
 avow_err avow_crl_parse(const uint8_t *der, size_t len, avow_crl *out, avow_error *err);
 
-/* The CRL lists `serial` (INTEGER contents, minimal), unless that entry's
- * reason is removeFromCRL (as X509_CRL_get0_by_serial). The caller has checked
+/* The CRL lists `serial` (INTEGER contents, minimal), as
+ * X509_CRL_get0_by_serial finds it (entries with removeFromCRL, a delta-CRL
+ * reason, and indirect entries were refused at parse). The caller has checked
  * that the CRL's issuer is the certificate's issuer. */
 bool avow_crl_has_serial(const avow_crl *crl, avow_span serial);
 
