@@ -96,6 +96,22 @@ void avow_cert_chain_free(avow_cert_chain *ch)
     memset(ch, 0, sizeof(*ch));
 }
 
+/* kid: base64url of SHA-256 of the DER. */
+static void kid_of(const uint8_t *der, size_t len, char kid[AVOW_KID_LEN])
+{
+    uint8_t h[32];
+    avow_sha256(der, len, h);
+    avow_base64url_encode(h, sizeof(h), kid);
+}
+
+/* MAA's thumbprint: lower-case hex of SHA-1 of the DER. */
+static void thumbprint_of(const uint8_t *der, size_t len, char hex[41])
+{
+    uint8_t h[20];
+    SHA1(der, len, h);
+    avow_hex_encode(h, sizeof(h), hex);
+}
+
 /* ---- JWK ------------------------------------------------------------------ */
 
 static json_t *b64url(const uint8_t *p, size_t n)
@@ -140,9 +156,9 @@ avow_err avow_cert_jwk(const avow_cert *c, bool minimal, json_t **out, avow_erro
         goto done;
     }
     if (!minimal) {
-        uint8_t h[32];
-        avow_sha256(c->der.p, c->der.len, h);
-        json_object_set_new(o, "kid", b64url(h, sizeof(h)));
+        char kid[AVOW_KID_LEN];
+        kid_of(c->der.p, c->der.len, kid);
+        json_object_set_new(o, "kid", json_string(kid));
     }
     json_object_set_new(o, "kty", json_string(rsa ? "RSA" : "EC"));
     if (!minimal) {
@@ -203,9 +219,7 @@ avow_err avow_cert_kid(const uint8_t *cert, size_t len, char kid[AVOW_KID_LEN], 
     avow_cert_copy c;
     avow_err rc = avow_cert_copy_read(cert, len, NULL, &c, err);
     if (rc) return rc;
-    uint8_t h[32];
-    avow_sha256(c.der, c.len, h);
-    avow_base64url_encode(h, sizeof(h), kid);
+    kid_of(c.der, c.len, kid);
     avow_cert_copy_free(&c);
     return AVOW_OK;
 }
@@ -215,9 +229,7 @@ avow_err avow_cert_thumbprint_sha1(const uint8_t *cert, size_t len, char hex[41]
     avow_cert_copy c;
     avow_err rc = avow_cert_copy_read(cert, len, NULL, &c, err);
     if (rc) return rc;
-    uint8_t h[20];
-    SHA1(c.der, c.len, h);
-    avow_hex_encode(h, sizeof(h), hex);
+    thumbprint_of(c.der, c.len, hex);
     avow_cert_copy_free(&c);
     return AVOW_OK;
 }
@@ -283,9 +295,7 @@ avow_err avow_cert_pem_canonical(const char *pem, size_t len, char **canonical, 
     size_t der_len;
     avow_err rc = avow_cert_pem_to_der(pem, len, &der, &der_len, err);
     if (rc) return rc;
-    uint8_t h[20];
-    SHA1(der, der_len, h);
-    avow_hex_encode(h, sizeof(h), thumb);
+    thumbprint_of(der, der_len, thumb);
     size_t n = 0;
     rc = avow_pem_append(canonical, &n, "CERTIFICATE", der, der_len, err);
     free(der);
