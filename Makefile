@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 PORT       ?= 8443
 DATA       ?= avow-data
 
-.PHONY: all setup build test asan fuzz run clean format
+.PHONY: all setup build test asan fuzz run install clean format
 
 all: build
 
@@ -32,6 +32,12 @@ fuzz: setup
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAVOW_FUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 	@bash scripts/fuzz.sh $(FUZZ_BUILD)
+
+# Installs the public headers (PREFIX/include/avow), the shared libavow.so.N,
+# PREFIX/lib/pkgconfig/avow.pc, and the avow and avowd programs.
+PREFIX ?= /usr/local
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The main job: the attestation service on localhost with the embedded store.
 # TRUST_ROOT=PEM also trusts a simulated root (README quick start); never Intel's

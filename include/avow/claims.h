@@ -16,9 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "avow/collateral.h"
 #include "avow/err.h"
-#include "avow/verify.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -107,46 +105,6 @@ avow_err avow_claims_to_json(const avow_claims *cs, char **out, avow_error *err)
  * `split_arrays` (objects and nested arrays stay JSON); reals are refused. */
 avow_err avow_claims_from_json(const char *json, size_t len, avow_claim_issuer issuer,
                                bool split_arrays, avow_claims **out, avow_error *err);
-
-/* The incoming claim set for an SGX quote, all with issuer AttestationService:
- *
- *   x-ms-ver "1.0", x-ms-attestation-type "sgx", x-ms-sgx-is-debuggable (bool),
- *   x-ms-sgx-product-id, x-ms-sgx-svn (ints), x-ms-sgx-mrsigner,
- *   x-ms-sgx-mrenclave (64 lowercase hex), x-ms-sgx-report-data (128 hex),
- *   x-ms-sgx-ehd (base64url, unpadded; only when `ehd` is non-NULL),
- *   x-ms-sgx-collateral (JSON object, below),
- *   when ATTRIBUTES.KSS is set: x-ms-sgx-config-id (128 hex), x-ms-sgx-config-svn
- *   (int), x-ms-sgx-isv-extended-product-id, x-ms-sgx-isv-family-id (32 hex);
- *   the deprecated aliases $is-debuggable, $product-id, $sgx-mrsigner,
- *   $sgx-mrenclave, $svn, $tee ("sgx"), $maa-ehd and $aas-ehd (when ehd),
- *   $maa-attestationcollateral (same object);
- *   Avow's own: x-avow-sgx-tcb-status (Intel status string, when determined),
- *   x-avow-sgx-advisory-ids (one String claim per advisory ID),
- *   x-avow-sgx-tcb-date (RFC 3339 of the matched TCB level's tcbDate, when known).
- *
- * x-ms-sgx-collateral: lowercase hex SHA-256 of
- *   quotehash         the quote bytes exactly as given (quote, quote_len)
- *   tcbinfohash       the exact signed tcbInfo bytes (coll->tcb_info)
- *   qeidhash          the exact signed enclaveIdentity bytes (coll->qe_identity)
- *   tcbinfocertshash  the TCB Info issuer chain PEM text
- *   qeidcertshash     the QE Identity issuer chain PEM text
- *   tcbinfocrlhash, qeidcrlhash  the Root CA CRL DER (coll->root_ca_crl): the CRL
- *                     that can revoke the TCB/QE-identity signing certificate
- *                     (real MAA tokens show both hashes equal, and the certs
- *                     hashes equal, which fits one root-issued chain and CRL)
- *   An absent item hashes as zero bytes. `coll` may be NULL: then only
- *   quotehash is present.
- *   `digests` (optional) are coll's, computed once by a caller that reuses it;
- *   NULL: the pieces are hashed here.
- *
- * `ehd` is the runtimeData bytes (MAA "enclave held data"); NULL when none.
- * The caller (the service) adds request-dependent claims itself: x-ms-runtime,
- * x-ms-inittime, x-ms-policy-hash, nonce. AVOW_ERR_UNSUPPORTED for a TD
- * quote's result (r->is_td): SGX claims cannot describe a TD. */
-avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *quote,
-                                  size_t quote_len, const avow_collateral *coll,
-                                  const avow_collateral_digests *digests, const uint8_t *ehd,
-                                  size_t ehd_len, avow_claims **out);
 
 #ifdef __cplusplus
 }

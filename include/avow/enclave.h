@@ -127,8 +127,8 @@ enum {
     AVOW_SS_Q2 = 1424,
 };
 
-extern const uint8_t AVOW_SIGSTRUCT_HEADER[16];
-extern const uint8_t AVOW_SIGSTRUCT_HEADER2[16];
+extern const uint8_t avow_sigstruct_header[16];
+extern const uint8_t avow_sigstruct_header2[16];
 
 typedef struct {
     uint8_t header[16];

@@ -77,63 +77,78 @@ static char *b64url(const uint8_t *p, size_t n)
     return s;
 }
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: avow attest --url URL QUOTE [--runtime-data FILE] [--json-runtime]\n"
-            "                   [--type SgxEnclave|OpenEnclave] [--draft-policy FILE]\n"
-            "                   [--insecure] [--token]\n"
-            "  QUOTE: a DCAP quote (raw, hex or base64); with --type OpenEnclave an Open\n"
-            "         Enclave report (16-byte header + quote)\n"
-            "  --runtime-data FILE  bytes bound to REPORTDATA[0..32] by SHA-256\n"
-            "  --json-runtime       send them as dataType JSON (claim x-ms-runtime)\n"
-            "  --draft-policy FILE  attest against this policy text (draftPolicyForAttestation);\n"
-            "                       the service answers with an unsigned token, shown with a\n"
-            "                       warning. Without it an unsigned token is refused.\n"
-            "  --insecure           do not verify the server's TLS certificate\n"
-            "  --token              print the raw token instead of its claims\n"
-            "Verifies the token with URL/certs and prints its claims as JSON.\n");
-}
+enum { O_URL = 1, O_RUNTIME_DATA, O_JSON_RUNTIME, O_TYPE, O_DRAFT_POLICY, O_INSECURE, O_TOKEN };
+
+static const cli_option attest_opts[] = {
+    {O_URL, "url", "URL", "the service: avowd or an MAA instance (required)"},
+    {O_RUNTIME_DATA, "runtime-data", "FILE", "bytes bound to REPORTDATA[0..32] by SHA-256"},
+    {O_JSON_RUNTIME, "json-runtime", NULL, "send them as dataType JSON (claim x-ms-runtime)"},
+    {O_TYPE, "type", "SgxEnclave|OpenEnclave", "the attestation type (default SgxEnclave)"},
+    {O_DRAFT_POLICY, "draft-policy", "FILE",
+     "attest against this policy text (draftPolicyForAttestation); the service answers with an "
+     "unsigned token, shown with a warning. Without it an unsigned token is refused."},
+    {O_INSECURE, "insecure", NULL, "do not verify the server's TLS certificate"},
+    {O_TOKEN, "token", NULL, "print the raw token instead of its claims"},
+    {0},
+};
+
+static const cli_positional attest_args[] = {
+    {"QUOTE",
+     "a DCAP quote (raw, hex or base64); with --type OpenEnclave an Open Enclave report (16-byte "
+     "header + quote)"},
+    {0},
+};
+
+static const cli_command attest_cmd = {
+    .path = "avow attest",
+    .usage = "--url URL QUOTE [options]",
+    .about =
+        "Attests QUOTE at URL/attest/{type} as the @azure/attestation client does, verifies "
+        "the token's signature with URL/certs and prints its claims as JSON.",
+    .args = attest_args,
+    .opts = {attest_opts},
+};
 
 int cli_attest(int argc, char **argv)
 {
     const char *url = NULL, *quote_path = NULL, *rt_path = NULL, *type = "SgxEnclave",
                *draft_path = NULL;
     bool json_rt = false, insecure = false, print_token = false;
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (cli_opt(argc, argv, &i, "--url", &v)) {
-            if (!(url = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--runtime-data", &v)) {
-            if (!(rt_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--draft-policy", &v)) {
-            if (!(draft_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--type", &v)) {
-            if (!(type = v)) return CLI_USAGE;
-        } else if (!strcmp(argv[i], "--json-runtime")) {
-            json_rt = true;
-        } else if (!strcmp(argv[i], "--insecure")) {
-            insecure = true;
-        } else if (!strcmp(argv[i], "--token")) {
-            print_token = true;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "avow attest: unknown option %s\n", argv[i]);
-            usage(stderr);
-            return CLI_USAGE;
-        } else if (!quote_path) {
-            quote_path = argv[i];
-        } else {
-            usage(stderr);
-            return CLI_USAGE;
+    const char *v;
+    cli_args a;
+    cli_args_init(&a, &attest_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        switch (o) {
+            case O_URL:
+                url = v;
+                break;
+            case O_RUNTIME_DATA:
+                rt_path = v;
+                break;
+            case O_DRAFT_POLICY:
+                draft_path = v;
+                break;
+            case O_TYPE:
+                type = v;
+                break;
+            case O_JSON_RUNTIME:
+                json_rt = true;
+                break;
+            case O_INSECURE:
+                insecure = true;
+                break;
+            case O_TOKEN:
+                print_token = true;
+                break;
+            case CLI_ARG:
+                quote_path = v;
+                break;
+            default:
+                return a.rc;
         }
     }
-    if (!url || !quote_path) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
+    if (!url) return cli_usage_error(&attest_cmd, "--url is missing");
+    if (!quote_path) return cli_usage_error(&attest_cmd, "QUOTE is missing");
     bool oe = !strcasecmp(type, "OpenEnclave");
     if (!oe && strcasecmp(type, "SgxEnclave")) {
         fprintf(stderr, "avow attest: --type must be SgxEnclave or OpenEnclave\n");

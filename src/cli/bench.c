@@ -1,5 +1,5 @@
 /* `avow bench verify QUOTE --collateral FILE --at TIME [--seconds N]
- * [--allow-missing-crl] [--root PEM]`: single-thread verification throughput.
+ * [--allow-missing-crl] [--root PEM]...`: single-thread verification throughput.
  * Prints one JSON object: cold_per_sec (caches off: every iteration parses and
  * verifies everything; only the pinned Intel root, parsed once per verifier,
  * is reused), warm_per_sec (caches on and warm: collateral and platform part
@@ -44,6 +44,33 @@ static bool run(avow_verifier *v, const uint8_t *q, size_t qlen, const avow_coll
     return true;
 }
 
+enum { O_COLLATERAL = 1, O_AT, O_SECONDS, O_ROOT, O_ALLOW_MISSING_CRL };
+
+static const cli_option bench_opts[] = {
+    {O_COLLATERAL, "collateral", "FILE|DIR", "the quote's collateral (required)"},
+    {O_AT, "at", "UNIX|RFC3339", "the verification time (required: the collateral's window)"},
+    {O_SECONDS, "seconds", "N", "how long to run each of cold and warm (default 3)"},
+    {O_ROOT, "root", "PEM", "trust this root CA too, besides Intel's (repeatable)"},
+    {O_ALLOW_MISSING_CRL, "allow-missing-crl", NULL, "accept collateral without CRLs"},
+    {0},
+};
+
+static const cli_positional bench_args[] = {
+    {"QUOTE", "a quote that verifies \"ok\" with this collateral at that time"},
+    {0},
+};
+
+static const cli_command bench_cmd = {
+    .path = "avow bench verify",
+    .usage = "QUOTE --collateral FILE|DIR --at TIME [options]",
+    .about =
+        "Measures single-thread verification throughput and prints one JSON object: "
+        "cold_per_sec (nothing cached) and warm_per_sec (caches warm), with the "
+        "iteration counts and times. Exit 1 if a verification is not ok.",
+    .args = bench_args,
+    .opts = {bench_opts},
+};
+
 static int bench_verify(int argc, char **argv)
 {
     const char *quote_path = NULL, *coll_path = NULL, *at_s = NULL, *v;
@@ -51,34 +78,38 @@ static int bench_verify(int argc, char **argv)
     size_t n_roots = 0;
     double seconds = 3;
     avow_verify_opts opts = {0};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--allow-missing-crl")) {
-            opts.allow_missing_crl = true;
-        } else if (cli_opt(argc, argv, &i, "--collateral", &v)) {
-            if (!(coll_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--at", &v)) {
-            if (!(at_s = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--seconds", &v)) {
-            if (!v || (seconds = atof(v)) <= 0) {
-                fprintf(stderr, "avow: --seconds needs a positive number\n");
-                return CLI_USAGE;
-            }
-        } else if (cli_opt(argc, argv, &i, "--root", &v)) {
-            if (!v || n_roots == 16) return CLI_USAGE;
-            roots[n_roots++] = v;
-        } else if (argv[i][0] == '-' || quote_path) {
-            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
-            return CLI_USAGE;
-        } else {
-            quote_path = argv[i];
+    cli_args a;
+    cli_args_init(&a, &bench_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        switch (o) {
+            case O_ALLOW_MISSING_CRL:
+                opts.allow_missing_crl = true;
+                break;
+            case O_COLLATERAL:
+                coll_path = v;
+                break;
+            case O_AT:
+                at_s = v;
+                break;
+            case O_SECONDS:
+                if ((seconds = atof(v)) <= 0) {
+                    fprintf(stderr, "avow: --seconds needs a positive number\n");
+                    return CLI_USAGE;
+                }
+                break;
+            case O_ROOT:
+                if (!cli_append(roots, &n_roots, sizeof roots / sizeof roots[0], "--root", v))
+                    return CLI_USAGE;
+                break;
+            case CLI_ARG:
+                quote_path = v;
+                break;
+            default:
+                return a.rc;
         }
     }
-    if (!quote_path || !coll_path || !at_s) {
-        fprintf(stderr,
-                "usage: avow bench verify QUOTE --collateral FILE --at TIME "
-                "[--seconds N] [--allow-missing-crl] [--root PEM]...\n");
-        return CLI_USAGE;
-    }
+    if (!quote_path || !coll_path || !at_s)
+        return cli_usage_error(&bench_cmd, "QUOTE, --collateral and --at are required");
     avow_error e;
     avow_error_clear(&e);
     if (avow_time_parse(at_s, &opts.at, &e) != AVOW_OK) {
@@ -120,7 +151,10 @@ done:
 
 int cli_bench(int argc, char **argv)
 {
-    if (argc >= 2 && !strcmp(argv[1], "verify")) return bench_verify(argc - 1, argv + 1);
-    fprintf(stderr, "usage: avow bench verify QUOTE --collateral FILE --at TIME [--seconds N]\n");
-    return CLI_USAGE;
+    static const cli_subcommand subs[] = {
+        {"verify", bench_verify, "verification throughput of one quote, cold and warm"},
+        {0},
+    };
+    static const cli_group g = {"avow bench", "Benchmarks (docs/performance.md).", subs};
+    return cli_dispatch(&g, argc, argv);
 }

@@ -1,7 +1,8 @@
 /* Shared helpers of the `avow` command line (internal). Each command group
  * lives in its own file (quote.c, enclave.c, sim.c, ...) and exposes one
  * entry point `int cli_<group>(int argc, char **argv)` that returns the exit
- * code: 0 ok, 1 verdict "fail", 2 unusable input or arguments. */
+ * code: 0 ok, 1 verdict "fail", 2 unusable input or arguments. Commands read
+ * their arguments with the parser of cli/opt.h. Thread-safety: n/a (CLI). */
 #pragma once
 
 #include <stdbool.h>
@@ -10,8 +11,9 @@
 
 #include "avow/err.h"
 #include "avow/collateral.h"
-#include "avow/store.h"
+#include "store/store.h"
 #include "avow/verify.h"
+#include "cli/opt.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -61,6 +63,3 @@ avow_verifier *cli_make_verifier(const char *const *roots, size_t n_roots);
 /* Opens avowd's store (a data directory or a postgresql:// URI); on failure
  * prints why and returns NULL. */
 avow_store *cli_open_store(const char *data);
-
-/* Matches "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i. */
-bool cli_opt(int argc, char **argv, int *i, const char *name, const char **value);

@@ -12,23 +12,55 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "avow/store.h"
+#include "store/store.h"
 #include "avow/time.h"
 #include "avow/verify.h"
 #include "cli/cli.h"
 #include "pccs/pccs.h"
 
-static int usage(void)
-{
-    fprintf(stderr,
-            "usage: avow collateral import --data DIR|URI [--root PEM]... BUNDLE|FOLDER...\n"
-            "       avow collateral show --data DIR|URI [--json]\n"
-            "  import checks each set before storing it (signing chains, CRLs, signatures)\n"
-            "  and stores only what passes. A set whose chain ends at neither Intel's root nor\n"
-            "  a --root PEM is checked against its own root and stored with a warning: avowd\n"
-            "  accepts it only when started with --trust-root for that root\n");
-    return CLI_USAGE;
-}
+enum { O_DATA = 1, O_ROOT, O_JSON };
+
+static const cli_option data_opt[] = {
+    {O_DATA, "data", "DIR|URI",
+     "avowd's store: its data directory or a postgresql:// URI (required)"},
+    {0},
+};
+
+static const cli_option import_opts[] = {
+    {O_ROOT, "root", "PEM", "trust this root CA too, besides Intel's (repeatable)"},
+    {0},
+};
+
+static const cli_positional import_args[] = {
+    {"BUNDLE|FOLDER...", "a dcap-qvl JSON bundle or a folder of Intel PCS responses"},
+    {0},
+};
+
+static const cli_command import_cmd = {
+    .path = "avow collateral import",
+    .usage = "--data DIR|URI [--root PEM]... BUNDLE|FOLDER...",
+    .about =
+        "Checks each collateral set before storing it (signing chains, CRLs, signatures) "
+        "and stores only what passes, whether avowd is running or not.",
+    .args = import_args,
+    .opts = {data_opt, import_opts},
+    .notes =
+        "A set whose chain ends at neither Intel's root nor a --root PEM is checked against "
+        "its own root and stored with a warning: avowd accepts it only when started with "
+        "--trust-root for that root.",
+};
+
+static const cli_option show_opts[] = {
+    {O_JSON, "json", NULL, "print a JSON array"},
+    {0},
+};
+
+static const cli_command show_cmd = {
+    .path = "avow collateral show",
+    .usage = "--data DIR|URI [--json]",
+    .about = "Lists the cached collateral: FMSPC, CA, TEE, next update, when and where from.",
+    .opts = {data_opt, show_opts},
+};
 
 #define MAX_PATHS 64
 #define MAX_ROOTS 16
@@ -116,30 +148,32 @@ static int import(int argc, char **argv)
     const char *data = NULL, *v;
     const char *paths[MAX_PATHS], *roots[MAX_ROOTS];
     size_t n = 0, n_roots = 0;
-    for (int i = 1; i < argc; i++) {
-        if (cli_opt(argc, argv, &i, "--data", &data)) {
-            if (!data) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--root", &v)) {
-            if (!v) return CLI_USAGE;
-            if (n_roots == MAX_ROOTS) {
-                fprintf(stderr, "avow collateral import: more than %d --root\n", MAX_ROOTS);
-                return CLI_USAGE;
-            }
-            roots[n_roots++] = v;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "avow collateral import: unknown option %s\n", argv[i]);
-            return usage();
-        } else if (n == MAX_PATHS) {
-            fprintf(stderr,
-                    "avow collateral import: more than %d bundles or folders; import "
-                    "them in several runs\n",
-                    MAX_PATHS);
-            return CLI_USAGE;
-        } else {
-            paths[n++] = argv[i];
+    cli_args a;
+    cli_args_init(&a, &import_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        switch (o) {
+            case O_DATA:
+                data = v;
+                break;
+            case O_ROOT:
+                if (!cli_append(roots, &n_roots, MAX_ROOTS, "--root", v)) return CLI_USAGE;
+                break;
+            case CLI_ARG:
+                if (n == MAX_PATHS) {
+                    fprintf(stderr,
+                            "avow collateral import: more than %d bundles or folders; import "
+                            "them in several runs\n",
+                            MAX_PATHS);
+                    return CLI_USAGE;
+                }
+                paths[n++] = v;
+                break;
+            default:
+                return a.rc;
         }
     }
-    if (!data || !n) return usage();
+    if (!data) return cli_usage_error(&import_cmd, "--data is missing");
+    if (!n) return cli_usage_error(&import_cmd, "no BUNDLE or FOLDER to import");
     avow_verifier *ver = cli_make_verifier(roots, n_roots);
     if (!ver) return CLI_USAGE;
     avow_store *s = cli_open_store(data);
@@ -153,18 +187,23 @@ static int import(int argc, char **argv)
 
 static int show(int argc, char **argv)
 {
-    const char *data = NULL;
+    const char *data = NULL, *v;
     bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (cli_opt(argc, argv, &i, "--data", &data)) {
-            if (!data) return CLI_USAGE;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = true;
-        } else {
-            return usage();
+    cli_args a;
+    cli_args_init(&a, &show_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        switch (o) {
+            case O_DATA:
+                data = v;
+                break;
+            case O_JSON:
+                json = true;
+                break;
+            default:
+                return a.rc;
         }
     }
-    if (!data) return usage();
+    if (!data) return cli_usage_error(&show_cmd, "--data is missing");
     avow_store *s = cli_open_store(data);
     if (!s) return CLI_USAGE;
     avow_store_collateral *rows;
@@ -203,7 +242,11 @@ static int show(int argc, char **argv)
 
 int cli_collateral(int argc, char **argv)
 {
-    if (argc >= 2 && !strcmp(argv[1], "import")) return import(argc - 1, argv + 1);
-    if (argc >= 2 && !strcmp(argv[1], "show")) return show(argc - 1, argv + 1);
-    return usage();
+    static const cli_subcommand subs[] = {
+        {"import", import, "check collateral and load it into avowd's store"},
+        {"show", show, "list the collateral in avowd's store"},
+        {0},
+    };
+    static const cli_group g = {"avow collateral", "Intel collateral in avowd's store.", subs};
+    return cli_dispatch(&g, argc, argv);
 }

@@ -20,24 +20,123 @@
 #include "avow/enclave.h"
 #include "cli/cli.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: avow enclave show SIGSTRUCT [--json]\n"
-            "       avow enclave measure IMAGE --layout FILE [--json]\n"
-            "       avow enclave measure IMAGE [--size N] [--ssaframesize N]\n"
-            "                            --pages \"FIRST[-LAST] tcs|r|rw|rx|rwx|0xFLAGS "
-            "[unmeasured]\"...\n"
-            "       avow enclave measure --sgxs FILE [--json]\n"
-            "       avow enclave sign --key PEM --out SIGSTRUCT\n"
-            "                         (--mrenclave HEX | IMAGE --layout FILE | --sgxs FILE)\n"
-            "                         [--isv-prod-id N] [--isv-svn N] [--attributes HEX]\n"
-            "                         [--xfrm HEX] [--attribute-mask HEX] [--xfrm-mask HEX]\n"
-            "                         [--misc-select N] [--misc-mask N] [--date YYYYMMDD]\n"
-            "                         [--vendor 0|0x8086]\n"
-            "       avow enclave keygen --out PEM   (RSA-3072, e = 3)\n"
-            "layout file: 'size N', 'ssaframesize N', 'pages FIRST[-LAST] TYPE [unmeasured]'\n");
-}
+enum {
+    O_JSON = 1,
+    /* what to measure (measure, sign) */
+    O_LAYOUT,
+    O_SGXS,
+    O_SIZE,
+    O_SSAFRAMESIZE,
+    O_PAGES,
+    /* sign, keygen */
+    O_KEY,
+    O_OUT,
+    O_MRENCLAVE,
+    O_ISV_PROD_ID,
+    O_ISV_SVN,
+    O_ATTRIBUTES,
+    O_XFRM,
+    O_ATTRIBUTE_MASK,
+    O_XFRM_MASK,
+    O_MISC_SELECT,
+    O_MISC_MASK,
+    O_DATE,
+    O_VENDOR,
+};
+
+static const cli_option json_opt[] = {
+    {O_JSON, "json", NULL, "print one JSON object"},
+    {0},
+};
+
+static const cli_option measure_opts[] = {
+    {O_LAYOUT, "layout", "FILE",
+     "the page layout of IMAGE (lines as in --size, --ssaframesize, --pages, without the dashes)"},
+    {O_SGXS, "sgxs", "FILE", "measure an SGXS stream instead of an image"},
+    {O_SIZE, "size", "N", "SECS.SIZE, a power of two (default: the next one >= IMAGE)"},
+    {O_SSAFRAMESIZE, "ssaframesize", "N", "SECS.SSAFRAMESIZE in pages (default 1)"},
+    {O_PAGES, "pages", "SPEC",
+     "\"FIRST[-LAST] TYPE [unmeasured]\": pages of IMAGE (numbered from 0) and their type, tcs, "
+     "r, rw, rx, rwx or 0xFLAGS; unmeasured: EADD without EEXTEND (repeatable)"},
+    {0},
+};
+
+static const cli_positional image_arg[] = {
+    {"IMAGE", "the enclave image, its pages in order"},
+    {0},
+};
+
+static const cli_positional sigstruct_arg[] = {
+    {"SIGSTRUCT", "a SIGSTRUCT file (1808 bytes)"},
+    {0},
+};
+
+static const cli_command show_cmd = {
+    .path = "avow enclave show",
+    .usage = "SIGSTRUCT [--json]",
+    .about =
+        "Prints every field of a SIGSTRUCT, its MRSIGNER and whether its signature is valid "
+        "(exit 1 if not).",
+    .args = sigstruct_arg,
+    .opts = {json_opt},
+};
+
+static const cli_command measure_cmd = {
+    .path = "avow enclave measure",
+    .usage =
+        "IMAGE --layout FILE [--json]\n"
+        "IMAGE [--size N] [--ssaframesize N] --pages SPEC... [--json]\n"
+        "--sgxs FILE [--json]",
+    .about = "Computes MRENCLAVE from an image and its page layout, or from an SGXS stream.",
+    .args = image_arg,
+    .opts = {measure_opts, json_opt},
+    .notes =
+        "A layout file holds the same directives, one a line: 'size N', 'ssaframesize N', "
+        "'pages FIRST[-LAST] TYPE [unmeasured]'.",
+};
+
+static const cli_option sign_opts[] = {
+    {O_KEY, "key", "PEM", "the signer's RSA-3072 private key, e = 3 (required)"},
+    {O_OUT, "out", "SIGSTRUCT", "where to write the SIGSTRUCT (required)"},
+    {O_MRENCLAVE, "mrenclave", "HEX", "sign this measurement instead of measuring"},
+    {O_ISV_PROD_ID, "isv-prod-id", "N", "ISVPRODID"},
+    {O_ISV_SVN, "isv-svn", "N", "ISVSVN"},
+    {O_ATTRIBUTES, "attributes", "HEX", "ATTRIBUTES.FLAGS (default 0x4, MODE64BIT)"},
+    {O_XFRM, "xfrm", "HEX", "ATTRIBUTES.XFRM (default 0x3)"},
+    {O_ATTRIBUTE_MASK, "attribute-mask", "HEX", "ATTRIBUTEMASK.FLAGS (default: debug allowed)"},
+    {O_XFRM_MASK, "xfrm-mask", "HEX", "ATTRIBUTEMASK.XFRM (default 0)"},
+    {O_MISC_SELECT, "misc-select", "N", "MISCSELECT"},
+    {O_MISC_MASK, "misc-mask", "N", "MISCMASK"},
+    {O_DATE, "date", "YYYYMMDD", "the DATE field"},
+    {O_VENDOR, "vendor", "0|0x8086", "the VENDOR field"},
+    {0},
+};
+
+static const cli_command sign_cmd = {
+    .path = "avow enclave sign",
+    .usage =
+        "--key PEM --out SIGSTRUCT --mrenclave HEX [options]\n"
+        "--key PEM --out SIGSTRUCT IMAGE --layout FILE [options]\n"
+        "--key PEM --out SIGSTRUCT IMAGE [--size N] [--ssaframesize N] --pages SPEC... [options]\n"
+        "--key PEM --out SIGSTRUCT --sgxs FILE [options]",
+    .about =
+        "Makes a SIGSTRUCT (RSA-3072 with Q1/Q2) for a measurement, given or measured as "
+        "`avow enclave measure` does, and prints its MRENCLAVE and MRSIGNER.",
+    .args = image_arg,
+    .opts = {sign_opts, measure_opts},
+};
+
+static const cli_option keygen_opts[] = {
+    {O_OUT, "out", "PEM", "where to write the key (never overwritten; mode 0600) (required)"},
+    {0},
+};
+
+static const cli_command keygen_cmd = {
+    .path = "avow enclave keygen",
+    .usage = "--out PEM",
+    .about = "Makes an enclave signing key: RSA-3072 with public exponent 3.",
+    .opts = {keygen_opts},
+};
 
 static bool parse_u64(const char *name, const char *s, uint64_t max, uint64_t *out)
 {
@@ -79,26 +178,18 @@ static int cmd_show(int argc, char **argv)
 {
     const char *path = NULL;
     bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
+    const char *v;
+    cli_args args;
+    cli_args_init(&args, &show_cmd, argc, argv);
+    for (int o; (o = cli_next(&args, &v)) != CLI_END;) {
+        if (o == O_JSON)
             json = true;
-        else if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
-            return CLI_USAGE;
-        } else if (!path)
-            path = argv[i];
-        else {
-            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
-            return CLI_USAGE;
-        }
+        else if (o == CLI_ARG)
+            path = v;
+        else
+            return args.rc;
     }
-    if (!path) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
+    if (!path) return cli_usage_error(&show_cmd, "SIGSTRUCT is missing");
     uint8_t *raw;
     size_t len;
     if (!cli_read_file(path, &raw, &len)) return CLI_USAGE;
@@ -177,23 +268,34 @@ typedef struct {
     size_t n_pages;
 } measure_args;
 
-static int measure_opt(int argc, char **argv, int *i, measure_args *m)
+/* Takes option `id` (one of measure_opts) or the IMAGE argument: 1 taken, 0 not
+ * one of them, -1 refused (message printed). */
+static int measure_opt(int id, const char *v, measure_args *m)
 {
-    const char *v;
-    if (cli_opt(argc, argv, i, "--layout", &v)) return (m->layout_file = v) ? 1 : -1;
-    if (cli_opt(argc, argv, i, "--sgxs", &v)) return (m->sgxs = v) ? 1 : -1;
-    if (cli_opt(argc, argv, i, "--size", &v)) return (m->size = v) ? 1 : -1;
-    if (cli_opt(argc, argv, i, "--ssaframesize", &v)) return (m->ssa = v) ? 1 : -1;
-    if (cli_opt(argc, argv, i, "--pages", &v)) {
-        if (!v) return -1;
-        if (m->n_pages == sizeof m->pages / sizeof m->pages[0]) {
-            fprintf(stderr, "avow: too many --pages\n");
-            return -1;
-        }
-        m->pages[m->n_pages++] = v;
-        return 1;
+    switch (id) {
+        case O_LAYOUT:
+            m->layout_file = v;
+            return 1;
+        case O_SGXS:
+            m->sgxs = v;
+            return 1;
+        case O_SIZE:
+            m->size = v;
+            return 1;
+        case O_SSAFRAMESIZE:
+            m->ssa = v;
+            return 1;
+        case O_PAGES:
+            return cli_append(m->pages, &m->n_pages, sizeof m->pages / sizeof m->pages[0],
+                              "--pages", v)
+                       ? 1
+                       : -1;
+        case CLI_ARG:
+            m->image = v;
+            return 1;
+        default:
+            return 0;
     }
-    return 0;
 }
 
 static bool do_measure(const measure_args *m, uint8_t mr[32])
@@ -269,24 +371,15 @@ static int cmd_measure(int argc, char **argv)
 {
     measure_args m = {0};
     bool json = false;
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if ((r = measure_opt(argc, argv, &i, &m)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
-            return CLI_USAGE;
-        } else if (!m.image)
-            m.image = argv[i];
-        else {
-            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
-            return CLI_USAGE;
-        }
+    const char *v;
+    cli_args a;
+    cli_args_init(&a, &measure_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        int r = measure_opt(o, v, &m);
+        if (r < 0) return CLI_USAGE;
+        if (r) continue;
+        if (o != O_JSON) return a.rc;
+        json = true;
     }
     uint8_t mr[32];
     if (!do_measure(&m, mr)) return CLI_USAGE;
@@ -309,63 +402,70 @@ static int cmd_sign(int argc, char **argv)
     ss.attr_xfrm = 0x3;
     ss.attr_mask_flags = ~(0x2ULL | 0x00FF000000000000ULL); /* SDK default: debug allowed */
     ss.attr_mask_xfrm = 0;
-    for (int i = 1; i < argc; i++) {
-        int r;
+    cli_args a;
+    cli_args_init(&a, &sign_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
         uint64_t n;
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if ((r = measure_opt(argc, argv, &i, &m)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--key", &v)) {
-            if (!(key = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--out", &v)) {
-            if (!(out = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--mrenclave", &v)) {
-            if (!(mre = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--isv-prod-id", &v)) {
-            if (!parse_u64("--isv-prod-id", v, 0xffff, &n)) return CLI_USAGE;
-            ss.isv_prod_id = (uint16_t)n;
-        } else if (cli_opt(argc, argv, &i, "--isv-svn", &v)) {
-            if (!parse_u64("--isv-svn", v, 0xffff, &n)) return CLI_USAGE;
-            ss.isv_svn = (uint16_t)n;
-        } else if (cli_opt(argc, argv, &i, "--attributes", &v)) {
-            if (!parse_u64("--attributes", v, UINT64_MAX, &ss.attr_flags)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--xfrm", &v)) {
-            if (!parse_u64("--xfrm", v, UINT64_MAX, &ss.attr_xfrm)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--attribute-mask", &v)) {
-            if (!parse_u64("--attribute-mask", v, UINT64_MAX, &ss.attr_mask_flags))
-                return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--xfrm-mask", &v)) {
-            if (!parse_u64("--xfrm-mask", v, UINT64_MAX, &ss.attr_mask_xfrm)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--misc-select", &v)) {
-            if (!parse_u64("--misc-select", v, UINT32_MAX, &n)) return CLI_USAGE;
-            ss.misc_select = (uint32_t)n;
-        } else if (cli_opt(argc, argv, &i, "--misc-mask", &v)) {
-            if (!parse_u64("--misc-mask", v, UINT32_MAX, &n)) return CLI_USAGE;
-            ss.misc_mask = (uint32_t)n;
-        } else if (cli_opt(argc, argv, &i, "--date", &v)) {
-            /* YYYYMMDD written as hex digits: 20230414 -> 0x20230414 */
-            if (!v || strlen(v) != 8 || strspn(v, "0123456789") != 8) {
-                fprintf(stderr, "avow: --date: YYYYMMDD\n");
-                return CLI_USAGE;
-            }
-            ss.date = (uint32_t)strtoul(v, NULL, 16);
-        } else if (cli_opt(argc, argv, &i, "--vendor", &v)) {
-            if (!parse_u64("--vendor", v, UINT32_MAX, &n)) return CLI_USAGE;
-            if (n != 0 && n != 0x8086) {
-                fprintf(stderr, "avow: --vendor: 0 or 0x8086\n");
-                return CLI_USAGE;
-            }
-            ss.vendor = (uint32_t)n;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
-            return CLI_USAGE;
-        } else if (!m.image)
-            m.image = argv[i];
-        else {
-            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
-            return CLI_USAGE;
+        int r = measure_opt(o, v, &m);
+        if (r < 0) return CLI_USAGE;
+        if (r) continue;
+        switch (o) {
+            case O_KEY:
+                key = v;
+                break;
+            case O_OUT:
+                out = v;
+                break;
+            case O_MRENCLAVE:
+                mre = v;
+                break;
+            case O_ISV_PROD_ID:
+                if (!parse_u64("--isv-prod-id", v, 0xffff, &n)) return CLI_USAGE;
+                ss.isv_prod_id = (uint16_t)n;
+                break;
+            case O_ISV_SVN:
+                if (!parse_u64("--isv-svn", v, 0xffff, &n)) return CLI_USAGE;
+                ss.isv_svn = (uint16_t)n;
+                break;
+            case O_ATTRIBUTES:
+                if (!parse_u64("--attributes", v, UINT64_MAX, &ss.attr_flags)) return CLI_USAGE;
+                break;
+            case O_XFRM:
+                if (!parse_u64("--xfrm", v, UINT64_MAX, &ss.attr_xfrm)) return CLI_USAGE;
+                break;
+            case O_ATTRIBUTE_MASK:
+                if (!parse_u64("--attribute-mask", v, UINT64_MAX, &ss.attr_mask_flags))
+                    return CLI_USAGE;
+                break;
+            case O_XFRM_MASK:
+                if (!parse_u64("--xfrm-mask", v, UINT64_MAX, &ss.attr_mask_xfrm)) return CLI_USAGE;
+                break;
+            case O_MISC_SELECT:
+                if (!parse_u64("--misc-select", v, UINT32_MAX, &n)) return CLI_USAGE;
+                ss.misc_select = (uint32_t)n;
+                break;
+            case O_MISC_MASK:
+                if (!parse_u64("--misc-mask", v, UINT32_MAX, &n)) return CLI_USAGE;
+                ss.misc_mask = (uint32_t)n;
+                break;
+            case O_DATE:
+                /* YYYYMMDD written as hex digits: 20230414 -> 0x20230414 */
+                if (strlen(v) != 8 || strspn(v, "0123456789") != 8) {
+                    fprintf(stderr, "avow: --date: YYYYMMDD\n");
+                    return CLI_USAGE;
+                }
+                ss.date = (uint32_t)strtoul(v, NULL, 16);
+                break;
+            case O_VENDOR:
+                if (!parse_u64("--vendor", v, UINT32_MAX, &n)) return CLI_USAGE;
+                if (n != 0 && n != 0x8086) {
+                    fprintf(stderr, "avow: --vendor: 0 or 0x8086\n");
+                    return CLI_USAGE;
+                }
+                ss.vendor = (uint32_t)n;
+                break;
+            default:
+                return a.rc;
         }
     }
     if (!key || !out) {
@@ -411,13 +511,11 @@ static int cmd_sign(int argc, char **argv)
 static int cmd_keygen(int argc, char **argv)
 {
     const char *out = NULL, *v;
-    for (int i = 1; i < argc; i++) {
-        if (cli_opt(argc, argv, &i, "--out", &v)) {
-            if (!(out = v)) return CLI_USAGE;
-        } else {
-            fprintf(stderr, "avow: unknown argument '%s'\n", argv[i]);
-            return CLI_USAGE;
-        }
+    cli_args a;
+    cli_args_init(&a, &keygen_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        if (o != O_OUT) return a.rc;
+        out = v;
     }
     if (!out) {
         fprintf(stderr, "avow: --out PEM is required\n");
@@ -442,15 +540,13 @@ static int cmd_keygen(int argc, char **argv)
 
 int cli_enclave(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : CLI_OK;
-    }
-    if (!strcmp(argv[1], "show")) return cmd_show(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "measure")) return cmd_measure(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "sign")) return cmd_sign(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "keygen")) return cmd_keygen(argc - 1, argv + 1);
-    fprintf(stderr, "avow enclave: unknown subcommand '%s'\n", argv[1]);
-    usage(stderr);
-    return CLI_USAGE;
+    static const cli_subcommand subs[] = {
+        {"show", cmd_show, "print a SIGSTRUCT's fields, MRSIGNER and signature validity"},
+        {"measure", cmd_measure, "compute MRENCLAVE from an image and layout, or an SGXS stream"},
+        {"sign", cmd_sign, "make a SIGSTRUCT (RSA-3072, e = 3)"},
+        {"keygen", cmd_keygen, "make an enclave signing key (RSA-3072, e = 3)"},
+        {0},
+    };
+    static const cli_group g = {"avow enclave", "SIGSTRUCTs and MRENCLAVE.", subs};
+    return cli_dispatch(&g, argc, argv);
 }

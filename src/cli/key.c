@@ -8,35 +8,63 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "avow/store.h"
+#include "store/store.h"
 #include "avow/time.h"
 #include "avow/token.h"
 #include "cli/cli.h"
 
-static int usage(void)
-{
-    fprintf(stderr,
-            "usage: avow key rotate --data DIR|URI [--cn NAME] [--days N]\n"
-            "       avow key show --data DIR|URI\n"
-            "  rotate keeps the active key's subject CN (avowd's issuer URL) unless --cn is "
-            "given\n");
-    return CLI_USAGE;
-}
+enum { O_DATA = 1, O_CN, O_DAYS };
+
+static const cli_option data_opt[] = {
+    {O_DATA, "data", "DIR|URI", "avowd's store: its data directory or a postgresql:// URI"},
+    {0},
+};
+
+static const cli_option rotate_opts[] = {
+    {O_CN, "cn", "NAME",
+     "the certificate's subject CN (default: the active key's, which avowd made with its issuer "
+     "URL)"},
+    {O_DAYS, "days", "N", "the certificate's validity in days (default 365)"},
+    {0},
+};
+
+static const cli_command rotate_cmd = {
+    .path = "avow key rotate",
+    .usage = "--data DIR|URI [options]",
+    .about =
+        "Makes a new RSA-2048 token signing key and self-signed certificate the active key "
+        "(older keys stay published in /certs) and prints its kid.",
+    .opts = {data_opt, rotate_opts},
+};
+
+static const cli_command show_cmd = {
+    .path = "avow key show",
+    .usage = "--data DIR|URI",
+    .about = "Lists the token signing keys: kid, creation time, state (never the private keys).",
+    .opts = {data_opt},
+};
 
 static int rotate(int argc, char **argv)
 {
-    const char *data = NULL, *cn = NULL, *days = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        const char **dst = cli_opt(argc, argv, &i, "--data", &v)   ? &data
-                           : cli_opt(argc, argv, &i, "--cn", &v)   ? &cn
-                           : cli_opt(argc, argv, &i, "--days", &v) ? &days
-                                                                   : NULL;
-        if (!dst) return usage();
-        if (!v) return CLI_USAGE;
-        *dst = v;
+    const char *data = NULL, *cn = NULL, *days = NULL, *v;
+    cli_args a;
+    cli_args_init(&a, &rotate_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        switch (o) {
+            case O_DATA:
+                data = v;
+                break;
+            case O_CN:
+                cn = v;
+                break;
+            case O_DAYS:
+                days = v;
+                break;
+            default:
+                return a.rc;
+        }
     }
-    if (!data) return usage();
+    if (!data) return cli_usage_error(&rotate_cmd, "--data is missing");
     int ndays = days ? atoi(days) : 0;
     if (days && ndays <= 0) {
         fprintf(stderr, "avow: --days must be a positive number\n");
@@ -91,15 +119,14 @@ static int rotate(int argc, char **argv)
 
 static int show(int argc, char **argv)
 {
-    const char *data = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (cli_opt(argc, argv, &i, "--data", &data)) {
-            if (!data) return CLI_USAGE;
-        } else {
-            return usage();
-        }
+    const char *data = NULL, *v;
+    cli_args a;
+    cli_args_init(&a, &show_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        if (o != O_DATA) return a.rc;
+        data = v;
     }
-    if (!data) return usage();
+    if (!data) return cli_usage_error(&show_cmd, "--data is missing");
     avow_store *s = cli_open_store(data);
     if (!s) return CLI_USAGE;
     avow_store_key *keys;
@@ -127,7 +154,11 @@ static int show(int argc, char **argv)
 
 int cli_key(int argc, char **argv)
 {
-    if (argc >= 2 && !strcmp(argv[1], "rotate")) return rotate(argc - 1, argv + 1);
-    if (argc >= 2 && !strcmp(argv[1], "show")) return show(argc - 1, argv + 1);
-    return usage();
+    static const cli_subcommand subs[] = {
+        {"rotate", rotate, "make a new active signing key; prints its kid"},
+        {"show", show, "list the signing keys"},
+        {0},
+    };
+    static const cli_group g = {"avow key", "avowd's token signing keys, in its store.", subs};
+    return cli_dispatch(&g, argc, argv);
 }

@@ -1,42 +1,27 @@
 /* `avow`: the command line. Dispatches to a command group; every group is a
- * thin layer over libavow (parse arguments, call the library, print). */
-#include <stdio.h>
-#include <string.h>
-
+ * thin layer over libavow (parse arguments, call the library, print).
+ * Thread-safety: n/a (CLI). */
 #include "cli/cli.h"
 
-static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *help;
-} commands[] = {
-    {"quote", cli_quote, "quote show|verify   inspect and verify DCAP quotes offline"},
-    {"bench", cli_bench, "bench verify        verification throughput, cold and warm"},
-    {"enclave", cli_enclave, "enclave show|measure|sign   SIGSTRUCT and MRENCLAVE"},
-    {"sim", cli_sim, "sim init|quote|report   software SGX platform and quoting"},
-    {"collateral", cli_collateral, "collateral import|show  Intel collateral"},
-    {"attest", cli_attest, "attest --url URL QUOTE   attest against avowd or MAA"},
-    {"policy", cli_policy, "policy check|eval|sign   MAA appraisal policies"},
-    {"key", cli_key, "key rotate            avowd token signing key"},
+static const cli_subcommand commands[] = {
+    {"quote", cli_quote, "show|verify: inspect DCAP quotes and verify them offline"},
+    {"bench", cli_bench, "verify: verification throughput, cold and warm"},
+    {"enclave", cli_enclave, "show|measure|sign|keygen: SIGSTRUCT and MRENCLAVE"},
+    {"sim", cli_sim, "init|quote|report|info: the software SGX/TDX platform and quoting"},
+    {"collateral", cli_collateral, "import|show: Intel collateral in avowd's store"},
+    {"attest", cli_attest, "attest a quote against avowd or MAA and check the token"},
+    {"policy", cli_policy, "check|eval|sign|sign-cert-request|hash: MAA appraisal policies"},
+    {"key", cli_key, "rotate|show: avowd's token signing keys"},
+    {0},
 };
-
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: avow COMMAND [ARGS]\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %s\n", commands[i].help);
-    fprintf(f, "\nRun `avow COMMAND --help` for a command's options.\n");
-}
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : CLI_OK;
-    }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "avow: unknown command '%s'\n", argv[1]);
-    usage(stderr);
-    return CLI_USAGE;
+    static const cli_group avow = {
+        "avow",
+        "Avow's command line: verify SGX and TDX evidence offline, manage avowd's store and "
+        "policies, and drive a software SGX platform. Exit status: 0 ok, 1 a verdict or check "
+        "failed, 2 unusable input or arguments.",
+        commands};
+    return cli_dispatch(&avow, argc, argv);
 }

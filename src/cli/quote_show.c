@@ -336,39 +336,56 @@ static void print_text(FILE *f, const json_t *o, int indent)
     }
 }
 
-static int usage(void)
-{
-    fprintf(stderr,
-            "usage: avow quote show QUOTE [--json] [--encoding raw|hex|base64|base64url]\n");
-    return CLI_USAGE;
-}
+enum { O_JSON = 1, O_ENCODING, O_ALLOW_TRAILING };
+
+static const cli_option show_opts[] = {
+    {O_JSON, "json", NULL, "print the quote as one JSON object"},
+    {O_ENCODING, "encoding", "ENC", "auto|raw|hex|base64|base64url (default: auto, sniffed)"},
+    {O_ALLOW_TRAILING, "allow-trailing", NULL,
+     "accepted for old scripts; trailing bytes are always accepted and shown"},
+    {0},
+};
+
+static const cli_positional show_args[] = {
+    {"QUOTE", "the quote file, raw, hex or base64 (\"-\": standard input)"},
+    {0},
+};
+
+static const cli_command show_cmd = {
+    .path = "avow quote show",
+    .usage = "QUOTE [options]",
+    .about =
+        "Prints every field of a DCAP quote: header, report body or TD report, auth data, "
+        "QE report, certification data and the PCK certificate's SGX extension. Bad input "
+        "names the field and byte offset (exit 2).",
+    .args = show_args,
+    .opts = {show_opts},
+};
 
 int cli_quote_show(int argc, char **argv)
 {
-    const char *path = NULL, *encoding = NULL;
+    const char *path = NULL, *encoding = NULL, *v;
     bool as_json = false;
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage();
-            return CLI_OK;
-        } else if (!strcmp(argv[i], "--json")) {
-            as_json = true;
-        } else if (!strcmp(argv[i], "--allow-trailing")) {
-            /* accepted, no effect: trailing bytes are always accepted (trailing_len) */
-        } else if (cli_opt(argc, argv, &i, "--encoding", &v)) {
-            if (!v) return CLI_USAGE;
-            encoding = v;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
-            return usage();
-        } else if (!path) {
-            path = argv[i];
-        } else {
-            return usage();
+    cli_args a;
+    cli_args_init(&a, &show_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        switch (o) {
+            case O_JSON:
+                as_json = true;
+                break;
+            case O_ALLOW_TRAILING: /* no effect: trailing bytes are always accepted */
+                break;
+            case O_ENCODING:
+                encoding = v;
+                break;
+            case CLI_ARG:
+                path = v;
+                break;
+            default:
+                return a.rc;
         }
     }
-    if (!path) return usage();
+    if (!path) return cli_usage_error(&show_cmd, "QUOTE is missing");
 
     uint8_t *buf;
     size_t len;

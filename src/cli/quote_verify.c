@@ -16,13 +16,35 @@
 
 int cli_quote_verify(int argc, char **argv);
 
-static void usage(void)
-{
-    fprintf(stderr,
-            "usage: avow quote verify QUOTE --collateral FILE|DIR [--at UNIX|RFC3339]\n"
-            "                         [--root PEM]... [--allow-missing-crl] [--json]\n"
-            "                         [--encoding auto|raw|hex|base64|base64url]\n");
-}
+enum { O_COLLATERAL = 1, O_AT, O_ROOT, O_ALLOW_MISSING_CRL, O_JSON, O_ENCODING };
+
+static const cli_option verify_opts[] = {
+    {O_COLLATERAL, "collateral", "FILE|DIR",
+     "Intel collateral: a dcap-qvl JSON bundle or a folder of PCS responses (required)"},
+    {O_AT, "at", "UNIX|RFC3339", "the verification time (default: now)"},
+    {O_ROOT, "root", "PEM", "trust this root CA too, besides Intel's (repeatable)"},
+    {O_ALLOW_MISSING_CRL, "allow-missing-crl", NULL,
+     "accept collateral without CRLs (revocation is then not checked)"},
+    {O_JSON, "json", NULL, "print one JSON object (docs/design.md)"},
+    {O_ENCODING, "encoding", "ENC", "auto|raw|hex|base64|base64url (default: auto, sniffed)"},
+    {0},
+};
+
+static const cli_positional verify_args[] = {
+    {"QUOTE", "the quote file (SGX v3/v4, TDX v4/v5), raw, hex or base64 (\"-\": stdin)"},
+    {0},
+};
+
+static const cli_command verify_cmd = {
+    .path = "avow quote verify",
+    .usage = "QUOTE --collateral FILE|DIR [options]",
+    .about =
+        "Verifies a DCAP quote offline as Intel's QVL does and prints the verdict, the TCB "
+        "status, the advisories and every check. Exit 0 verdict ok, 1 verdict fail, 2 "
+        "unusable input or arguments.",
+    .args = verify_args,
+    .opts = {verify_opts},
+};
 
 static void print_human(const avow_verify_result *r)
 {
@@ -53,43 +75,38 @@ int cli_quote_verify(int argc, char **argv)
     size_t n_roots = 0;
     bool json = false;
     avow_verify_opts opts = {0};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage();
-            return CLI_OK;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = true;
-        } else if (!strcmp(argv[i], "--allow-missing-crl")) {
-            opts.allow_missing_crl = true;
-        } else if (cli_opt(argc, argv, &i, "--collateral", &v)) {
-            if (!(coll_path = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--at", &v)) {
-            if (!(at_s = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--encoding", &v)) {
-            if (!(encoding = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--root", &v)) {
-            if (!v) return CLI_USAGE;
-            if (n_roots == sizeof(roots) / sizeof(roots[0])) {
-                fprintf(stderr, "avow: too many --root\n");
-                return CLI_USAGE;
-            }
-            roots[n_roots++] = v;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
-            usage();
-            return CLI_USAGE;
-        } else if (!quote_path) {
-            quote_path = argv[i];
-        } else {
-            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
-            usage();
-            return CLI_USAGE;
+    cli_args a;
+    cli_args_init(&a, &verify_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        switch (o) {
+            case O_JSON:
+                json = true;
+                break;
+            case O_ALLOW_MISSING_CRL:
+                opts.allow_missing_crl = true;
+                break;
+            case O_COLLATERAL:
+                coll_path = v;
+                break;
+            case O_AT:
+                at_s = v;
+                break;
+            case O_ENCODING:
+                encoding = v;
+                break;
+            case O_ROOT:
+                if (!cli_append(roots, &n_roots, sizeof roots / sizeof roots[0], "--root", v))
+                    return CLI_USAGE;
+                break;
+            case CLI_ARG:
+                quote_path = v;
+                break;
+            default:
+                return a.rc;
         }
     }
-    if (!quote_path || !coll_path) {
-        usage();
-        return CLI_USAGE;
-    }
+    if (!quote_path) return cli_usage_error(&verify_cmd, "QUOTE is missing");
+    if (!coll_path) return cli_usage_error(&verify_cmd, "--collateral is missing");
     avow_error e;
     avow_error_clear(&e);
     opts.at = avow_time_now();

@@ -21,41 +21,173 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
-
 #include "avow/encode.h"
 #include "avow/quote.h"
-#include "avow/sim.h"
+#include "sim/sim.h"
 #include "cli/cli.h"
 #include "cli/sim_tdx.h"
+#include "core/sha256.h"
 
-static void usage(FILE *f)
-{
-    fprintf(
-        f,
-        "usage: avow sim init DIR [--ca processor|platform] [--fmspc HEX] [--comp-svn HEX]\n"
-        "                [--pce-svn N] [--qe-svn N] [--now TIME] [--force]\n"
-        "       avow sim quote --platform DIR --out OUT [--report-data HEX]\n"
-        "                [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]\n"
-        "                [--isv-prod-id N] [--isv-svn N] [--config-id HEX] [--debug]\n"
-        "                [--tcb-status S]\n"
-        "                [--qe-status S] [--revoke-pck] [--revoke-pck-ca] [--version 3|4]\n"
-        "                [--advisory-ids ID,...] [--now TIME] [--next-update TIME]\n"
-        "                [--tee sgx|tdx]: TDX takes [--version 4|5] [--td15] [--module-status S]\n"
-        "                [--module-mismatch] [--tee-tcb-svn HEX] [--mrtd HEX] (and --debug,\n"
-        "                --report-data, --tcb-status, --qe-status, --revoke-pck ...)\n"
-        "       avow sim report --platform DIR (--enclave SS | --mrenclave HEX --mrsigner HEX)\n"
-        "                (--target SS | --target-mrenclave HEX --target-mrsigner HEX)\n"
-        "                [--report-data HEX] [--debug] --out REPORT\n"
-        "       avow sim report --platform DIR --check REPORT\n"
-        "                (--enclave SS | --mrenclave HEX --mrsigner HEX) [--debug]\n"
-        "       avow sim info --platform DIR\n"
-        "statuses: UpToDate SWHardeningNeeded ConfigurationNeeded\n"
-        "  ConfigurationAndSWHardeningNeeded OutOfDate OutOfDateConfigurationNeeded Revoked\n"
-        "  (TDX, with --version 5 --td15: TDRelaunchAdvised TDRelaunchAdvisedConfigurationNeeded)\n"
-        "The simulated root is NOT Intel's: verify with `avow quote verify --root "
-        "OUT/root.pem`.\n");
-}
+enum {
+    O_PLATFORM = 1,
+    O_OUT,
+    O_REPORT_DATA,
+    O_DEBUG,
+    O_NOW,
+    /* init */
+    O_CA,
+    O_FMSPC,
+    O_COMP_SVN,
+    O_PCE_SVN,
+    O_QE_SVN,
+    O_FORCE,
+    /* the enclave (quote, report) */
+    O_ENCLAVE,
+    O_MRENCLAVE,
+    O_MRSIGNER,
+    O_ISV_PROD_ID,
+    O_ISV_SVN,
+    O_CONFIG_ID,
+    /* quote */
+    O_TCB_STATUS,
+    O_QE_STATUS,
+    O_REVOKE_PCK,
+    O_REVOKE_PCK_CA,
+    O_VERSION,
+    O_ADVISORY_IDS,
+    O_NEXT_UPDATE,
+    O_TEE,
+    O_TD15,
+    O_MODULE_STATUS,
+    O_MODULE_MISMATCH,
+    O_TEE_TCB_SVN,
+    O_MRTD,
+    /* report; the --target* ids last (enclave_opt) */
+    O_CHECK,
+    O_TARGET,
+    O_TARGET_MRENCLAVE,
+    O_TARGET_MRSIGNER,
+    O_TARGET_DEBUG,
+};
+
+static const cli_option init_opts[] = {
+    {O_CA, "ca", "processor|platform", "the PCK certificate's issuing CA (default processor)"},
+    {O_FMSPC, "fmspc", "HEX", "the platform's FMSPC, 6 bytes"},
+    {O_COMP_SVN, "comp-svn", "HEX", "the 16 TCB component SVNs (CPUSVN), 16 bytes"},
+    {O_PCE_SVN, "pce-svn", "N", "the PCE's SVN"},
+    {O_QE_SVN, "qe-svn", "N", "the quoting enclave's SVN"},
+    {O_NOW, "now", "TIME", "the time the simulated PKI is issued at (default: now)"},
+    {O_FORCE, "force", NULL, "replace a platform already in DIR"},
+    {0},
+};
+
+static const cli_positional init_args[] = {
+    {"DIR", "where to keep the platform (created if need be)"},
+    {0},
+};
+
+static const cli_command init_cmd = {
+    .path = "avow sim init",
+    .usage = "DIR [options]",
+    .about =
+        "Makes a simulated SGX platform: its secret, CPUSVN, owner epoch, PCK key and "
+        "certificate, QE attestation key, and a simulated PKI whose root is NOT Intel's.",
+    .args = init_args,
+    .opts = {init_opts},
+};
+
+static const cli_option platform_opt[] = {
+    {O_PLATFORM, "platform", "DIR", "the platform made by `avow sim init DIR` (required)"},
+    {0},
+};
+
+static const cli_option enclave_opts[] = {
+    {O_ENCLAVE, "enclave", "SIGSTRUCT", "the enclave: its identity from a SIGSTRUCT"},
+    {O_MRENCLAVE, "mrenclave", "HEX", "the enclave: its MRENCLAVE, 32 bytes (with --mrsigner)"},
+    {O_MRSIGNER, "mrsigner", "HEX", "the enclave: its MRSIGNER, 32 bytes (with --mrenclave)"},
+    {O_DEBUG, "debug", NULL, "a debug enclave (for a TD: the TD's DEBUG attribute)"},
+    {O_REPORT_DATA, "report-data", "HEX", "REPORTDATA, up to 64 bytes, zero-padded"},
+    {0},
+};
+
+static const cli_option quote_opts[] = {
+    {O_OUT, "out", "OUT", "the folder for quote.bin, collateral.json, root.pem (required)"},
+    {O_ISV_PROD_ID, "isv-prod-id", "N", "the enclave's ISVPRODID (with --mrenclave)"},
+    {O_ISV_SVN, "isv-svn", "N", "the enclave's ISVSVN (with --mrenclave)"},
+    {O_CONFIG_ID, "config-id", "HEX", "CONFIGID, up to 64 bytes: a KSS enclave"},
+    {O_TCB_STATUS, "tcb-status", "S", "the platform's TCB status in the collateral (UpToDate)"},
+    {O_QE_STATUS, "qe-status", "S", "the QE's status: UpToDate, OutOfDate or Revoked"},
+    {O_REVOKE_PCK, "revoke-pck", NULL, "list the PCK certificate in the PCK CRL"},
+    {O_REVOKE_PCK_CA, "revoke-pck-ca", NULL, "list the PCK CA in the root CA CRL"},
+    {O_VERSION, "version", "3|4|5",
+     "the quote version (SGX 3 or 4, default 3; TDX 4 or 5, default 4)"},
+    {O_ADVISORY_IDS, "advisory-ids", "ID,...", "the TCB level's advisories (\"\": none)"},
+    {O_NOW, "now", "TIME", "the collateral's issue date (default: now)"},
+    {O_NEXT_UPDATE, "next-update", "TIME", "the collateral's nextUpdate (default: 30 days on)"},
+    {O_TEE, "tee", "sgx|tdx", "an SGX enclave quote (default) or a TD quote"},
+    {0},
+};
+
+static const cli_option tdx_opts[] = {
+    {O_TD15, "td15", NULL, "TDX: a TD report 1.5 (needs --version 5)"},
+    {O_MODULE_STATUS, "module-status", "S", "TDX: the TDX module's TCB status"},
+    {O_MODULE_MISMATCH, "module-mismatch", NULL,
+     "TDX: a module identity the collateral does not match"},
+    {O_TEE_TCB_SVN, "tee-tcb-svn", "HEX", "TDX: TEE_TCB_SVN, 16 bytes"},
+    {O_MRTD, "mrtd", "HEX", "TDX: MRTD, 48 bytes"},
+    {0},
+};
+
+static const cli_command quote_cmd = {
+    .path = "avow sim quote",
+    .usage =
+        "--platform DIR --out OUT [options]\n"
+        "--platform DIR --out OUT --tee tdx [--version 4|5] [--td15] [options]",
+    .about =
+        "Quotes an enclave (or, with --tee tdx, a TD on a modelled TDX module) on the "
+        "simulated platform and writes OUT/quote.bin, OUT/collateral.json (at the TCB "
+        "status asked for) and OUT/root.pem. Without --enclave or --mrenclave/--mrsigner "
+        "the enclave is a fixed simulated one.",
+    .opts = {platform_opt, quote_opts, enclave_opts, tdx_opts},
+    .notes =
+        "statuses (S):\n"
+        "  UpToDate SWHardeningNeeded ConfigurationNeeded ConfigurationAndSWHardeningNeeded "
+        "OutOfDate OutOfDateConfigurationNeeded Revoked; for TDX with --version 5 --td15 also "
+        "TDRelaunchAdvised TDRelaunchAdvisedConfigurationNeeded\n"
+        "The simulated root is NOT Intel's: verify with `avow quote verify --root OUT/root.pem`.",
+};
+
+static const cli_option report_opts[] = {
+    {O_OUT, "out", "REPORT", "make a REPORT for the target and write it here"},
+    {O_CHECK, "check", "REPORT", "check that REPORT was made for this enclave on this platform"},
+    {O_TARGET, "target", "SIGSTRUCT", "the target enclave: its identity from a SIGSTRUCT"},
+    {O_TARGET_MRENCLAVE, "target-mrenclave", "HEX", "the target enclave's MRENCLAVE"},
+    {O_TARGET_MRSIGNER, "target-mrsigner", "HEX", "the target enclave's MRSIGNER"},
+    {O_TARGET_DEBUG, "target-debug", NULL, "the target enclave is a debug one"},
+    {0},
+};
+
+static const cli_command report_cmd = {
+    .path = "avow sim report",
+    .usage =
+        "--platform DIR ENCLAVE TARGET --out REPORT [options]\n"
+        "--platform DIR ENCLAVE --check REPORT [options]",
+    .about =
+        "Local attestation: makes an enclave's REPORT for a target enclave (EREPORT, "
+        "AES-128-CMAC with the target's report key), or checks one as the target (exit 1 "
+        "if it was not made for it).",
+    .opts = {platform_opt, report_opts, enclave_opts},
+    .notes =
+        "ENCLAVE is --enclave SIGSTRUCT or --mrenclave HEX --mrsigner HEX; TARGET is "
+        "--target SIGSTRUCT or --target-mrenclave HEX --target-mrsigner HEX.",
+};
+
+static const cli_command info_cmd = {
+    .path = "avow sim info",
+    .usage = "--platform DIR",
+    .about = "Prints the platform's FMSPC, PPID, CPUSVN, PCESVN, QE identity and CA as JSON.",
+    .opts = {platform_opt},
+};
 
 static bool parse_uint(const char *name, const char *s, unsigned long max, unsigned long *out)
 {
@@ -192,10 +324,8 @@ static bool make_enclave(const avow_sim_platform *p, const enclave_args *a, avow
             !parse_hex_fixed("--mrsigner", a->mrsigner, s.mr_signer, 32))
             return false;
     } else {
-        EVP_Digest(DEFAULT_ENCLAVE, sizeof DEFAULT_ENCLAVE - 1, s.mr_enclave, NULL, EVP_sha256(),
-                   NULL);
-        EVP_Digest(DEFAULT_SIGNER, sizeof DEFAULT_SIGNER - 1, s.mr_signer, NULL, EVP_sha256(),
-                   NULL);
+        avow_sha256(DEFAULT_ENCLAVE, sizeof DEFAULT_ENCLAVE - 1, s.mr_enclave);
+        avow_sha256(DEFAULT_SIGNER, sizeof DEFAULT_SIGNER - 1, s.mr_signer);
     }
     s.attr_flags = AVOW_ATTR_INIT | AVOW_ATTR_MODE64BIT | (a->debug ? AVOW_ATTR_DEBUG : 0);
     s.attr_xfrm = 0x3;
@@ -209,18 +339,32 @@ static bool make_enclave(const avow_sim_platform *p, const enclave_args *a, avow
     return true;
 }
 
-/* Handles --enclave/--mrenclave/--mrsigner (or the --target* forms); returns 1 if
- * consumed, 0 if not, -1 on a missing value. */
-static int enclave_opt(int argc, char **argv, int *i, enclave_args *a, bool target)
+/* Takes the enclave options (enclave_opts but --report-data) into *self and
+ * their --target* twins (report_opts) into *target; false if `id` is none of
+ * them. */
+static bool enclave_opt(int id, const char *v, enclave_args *self, enclave_args *target)
 {
-    const char *v;
-    if (cli_opt(argc, argv, i, target ? "--target" : "--enclave", &v))
-        return (a->sigstruct = v) ? 1 : -1;
-    if (cli_opt(argc, argv, i, target ? "--target-mrenclave" : "--mrenclave", &v))
-        return (a->mrenclave = v) ? 1 : -1;
-    if (cli_opt(argc, argv, i, target ? "--target-mrsigner" : "--mrsigner", &v))
-        return (a->mrsigner = v) ? 1 : -1;
-    return 0;
+    enclave_args *e = id >= O_TARGET ? target : self; /* the --target* ids come last */
+    switch (id) {
+        case O_ENCLAVE:
+        case O_TARGET:
+            e->sigstruct = v;
+            return true;
+        case O_MRENCLAVE:
+        case O_TARGET_MRENCLAVE:
+            e->mrenclave = v;
+            return true;
+        case O_MRSIGNER:
+        case O_TARGET_MRSIGNER:
+            e->mrsigner = v;
+            return true;
+        case O_DEBUG:
+        case O_TARGET_DEBUG:
+            e->debug = true;
+            return true;
+        default:
+            return false;
+    }
 }
 
 /* ---- init ---- */
@@ -230,49 +374,49 @@ static int cmd_init(int argc, char **argv)
     bool force = false;
     avow_sim_platform_opts o;
     avow_sim_platform_opts_default(&o, avow_time_now());
-    for (int i = 1; i < argc; i++) {
+    cli_args a;
+    cli_args_init(&a, &init_cmd, argc, argv);
+    for (int id; (id = cli_next(&a, &v)) != CLI_END;) {
         unsigned long n;
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(argv[i], "--force")) {
-            force = true;
-        } else if (cli_opt(argc, argv, &i, "--ca", &v)) {
-            if (!v) return CLI_USAGE;
-            if (!strcmp(v, "processor"))
-                o.ca = AVOW_PCK_CA_PROCESSOR;
-            else if (!strcmp(v, "platform"))
-                o.ca = AVOW_PCK_CA_PLATFORM;
-            else {
-                fprintf(stderr, "avow: --ca: processor or platform, not '%s'\n", v);
-                return CLI_USAGE;
-            }
-        } else if (cli_opt(argc, argv, &i, "--fmspc", &v)) {
-            if (!v || !parse_hex_fixed("--fmspc", v, o.fmspc, 6)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--comp-svn", &v)) {
-            if (!v || !parse_hex_fixed("--comp-svn", v, o.comp_svn, 16)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--pce-svn", &v)) {
-            if (!v || !parse_uint("--pce-svn", v, 0xfffe, &n)) return CLI_USAGE;
-            o.pce_svn = (uint16_t)n;
-        } else if (cli_opt(argc, argv, &i, "--qe-svn", &v)) {
-            if (!v || !parse_uint("--qe-svn", v, 0xfffe, &n)) return CLI_USAGE;
-            o.qe_svn = (uint16_t)n;
-        } else if (cli_opt(argc, argv, &i, "--now", &v)) {
-            if (!v || !parse_time("--now", v, &o.now)) return CLI_USAGE;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "avow: unknown option '%s'\n", argv[i]);
-            return CLI_USAGE;
-        } else if (!dir) {
-            dir = argv[i];
-        } else {
-            fprintf(stderr, "avow: unexpected argument '%s'\n", argv[i]);
-            return CLI_USAGE;
+        switch (id) {
+            case O_FORCE:
+                force = true;
+                break;
+            case O_CA:
+                if (!strcmp(v, "processor"))
+                    o.ca = AVOW_PCK_CA_PROCESSOR;
+                else if (!strcmp(v, "platform"))
+                    o.ca = AVOW_PCK_CA_PLATFORM;
+                else {
+                    fprintf(stderr, "avow: --ca: processor or platform, not '%s'\n", v);
+                    return CLI_USAGE;
+                }
+                break;
+            case O_FMSPC:
+                if (!parse_hex_fixed("--fmspc", v, o.fmspc, 6)) return CLI_USAGE;
+                break;
+            case O_COMP_SVN:
+                if (!parse_hex_fixed("--comp-svn", v, o.comp_svn, 16)) return CLI_USAGE;
+                break;
+            case O_PCE_SVN:
+                if (!parse_uint("--pce-svn", v, 0xfffe, &n)) return CLI_USAGE;
+                o.pce_svn = (uint16_t)n;
+                break;
+            case O_QE_SVN:
+                if (!parse_uint("--qe-svn", v, 0xfffe, &n)) return CLI_USAGE;
+                o.qe_svn = (uint16_t)n;
+                break;
+            case O_NOW:
+                if (!parse_time("--now", v, &o.now)) return CLI_USAGE;
+                break;
+            case CLI_ARG:
+                dir = v;
+                break;
+            default:
+                return a.rc;
         }
     }
-    if (!dir) {
-        usage(stderr);
-        return CLI_USAGE;
-    }
+    if (!dir) return cli_usage_error(&init_cmd, "DIR is missing");
     char path[4096];
     struct stat st;
     snprintf(path, sizeof path, "%s/cpu.secrets", dir);
@@ -328,79 +472,93 @@ static int cmd_quote(int argc, char **argv)
     bool now_set = false, version_set = false, tdx_opts = false;
     unsigned long version = 3;
     cli_sim_tdx td = {0};
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(argv[i], "--debug")) {
-            ea.debug = true;
-        } else if (!strcmp(argv[i], "--revoke-pck")) {
-            co.revoke_pck = true;
-        } else if (!strcmp(argv[i], "--revoke-pck-ca")) {
-            co.revoke_pck_ca = true;
-        } else if ((r = enclave_opt(argc, argv, &i, &ea, false)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--platform", &v)) {
-            if (!(dir = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--out", &v)) {
-            if (!(out = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--report-data", &v)) {
-            if (!(rd_hex = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--isv-prod-id", &v)) {
-            if (!v || !parse_uint("--isv-prod-id", v, 0xffff, &ea.prod)) return CLI_USAGE;
-            ea.have_prod = true;
-        } else if (cli_opt(argc, argv, &i, "--isv-svn", &v)) {
-            if (!v || !parse_uint("--isv-svn", v, 0xffff, &ea.svn)) return CLI_USAGE;
-            ea.have_svn = true;
-        } else if (cli_opt(argc, argv, &i, "--config-id", &v)) {
-            if (!v || !parse_hex_upto("--config-id", v, ea.config_id, 64)) return CLI_USAGE;
-            ea.have_config = true;
-        } else if (cli_opt(argc, argv, &i, "--tcb-status", &v)) {
-            if (!v || !parse_status("--tcb-status", v, &co.tcb_status)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--qe-status", &v)) {
-            if (!v || !parse_status("--qe-status", v, &co.qe_status)) return CLI_USAGE;
-            if (co.qe_status != AVOW_TCB_UP_TO_DATE && co.qe_status != AVOW_TCB_OUT_OF_DATE &&
-                co.qe_status != AVOW_TCB_REVOKED) {
-                fprintf(stderr, "avow: --qe-status: UpToDate, OutOfDate or Revoked\n");
-                return CLI_USAGE;
-            }
-        } else if (cli_opt(argc, argv, &i, "--version", &v)) {
-            if (!v || !parse_uint("--version", v, 5, &version) || version < 3) {
-                if (v && version < 3) fprintf(stderr, "avow: --version: 3, 4 or 5\n");
-                return CLI_USAGE;
-            }
-            version_set = true;
-        } else if (cli_opt(argc, argv, &i, "--tee", &v)) {
-            if (!v || (strcmp(v, "sgx") && strcmp(v, "tdx"))) {
-                fprintf(stderr, "avow: --tee: sgx or tdx\n");
-                return CLI_USAGE;
-            }
-            td.tdx = !strcmp(v, "tdx");
-        } else if (!strcmp(argv[i], "--td15")) {
-            td.td15 = tdx_opts = true;
-        } else if (!strcmp(argv[i], "--module-mismatch")) {
-            td.module_mismatch = tdx_opts = true;
-        } else if (cli_opt(argc, argv, &i, "--module-status", &v)) {
-            if (!v || !parse_status("--module-status", v, &td.module_status)) return CLI_USAGE;
-            tdx_opts = true;
-        } else if (cli_opt(argc, argv, &i, "--tee-tcb-svn", &v)) {
-            if (!v || !parse_hex_fixed("--tee-tcb-svn", v, td.tee_tcb_svn, 16)) return CLI_USAGE;
-            td.have_svn = tdx_opts = true;
-        } else if (cli_opt(argc, argv, &i, "--mrtd", &v)) {
-            if (!v || !parse_hex_fixed("--mrtd", v, td.mr_td, 48)) return CLI_USAGE;
-            td.have_mrtd = tdx_opts = true;
-        } else if (cli_opt(argc, argv, &i, "--advisory-ids", &v)) {
-            if (!(adv = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--now", &v)) {
-            if (!v || !parse_time("--now", v, &now)) return CLI_USAGE;
-            now_set = true;
-        } else if (cli_opt(argc, argv, &i, "--next-update", &v)) {
-            if (!v || !parse_time("--next-update", v, &next)) return CLI_USAGE;
-        } else {
-            fprintf(stderr, "avow: unknown argument '%s'\n", argv[i]);
-            usage(stderr);
-            return CLI_USAGE;
+    cli_args a;
+    cli_args_init(&a, &quote_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        if (enclave_opt(o, v, &ea, NULL)) continue;
+        switch (o) {
+            case O_REVOKE_PCK:
+                co.revoke_pck = true;
+                break;
+            case O_REVOKE_PCK_CA:
+                co.revoke_pck_ca = true;
+                break;
+            case O_PLATFORM:
+                dir = v;
+                break;
+            case O_OUT:
+                out = v;
+                break;
+            case O_REPORT_DATA:
+                rd_hex = v;
+                break;
+            case O_ISV_PROD_ID:
+                if (!parse_uint("--isv-prod-id", v, 0xffff, &ea.prod)) return CLI_USAGE;
+                ea.have_prod = true;
+                break;
+            case O_ISV_SVN:
+                if (!parse_uint("--isv-svn", v, 0xffff, &ea.svn)) return CLI_USAGE;
+                ea.have_svn = true;
+                break;
+            case O_CONFIG_ID:
+                if (!parse_hex_upto("--config-id", v, ea.config_id, 64)) return CLI_USAGE;
+                ea.have_config = true;
+                break;
+            case O_TCB_STATUS:
+                if (!parse_status("--tcb-status", v, &co.tcb_status)) return CLI_USAGE;
+                break;
+            case O_QE_STATUS:
+                if (!parse_status("--qe-status", v, &co.qe_status)) return CLI_USAGE;
+                if (co.qe_status != AVOW_TCB_UP_TO_DATE && co.qe_status != AVOW_TCB_OUT_OF_DATE &&
+                    co.qe_status != AVOW_TCB_REVOKED) {
+                    fprintf(stderr, "avow: --qe-status: UpToDate, OutOfDate or Revoked\n");
+                    return CLI_USAGE;
+                }
+                break;
+            case O_VERSION:
+                if (!parse_uint("--version", v, 5, &version) || version < 3) {
+                    if (version < 3) fprintf(stderr, "avow: --version: 3, 4 or 5\n");
+                    return CLI_USAGE;
+                }
+                version_set = true;
+                break;
+            case O_TEE:
+                if (strcmp(v, "sgx") && strcmp(v, "tdx")) {
+                    fprintf(stderr, "avow: --tee: sgx or tdx\n");
+                    return CLI_USAGE;
+                }
+                td.tdx = !strcmp(v, "tdx");
+                break;
+            case O_TD15:
+                td.td15 = tdx_opts = true;
+                break;
+            case O_MODULE_MISMATCH:
+                td.module_mismatch = tdx_opts = true;
+                break;
+            case O_MODULE_STATUS:
+                if (!parse_status("--module-status", v, &td.module_status)) return CLI_USAGE;
+                tdx_opts = true;
+                break;
+            case O_TEE_TCB_SVN:
+                if (!parse_hex_fixed("--tee-tcb-svn", v, td.tee_tcb_svn, 16)) return CLI_USAGE;
+                td.have_svn = tdx_opts = true;
+                break;
+            case O_MRTD:
+                if (!parse_hex_fixed("--mrtd", v, td.mr_td, 48)) return CLI_USAGE;
+                td.have_mrtd = tdx_opts = true;
+                break;
+            case O_ADVISORY_IDS:
+                adv = v;
+                break;
+            case O_NOW:
+                if (!parse_time("--now", v, &now)) return CLI_USAGE;
+                now_set = true;
+                break;
+            case O_NEXT_UPDATE:
+                if (!parse_time("--next-update", v, &next)) return CLI_USAGE;
+                break;
+            default:
+                return a.rc;
         }
     }
     if (!out) {
@@ -502,31 +660,25 @@ static int cmd_report(int argc, char **argv)
 {
     const char *dir = NULL, *out = NULL, *check = NULL, *rd_hex = NULL, *v;
     enclave_args self = {0}, target = {0};
-    for (int i = 1; i < argc; i++) {
-        int r;
-        if (!strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return CLI_OK;
-        } else if (!strcmp(argv[i], "--debug")) {
-            self.debug = true;
-        } else if (!strcmp(argv[i], "--target-debug")) {
-            target.debug = true;
-        } else if ((r = enclave_opt(argc, argv, &i, &target, true)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if ((r = enclave_opt(argc, argv, &i, &self, false)) != 0) {
-            if (r < 0) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--platform", &v)) {
-            if (!(dir = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--out", &v)) {
-            if (!(out = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--check", &v)) {
-            if (!(check = v)) return CLI_USAGE;
-        } else if (cli_opt(argc, argv, &i, "--report-data", &v)) {
-            if (!(rd_hex = v)) return CLI_USAGE;
-        } else {
-            fprintf(stderr, "avow: unknown argument '%s'\n", argv[i]);
-            usage(stderr);
-            return CLI_USAGE;
+    cli_args a;
+    cli_args_init(&a, &report_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        if (enclave_opt(o, v, &self, &target)) continue;
+        switch (o) {
+            case O_PLATFORM:
+                dir = v;
+                break;
+            case O_OUT:
+                out = v;
+                break;
+            case O_CHECK:
+                check = v;
+                break;
+            case O_REPORT_DATA:
+                rd_hex = v;
+                break;
+            default:
+                return a.rc;
         }
     }
     if (!!out == !!check) {
@@ -585,13 +737,11 @@ done:
 static int cmd_info(int argc, char **argv)
 {
     const char *dir = NULL, *v;
-    for (int i = 1; i < argc; i++) {
-        if (cli_opt(argc, argv, &i, "--platform", &v)) {
-            if (!(dir = v)) return CLI_USAGE;
-        } else {
-            fprintf(stderr, "avow: unknown argument '%s'\n", argv[i]);
-            return CLI_USAGE;
-        }
+    cli_args a;
+    cli_args_init(&a, &info_cmd, argc, argv);
+    for (int o; (o = cli_next(&a, &v)) != CLI_END;) {
+        if (o != O_PLATFORM) return a.rc;
+        dir = v;
     }
     avow_sim_platform *p = load_platform(dir);
     if (!p) return CLI_USAGE;
@@ -615,15 +765,18 @@ static int cmd_info(int argc, char **argv)
 
 int cli_sim(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : CLI_OK;
-    }
-    if (!strcmp(argv[1], "init")) return cmd_init(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "quote")) return cmd_quote(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "report")) return cmd_report(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "info")) return cmd_info(argc - 1, argv + 1);
-    fprintf(stderr, "avow sim: unknown subcommand '%s'\n", argv[1]);
-    usage(stderr);
-    return CLI_USAGE;
+    static const cli_subcommand subs[] = {
+        {"init", cmd_init, "make a simulated SGX platform and its PKI"},
+        {"quote", cmd_quote, "quote an enclave or a TD, with collateral at any TCB status"},
+        {"report", cmd_report, "make or check a local-attestation REPORT"},
+        {"info", cmd_info, "print a platform's identity as JSON"},
+        {0},
+    };
+    static const cli_group g = {
+        "avow sim",
+        "The software SGX platform: quoting and local attestation without SGX hardware. "
+        "Its PKI's root is \"Avow Simulated SGX Root CA\", NOT Intel's: pass OUT/root.pem "
+        "with --root to trust it.",
+        subs};
+    return cli_dispatch(&g, argc, argv);
 }

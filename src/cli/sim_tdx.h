@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "avow/sim.h"
+#include "sim/sim.h"
 
 typedef struct {
     bool tdx;             /* --tee tdx */

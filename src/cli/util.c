@@ -25,11 +25,16 @@ bool cli_read_binary(const char *path, const char *encoding, uint8_t **buf, size
     size_t raw_len;
     if (!cli_read_file(path, &raw, &raw_len)) return false;
     avow_encoding enc;
-    if (!encoding || !strcmp(encoding, "auto")) enc = avow_encoding_sniff(raw, raw_len);
-    else if (!strcmp(encoding, "raw")) enc = AVOW_ENC_RAW;
-    else if (!strcmp(encoding, "hex")) enc = AVOW_ENC_HEX;
-    else if (!strcmp(encoding, "base64")) enc = AVOW_ENC_BASE64;
-    else if (!strcmp(encoding, "base64url")) enc = AVOW_ENC_BASE64URL;
+    if (!encoding || !strcmp(encoding, "auto"))
+        enc = avow_encoding_sniff(raw, raw_len);
+    else if (!strcmp(encoding, "raw"))
+        enc = AVOW_ENC_RAW;
+    else if (!strcmp(encoding, "hex"))
+        enc = AVOW_ENC_HEX;
+    else if (!strcmp(encoding, "base64"))
+        enc = AVOW_ENC_BASE64;
+    else if (!strcmp(encoding, "base64url"))
+        enc = AVOW_ENC_BASE64URL;
     else {
         free(raw);
         fprintf(stderr, "avow: unknown encoding '%s' (raw, hex, base64, base64url)\n", encoding);
@@ -68,25 +73,6 @@ void cli_error(const avow_error *e, const char *fmt, ...)
     va_end(ap);
     if (e && e->msg[0]) fprintf(stderr, ": %s", e->msg);
     fputc('\n', stderr);
-}
-
-bool cli_opt(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n)) return false;
-    if (a[n] == '=') {
-        *value = a + n + 1;
-        return true;
-    }
-    if (a[n] != '\0') return false;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "avow: %s needs a value\n", name);
-        *value = NULL;
-        return true;
-    }
-    *value = argv[++*i];
-    return true;
 }
 
 avow_store *cli_open_store(const char *data)

@@ -100,7 +100,7 @@ avow_err jf_array(json_t *obj, const char *path, const char *key, bool nonempty,
 avow_err jf_string(json_t *obj, const char *path, const char *key, const char **s, size_t *len,
                    avow_error *err)
 {
-    json_t *v;
+    json_t *v = NULL;
     avow_err e = member(obj, path, key, JSON_STRING, &v, err);
     if (e) return e;
     *s = json_string_value(v);

@@ -36,8 +36,8 @@
 
 #include "avow/collateral.h"
 #include "avow/err.h"
-#include "avow/pcs.h"
-#include "avow/store.h"
+#include "pccs/upstream.h"
+#include "store/store.h"
 #include "avow/time.h"
 #include "avow/verify.h"
 

@@ -1,4 +1,7 @@
 /* avowd's MAA attest handler (POST /attest/SgxEnclave, /attest/OpenEnclave):
+ * the attestation itself is libavow's (attest.h: request, bindings, PCK chain,
+ * verification, claims, policy, token claims); this file adds what a service
+ * adds:
  * evidence intake and bindings (evidence.c), the PCK chain pre-check and the
  * collateral service (pccs.h: a request waiting for a fetch is parked and run
  * again when it ends), DCAP
@@ -18,7 +21,7 @@
 #include "avow/quote.h"
 #include "avow/tcb.h"
 #include "server/attest_int.h"
-#include "server/evidence.h"
+#include "avow/attest.h"
 
 typedef struct {
     const char *type;
@@ -72,87 +75,51 @@ static void audit(avowd_req *r, const audit_rec *a)
     free(line);
 }
 
+/* The audit verdict of an outcome. */
+static const char *verdict_of(avow_attest_outcome o)
+{
+    switch (o) {
+        case AVOW_ATTEST_PERMITTED:
+            return "permit";
+        case AVOW_ATTEST_DENIED:
+            return "deny";
+        case AVOW_ATTEST_BAD_REQUEST:
+        case AVOW_ATTEST_BAD_EVIDENCE:
+            return "fail";
+        default:
+            return "error";
+    }
+}
+
 int avowd_handle_attest(avowd_req *r, bool oe)
 {
     avowd *d = r->d;
-    const char *tname = oe ? "OpenEnclave" : "SgxEnclave";
+    avow_attest_type type = oe ? AVOW_ATTEST_OPEN_ENCLAVE : AVOW_ATTEST_SGX_ENCLAVE;
+    audit_rec a = {.type = avow_attest_type_name(type), .verdict = "error"};
     avow_error err;
     avow_error_clear(&err);
-    avowd_evidence ev;
-    avowd_evidence_init(&ev);
-    avow_verify_result vr;
-    avow_verify_result_init(&vr);
-    avow_policy_result pr;
-    avow_policy_result_init(&pr);
-    avow_claims *incoming = NULL, *out = NULL;
+    avow_attest_request req;
+    avow_attest_request_init(&req);
+    avow_attestation at;
+    avow_attestation_init(&at);
     avow_verified_collateral *coll = NULL;
+    avowd_pol *pol = NULL;
+    avow_claims *token = NULL;
     bool audit_off = false;
-    avowd_pol *pol = NULL, draft_pol;
-    avow_policy *draft = NULL;
-    audit_rec a = {.type = tname, .verdict = "error"};
     int ret;
-    char reason[1100];
-    avow_policy_diag diag;
-    memset(&diag, 0, sizeof(diag));
 
-    if (avowd_evidence_parse(r->body, r->body_len, oe, &ev, &err) != AVOW_OK) {
+    if (avow_attest_request_parse(r->body, r->body_len, type, &req, &err) != AVOW_OK) {
         a.verdict = "fail";
         a.reason = err.msg;
         ret = avowd_error(r, 400, "InvalidParameter", "%s", err.msg);
         goto done;
     }
-    avow_quote q;
-    if (avow_quote_parse(ev.quote, ev.quote_len, &q, &err) != AVOW_OK) {
-        a.verdict = "fail";
-        snprintf(reason, sizeof(reason), "the quote does not parse: %s", err.msg);
-        a.reason = reason;
-        ret = avowd_error(r, 400, "InvalidQuote", "%s", reason);
-        goto done;
-    }
-    if (q.tee_type != AVOW_TEE_SGX) {
-        a.verdict = "fail";
-        a.reason = "not an SGX quote";
-        ret = avowd_error(r, 400, "InvalidQuote",
-                          "the quote is a %s quote (tee_type 0x%x); /attest/%s takes SGX quotes",
-                          avow_tee_name(q.tee_type), q.tee_type, tname);
-        goto done;
-    }
-    if (avowd_evidence_bind(&ev, &q, &err) != AVOW_OK) {
-        a.verdict = "fail";
-        a.reason = err.msg;
-        ret = avowd_error(r, 400, "InvalidParameter", "%s", err.msg);
-        goto done;
-    }
-    /* the draft policy compiles before any expensive work */
-    if (ev.draft_policy) {
-        if (avow_policy_compile(ev.draft_policy, ev.draft_len, "draft policy", &draft, &diag) !=
-            AVOW_OK) {
-            a.verdict = "fail";
-            a.reason = diag.msg;
-            ret =
-                avowd_error(r, 400, "InvalidParameter", "draftPolicyForAttestation: %s", diag.msg);
-            goto done;
-        }
-    }
+    if (avow_attest_begin(&at, d->verifier, &req) != AVOW_ATTEST_PERMITTED) goto refused;
+    a.fmspc = at.platform.fmspc;
 
-    /* The PCK chain must come from a trusted root before anything is looked
-     * up or fetched for this platform: a forged chain costs no upstream
-     * request and no store read. */
-    avow_platform_id pid;
-    if (avow_quote_platform(d->verifier, &q, &pid, &err) != AVOW_OK) {
-        a.verdict = "fail";
-        snprintf(reason, sizeof(reason),
-                 "the quote's PCK certificate chain does not check, so its platform is not "
-                 "looked up: %s",
-                 err.msg);
-        a.reason = reason;
-        ret = avowd_error(r, 400, "InvalidQuote", "%s", reason);
-        goto done;
-    }
-    a.fmspc = pid.fmspc;
-    avow_time at = avowd_now(d);
+    avow_time now = avowd_now(d);
     bool parked;
-    avow_err e = avow_pccs_get(d->pccs, &pid, at, &r->waiter, &parked, &coll, &err);
+    avow_err e = avow_pccs_get(d->pccs, &at.platform, now, &r->waiter, &parked, &coll, &err);
     if (e == AVOW_ERR_AGAIN && parked) {
         audit_off = true; /* run again when the fetch ends: audited then */
         ret = AVOWD_PARKED;
@@ -167,86 +134,47 @@ int avowd_handle_attest(avowd_req *r, bool oe)
          * many fetches pending: retry). */
         unsigned status = e == AVOW_ERR_NOT_FOUND || e == AVOW_ERR_EXPIRED ? 400 : 503;
         if (e == AVOW_ERR_AGAIN) avowd_resp_header(r, "Retry-After", "1");
-        ret = avowd_error(r, status, "CollateralUnavailable", "collateral unavailable: %s",
-                          err.msg);
-        goto done;
-    }
-    avow_verify_opts opts = {.at = at, .allow_missing_crl = d->cfg->allow_missing_crl};
-    e = avow_verify_quote_checked(d->verifier, &q, coll, &opts, &vr);
-    a.vr = &vr;
-    if (e != AVOW_OK || !vr.ok || vr.collateral_expired) {
-        const char *st = avow_tcb_status_name(vr.status);
-        snprintf(reason, sizeof(reason), "quote verification failed: %s (%s, TCB status %s)",
-                 vr.reason[0]            ? vr.reason
-                 : vr.collateral_expired ? "collateral expired at the verification time"
-                                         : avow_err_name(vr.err),
-                 avow_qv_result_name(vr.result_code), st ? st : "undetermined");
-        a.verdict = "fail";
-        a.reason = reason;
-        avowd_metrics_verdict(false, (int)vr.status);
-        ret = avowd_error(r, 400, "InvalidQuote", "%s", reason);
+        ret =
+            avowd_error(r, status, "CollateralUnavailable", "collateral unavailable: %s", err.msg);
         goto done;
     }
 
-    e = avow_claims_incoming_sgx(&vr, ev.quote, ev.quote_len, avow_verified_collateral_raw(coll),
-                                 avow_verified_collateral_digests(coll),
-                                 ev.runtime.present ? ev.runtime.data : NULL, ev.runtime.len,
-                                 &incoming);
-    if (e == AVOW_OK && ev.runtime.json)
-        e = avow_claims_add_json(incoming, "x-ms-runtime", ev.runtime.json, AVOW_ISSUER_SERVICE);
-    if (e == AVOW_OK && ev.inittime.json)
-        e = avow_claims_add_json(incoming, "x-ms-inittime", ev.inittime.json, AVOW_ISSUER_SERVICE);
-    if (e != AVOW_OK) {
-        a.reason = "building incoming claims failed";
-        ret = avowd_error(r, 500, "InternalError", "building the incoming claims failed: %s",
-                          avow_err_name(e));
-        goto done;
-    }
+    pol = avowd_pol_get(d, oe ? 1 : 0);
+    avow_attest_opts opts = {.at = now,
+                             .allow_missing_crl = d->cfg->allow_missing_crl,
+                             .policy = pol->policy,
+                             .policy_signer_jwk = pol->signer_jwk};
+    avow_attest_finish(&at, d->verifier, &req, coll, &opts);
+    if (at.verified) a.vr = &at.verify;
+    if (at.policy_hash[0]) a.policy_hash = at.policy_hash;
+    a.draft = at.draft;
+    if (at.outcome != AVOW_ATTEST_PERMITTED) goto refused;
 
-    if (draft) {
-        memset(&draft_pol, 0, sizeof(draft_pol));
-        draft_pol.policy = draft;
-        pol = &draft_pol;
-        a.draft = true;
-    } else {
-        pol = avowd_pol_get(d, oe ? 1 : 0);
-    }
-    a.policy_hash = avow_policy_get_hash(pol->policy);
-    if (avow_policy_evaluate(pol->policy, incoming, &pr, &err) != AVOW_OK) {
-        a.reason = err.msg;
-        ret = avowd_error(r, 500, "InternalError", "policy evaluation failed: %s", err.msg);
-        goto done;
-    }
-    if (!pr.permit) {
-        snprintf(reason, sizeof(reason),
-                 "attestation refused by the %s policy (x-ms-policy-hash %s): %s",
-                 draft ? "draft" : tname, a.policy_hash,
-                 pr.reason[0] ? pr.reason : "no authorization rule permitted");
-        a.verdict = "deny";
-        a.reason = reason;
-        avowd_metrics_verdict(false, (int)vr.status);
-        ret = avowd_error(r, 400, "PolicyEvaluationFailed", "%s", reason);
-        goto done;
-    }
-    if (avowd_attest_claims(d, incoming, &pr, pol, ev.nonce, &out, &err) != AVOW_OK) {
-        a.reason = err.msg;
-        ret = avowd_error(r, 500, "InternalError", "%s", err.msg);
+    token = avow_claims_copy(at.token);
+    if (!token || avowd_claims_add_std(d, token, ATTEST_TOKEN_LIFETIME, &err) != AVOW_OK) {
+        a.reason = "building the token failed";
+        ret = avowd_error(r, 500, "InternalError", "building the token failed: %s",
+                          err.msg[0] ? err.msg : "out of memory");
         goto done;
     }
     a.verdict = "permit";
-    avowd_metrics_verdict(true, (int)vr.status);
-    snprintf(r->detail, sizeof(r->detail), "permit %s", avow_tcb_status_name(vr.status));
-    ret = avowd_respond_token(r, out, draft != NULL);
+    avowd_metrics_verdict(true, (int)at.verify.status);
+    snprintf(r->detail, sizeof(r->detail), "permit %s", avow_tcb_status_name(at.verify.status));
+    ret = avowd_respond_token(r, token, at.draft);
+    goto done;
 
+refused:
+    a.verdict = verdict_of(at.outcome);
+    a.reason = at.reason;
+    if (at.verified) avowd_metrics_verdict(false, (int)at.verify.status);
+    ret = avowd_error(r, at.outcome == AVOW_ATTEST_FAILED ? 500 : 400, at.error_code, "%s",
+                      at.reason);
 done:
     if (!audit_off) audit(r, &a);
-    if (pol && pol != &draft_pol) avowd_pol_put(pol);
-    avow_policy_free(draft);
-    avow_claims_free(out);
-    avow_claims_free(incoming);
-    avow_policy_result_free(&pr);
-    avow_verify_result_free(&vr);
+    avowd_pol_put(pol);
+    avow_claims_free(token);
     avow_verified_collateral_unref(coll);
-    avowd_evidence_free(&ev);
+    avow_attestation_free(&at);
+    avow_attest_request_free(&req);
     return ret;
 }

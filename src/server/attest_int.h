@@ -26,12 +26,10 @@ int avowd_policy_type_index(const char *type);
 avowd_pol *avowd_pol_get(avowd *d, int type_index);
 void avowd_pol_put(avowd_pol *p);
 
+#define ATTEST_TOKEN_LIFETIME 28800 /* 8 h, as MAA */
+
 /* Adds iss, iat, nbf, exp (= iat + lifetime), jti (real clock). */
 avow_err avowd_claims_add_std(avowd *d, avow_claims *cs, int64_t lifetime, avow_error *err);
 /* Responds 200 {"token": JWT of cs} signed with the active key, or unsigned
  * (alg none) for draft-policy results. */
 int avowd_respond_token(avowd_req *r, const avow_claims *cs, bool unsigned_token);
-/* The attestation token body (see token_claims.c). */
-avow_err avowd_attest_claims(avowd *d, const avow_claims *incoming, const avow_policy_result *pr,
-                             const avowd_pol *pol, const char *nonce, avow_claims **out,
-                             avow_error *err);

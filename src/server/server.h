@@ -14,9 +14,9 @@
 
 #include "avow/collateral.h"
 #include "avow/err.h"
-#include "avow/pcs.h"
+#include "pccs/upstream.h"
 #include "avow/quote.h"
-#include "avow/store.h"
+#include "store/store.h"
 #include "avow/time.h"
 #include "avow/token.h"
 #include "avow/verify.h"

@@ -19,8 +19,8 @@
 #include "core/pem.h"
 #include "core/sha256.h"
 
-const uint8_t AVOW_SIGSTRUCT_HEADER[16] = {0x06, 0, 0, 0, 0xe1, 0, 0, 0, 0, 0, 0x01, 0, 0, 0, 0, 0};
-const uint8_t AVOW_SIGSTRUCT_HEADER2[16] = {0x01, 0x01, 0, 0, 0x60, 0, 0, 0,
+const uint8_t avow_sigstruct_header[16] = {0x06, 0, 0, 0, 0xe1, 0, 0, 0, 0, 0, 0x01, 0, 0, 0, 0, 0};
+const uint8_t avow_sigstruct_header2[16] = {0x01, 0x01, 0, 0, 0x60, 0, 0, 0,
                                             0x60, 0,    0, 0, 0x01, 0, 0, 0};
 
 /* SHA-256 DigestInfo prefix for PKCS#1 v1.5. */
@@ -53,7 +53,7 @@ avow_err avow_sigstruct_parse(const uint8_t *buf, size_t len, avow_sigstruct *ou
         return avow_error_set(
             err, AVOW_ERR_FORMAT, len < AVOW_SIGSTRUCT_SIZE ? len : AVOW_SIGSTRUCT_SIZE,
             "sigstruct: %zu bytes, expected exactly %d", len, AVOW_SIGSTRUCT_SIZE);
-    if (memcmp(buf, AVOW_SIGSTRUCT_HEADER, 12) != 0)
+    if (memcmp(buf, avow_sigstruct_header, 12) != 0)
         return avow_error_set(err, AVOW_ERR_FORMAT, 0,
                               "sigstruct.header at offset 0: not the SIGSTRUCT constant");
     uint32_t type = avow_le32(buf + 12);
@@ -62,7 +62,7 @@ avow_err avow_sigstruct_parse(const uint8_t *buf, size_t len, avow_sigstruct *ou
                               "sigstruct.header at offset 12: 0x%08x is neither 0 nor the "
                               "debug-signing bit",
                               type);
-    if (memcmp(buf + AVOW_SS_HEADER2, AVOW_SIGSTRUCT_HEADER2, 16) != 0)
+    if (memcmp(buf + AVOW_SS_HEADER2, avow_sigstruct_header2, 16) != 0)
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_SS_HEADER2,
                               "sigstruct.header2 at offset %d: not the SIGSTRUCT constant",
                               AVOW_SS_HEADER2);
@@ -152,8 +152,8 @@ void avow_sigstruct_mrsigner(const avow_sigstruct *s, uint8_t mrsigner[32])
 void avow_sigstruct_init(avow_sigstruct *s)
 {
     memset(s, 0, sizeof *s);
-    memcpy(s->header, AVOW_SIGSTRUCT_HEADER, 16);
-    memcpy(s->header2, AVOW_SIGSTRUCT_HEADER2, 16);
+    memcpy(s->header, avow_sigstruct_header, 16);
+    memcpy(s->header2, avow_sigstruct_header2, 16);
     s->exponent = 3;
 }
 

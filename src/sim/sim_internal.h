@@ -9,8 +9,8 @@
 
 #include <openssl/evp.h>
 
-#include "avow/sim.h"
 #include "pki/cert.h"
+#include "sim/sim.h"
 
 /* Architectural enclaves of the model: fixed identities. */
 #define SIM_QE_PROD_ID    1

@@ -1,4 +1,4 @@
-/* Change-notification listener of the store (include/avow/store.h,
+/* Change-notification listener of the store (src/store/store.h,
  * avow_store_listen): one dedicated backend connection that is subscribed to
  * the store's changes, waited on with poll(2) together with a wake pipe, and
  * reconnected (at most once a second) after it breaks; a reconnection
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/store_internal.h"
+#include "store/backend.h"
 
 #define RETRY_SECONDS 1.0
 

@@ -1,4 +1,4 @@
-/* Rollback marks (include/avow/store.h, "rollback marks"): per attestation
+/* Rollback marks (src/store/store.h, "rollback marks"): per attestation
  * type, and once for the policy-signer certificates, the highest `iat` of a
  * signed management request the service has accepted, kept in the settings
  * table. A guarded write compares the request's iat with the mark, moves the
@@ -16,7 +16,7 @@
 #include "avow/encode.h"
 #include "core/sha256.h"
 #include "pki/cert.h"
-#include "store/store_internal.h"
+#include "store/backend.h"
 
 #define MARK_KEY_MAX 96
 

@@ -1,4 +1,4 @@
-/* The store's connection pool and statement runner (store_internal.h):
+/* The store's connection pool and statement runner (backend.h):
  * idle connections are kept for reuse and checked before it (a PostgreSQL
  * restart leaves every idle connection dead), a statement whose connection
  * breaks under it runs once more on a fresh connection, and write
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_internal.h"
+#include "store/backend.h"
 
 #define POOL_MAX_IDLE 32
 

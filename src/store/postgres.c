@@ -17,7 +17,7 @@
 
 #include <libpq-fe.h>
 
-#include "store/store_internal.h"
+#include "store/backend.h"
 
 typedef struct {
     char *uri;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_internal.h"
+#include "store/backend.h"
 
 typedef struct {
     int version;
@@ -103,6 +103,17 @@ static avow_err too_new(int current, avow_error *err)
     return avow_error_set(err, AVOW_ERR_UNSUPPORTED, AVOW_NO_OFFSET,
                           "store schema version %d is newer than this build knows (%d)", current,
                           avow_store_schema_latest());
+}
+
+avow_err avow_store_schema_version(avow_store *s, int *version, avow_error *err)
+{
+    st_rows r;
+    avow_err rc = st_exec(s, "SELECT COALESCE(MAX(version), 0) FROM avow_schema_migrations", 0,
+                          NULL, &r, NULL, err);
+    if (rc) return rc;
+    *version = r.nrows && st_cell(&r, 0, 0) ? atoi(st_cell(&r, 0, 0)) : 0;
+    st_rows_free(&r);
+    return AVOW_OK;
 }
 
 avow_err st_schema_apply(avow_store *s, avow_error *err)

@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "store/store_internal.h"
+#include "store/backend.h"
 
 #define BUSY_TIMEOUT_MS 15000
 

@@ -1,4 +1,4 @@
-/* The store's single interface (include/avow/store.h): opens a backend by
+/* The store's single interface (src/store/store.h): opens a backend by
  * location and implements every operation once in SQL that SQLite and
  * PostgreSQL both accept (the connection pool is pool.c).
  * Thread-safe: connections come from a mutex-protected pool and are used by
@@ -11,7 +11,7 @@
 #include "avow/encode.h"
 #include "core/sha256.h"
 #include "pki/cert.h"
-#include "store/store_internal.h"
+#include "store/backend.h"
 
 /* ---- open / close ---------------------------------------------------------*/
 
@@ -89,17 +89,6 @@ const char *avow_store_backend(const avow_store *s)
 const char *avow_store_location(const avow_store *s)
 {
     return s->location;
-}
-
-avow_err avow_store_schema_version(avow_store *s, int *version, avow_error *err)
-{
-    st_rows r;
-    avow_err rc = st_exec(s, "SELECT COALESCE(MAX(version), 0) FROM avow_schema_migrations", 0,
-                          NULL, &r, NULL, err);
-    if (rc) return rc;
-    *version = r.nrows && st_cell(&r, 0, 0) ? atoi(st_cell(&r, 0, 0)) : 0;
-    st_rows_free(&r);
-    return AVOW_OK;
 }
 
 /* ---- helpers ------------------------------------------------------------- */

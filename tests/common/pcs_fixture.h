@@ -9,8 +9,8 @@
 #include <sys/types.h>
 
 #include "avow/collateral.h"
-#include "avow/pcs.h"
-#include "avow/store.h"
+#include "pccs/upstream.h"
+#include "store/store.h"
 
 #define R1    "dcap/R1-dcaprs-sgx-v3-tcbv2"
 #define R1_AT 1740713705

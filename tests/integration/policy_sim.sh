@@ -135,7 +135,7 @@ QH=$(sha256sum "$T/rel_s1/quote.bin" | cut -d' ' -f1)
 expect "$POL/default_1_1.txt" rel_s1 permit ".incoming[\"x-ms-sgx-collateral\"].quotehash == \"$QH\""
 
 # evidence that fails verification is a deny with the reason, whatever the policy
-expect "$POL/default_1_1.txt" revoked deny "(.reason | test(\"evidence failed verification\")) and .verdict.verdict == \"fail\" and .issued == {}"
+expect "$POL/default_1_1.txt" revoked deny "(.reason | test(\"quote verification failed\")) and .verdict.verdict == \"fail\" and .issued == {}"
 
 # runtime data must hash to REPORTDATA[0:32]
 printf 'hello' >"$T/rd.bin"

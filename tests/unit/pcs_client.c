@@ -19,9 +19,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "avow/pcs.h"
+#include "pccs/upstream.h"
 #include "avow/quote.h"
-#include "avow/store.h"
+#include "store/store.h"
 #include "avow/verify.h"
 #include "pcs_fixture.h"
 #include "testutil.h"

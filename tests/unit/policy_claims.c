@@ -1,5 +1,4 @@
-/* Unit tests of the claim set and its serializer (include/avow/claims.h), the
- * incoming SGX claims minted from a verification result, and the policy
+/* Unit tests of the claim set and its serializer (include/avow/claims.h), and the policy
  * management bodies (policy JWS upload in AAD and isolated modes, result
  * claims, signer certificate add/remove), and which request forms each route
  * takes (docs/security.md "Policy management"): resets only with an empty
@@ -72,121 +71,6 @@ static void test_set_and_json(void **state)
     assert_int_equal(
         avow_claims_from_json("{\"r\":1.5}", 9, AVOW_ISSUER_CUSTOM, false, &back, NULL),
         AVOW_ERR_FORMAT);
-    avow_claims_free(cs);
-}
-
-static void test_incoming_sgx(void **state)
-{
-    (void)state;
-    avow_verify_result r;
-    memset(&r, 0, sizeof(r));
-    r.ok = true;
-    r.status = AVOW_TCB_SW_HARDENING_NEEDED;
-    char *adv[] = {"INTEL-SA-00615", "INTEL-SA-00657"};
-    r.advisory_ids = adv;
-    r.n_advisory_ids = 2;
-    r.tcb_date = 1700006400; /* 2023-11-15T00:00:00Z */
-    r.debug = true;
-    memset(r.mr_enclave, 0xAB, 32);
-    memset(r.mr_signer, 0xCD, 32);
-    memset(r.report_data, 0x01, 64);
-    r.attributes[0] = 0x02 | 0x80; /* DEBUG | KSS */
-    r.isv_prod_id = 9;
-    r.isv_svn = 3;
-    r.config_svn = 4;
-    memset(r.config_id, 0x0c, 64);
-    const uint8_t quote[] = "quote bytes";
-    avow_collateral coll;
-    avow_collateral_init(&coll);
-    coll.tcb_info = "{\"tcb\":1}";
-    coll.tcb_info_len = 9;
-    coll.qe_identity = "{\"qe\":1}";
-    coll.qe_identity_len = 8;
-    coll.tcb_info_issuer_chain = "PEM";
-    coll.qe_identity_issuer_chain = "PEM";
-    avow_claims *cs = NULL;
-    assert_int_equal(
-        avow_claims_incoming_sgx(&r, quote, 11, &coll, NULL, (const uint8_t *)"hello", 5, &cs),
-        AVOW_OK);
-    const char *S = "AttestationService";
-    for (size_t i = 0; i < avow_claims_count(cs); i++)
-        assert_string_equal(avow_claim_issuer_name(avow_claims_at(cs, i)->issuer), S);
-    char *s = to_json(cs);
-    /* hashes computed independently: printf ... | sha256sum */
-    static const char *want[] = {
-        "\"x-ms-ver\":\"1.0\"",
-        "\"x-ms-attestation-type\":\"sgx\"",
-        "\"x-ms-sgx-is-debuggable\":true",
-        "\"$is-debuggable\":true",
-        "\"x-ms-sgx-product-id\":9",
-        "\"$product-id\":9",
-        "\"x-ms-sgx-svn\":3",
-        "\"$svn\":3",
-        "\"$tee\":\"sgx\"",
-        ("\"x-ms-sgx-mrenclave\":"
-         "\"abababababababababababababababababababababababababababababababab\""),
-        "\"$sgx-mrsigner\":\"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd\"",
-        "\"x-ms-sgx-ehd\":\"aGVsbG8\"",
-        "\"$maa-ehd\":\"aGVsbG8\"",
-        "\"$aas-ehd\":\"aGVsbG8\"",
-        "\"x-ms-sgx-config-svn\":4",
-        "\"x-ms-sgx-isv-family-id\":\"00000000000000000000000000000000\"",
-        "\"x-avow-sgx-tcb-status\":\"SWHardeningNeeded\"",
-        "\"x-avow-sgx-advisory-ids\":[\"INTEL-SA-00615\",\"INTEL-SA-00657\"]",
-        "\"x-avow-sgx-tcb-date\":\"2023-11-15T00:00:00Z\"",
-        /* sha256("quote bytes") */
-        "\"quotehash\":\"",
-    };
-    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-        if (!strstr(s, want[i])) fail_msg("missing %s in %s", want[i], s);
-    char *out = NULL;
-    assert_int_equal(tu_run("printf 'quote bytes' | sha256sum | cut -c1-64 | tr -d '\\n'", &out),
-                     0);
-    char q[100];
-    snprintf(q, sizeof(q), "\"quotehash\":\"%s\"", out);
-    assert_non_null(strstr(s, q));
-    free(out);
-    assert_int_equal(tu_run("printf '' | sha256sum | cut -c1-64 | tr -d '\\n'", &out), 0);
-    snprintf(q, sizeof(q), "\"tcbinfocrlhash\":\"%s\"", out); /* absent root CA CRL: empty input */
-    assert_non_null(strstr(s, q));
-    free(out);
-    const avow_claim *c = avow_claims_find(cs, "x-ms-sgx-report-data", NULL);
-    assert_int_equal(strlen(c->value.str), 128);
-    avow_claims_free(cs);
-
-    /* digests computed once by the caller give the same claims, byte for byte */
-    avow_collateral_digests dg;
-    avow_collateral_digests_compute(&coll, &dg);
-    assert_int_equal(
-        avow_claims_incoming_sgx(&r, quote, 11, &coll, &dg, (const uint8_t *)"hello", 5, &cs),
-        AVOW_OK);
-    char *s2 = to_json(cs);
-    assert_string_equal(s, s2);
-    free(s2);
-    avow_claims_free(cs);
-    /* ...and they are what the claim reports: wrong digests show through */
-    dg.tcb_info[0] ^= 1;
-    assert_int_equal(
-        avow_claims_incoming_sgx(&r, quote, 11, &coll, &dg, (const uint8_t *)"hello", 5, &cs),
-        AVOW_OK);
-    s2 = to_json(cs);
-    assert_string_not_equal(s, s2);
-    free(s2);
-    free(s);
-    avow_claims_free(cs);
-
-    /* no KSS, no runtime data: those claims are absent */
-    r.attributes[0] = 0;
-    r.debug = false;
-    r.status = AVOW_TCB_NONE;
-    r.n_advisory_ids = 0;
-    r.tcb_date = 0;
-    assert_int_equal(avow_claims_incoming_sgx(&r, quote, 11, NULL, NULL, NULL, 0, &cs), AVOW_OK);
-    assert_null(avow_claims_find(cs, "x-ms-sgx-config-id", NULL));
-    assert_null(avow_claims_find(cs, "x-ms-sgx-ehd", NULL));
-    assert_null(avow_claims_find(cs, "x-avow-sgx-tcb-status", NULL));
-    assert_null(avow_claims_find(cs, "x-avow-sgx-advisory-ids", NULL));
-    assert_false(avow_claims_find(cs, "x-ms-sgx-is-debuggable", NULL)->value.boolean);
     avow_claims_free(cs);
 }
 
@@ -598,7 +482,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_and_json),
-        cmocka_unit_test(test_incoming_sgx),
         cmocka_unit_test(test_policy_upload),
         cmocka_unit_test(test_request_forms),
     };

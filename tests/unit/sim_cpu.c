@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "avow/encode.h"
-#include "avow/sim.h"
+#include "sim/sim.h"
 #include "testutil.h"
 
 #define NOW 1751624924 /* fixed: tests never read the clock */

@@ -20,7 +20,7 @@
 #include "avow/encode.h"
 #include "avow/pck.h"
 #include "avow/quote.h"
-#include "avow/sim.h"
+#include "sim/sim.h"
 #include "avow/verify.h"
 #include "testutil.h"
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "avow/store.h"
+#include "store/store.h"
 #include "avow/token.h"
 #include "testutil.h"
 

@@ -26,7 +26,7 @@
 
 #include "avow/encode.h"
 #include "avow/quote.h"
-#include "avow/store.h"
+#include "store/store.h"
 #include "avow/token.h"
 #include "avow/verify.h"
 #include "pccs/pccs.h"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "avow/sim.h"
+#include "sim/sim.h"
 #include "avow/verify.h"
 
 #define NOW 1751624924 /* 2025-07-04 */

@@ -1,5 +1,5 @@
 /* The verifier against the simulated platform and its Intel-like PKI
- * (avow/sim.h): a simulated root must be added explicitly and is reported as
+ * (sim/sim.h): a simulated root must be added explicitly and is reported as
  * simulated; revoked PCK certificate / PCK CA; revoked TCB level; Intel's
  * QE/platform convergence table (not max severity); advisory union order;
  * expiry keeps the status; quote v4 with SGX; Platform CA; the platform cache
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "avow/sim.h"
+#include "sim/sim.h"
 #include "avow/verify.h"
 #include "verify/tcb_match.h"
 

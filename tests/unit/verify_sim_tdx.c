@@ -1,4 +1,4 @@
-/* TD quote verification against the simulated platform (avow/sim.h): every
+/* TD quote verification against the simulated platform (sim/sim.h): every
  * TDX status, v4 and v5 (TD report 1.0 and 1.5), Intel's module and QE
  * convergence, relaunch advice, the module identity (mismatch, missing,
  * the right TDX_XX among several), TD QE identity vs SGX QE identity,
@@ -18,7 +18,7 @@
 #include <jansson.h>
 
 #include "avow/quote.h"
-#include "avow/sim.h"
+#include "sim/sim.h"
 #include "avow/verify.h"
 #include "verify/result_json.h"
 

@@ -1,4 +1,4 @@
-/* Mints the incoming claim set of an SGX quote (include/avow/claims.h,
+/* Mints the incoming claim set of a verified SGX quote (include/avow/attest.h,
  * avow_claims_incoming_sgx): MAA's x-ms-sgx-* names, the deprecated `$`
  * aliases, the collateral hashes, and Avow's TCB status claims.
  * Thread-safe: no state. */
@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avow/attest.h"
 #include "avow/encode.h"
 #include "avow/report.h"
 #include "avow/tcb.h"
 #include "avow/time.h"
 #include "core/sha256.h"
-#include "policy/claims_int.h"
 
 /* The x-ms-sgx-collateral object as compact JSON (keys in MAA's order),
  * written directly: fixed ASCII keys and hex values, exactly the bytes jansson's

@@ -1,6 +1,6 @@
-/* Internals of the store (include/avow/store.h): the backend interface that
+/* Internals of the store (src/store/store.h): the backend interface that
  * sqlite.c and postgres.c implement, the connection pool (pool.c) and the
- * query helpers that store.c, schema.c and collateral_cache.c use. SQL is
+ * query helpers that store.c, schema.c and marks.c use. SQL is
  * written once, in the dialect both SQLite and PostgreSQL accept, with
  * $1..$N placeholders and every value passed as text. Not part of the API.
  * Thread-safety: a connection is used by one thread at a time (the pool in
@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "avow/store.h"
+#include "store/store.h"
 
 /* Monotonic seconds, for timeouts (never for what the store records: its
  * times come from the caller). */

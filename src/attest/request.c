@@ -1,10 +1,8 @@
-/* avowd evidence intake: parses an MAA attest request body (JSON keys
- * matched case-insensitively, PascalCase legacy names, base64url with or
- * without padding, standard base64 too), unwraps the Open Enclave evidence
- * header (01000000 02000000 <u64 size> || quote), and checks the MAA
- * bindings: SHA-256(runtimeData) == REPORTDATA[0..32] and
- * SHA-256(initTimeData) == CONFIGID[0..32].
- * Thread-safety: no state; one avowd_evidence per request. */
+/* MAA's attest request (include/avow/attest.h, docs/maa.md §1.3): parses the
+ * JSON body (keys matched case-insensitively, PascalCase legacy names,
+ * base64url with or without padding, standard base64 too) and unwraps the
+ * Open Enclave evidence header (01000000 02000000 <u64 size> || quote).
+ * Thread-safety: no state; one request object per request. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,26 +10,32 @@
 
 #include <jansson.h>
 
+#include "avow/attest.h"
 #include "avow/encode.h"
 #include "core/cursor.h"
 #include "core/sha256.h"
-#include "server/evidence.h"
 
-void avowd_evidence_init(avowd_evidence *ev)
+void avow_attest_request_init(avow_attest_request *r)
 {
-    memset(ev, 0, sizeof(*ev));
+    memset(r, 0, sizeof(*r));
 }
 
-void avowd_evidence_free(avowd_evidence *ev)
+void avow_attest_request_free(avow_attest_request *r)
 {
-    free(ev->evidence);
-    free(ev->runtime.data);
-    free(ev->runtime.json);
-    free(ev->inittime.data);
-    free(ev->inittime.json);
-    free(ev->draft_policy);
-    free(ev->nonce);
-    memset(ev, 0, sizeof(*ev));
+    if (!r) return;
+    free(r->evidence);
+    free(r->runtime.data);
+    free(r->runtime.json);
+    free(r->init_time.data);
+    free(r->init_time.json);
+    free(r->draft_policy);
+    free(r->nonce);
+    memset(r, 0, sizeof(*r));
+}
+
+const char *avow_attest_type_name(avow_attest_type t)
+{
+    return t == AVOW_ATTEST_OPEN_ENCLAVE ? "OpenEnclave" : "SgxEnclave";
 }
 
 /* Decodes base64url (padding optional) or, when the text uses '+' or '/',
@@ -51,7 +55,7 @@ static avow_err decode_b64(const char *field, const char *s, size_t len, uint8_t
 }
 
 /* {"data": b64url, "dataType": "Binary"|"JSON"} */
-static avow_err parse_data(const char *field, json_t *v, avowd_data *d, avow_error *err)
+static avow_err parse_data(const char *field, json_t *v, avow_attest_data *d, avow_error *err)
 {
     if (!json_is_object(v))
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
@@ -161,9 +165,11 @@ static bool find_b64_member(const uint8_t *b, size_t len, const char *name, size
     return false;
 }
 
-avow_err avowd_evidence_parse(const uint8_t *body, size_t len, bool open_enclave,
-                              avowd_evidence *ev, avow_error *err)
+avow_err avow_attest_request_parse(const uint8_t *body, size_t len, avow_attest_type type,
+                                   avow_attest_request *ev, avow_error *err)
 {
+    bool open_enclave = type == AVOW_ATTEST_OPEN_ENCLAVE;
+    ev->type = type;
     if (len == 0)
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                               "empty request body: expected a JSON object with \"%s\"",
@@ -273,7 +279,7 @@ avow_err avowd_evidence_parse(const uint8_t *body, size_t len, bool open_enclave
         ev->runtime.present = true;
     }
     if (f[F_INITTIME] && !json_is_null(f[F_INITTIME])) {
-        e = parse_data("initTimeData", f[F_INITTIME], &ev->inittime, err);
+        e = parse_data("initTimeData", f[F_INITTIME], &ev->init_time, err);
         if (e != AVOW_OK) goto done;
     }
     if (f[F_DRAFT] && !json_is_null(f[F_DRAFT])) {
@@ -349,34 +355,4 @@ avow_err avowd_evidence_parse(const uint8_t *body, size_t len, bool open_enclave
 done:
     json_decref(doc);
     return e;
-}
-
-avow_err avowd_evidence_bind(const avowd_evidence *ev, const avow_quote *q, avow_error *err)
-{
-    uint8_t h[32];
-    if (ev->runtime.present) {
-        avow_sha256(ev->runtime.data, ev->runtime.len, h);
-        if (memcmp(h, q->report.report_data, 32)) {
-            char want[65], got[65];
-            avow_hex_encode(h, 32, want);
-            avow_hex_encode(q->report.report_data, 32, got);
-            return avow_error_set(err, AVOW_ERR_MISMATCH, AVOW_NO_OFFSET,
-                                  "runtimeData does not match the quote: SHA-256(runtimeData) = "
-                                  "%s but REPORTDATA[0..32] = %s",
-                                  want, got);
-        }
-    }
-    if (ev->inittime.present) {
-        avow_sha256(ev->inittime.data, ev->inittime.len, h);
-        if (memcmp(h, q->report.config_id, 32)) {
-            char want[65], got[65];
-            avow_hex_encode(h, 32, want);
-            avow_hex_encode(q->report.config_id, 32, got);
-            return avow_error_set(err, AVOW_ERR_MISMATCH, AVOW_NO_OFFSET,
-                                  "initTimeData does not match the quote: SHA-256(initTimeData) "
-                                  "= %s but CONFIGID[0..32] = %s",
-                                  want, got);
-        }
-    }
-    return AVOW_OK;
 }

@@ -1,4 +1,4 @@
-/* libcurl client of Intel PCS v4 / a PCCS (include/avow/pcs.h): GETs TCB
+/* libcurl client of Intel PCS v4 / a PCCS (src/pccs/upstream.h): GETs TCB
  * Info, QE Identity, the PCK CRL and the Root CA CRL with their URL-encoded
  * issuer-chain headers and assembles an avow_collateral, using the collateral
  * layer's own readers for the signed JSON span and CRL encodings. Errors name
@@ -19,7 +19,7 @@
 #include <jansson.h>
 
 #include "avow/encode.h"
-#include "avow/pcs.h"
+#include "pccs/upstream.h"
 #include "avow/quote.h"
 
 #define MAX_BODY    (8u << 20) /* a TCB Info is ~10 KB, a CRL at most a few hundred KB */

@@ -1,0 +1,15 @@
+/* Internals of the attestation layer (include/avow/attest.h) shared by its
+ * files: attest.c runs the steps, token.c builds the token's claim set.
+ * Thread-safety: as attest.h. */
+#pragma once
+
+#include "avow/attest.h"
+
+/* The token's claims of a permitted attestation into a->token: the service's
+ * claims from the incoming set (less the `$` aliases; the advisory IDs as
+ * one array; MAA's deprecated maa-ehd, aas-ehd, maa-attestationcollateral),
+ * x-ms-policy-hash, x-ms-policy-signer (signer_jwk, when given), nonce, then
+ * what the policy issued that is not reserved. The signer adds iss, iat,
+ * nbf, exp and jti. */
+avow_err attest_token_claims(avow_attestation *a, const avow_attest_request *req,
+                             const char *signer_jwk, avow_error *err);
