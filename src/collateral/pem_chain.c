@@ -17,7 +17,9 @@ static bool has_text(const char *s, size_t len, const char *needle)
     return false;
 }
 
-bool coll_pem_is_urlencoded(const char *s, size_t len)
+/* Looks URL-encoded ("-----BEGIN%20CERTIFICATE..."): it has a '%' (PEM
+ * itself never does) and no literal "-----BEGIN ". */
+static bool is_urlencoded(const char *s, size_t len)
 {
     /* Decoded text always holds a literal "-----BEGIN ", so decoding is
      * never applied twice (which would make a write/read cycle lossy). */
@@ -29,7 +31,7 @@ avow_err coll_pem_text(const char *s, size_t len, const char *what, char **out, 
 {
     *out = NULL;
     *out_len = 0;
-    if (coll_pem_is_urlencoded(s, len)) {
+    if (is_urlencoded(s, len)) {
         avow_err e = avow_percent_decode_alloc(s, len, out, out_len, err);
         if (e) {
             avow_error_prefix(err, what);

@@ -8,10 +8,6 @@
 
 #include "avow/err.h"
 
-/* True if the text looks URL-encoded ("-----BEGIN%20CERTIFICATE..."): it
- * has a '%' (PEM itself never does) and no literal "-----BEGIN ". */
-bool coll_pem_is_urlencoded(const char *s, size_t len);
-
 /* The PEM text of a chain: percent-decoded when URL-encoded, else a copy;
  * malloc'd and NUL-terminated. `what` names the field in messages. */
 avow_err coll_pem_text(const char *s, size_t len, const char *what, char **out, size_t *out_len,

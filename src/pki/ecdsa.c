@@ -31,7 +31,8 @@ static size_t der_uint(const uint8_t v[32], uint8_t *out)
     return o + n;
 }
 
-size_t avow_ecdsa_sig_raw_to_der(const uint8_t sig[64], uint8_t der[72])
+/* Raw r||s (32+32 big-endian) -> DER ECDSA-Sig-Value; its length (<= 72). */
+static size_t sig_raw_to_der(const uint8_t sig[64], uint8_t der[72])
 {
     uint8_t body[70];
     size_t n = der_uint(sig, body);
@@ -45,7 +46,7 @@ size_t avow_ecdsa_sig_raw_to_der(const uint8_t sig[64], uint8_t der[72])
 avow_err avow_ecdsa_verify_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t sig[64])
 {
     uint8_t der[72];
-    size_t der_len = avow_ecdsa_sig_raw_to_der(sig, der);
+    size_t der_len = sig_raw_to_der(sig, der);
     return avow_ecdsa_verify_der(key, msg, len, der, der_len);
 }
 

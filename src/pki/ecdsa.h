@@ -13,9 +13,6 @@
 
 #include "avow/err.h"
 
-/* Raw r||s (32+32 big-endian) -> DER ECDSA-Sig-Value; returns its length (<= 72). */
-size_t avow_ecdsa_sig_raw_to_der(const uint8_t sig[64], uint8_t der[72]);
-
 /* Verifies an ECDSA P-256 / SHA-256 signature given as raw r||s over `msg`.
  * AVOW_ERR_SIGNATURE when it does not verify. */
 avow_err avow_ecdsa_verify_raw(EVP_PKEY *key, const uint8_t *msg, size_t len,

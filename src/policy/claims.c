@@ -72,8 +72,10 @@ void avow_claims_free(avow_claims *cs)
     free(cs);
 }
 
-avow_err avow_claims_push_owned(avow_claims *cs, char *type, avow_claim_value v,
-                                avow_claim_issuer issuer)
+/* Appends a claim whose `type` and `value.str` are already malloc'd: takes
+ * ownership of both (frees them on failure). */
+static avow_err claims_push_owned(avow_claims *cs, char *type, avow_claim_value v,
+                                  avow_claim_issuer issuer)
 {
     if (!cs || !type) {
         free(type);
@@ -280,7 +282,7 @@ avow_err avow_claims_add(avow_claims *cs, const avow_claim *c)
         free(type);
         return AVOW_ERR_ARG;
     }
-    return avow_claims_push_owned(cs, type, v, c->issuer);
+    return claims_push_owned(cs, type, v, c->issuer);
 }
 
 avow_err avow_claims_add_string(avow_claims *cs, const char *type, const char *value,
@@ -330,7 +332,7 @@ avow_err avow_claims_add_all(avow_claims *dst, const avow_claims *src)
             free(str);
             return AVOW_ERR_NOMEM;
         }
-        avow_err e = avow_claims_push_owned(dst, type, v, c->issuer);
+        avow_err e = claims_push_owned(dst, type, v, c->issuer);
         if (e) return e;
     }
     return AVOW_OK;

@@ -50,13 +50,6 @@ char *tok_b64url(const uint8_t *in, size_t len)
     return out;
 }
 
-char *tok_b64(const uint8_t *in, size_t len)
-{
-    char *out = malloc(avow_base64_len(len));
-    if (out) avow_base64_encode(in, len, out);
-    return out;
-}
-
 /* ---- keys ---------------------------------------------------------------- */
 
 avow_err tok_key_wrap(EVP_PKEY *pkey, bool priv, avow_jws_key **out, avow_error *err)
@@ -200,8 +193,10 @@ avow_err tok_sign_hash(const avow_jws_key *key, EVP_PKEY_CTX *ctx, const uint8_t
     return rc;
 }
 
-avow_err tok_sign(const avow_jws_key *key, const uint8_t *data, size_t len, uint8_t **sig,
-                  size_t *sig_len, avow_error *err)
+/* Signs the SHA-256 of `data` with the JWS algorithm of `key` into a malloc'd
+ * signature (RS256: PKCS#1 v1.5; ES256: raw 64-byte r||s). */
+static avow_err tok_sign(const avow_jws_key *key, const uint8_t *data, size_t len, uint8_t **sig,
+                         size_t *sig_len, avow_error *err)
 {
     char eb[160];
     *sig = NULL;
@@ -219,8 +214,9 @@ avow_err tok_sign(const avow_jws_key *key, const uint8_t *data, size_t len, uint
     return rc;
 }
 
-avow_err tok_verify(const avow_jws_key *key, const uint8_t *data, size_t len, const uint8_t *sig,
-                    size_t sig_len, avow_error *err)
+/* AVOW_ERR_SIGNATURE when the signature does not verify. */
+static avow_err tok_verify(const avow_jws_key *key, const uint8_t *data, size_t len,
+                           const uint8_t *sig, size_t sig_len, avow_error *err)
 {
     avow_err rc = AVOW_OK;
     unsigned char *der = NULL;
