@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target in BUILD_DIR for FUZZ_SECONDS (default 30) each,
 # seeded from tests/fuzz/corpus/<target>/ and the real evidence listed in
-# tests/fuzz/corpus/<target>.vectors (paths relative to tests/vectors/data).
+# tests/fuzz/corpus/<target>.vectors (paths relative to tests/vectors/data),
+# with the dictionary tests/fuzz/corpus/<target>.dict where there is one.
 set -euo pipefail
 build=${1:-build-fuzz}
 secs=${FUZZ_SECONDS:-30}
@@ -22,7 +23,10 @@ for t in "$build"/fuzz_*; do
     done < "$seeds.vectors"
   fi
   echo "fuzz: $name for ${secs}s"
-  if ! "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 "$work" 2>"$work.log"; then
+  # tests/fuzz/corpus/<target>.dict: a libFuzzer dictionary, when the target has one
+  dict=()
+  [[ -f $seeds.dict ]] && dict=(-dict="$seeds.dict")
+  if ! "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=0 "${dict[@]}" "$work" 2>"$work.log"; then
     echo "fuzz: $name FAILED"; tail -40 "$work.log"; status=1
   else
     grep -E '^#[0-9]+.*(DONE|pulse)' "$work.log" | tail -1 || true

@@ -1,14 +1,18 @@
 /* One Microsoft Azure Attestation (MAA) attestation, as avowd performs it
- * and `avow policy eval` replays it (docs/maa.md §1.3, §2.2, §3):
+ * and `avow policy eval` replays it (docs/maa.md §1.3, §1.10, §2.2, §3):
  *
  *   an attest request (MAA's request model: the evidence, runtimeData and
  *   initTimeData as JSON or binary, a nonce, a draft policy)
+ *     -> the evidence of the type's TEE (an SGX quote for SgxEnclave and
+ *        OpenEnclave, a TD quote for TdxVm; any other is refused)
  *     -> the request's data bound to the evidence (SHA-256(runtimeData) is
- *        REPORTDATA[0..32], SHA-256(initTimeData) is CONFIGID[0..32])
+ *        REPORTDATA[0..32]; SHA-256(initTimeData) is CONFIGID[0..32] of an
+ *        enclave, MRCONFIGID[0..32] of a TD)
  *     -> the platform identified through a PCK chain checked to a trusted root
  *     -> the evidence verified against collateral at a time (verify.h)
- *     -> the incoming claims (x-ms-sgx-*, MAA's deprecated aliases, Avow's
- *        x-avow-* TCB claims, x-ms-runtime, x-ms-inittime)
+ *     -> the incoming claims (SGX: x-ms-sgx-*, MAA's deprecated aliases;
+ *        TDX: MAA's EAT profile for TDX; Avow's x-avow-* TCB claims;
+ *        x-ms-runtime, x-ms-inittime)
  *     -> the policy in force, or the request's draft policy, decides
  *     -> the exact claim set of the token, all but the five claims the
  *        signer adds as it signs (iss, iat, nbf, exp, jti).
@@ -45,10 +49,23 @@ extern "C" {
 typedef enum {
     AVOW_ATTEST_SGX_ENCLAVE = 1, /* POST /attest/SgxEnclave: "quote" */
     AVOW_ATTEST_OPEN_ENCLAVE,    /* POST /attest/OpenEnclave: "report" (OE header + quote) */
+    AVOW_ATTEST_TDX_VM,          /* POST /attest/TdxVm: "quote" (a TD quote, v4 or v5) */
 } avow_attest_type;
 
-/* "SgxEnclave", "OpenEnclave". Never NULL. */
+/* "SgxEnclave", "OpenEnclave", "TdxVm". Never NULL. */
 const char *avow_attest_type_name(avow_attest_type t);
+
+/* The type named `name` (MAA's names, case-insensitive); 0 when unknown. */
+avow_attest_type avow_attest_type_parse(const char *name);
+
+/* The TEE whose quotes a type takes: AVOW_TEE_TDX for TdxVm, else AVOW_TEE_SGX. */
+uint32_t avow_attest_type_tee(avow_attest_type t);
+
+/* The policy in force for a type whose policy was never set or was reset
+ * (docs/maa.md §3.5): MAA's default SGX policy for SgxEnclave and
+ * OpenEnclave, Avow's permit-all TdxVm default (MAA documents none).
+ * Compiled once, never freed; NULL only when memory ran out. */
+const avow_policy *avow_attest_default_policy(avow_attest_type t);
 
 /* runtimeData or initTimeData. */
 typedef struct {
@@ -188,9 +205,38 @@ avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *qu
                                   const avow_collateral_digests *digests, const uint8_t *ehd,
                                   size_t ehd_len, avow_claims **out);
 
+/* The incoming claim set of a verified TD quote: the claims of MAA's EAT
+ * profile for Intel TDX (docs/maa.md §3.4), all with issuer
+ * AttestationService, under the names the token carries:
+ *
+ *   x-ms-ver "1.0", x-ms-attestation-type "tdxvm",
+ *   eat_profile "https://aka.ms/maa-eat-profile-tdxvm", intuse "generic",
+ *   dbgstat "enabled" (TDATTRIBUTES.DEBUG set) or "disabled",
+ *   tdx_mrsignerseam, tdx_mrseam, tdx_mrtd, tdx_rtmr0..3, tdx_mrconfigid,
+ *   tdx_mrowner, tdx_mrownerconfig (96 lowercase hex), tdx_report_data (128),
+ *   tdx_seam_attributes, tdx_td_attributes, tdx_xfam (16), tdx_tee_tcb_svn
+ *   (32): the TD report's bytes in quote order;
+ *   tdx_seamsvn (int): TEE_TCB_SVN bytes 0..1 as a little-endian u16 (the
+ *   module's SVN and major version, SEAMSVN);
+ *   tdx_td_attributes_debug (bit 0), _septve_disable (bit 28),
+ *   _protection_keys (bit 30, PKS), _key_locker (bit 31, KL), _perfmon
+ *   (bit 63) (bools, of TDATTRIBUTES as a little-endian u64);
+ *   attester_tcb_status (Intel's converged status string, when determined);
+ *   Avow's own: x-avow-tdx-advisory-ids (one String claim per advisory ID),
+ *   x-avow-tdx-module-status (the TDX module's TCB status, when reached),
+ *   x-avow-tdx-module-id (the tdxModuleIdentities entry judged, when one),
+ *   x-avow-tdx-tcb-date (RFC 3339 of the TDX TCB level's tcbDate, when
+ *   known), and for a TD report 1.5 x-avow-tdx-tee-tcb-svn2 (32 hex) and
+ *   x-avow-tdx-mrservicetd (96 hex).
+ *
+ * Request-dependent claims (x-ms-runtime, x-ms-inittime) are added by
+ * avow_attest_finish. AVOW_ERR_UNSUPPORTED for an SGX result (!r->is_td). */
+avow_err avow_claims_incoming_tdx(const avow_verify_result *r, avow_claims **out);
+
 /* The claim names only the service sets: a policy issuing one is ignored
- * (x-ms-*, x-avow-*, iss, iat, nbf, exp, jti, nonce, cnf and MAA's deprecated
- * aliases). */
+ * (x-ms-*, x-avow-*, iss, iat, nbf, exp, jti, nonce, cnf, MAA's deprecated
+ * aliases, and the TDX profile's tdx_*, attester_*, eat_profile, dbgstat,
+ * intuse). */
 bool avow_attest_claim_reserved(const char *type);
 
 #ifdef __cplusplus

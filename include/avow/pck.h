@@ -31,6 +31,10 @@ typedef struct {
     uint8_t platform_instance_id[16];
     bool has_configuration;
     bool dynamic_platform, cached_keys, smt_enabled;
+    /* which Configuration items the certificate carries (Intel requires all
+     * three in a Platform-CA certificate; a flag that is absent reads false
+     * above and is "undefined" in supplemental data, verify.h) */
+    bool has_dynamic_platform, has_cached_keys, has_smt_enabled;
 } avow_pck_ext;
 
 /* Parses the extension's value (the contents of its OCTET STRING). */

@@ -90,6 +90,11 @@ avow_err avow_policy_hash(const char *text, size_t len, char out[AVOW_POLICY_HAS
 const char *avow_policy_default_text(void);
 const avow_policy *avow_policy_default(void);
 
+/* Avow's default TdxVm policy (docs/maa.md §3.5; MAA documents none): version
+ * 1.0, permit every genuine TD quote, issue nothing. As above. */
+const char *avow_policy_default_tdx_text(void);
+const avow_policy *avow_policy_default_tdx(void);
+
 typedef enum {
     AVOW_SECTION_NONE = 0,
     AVOW_SECTION_CONFIGURATION,

@@ -67,6 +67,66 @@ typedef struct {
     uint16_t body_type; /* AVOW_BODY_TD10 or AVOW_BODY_TD15 */
 } avow_td_info;
 
+/* Intel's pck_cert_flag_enum_t: a Configuration flag of a PCK certificate. */
+typedef enum {
+    AVOW_PCK_FLAG_FALSE = 0,
+    AVOW_PCK_FLAG_TRUE = 1,
+    AVOW_PCK_FLAG_UNDEFINED = 2, /* the certificate does not say */
+} avow_pck_flag;
+
+/* The version of Intel's sgx_ql_qv_supplemental_t whose fields these are. */
+#define AVOW_SUPPLEMENTAL_MAJOR_VERSION 3
+#define AVOW_SUPPLEMENTAL_MINOR_VERSION 3
+
+/* Intel's supplemental data (sgx_ql_qv_supplemental_t, QvE
+ * qve_set_quote_supplemental_data), with Intel's field names, computed from
+ * what the verification checked. Filled (`valid`) when the verification
+ * reached a status, whatever that status (Revoked included) and whether or
+ * not the collateral has expired, as Intel fills it for every non-terminal
+ * result. Where Avow deliberately differs from Intel's code (pce_id,
+ * tee_type, tcb_level_date_tag, qe_iden_*, sa_list, the PCK flags) see
+ * docs/verification.md A10. Times are unix seconds, 0 where absent. */
+typedef struct {
+    bool valid;
+    uint16_t major_version, minor_version; /* AVOW_SUPPLEMENTAL_*_VERSION */
+    /* over the Root CA CRL and PCK CRL (thisUpdate / nextUpdate), every
+     * certificate of the PCK CRL issuer chain, the quote's PCK chain, the TCB
+     * Info and QE Identity issuer chains (notBefore / notAfter), TCB Info and
+     * QE Identity (issueDate / nextUpdate); pieces absent from the
+     * collateral (allow_missing_crl) are left out */
+    avow_time earliest_issue_date, latest_issue_date, earliest_expiration_date;
+    avow_time tcb_level_date_tag;              /* the lowest of the level dates below */
+    avow_time platform_tcb_level_date_tag;     /* the matched TCB level's tcbDate (TD: TDX level) */
+    bool has_pck_crl_num, has_root_ca_crl_num; /* CRL present, CRL Number fits 32 bits */
+    uint32_t pck_crl_num, root_ca_crl_num;     /* CRL Number extensions */
+    uint32_t tcb_eval_ref_num; /* min(TCB Info, QE Identity) tcbEvaluationDataNumber */
+    uint8_t root_key_id[48];   /* SHA-384 of the PCK chain root's key (04 || X || Y) */
+    uint8_t pck_ppid[16];
+    uint8_t tcb_cpusvn[16];
+    uint16_t tcb_pce_isvsvn;
+    uint8_t pce_id[2]; /* both bytes, as in the PCK certificate */
+    uint32_t tee_type; /* the quote header's: AVOW_TEE_SGX or AVOW_TEE_TDX */
+    uint8_t sgx_type;  /* 0 Standard, 1 Scalable, 2 ScalableWithIntegrity */
+    /* Scalable types only (Intel fills them for no other): */
+    bool has_platform_instance_id;
+    uint8_t platform_instance_id[16];
+    avow_pck_flag dynamic_platform, cached_keys, smt_enabled;
+    char *sa_list; /* sorted, de-duplicated advisory IDs, comma-separated ("" for none) */
+    /* the QE Identity and its issuer chain alone */
+    avow_time qe_iden_earliest_issue_date, qe_iden_latest_issue_date;
+    avow_time qe_iden_earliest_expiration_date;
+    avow_time qe_iden_tcb_level_date_tag; /* the matched QE level's tcbDate */
+    uint32_t qe_iden_tcb_eval_ref_num;    /* the QE Identity's tcbEvaluationDataNumber */
+    uint32_t qe_iden_status;              /* the QE level's status as sgx_ql_qv_result_t */
+    /* Intel's collateral_expiration_status: 1 when earliest_expiration_date
+     * <= the verification time or any validity window failed, else 0 */
+    uint32_t collateral_expiration_status;
+    /* TD quotes (Intel's ServTD supplemental names where it has them) */
+    uint8_t tdx_module_major_ver;            /* TEE_TCB_SVN[1] */
+    uint16_t tdx_module_svn;                 /* matched module level's isvsvn; 0 for major 0 */
+    avow_time tdx_module_tcb_level_date_tag; /* its tcbDate; 0 for major 0 */
+} avow_supplemental;
+
 typedef struct {
     /* verdict */
     bool ok;                /* genuine and status determined (UpToDate..OutOfDateConfigNeeded) */
@@ -115,6 +175,9 @@ typedef struct {
     char module_id[8];              /* the tdxModuleIdentities entry judged ("TDX_01"), or "" */
     char **module_advisory_ids;     /* the module level's advisory IDs */
     size_t n_module_advisory_ids;
+
+    /* ---- Intel's supplemental data (addition; `valid` false when none) ---- */
+    avow_supplemental supplemental;
 } avow_verify_result;
 
 void avow_verify_result_init(avow_verify_result *r);

@@ -1,8 +1,9 @@
 /* One MAA attestation (include/avow/attest.h), step by step: evidence parse,
  * data bindings, draft policy, platform (begin); verification, incoming
- * claims, decision, token claims (finish). Each step that refuses sets the
- * outcome, MAA's error code and a reason naming the step; the messages are
- * the ones avowd answers with and `avow policy eval` prints.
+ * claims, decision, token claims (finish); and the default policy per type.
+ * Each step that refuses sets the outcome, MAA's error code and a reason
+ * naming the step; the messages are the ones avowd answers with and `avow
+ * policy eval` prints.
  * Thread-safe: no state of its own. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,11 @@ void avow_attestation_free(avow_attestation *a)
     avow_claims_free(a->token);
     avow_policy_free(a->own_draft);
     avow_attestation_init(a);
+}
+
+const avow_policy *avow_attest_default_policy(avow_attest_type t)
+{
+    return t == AVOW_ATTEST_TDX_VM ? avow_policy_default_tdx() : avow_policy_default();
 }
 
 static avow_attest_outcome refuse(avow_attestation *a, avow_attest_outcome o, const char *code,
@@ -72,13 +78,24 @@ avow_attest_outcome avow_attest_begin(avow_attestation *a, avow_verifier *v,
         return refuse(a, AVOW_ATTEST_BAD_EVIDENCE, "InvalidQuote", "the quote does not parse: %s",
                       err.msg);
     a->have_quote = true;
-    if (a->quote.tee_type != AVOW_TEE_SGX)
-        return refuse(a, AVOW_ATTEST_BAD_EVIDENCE, "InvalidQuote",
-                      "the quote is a %s quote (tee_type 0x%x); /attest/%s takes SGX quotes",
-                      avow_tee_name(a->quote.tee_type), a->quote.tee_type,
-                      avow_attest_type_name(req->type));
-    if (!bind_data(a, "runtimeData", &req->runtime, a->quote.report.report_data, "REPORTDATA") ||
-        !bind_data(a, "initTimeData", &req->init_time, a->quote.report.config_id, "CONFIGID"))
+    /* each route takes its TEE's quotes only (docs/maa.md §1.2) */
+    uint32_t want = avow_attest_type_tee(req->type);
+    if (a->quote.tee_type != want)
+        return refuse(
+            a, AVOW_ATTEST_BAD_EVIDENCE, "InvalidQuote",
+            "the quote is a%s %s quote (tee_type 0x%x); /attest/%s takes %s quotes%s",
+            a->quote.tee_type == AVOW_TEE_SGX ? "n" : "", avow_tee_name(a->quote.tee_type),
+            a->quote.tee_type, avow_attest_type_name(req->type), avow_tee_name(want),
+            a->quote.tee_type == AVOW_TEE_TDX   ? ": attest a TD at /attest/TdxVm"
+            : a->quote.tee_type == AVOW_TEE_SGX ? ": attest an enclave at /attest/SgxEnclave"
+                                                : "");
+    /* runtimeData binds REPORTDATA, initTimeData the configuration ID: an
+     * enclave's CONFIGID, a TD's MRCONFIGID (docs/maa.md §1.3, §1.10) */
+    bool td = want == AVOW_TEE_TDX;
+    const uint8_t *report_data = td ? a->quote.td.report_data : a->quote.report.report_data;
+    const uint8_t *config_id = td ? a->quote.td.mr_config_id : a->quote.report.config_id;
+    if (!bind_data(a, "runtimeData", &req->runtime, report_data, "REPORTDATA") ||
+        !bind_data(a, "initTimeData", &req->init_time, config_id, td ? "MRCONFIGID" : "CONFIGID"))
         return a->outcome;
     /* the draft policy compiles before any expensive work */
     if (req->draft_policy) {
@@ -103,13 +120,16 @@ avow_attest_outcome avow_attest_begin(avow_attestation *a, avow_verifier *v,
     return a->outcome;
 }
 
-/* The incoming claims: the evidence's, then the request's JSON data. */
+/* The incoming claims: the evidence's (an enclave's or a TD's), then the
+ * request's JSON data. */
 static avow_err mint_incoming(avow_attestation *a, const avow_attest_request *req,
                               const avow_collateral *coll, const avow_collateral_digests *dg)
 {
-    avow_err e = avow_claims_incoming_sgx(&a->verify, req->quote, req->quote_len, coll, dg,
-                                          req->runtime.present ? req->runtime.data : NULL,
-                                          req->runtime.len, &a->incoming);
+    avow_err e = req->type == AVOW_ATTEST_TDX_VM
+                     ? avow_claims_incoming_tdx(&a->verify, &a->incoming)
+                     : avow_claims_incoming_sgx(&a->verify, req->quote, req->quote_len, coll, dg,
+                                                req->runtime.present ? req->runtime.data : NULL,
+                                                req->runtime.len, &a->incoming);
     if (e == AVOW_OK && req->runtime.json)
         e = avow_claims_add_json(a->incoming, "x-ms-runtime", req->runtime.json,
                                  AVOW_ISSUER_SERVICE);

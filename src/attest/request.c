@@ -35,7 +35,23 @@ void avow_attest_request_free(avow_attest_request *r)
 
 const char *avow_attest_type_name(avow_attest_type t)
 {
-    return t == AVOW_ATTEST_OPEN_ENCLAVE ? "OpenEnclave" : "SgxEnclave";
+    return t == AVOW_ATTEST_OPEN_ENCLAVE ? "OpenEnclave"
+           : t == AVOW_ATTEST_TDX_VM     ? "TdxVm"
+                                         : "SgxEnclave";
+}
+
+avow_attest_type avow_attest_type_parse(const char *name)
+{
+    static const avow_attest_type all[] = {AVOW_ATTEST_SGX_ENCLAVE, AVOW_ATTEST_OPEN_ENCLAVE,
+                                           AVOW_ATTEST_TDX_VM};
+    for (size_t i = 0; name && i < sizeof(all) / sizeof(all[0]); i++)
+        if (!strcasecmp(name, avow_attest_type_name(all[i]))) return all[i];
+    return 0;
+}
+
+uint32_t avow_attest_type_tee(avow_attest_type t)
+{
+    return t == AVOW_ATTEST_TDX_VM ? AVOW_TEE_TDX : AVOW_TEE_SGX;
 }
 
 /* Decodes base64url (padding optional) or, when the text uses '+' or '/',
@@ -225,8 +241,7 @@ avow_err avow_attest_request_parse(const uint8_t *body, size_t len, avow_attest_
             e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                                "\"%s\" does not belong in a /attest/%s request: send the "
                                "evidence as \"%s\"",
-                               k, open_enclave ? "OpenEnclave" : "SgxEnclave",
-                               open_enclave ? "report" : "quote");
+                               k, avow_attest_type_name(type), open_enclave ? "report" : "quote");
             goto done;
         }
         if (i < 0) continue; /* unknown members are ignored, as MAA does */
@@ -251,7 +266,10 @@ avow_err avow_attest_request_parse(const uint8_t *body, size_t len, avow_attest_
                !json_string_length(f[F_EVIDENCE])) {
         e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                            "\"%s\" is missing, empty or not a string (base64url of the %s)",
-                           ev_name, open_enclave ? "Open Enclave report" : "SGX quote");
+                           ev_name,
+                           open_enclave                 ? "Open Enclave report"
+                           : type == AVOW_ATTEST_TDX_VM ? "TD quote"
+                                                        : "SGX quote");
         goto done;
     } else {
         e = decode_b64(ev_name, json_string_value(f[F_EVIDENCE]), json_string_length(f[F_EVIDENCE]),

@@ -12,18 +12,23 @@
 bool avow_attest_claim_reserved(const char *t)
 {
     static const char *const names[] = {
-        "iss",   "iat", "nbf",     "exp",     "jti",
-        "nonce", "cnf", "maa-ehd", "aas-ehd", "maa-attestationcollateral"};
-    if (!strncmp(t, "x-ms-", 5) || !strncmp(t, "x-avow-", 7)) return true;
+        "iss",     "iat",    "nbf",        "exp",     "jti",
+        "nonce",   "cnf",    "maa-ehd",    "aas-ehd", "maa-attestationcollateral",
+        "dbgstat", "intuse", "eat_profile"};
+    /* the service's names: MAA's x-ms-*, Avow's x-avow-*, the TDX profile's
+     * tdx_* and attester_* (docs/maa.md §2.2) */
+    if (!strncmp(t, "x-ms-", 5) || !strncmp(t, "x-avow-", 7) || !strncmp(t, "tdx_", 4) ||
+        !strncmp(t, "attester_", 9))
+        return true;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(t, names[i])) return true;
     return false;
 }
 
 /* The service's claims of the incoming set, MAA's deprecated copies beside
- * them, and the advisory IDs (one claim each in the incoming set, so a
- * policy can test each) as one array. */
-static avow_err service_claims(const avow_claims *incoming, avow_claims *cs)
+ * them, and the advisory IDs (`adv`: one claim each in the incoming set, so
+ * a policy can test each) as one array. */
+static avow_err service_claims(const avow_claims *incoming, const char *adv, avow_claims *cs)
 {
     json_t *adv_arr = json_array();
     if (!adv_arr) return AVOW_ERR_NOMEM;
@@ -32,7 +37,7 @@ static avow_err service_claims(const avow_claims *incoming, avow_claims *cs)
     for (size_t i = 0; i < n && e == AVOW_OK; i++) {
         const avow_claim *c = avow_claims_at(incoming, i);
         if (c->type[0] == '$') continue;
-        if (!strcmp(c->type, "x-avow-sgx-advisory-ids")) {
+        if (!strcmp(c->type, adv)) {
             if (c->value.kind == AVOW_CLAIM_STRING &&
                 json_array_append_new(adv_arr, json_string(c->value.str)))
                 e = AVOW_ERR_NOMEM;
@@ -52,12 +57,11 @@ static avow_err service_claims(const avow_claims *incoming, avow_claims *cs)
             e = avow_claims_add(cs, &copy);
         }
     }
-    char *adv = e == AVOW_OK ? json_dumps(adv_arr, JSON_COMPACT) : NULL;
+    char *ids = e == AVOW_OK ? json_dumps(adv_arr, JSON_COMPACT) : NULL;
     json_decref(adv_arr);
-    if (e == AVOW_OK && !adv) e = AVOW_ERR_NOMEM;
-    if (e == AVOW_OK)
-        e = avow_claims_add_json(cs, "x-avow-sgx-advisory-ids", adv, AVOW_ISSUER_SERVICE);
-    free(adv);
+    if (e == AVOW_OK && !ids) e = AVOW_ERR_NOMEM;
+    if (e == AVOW_OK) e = avow_claims_add_json(cs, adv, ids, AVOW_ISSUER_SERVICE);
+    free(ids);
     return e;
 }
 
@@ -65,7 +69,9 @@ avow_err attest_token_claims(avow_attestation *a, const avow_attest_request *req
                              const char *signer_jwk, avow_error *err)
 {
     avow_claims *cs = avow_claims_new();
-    avow_err e = cs ? service_claims(a->incoming, cs) : AVOW_ERR_NOMEM;
+    const char *adv =
+        req->type == AVOW_ATTEST_TDX_VM ? "x-avow-tdx-advisory-ids" : "x-avow-sgx-advisory-ids";
+    avow_err e = cs ? service_claims(a->incoming, adv, cs) : AVOW_ERR_NOMEM;
     if (e == AVOW_OK)
         e = avow_claims_add_string(cs, "x-ms-policy-hash", a->policy_hash, AVOW_ISSUER_SERVICE);
     if (e == AVOW_OK && signer_jwk)

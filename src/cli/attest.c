@@ -1,5 +1,5 @@
 /* `avow attest`: a small MAA client. Posts a quote (or an Open Enclave
- * report) to URL/attest/{type} the way @azure/attestation does (base64url
+ * report, or a TD quote) to URL/attest/{type} the way @azure/attestation does (base64url
  * without padding, runtimeData Binary or JSON), fetches URL/certs, verifies
  * the returned token's RS256 signature with the /certs key named by its kid
  * (and exp/nbf against the clock), and prints the token's claims as pretty
@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "avow/attest.h"
 #include "avow/encode.h"
 #include "avow/token.h"
 #include "cli/cli.h"
@@ -83,7 +84,7 @@ static const cli_option attest_opts[] = {
     {O_URL, "url", "URL", "the service: avowd or an MAA instance (required)"},
     {O_RUNTIME_DATA, "runtime-data", "FILE", "bytes bound to REPORTDATA[0..32] by SHA-256"},
     {O_JSON_RUNTIME, "json-runtime", NULL, "send them as dataType JSON (claim x-ms-runtime)"},
-    {O_TYPE, "type", "SgxEnclave|OpenEnclave", "the attestation type (default SgxEnclave)"},
+    {O_TYPE, "type", "SgxEnclave|OpenEnclave|TdxVm", "the attestation type (default SgxEnclave)"},
     {O_DRAFT_POLICY, "draft-policy", "FILE",
      "attest against this policy text (draftPolicyForAttestation); the service answers with an "
      "unsigned token, shown with a warning. Without it an unsigned token is refused."},
@@ -95,7 +96,7 @@ static const cli_option attest_opts[] = {
 static const cli_positional attest_args[] = {
     {"QUOTE",
      "a DCAP quote (raw, hex or base64); with --type OpenEnclave an Open Enclave report (16-byte "
-     "header + quote)"},
+     "header + quote); with --type TdxVm a TD quote"},
     {0},
 };
 
@@ -149,11 +150,9 @@ int cli_attest(int argc, char **argv)
     }
     if (!url) return cli_usage_error(&attest_cmd, "--url is missing");
     if (!quote_path) return cli_usage_error(&attest_cmd, "QUOTE is missing");
-    bool oe = !strcasecmp(type, "OpenEnclave");
-    if (!oe && strcasecmp(type, "SgxEnclave")) {
-        fprintf(stderr, "avow attest: --type must be SgxEnclave or OpenEnclave\n");
-        return CLI_USAGE;
-    }
+    avow_attest_type at = avow_attest_type_parse(type);
+    if (!at) return cli_usage_error(&attest_cmd, "--type must be SgxEnclave, OpenEnclave or TdxVm");
+    bool oe = at == AVOW_ATTEST_OPEN_ENCLAVE;
     if (json_rt && !rt_path) {
         fprintf(stderr, "avow attest: --json-runtime needs --runtime-data FILE\n");
         return CLI_USAGE;
@@ -202,8 +201,9 @@ int cli_attest(int argc, char **argv)
     if (!body) goto done;
 
     char ep[2300];
-    snprintf(ep, sizeof(ep), "%s/attest/%s?api-version=2022-08-01", base,
-             oe ? "OpenEnclave" : "SgxEnclave");
+    /* TdxVm came with api-version 2023-04-01-preview, stable in 2025-06-01 (docs/maa.md §1.1) */
+    snprintf(ep, sizeof(ep), "%s/attest/%s?api-version=%s", base, avow_attest_type_name(at),
+             at == AVOW_ATTEST_TDX_VM ? "2025-06-01" : "2022-08-01");
     long st = http_call(ep, body, insecure, &r1);
     rc = CLI_FAIL;
     if (!st) goto done;

@@ -1,6 +1,7 @@
 /* `avow policy`: MAA appraisal policies.
  *   avow policy check FILE
  *   avow policy eval FILE --quote Q --collateral C [--at T] [--root PEM]...
+ *                    [--type SgxEnclave|OpenEnclave|TdxVm]
  *                    [--allow-missing-crl] [--runtime-data F | --runtime-json F]
  *                    [--init-time-data F | --init-time-json F] [--nonce S] [--json]
  *   avow policy sign FILE --key K --cert C | --unsigned  [--iat T | --no-iat]
@@ -40,6 +41,7 @@ enum {
     O_INIT_TIME_DATA,
     O_INIT_TIME_JSON,
     O_NONCE,
+    O_TYPE,
     O_JSON,
     O_KEY,
     O_CERT,
@@ -78,10 +80,12 @@ static const cli_option eval_opts[] = {
     {O_RUNTIME_JSON, "runtime-json", "F",
      "runtimeData as a JSON object (bound the same way; claim x-ms-runtime)"},
     {O_INIT_TIME_DATA, "init-time-data", "F",
-     "initTimeData, binary: SHA-256 of its bytes must be CONFIGID[0..32]"},
+     "initTimeData, binary: SHA-256 of its bytes must be CONFIGID[0..32] (a TD's MRCONFIGID)"},
     {O_INIT_TIME_JSON, "init-time-json", "F",
      "initTimeData as a JSON object (bound the same way; claim x-ms-inittime)"},
     {O_NONCE, "nonce", "S", "the request's nonce (claim nonce)"},
+    {O_TYPE, "type", "SgxEnclave|OpenEnclave|TdxVm",
+     "the route /attest/{type} replayed (default: the quote's TEE, SgxEnclave or TdxVm)"},
     {O_JSON, "json", NULL, "print one JSON object (decision, rule, claims, verdict, token claims)"},
     {0},
 };
@@ -408,7 +412,7 @@ static json_t *claims_json(const avow_claims *cs)
 }
 
 typedef struct {
-    const char *policy_path, *quote_path, *coll_path, *at_s, *nonce;
+    const char *policy_path, *quote_path, *coll_path, *at_s, *nonce, *type;
     const char *rd_path, *rj_path, *id_path,
         *ij_path; /* runtime / init-time data, binary or JSON */
     const char *roots[16];
@@ -564,6 +568,9 @@ static int cmd_eval(int argc, char **argv)
             case O_NONCE:
                 a.nonce = v;
                 break;
+            case O_TYPE:
+                a.type = v;
+                break;
             case O_ROOT:
                 if (!cli_append(a.roots, &a.n_roots, sizeof a.roots / sizeof a.roots[0], "--root",
                                 v))
@@ -580,6 +587,9 @@ static int cmd_eval(int argc, char **argv)
         return cli_usage_error(&eval_cmd, "FILE, --quote and --collateral are required");
     if ((a.rd_path && a.rj_path) || (a.id_path && a.ij_path))
         return cli_usage_error(&eval_cmd, "give runtime or init-time data once, binary or JSON");
+    avow_attest_type type = a.type ? avow_attest_type_parse(a.type) : 0;
+    if (a.type && !type)
+        return cli_usage_error(&eval_cmd, "--type must be SgxEnclave, OpenEnclave or TdxVm");
     avow_error e;
     avow_error_clear(&e);
     avow_attest_opts opts = {.allow_missing_crl = a.allow_missing_crl, .at = avow_time_now()};
@@ -602,8 +612,16 @@ static int cmd_eval(int argc, char **argv)
         !load_data(a.id_path, a.ij_path, "--init-time", &req.init_time))
         goto done;
     if (!cli_load_evidence(a.quote_path, NULL, a.coll_path, a.roots, a.n_roots, &ev)) goto done;
-    /* the request avowd would get: the quote as evidence, the data, the nonce */
-    req.type = AVOW_ATTEST_SGX_ENCLAVE;
+    /* the request avowd would get at /attest/{type}: the quote as evidence,
+     * the data, the nonce; the type by default the one of the quote's TEE */
+    if (!type) { /* a quote that does not parse is refused by avow_attest below */
+        avow_quote q;
+        avow_error qe;
+        bool td = avow_quote_parse(ev.quote, ev.quote_len, &q, &qe) == AVOW_OK &&
+                  q.tee_type == AVOW_TEE_TDX;
+        type = td ? AVOW_ATTEST_TDX_VM : AVOW_ATTEST_SGX_ENCLAVE;
+    }
+    req.type = type;
     req.evidence = ev.quote;
     req.evidence_len = ev.quote_len;
     ev.quote = NULL;

@@ -1,8 +1,9 @@
 /* `avow quote verify QUOTE --collateral FILE|DIR [--at UNIX|RFC3339]
  * [--root PEM]... [--allow-missing-crl] [--json] [--encoding ...]`:
  * verifies a DCAP quote offline (SGX or TDX). Human output: verdict, status,
- * advisories, then the trace as a checklist; --json: the object of
- * docs/design.md (`report` for SGX quotes, `td` for TD quotes).
+ * advisories, a line of Intel's supplemental data, then the trace as a
+ * checklist; --json: the object of docs/design.md (`report` for SGX quotes,
+ * `td` for TD quotes, `supplemental`).
  * Exit 0 ok, 1 fail, 2 unusable input or arguments. Thread-safe: n/a (CLI). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,16 @@ static void print_human(const avow_verify_result *r)
     if (r->crl_missing) printf("CRLs: missing, revocation checks skipped (--allow-missing-crl)\n");
     if (r->simulated_root) printf("root: SIMULATED / not Intel's\n");
     if (r->debug) printf("%s: DEBUG\n", r->is_td ? "TD" : "enclave");
+    const avow_supplemental *s = &r->supplemental;
+    if (s->valid) { /* docs/verification.md A10; all of it with --json */
+        char tag[21], exp[21];
+        avow_time_format(s->tcb_level_date_tag, tag);
+        avow_time_format(s->earliest_expiration_date, exp);
+        printf(
+            "supplemental: tcb_level_date_tag %s, tcb_eval_ref_num %u, "
+            "earliest_expiration_date %s, collateral_expiration_status %u\n",
+            tag, s->tcb_eval_ref_num, exp, s->collateral_expiration_status);
+    }
     printf("checks:\n");
     for (size_t i = 0; i < r->trace.count; i++) {
         const avow_trace_entry *e = &r->trace.entries[i];

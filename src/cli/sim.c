@@ -1,6 +1,7 @@
 /* `avow sim`: drive the software SGX platform (sim.h).
  *   avow sim init DIR [--ca processor|platform] [--fmspc HEX] [--comp-svn HEX]
  *                     [--pce-svn N] [--qe-svn N] [--now TIME] [--force]
+ *                     [--sgx-type 0|1|2] [--pck-config D,C,S]
  *   avow sim quote --platform DIR --out OUT [--report-data HEX]
  *                  [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]
  *                  [--isv-prod-id N] [--isv-svn N] [--debug] [--tcb-status S]
@@ -41,6 +42,8 @@ enum {
     O_PCE_SVN,
     O_QE_SVN,
     O_FORCE,
+    O_SGX_TYPE,
+    O_PCK_CONFIG,
     /* the enclave (quote, report) */
     O_ENCLAVE,
     O_MRENCLAVE,
@@ -77,6 +80,11 @@ static const cli_option init_opts[] = {
     {O_PCE_SVN, "pce-svn", "N", "the PCE's SVN"},
     {O_QE_SVN, "qe-svn", "N", "the quoting enclave's SVN"},
     {O_NOW, "now", "TIME", "the time the simulated PKI is issued at (default: now)"},
+    {O_SGX_TYPE, "sgx-type", "0|1|2",
+     "the PCK certificate's SGX type: Standard, Scalable, ScalableWithIntegrity"},
+    {O_PCK_CONFIG, "pck-config", "D,C,S",
+     "a Platform-CA PCK certificate's dynamic platform, cached keys and SMT flags, each 1, 0 or "
+     "- (left out)"},
     {O_FORCE, "force", NULL, "replace a platform already in DIR"},
     {0},
 };
@@ -367,6 +375,21 @@ static bool enclave_opt(int id, const char *v, enclave_args *self, enclave_args 
     }
 }
 
+/* "D,C,S": the Configuration flags, each '1', '0' or '-' (left out). */
+static bool parse_pck_config(const char *v, avow_sim_platform_opts *o)
+{
+    int *dst[3] = {&o->dynamic_platform, &o->cached_keys, &o->smt_enabled};
+    for (int i = 0; i < 3; i++) {
+        char c = v[2 * i];
+        if ((c != '0' && c != '1' && c != '-') || v[2 * i + 1] != (i < 2 ? ',' : '\0')) {
+            fprintf(stderr, "avow: --pck-config: three flags D,C,S of 1, 0 or -, not '%s'\n", v);
+            return false;
+        }
+        *dst[i] = c == '-' ? -1 : c - '0';
+    }
+    return true;
+}
+
 /* ---- init ---- */
 static int cmd_init(int argc, char **argv)
 {
@@ -408,6 +431,13 @@ static int cmd_init(int argc, char **argv)
                 break;
             case O_NOW:
                 if (!parse_time("--now", v, &o.now)) return CLI_USAGE;
+                break;
+            case O_SGX_TYPE:
+                if (!parse_uint("--sgx-type", v, 2, &n)) return CLI_USAGE;
+                o.sgx_type = (int)n;
+                break;
+            case O_PCK_CONFIG:
+                if (!parse_pck_config(v, &o)) return CLI_USAGE;
                 break;
             case CLI_ARG:
                 dir = v;

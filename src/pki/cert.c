@@ -433,6 +433,7 @@ static avow_err crl_extensions(avow_tlv *ctx0, avow_crl *c, avow_error *err, con
                 !avow_der_int_ok(num.val) || (num.val.p[0] & 0x80))
                 return BAD("cRLNumber", &value);
             c->has_crl_number = true;
+            c->crl_number = num.val;
         } else if (arc == CE_AKI) {
             avow_span id = {NULL, 0};
             if (!aki(&value, &id)) return BAD("authorityKeyIdentifier", &value);

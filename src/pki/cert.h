@@ -3,7 +3,7 @@
  * caller's bytes — signed TBS span, signature algorithm and value, serial,
  * raw issuer/subject names and their CN, validity, the public key (any
  * algorithm; P-256 recognised), basicConstraints, keyUsage, key identifiers,
- * the SGX extension; for CRLs the issuer, thisUpdate/nextUpdate, CRL Number /
+ * the SGX extension; for CRLs the issuer, thisUpdate/nextUpdate, CRL Number,
  * AKI presence and the revoked serials. Why not d2i_X509: see der.c. Unknown
  * critical extensions, duplicate extensions and any DER violation are
  * rejected; tests/fuzz/fuzz_der_diff.c checks that nothing OpenSSL rejects is
@@ -137,6 +137,8 @@ typedef struct {
     bool has_crl_number, has_aki;
     avow_span revoked; /* contents of revokedCertificates (checked), len 0 if none */
     size_t n_revoked;
+    /* the CRL Number's INTEGER contents (non-negative, minimal DER), len 0 when absent */
+    avow_span crl_number;
 } avow_crl;
 
 /* Parses one CRL occupying exactly `len` bytes (as avow_cert_parse). */

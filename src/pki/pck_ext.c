@@ -281,6 +281,7 @@ static avow_err parse_configuration(der *seq, avow_pck_ext *out)
     static const char *const names[3] = {"configuration.dynamic_platform",
                                          "configuration.cached_keys", "configuration.smt_enabled"};
     bool *const dst[3] = {&out->dynamic_platform, &out->cached_keys, &out->smt_enabled};
+    bool *const has[3] = {&out->has_dynamic_platform, &out->has_cached_keys, &out->has_smt_enabled};
     unsigned seen = 0;
     avow_err e;
     while (seq->off < seq->end) {
@@ -299,6 +300,7 @@ static avow_err parse_configuration(der *seq, avow_pck_ext *out)
         seen |= 1u << arc;
         if ((e = boolean(&v, names[arc - 1], dst[arc - 1]))) return e;
         if ((e = no_trailing(&v, names[arc - 1]))) return e;
+        *has[arc - 1] = true;
     }
     out->has_configuration = true;
     return AVOW_OK;

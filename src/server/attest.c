@@ -1,4 +1,5 @@
-/* avowd's MAA attest handler (POST /attest/SgxEnclave, /attest/OpenEnclave):
+/* avowd's MAA attest handler (POST /attest/SgxEnclave, /attest/OpenEnclave,
+ * /attest/TdxVm):
  * the attestation itself is libavow's (attest.h: request, bindings, PCK chain,
  * verification, claims, policy, token claims); this file adds what a service
  * adds:
@@ -20,8 +21,10 @@
 #include "avow/encode.h"
 #include "avow/quote.h"
 #include "avow/tcb.h"
-#include "server/attest_int.h"
 #include "avow/attest.h"
+#include "server/attest.h"
+#include "server/policies.h"
+#include "server/token_claims.h"
 
 typedef struct {
     const char *type;
@@ -35,7 +38,7 @@ typedef struct {
 
 static void audit(avowd_req *r, const audit_rec *a)
 {
-    if (!avowd_log_audit_enabled()) return;
+    if (!avowd_logs_audit_enabled(r->d->logs)) return;
     char ts[21];
     avow_time_format(avow_time_now(), ts);
     json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "ts", ts, "event", "attestation", "request_id",
@@ -56,13 +59,21 @@ static void audit(avowd_req *r, const audit_rec *a)
             json_array_append_new(adv, json_string(vr->advisory_ids[i]));
         json_object_set_new(o, "advisory_ids", adv ? adv : json_null());
         json_object_set_new(o, "result_code", json_string(avow_qv_result_name(vr->result_code)));
-        char mre[65], mrs[65];
-        avow_hex_encode(vr->mr_enclave, 32, mre);
-        avow_hex_encode(vr->mr_signer, 32, mrs);
-        json_object_set_new(o, "mrenclave", json_string(mre));
-        json_object_set_new(o, "mrsigner", json_string(mrs));
-        json_object_set_new(o, "isv_prod_id", json_integer(vr->isv_prod_id));
-        json_object_set_new(o, "isv_svn", json_integer(vr->isv_svn));
+        if (vr->is_td) { /* a TD: its measurement and module */
+            char mrtd[97];
+            avow_hex_encode(vr->td.mr_td, 48, mrtd);
+            json_object_set_new(o, "mrtd", json_string(mrtd));
+            const char *ms = avow_tcb_status_name(vr->module_status);
+            json_object_set_new(o, "module_status", ms ? json_string(ms) : json_null());
+        } else {
+            char mre[65], mrs[65];
+            avow_hex_encode(vr->mr_enclave, 32, mre);
+            avow_hex_encode(vr->mr_signer, 32, mrs);
+            json_object_set_new(o, "mrenclave", json_string(mre));
+            json_object_set_new(o, "mrsigner", json_string(mrs));
+            json_object_set_new(o, "isv_prod_id", json_integer(vr->isv_prod_id));
+            json_object_set_new(o, "isv_svn", json_integer(vr->isv_svn));
+        }
         json_object_set_new(o, "debug", json_boolean(vr->debug));
         json_object_set_new(o, "simulated_root", json_boolean(vr->simulated_root));
         json_object_set_new(o, "collateral_expired", json_boolean(vr->collateral_expired));
@@ -71,7 +82,7 @@ static void audit(avowd_req *r, const audit_rec *a)
     if (a->draft) json_object_set_new(o, "draft_policy", json_true());
     char *line = json_dumps(o, JSON_COMPACT);
     json_decref(o);
-    if (line) avowd_log_audit_line(line);
+    if (line) avowd_logs_audit_line(r->d->logs, line);
     free(line);
 }
 
@@ -91,10 +102,9 @@ static const char *verdict_of(avow_attest_outcome o)
     }
 }
 
-int avowd_handle_attest(avowd_req *r, bool oe)
+int avowd_handle_attest(avowd_req *r, avow_attest_type type)
 {
     avowd *d = r->d;
-    avow_attest_type type = oe ? AVOW_ATTEST_OPEN_ENCLAVE : AVOW_ATTEST_SGX_ENCLAVE;
     audit_rec a = {.type = avow_attest_type_name(type), .verdict = "error"};
     avow_error err;
     avow_error_clear(&err);
@@ -139,7 +149,7 @@ int avowd_handle_attest(avowd_req *r, bool oe)
         goto done;
     }
 
-    pol = avowd_pol_get(d, oe ? 1 : 0);
+    pol = avowd_pol_get(d, avowd_policy_type_index(avow_attest_type_name(type)));
     avow_attest_opts opts = {.at = now,
                              .allow_missing_crl = d->cfg->allow_missing_crl,
                              .policy = pol->policy,
@@ -158,7 +168,7 @@ int avowd_handle_attest(avowd_req *r, bool oe)
         goto done;
     }
     a.verdict = "permit";
-    avowd_metrics_verdict(true, (int)at.verify.status);
+    avowd_metrics_verdict(d->metrics, true, (int)at.verify.status);
     snprintf(r->detail, sizeof(r->detail), "permit %s", avow_tcb_status_name(at.verify.status));
     ret = avowd_respond_token(r, token, at.draft);
     goto done;
@@ -166,7 +176,7 @@ int avowd_handle_attest(avowd_req *r, bool oe)
 refused:
     a.verdict = verdict_of(at.outcome);
     a.reason = at.reason;
-    if (at.verified) avowd_metrics_verdict(false, (int)at.verify.status);
+    if (at.verified) avowd_metrics_verdict(d->metrics, false, (int)at.verify.status);
     ret = avowd_error(r, at.outcome == AVOW_ATTEST_FAILED ? 500 : 400, at.error_code, "%s",
                       at.reason);
 done:

@@ -1,13 +1,15 @@
 /* avowd's key discovery routes: GET /certs (and /certs/), the JWKS of the
  * published token signing keys (kid, kty, x5c), and GET
- * /.well-known/openid-configuration (MAA's snake_case document, built once).
+ * /.well-known/openid-configuration (MAA's snake_case document, built once;
+ * its claims_supported names the SGX and the TdxVm claims, docs/maa.md §2.2).
  * Thread-safety: reads immutable snapshots only. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "server/server.h"
+#include "server/certs.h"
+#include "server/keys.h"
 
 int avowd_handle_certs(avowd_req *r)
 {
@@ -56,7 +58,38 @@ bool avowd_openid_build(avowd *d)
                                          "maa-attestationcollateral",
                                          "x-avow-sgx-tcb-status",
                                          "x-avow-sgx-advisory-ids",
-                                         "x-avow-sgx-tcb-date"};
+                                         "x-avow-sgx-tcb-date",
+                                         "eat_profile",
+                                         "dbgstat",
+                                         "intuse",
+                                         "tdx_mrsignerseam",
+                                         "tdx_mrseam",
+                                         "tdx_mrtd",
+                                         "tdx_rtmr0",
+                                         "tdx_rtmr1",
+                                         "tdx_rtmr2",
+                                         "tdx_rtmr3",
+                                         "tdx_mrconfigid",
+                                         "tdx_mrowner",
+                                         "tdx_mrownerconfig",
+                                         "tdx_report_data",
+                                         "tdx_seam_attributes",
+                                         "tdx_td_attributes",
+                                         "tdx_td_attributes_debug",
+                                         "tdx_td_attributes_key_locker",
+                                         "tdx_td_attributes_perfmon",
+                                         "tdx_td_attributes_protection_keys",
+                                         "tdx_td_attributes_septve_disable",
+                                         "tdx_tee_tcb_svn",
+                                         "tdx_xfam",
+                                         "tdx_seamsvn",
+                                         "attester_tcb_status",
+                                         "x-avow-tdx-advisory-ids",
+                                         "x-avow-tdx-module-status",
+                                         "x-avow-tdx-module-id",
+                                         "x-avow-tdx-tcb-date",
+                                         "x-avow-tdx-tee-tcb-svn2",
+                                         "x-avow-tdx-mrservicetd"};
     json_t *cl = json_array();
     for (size_t i = 0; cl && i < sizeof(claims) / sizeof(claims[0]); i++)
         json_array_append_new(cl, json_string(claims[i]));

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/server.h"
+#include "server/config.h"
 
 void avowd_config_init(avowd_config *c)
 {

@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/server.h"
+#include "server/keys.h"
+#include "server/log.h"
 
 static void keys_free(avowd_keys *k)
 {

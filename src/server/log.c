@@ -2,8 +2,8 @@
  * JSON-lines access log and the audit log. Each record goes out in a single
  * write(2) on a file opened O_APPEND, so concurrent lines never interleave.
  * Callers never pass secrets or tokens here.
- * Thread-safety: open/close at startup/shutdown only; the writers are
- * thread-safe (no shared buffers). */
+ * Thread-safety: a logs object is opened and closed by its owner; the
+ * writers are thread-safe (no shared buffers, one write(2) a line). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -16,10 +16,13 @@
 
 #include <jansson.h>
 
-#include "server/server.h"
+#include "avow/time.h"
+#include "server/log.h"
 
-static int access_fd = -1, audit_fd = -1;
-static bool access_owned, audit_owned;
+struct avowd_logs {
+    int access_fd, audit_fd; /* -1: off */
+    bool access_owned, audit_owned;
+};
 
 static bool open_one(const char *path, int *fd, bool *owned)
 {
@@ -42,28 +45,43 @@ static bool open_one(const char *path, int *fd, bool *owned)
     return true;
 }
 
-bool avowd_log_open(const char *access_path, const char *audit_path)
+static void close_one(int fd, bool owned)
 {
-    return open_one(access_path, &access_fd, &access_owned) &&
-           open_one(audit_path, &audit_fd, &audit_owned);
+    if (owned) close(fd);
 }
 
-void avowd_log_close(void)
+avowd_logs *avowd_logs_open(const char *access_path, const char *audit_path)
 {
-    if (access_owned) close(access_fd);
-    if (audit_owned) close(audit_fd);
-    access_fd = audit_fd = -1;
-    access_owned = audit_owned = false;
+    avowd_logs *l = calloc(1, sizeof(*l));
+    if (!l) {
+        fprintf(stderr, "avowd: out of memory\n");
+        return NULL;
+    }
+    l->access_fd = l->audit_fd = -1;
+    if (!open_one(access_path, &l->access_fd, &l->access_owned) ||
+        !open_one(audit_path, &l->audit_fd, &l->audit_owned)) {
+        avowd_logs_close(l);
+        return NULL;
+    }
+    return l;
 }
 
-bool avowd_log_access_enabled(void)
+void avowd_logs_close(avowd_logs *l)
 {
-    return access_fd >= 0;
+    if (!l) return;
+    close_one(l->access_fd, l->access_owned);
+    close_one(l->audit_fd, l->audit_owned);
+    free(l);
 }
 
-bool avowd_log_audit_enabled(void)
+bool avowd_logs_access_enabled(const avowd_logs *l)
 {
-    return audit_fd >= 0;
+    return l->access_fd >= 0;
+}
+
+bool avowd_logs_audit_enabled(const avowd_logs *l)
+{
+    return l->audit_fd >= 0;
 }
 
 static void write_line(int fd, const char *json)
@@ -82,14 +100,14 @@ static void write_line(int fd, const char *json)
     if (buf != stackbuf) free(buf);
 }
 
-void avowd_log_access_line(const char *json)
+void avowd_logs_access_line(const avowd_logs *l, const char *json)
 {
-    write_line(access_fd, json);
+    write_line(l->access_fd, json);
 }
 
-void avowd_log_audit_line(const char *json)
+void avowd_logs_audit_line(const avowd_logs *l, const char *json)
 {
-    write_line(audit_fd, json);
+    write_line(l->audit_fd, json);
 }
 
 void avowd_log(const char *level, const char *fmt, ...)

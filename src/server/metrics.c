@@ -1,13 +1,12 @@
-/* avowd metrics in the Prometheus text format (/metrics) and the /health
- * route: requests and a latency histogram by route, attestation verdicts by
- * TCB status, collateral cache hits and misses, upstream fetches, whether
- * the store is reachable. /health answers 200 {"status":"ok"} or, while the
- * store is unreachable, 200 {"status":"degraded","reason":...}: the service
- * still answers from memory (see sync.c), so a load balancer should keep
- * sending it traffic; monitoring alerts on the status.
+/* avowd metrics in the Prometheus text format (served by health.c at
+ * /metrics): requests and a latency histogram by route, attestation verdicts
+ * by TCB status; and the gauges the service passes in: collateral cache hits
+ * and misses, upstream fetches, whether the store is reachable, start time.
  * Thread-safety: counters are C11 atomics (relaxed), so recording from the
- * HTTP threads needs no lock; a render is a consistent-enough snapshot. */
+ * HTTP threads needs no lock; a render is a consistent-enough snapshot. The
+ * object is created and freed by its owner (the service context). */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,33 +14,7 @@
 #include <jansson.h>
 
 #include "avow/tcb.h"
-#include "server/server.h"
-
-static const char *const route_names[ROUTE_COUNT] = {
-    [ROUTE_NONE] = "unknown",
-    [ROUTE_HEALTH] = "health",
-    [ROUTE_METRICS] = "metrics",
-    [ROUTE_ATTEST_SGX] = "attest_sgxenclave",
-    [ROUTE_ATTEST_OE] = "attest_openenclave",
-    [ROUTE_ATTEST_OTHER] = "attest_other",
-    [ROUTE_CERTS] = "certs",
-    [ROUTE_OPENID] = "openid_configuration",
-    [ROUTE_POLICY_GET] = "policy_get",
-    [ROUTE_POLICY_PUT] = "policy_set",
-    [ROUTE_POLICY_RESET] = "policy_reset",
-    [ROUTE_CERTIFICATES_GET] = "certificates_get",
-    [ROUTE_CERTIFICATES_ADD] = "certificates_add",
-    [ROUTE_CERTIFICATES_REMOVE] = "certificates_remove",
-    [ROUTE_PCCS_TCB] = "pccs_tcb",
-    [ROUTE_PCCS_QE] = "pccs_qe_identity",
-    [ROUTE_PCCS_PCKCRL] = "pccs_pckcrl",
-    [ROUTE_PCCS_ROOTCACRL] = "pccs_rootcacrl",
-};
-
-const char *avowd_route_name(avowd_route r)
-{
-    return r < ROUTE_COUNT ? route_names[r] : "unknown";
-}
+#include "server/metrics.h"
 
 static const unsigned statuses[] = {200, 400, 401, 403, 404, 405, 413, 500, 502, 503};
 #define N_STATUS (sizeof(statuses) / sizeof(statuses[0]) + 1) /* + "other" */
@@ -52,36 +25,46 @@ static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02,
 
 #define N_TCB 10 /* AVOW_TCB_NONE .. AVOW_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED */
 
-static struct {
+struct avowd_metrics {
     atomic_ullong requests[ROUTE_COUNT][N_STATUS];
     atomic_ullong hist[ROUTE_COUNT][N_BUCKETS + 1]; /* non-cumulative; last = +Inf */
     atomic_ullong sum_us[ROUTE_COUNT];
     atomic_ullong verdicts[2][N_TCB];
-} m;
+};
 
-void avowd_metrics_request(avowd_route r, unsigned status, double seconds)
+avowd_metrics *avowd_metrics_new(void)
+{
+    return calloc(1, sizeof(avowd_metrics)); /* all-zero atomics are valid zeros */
+}
+
+void avowd_metrics_free(avowd_metrics *m)
+{
+    free(m);
+}
+
+void avowd_metrics_request(avowd_metrics *m, avowd_route r, unsigned status, double seconds)
 {
     if (r >= ROUTE_COUNT) r = ROUTE_NONE;
     size_t si = N_STATUS - 1;
     for (size_t i = 0; i < N_STATUS - 1; i++)
         if (statuses[i] == status) si = i;
-    atomic_fetch_add_explicit(&m.requests[r][si], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->requests[r][si], 1, memory_order_relaxed);
     size_t b = N_BUCKETS;
     for (size_t i = 0; i < N_BUCKETS; i++)
         if (seconds <= buckets[i]) {
             b = i;
             break;
         }
-    atomic_fetch_add_explicit(&m.hist[r][b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->hist[r][b], 1, memory_order_relaxed);
     if (seconds < 0) seconds = 0;
-    atomic_fetch_add_explicit(&m.sum_us[r], (unsigned long long)(seconds * 1e6),
+    atomic_fetch_add_explicit(&m->sum_us[r], (unsigned long long)(seconds * 1e6),
                               memory_order_relaxed);
 }
 
-void avowd_metrics_verdict(bool ok, int tcb_status)
+void avowd_metrics_verdict(avowd_metrics *m, bool ok, int tcb_status)
 {
     if (tcb_status < 0 || tcb_status >= N_TCB) tcb_status = 0;
-    atomic_fetch_add_explicit(&m.verdicts[ok ? 1 : 0][tcb_status], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->verdicts[ok ? 1 : 0][tcb_status], 1, memory_order_relaxed);
 }
 
 /* A growing text buffer. */
@@ -124,7 +107,7 @@ static unsigned long long ld(atomic_ullong *a)
     return atomic_load_explicit(a, memory_order_relaxed);
 }
 
-char *avowd_metrics_render(avowd *d, size_t *len)
+char *avowd_metrics_render(avowd_metrics *m, const avowd_metrics_gauges *g, size_t *len)
 {
     sbuf b = {malloc(16384), 0, 16384, false};
     if (!b.p) return NULL;
@@ -135,15 +118,15 @@ char *avowd_metrics_render(avowd *d, size_t *len)
               "# TYPE avowd_requests_total counter\n");
     for (size_t r = 0; r < ROUTE_COUNT; r++)
         for (size_t s = 0; s < N_STATUS; s++) {
-            unsigned long long v = ld(&m.requests[r][s]);
+            unsigned long long v = ld(&m->requests[r][s]);
             if (!v) continue;
             char st[8];
             if (s < N_STATUS - 1)
                 snprintf(st, sizeof(st), "%u", statuses[s]);
             else
                 snprintf(st, sizeof(st), "other");
-            sb_printf(&b, "avowd_requests_total{route=\"%s\",status=\"%s\"} %llu\n", route_names[r],
-                      st, v);
+            sb_printf(&b, "avowd_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+                      avowd_route_name((avowd_route)r), st, v);
         }
 
     sb_printf(&b,
@@ -152,7 +135,7 @@ char *avowd_metrics_render(avowd *d, size_t *len)
     for (size_t r = 0; r < ROUTE_COUNT; r++) {
         unsigned long long cum = 0, counts[N_BUCKETS + 1];
         for (size_t i = 0; i <= N_BUCKETS; i++)
-            counts[i] = ld(&m.hist[r][i]);
+            counts[i] = ld(&m->hist[r][i]);
         unsigned long long total = 0;
         for (size_t i = 0; i <= N_BUCKETS; i++)
             total += counts[i];
@@ -160,14 +143,14 @@ char *avowd_metrics_render(avowd *d, size_t *len)
         for (size_t i = 0; i < N_BUCKETS; i++) {
             cum += counts[i];
             sb_printf(&b, "avowd_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-                      route_names[r], buckets[i], cum);
+                      avowd_route_name((avowd_route)r), buckets[i], cum);
         }
         sb_printf(&b, "avowd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-                  route_names[r], total);
-        sb_printf(&b, "avowd_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
-                  (double)ld(&m.sum_us[r]) / 1e6);
-        sb_printf(&b, "avowd_request_duration_seconds_count{route=\"%s\"} %llu\n", route_names[r],
-                  total);
+                  avowd_route_name((avowd_route)r), total);
+        sb_printf(&b, "avowd_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+                  avowd_route_name((avowd_route)r), (double)ld(&m->sum_us[r]) / 1e6);
+        sb_printf(&b, "avowd_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                  avowd_route_name((avowd_route)r), total);
     }
 
     sb_printf(&b,
@@ -175,16 +158,15 @@ char *avowd_metrics_render(avowd *d, size_t *len)
               "# TYPE avowd_attestations_total counter\n");
     for (int ok = 1; ok >= 0; ok--)
         for (int s = 0; s < N_TCB; s++) {
-            unsigned long long v = ld(&m.verdicts[ok][s]);
+            unsigned long long v = ld(&m->verdicts[ok][s]);
             if (!v) continue;
             const char *name = avow_tcb_status_name((avow_tcb_status)s);
             sb_printf(&b, "avowd_attestations_total{verdict=\"%s\",tcb_status=\"%s\"} %llu\n",
                       ok ? "ok" : "fail", name ? name : "none", v);
         }
 
-    if (d && d->pccs) {
-        avow_pccs_stats st;
-        avow_pccs_stats_get(d->pccs, &st);
+    if (g && g->collateral) {
+        const avow_pccs_stats st = *g->collateral;
         sb_printf(&b,
                   "# HELP avowd_collateral_cache_total Collateral lookups by where they were "
                   "answered: hit = memory, store = loaded from the store, failure = a "
@@ -221,18 +203,18 @@ char *avowd_metrics_render(avowd *d, size_t *len)
                   st.in_flight, st.pending, st.entries, (unsigned long long)st.evictions,
                   (unsigned long long)st.store_errors);
     }
-    if (d) {
+    if (g) {
         sb_printf(&b,
                   "# HELP avowd_store_up 1 while the store is reachable, 0 while /health says "
                   "degraded.\n"
                   "# TYPE avowd_store_up gauge\n"
                   "avowd_store_up %d\n",
-                  avowd_sync_healthy(d, NULL, 0) ? 1 : 0);
+                  g->store_up ? 1 : 0);
         sb_printf(&b,
                   "# HELP avowd_start_time_seconds Unix time avowd started.\n"
                   "# TYPE avowd_start_time_seconds gauge\n"
                   "avowd_start_time_seconds %lld\n",
-                  (long long)d->started_at);
+                  (long long)g->started_at);
     }
     if (b.failed) {
         free(b.p);
@@ -240,26 +222,4 @@ char *avowd_metrics_render(avowd *d, size_t *len)
     }
     *len = b.len;
     return b.p;
-}
-
-int avowd_handle_metrics(avowd_req *r)
-{
-    size_t len = 0;
-    char *text = avowd_metrics_render(r->d, &len);
-    if (!text) return avowd_error(r, 500, "InternalError", "out of memory rendering metrics");
-    return avowd_respond_take(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
-}
-
-int avowd_handle_health(avowd_req *r)
-{
-    char reason[320];
-    bool ok = avowd_sync_healthy(r->d, reason, sizeof(reason));
-    json_t *o = json_pack("{s:s,s:s,s:I}", "status", ok ? "ok" : "degraded", "store",
-                          avow_store_backend(r->d->store), "uptime_seconds",
-                          (json_int_t)(avow_time_now() - r->d->started_at));
-    if (o && !ok) json_object_set_new(o, "reason", json_string(reason));
-    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (!body) return avowd_error(r, 500, "InternalError", "out of memory");
-    return avowd_respond_take(r, 200, AVOWD_JSON, body, strlen(body));
 }

@@ -17,13 +17,17 @@
 #include <jansson.h>
 
 #include "avow/encode.h"
-#include "server/attest_int.h"
+#include "store/store.h"
+#include "avow/token.h"
+#include "server/log.h"
+#include "server/policies.h"
+#include "server/token_claims.h"
 
-#define N_TYPES               2
+#define N_TYPES               3
 #define POLICY_TOKEN_LIFETIME 3600
 #define MAX_IAT_SKEW          300 /* seconds a signer's clock may run ahead of ours */
 
-static const char *const type_names[N_TYPES] = {"SgxEnclave", "OpenEnclave"};
+static const char *const type_names[N_TYPES] = {"SgxEnclave", "OpenEnclave", "TdxVm"};
 
 struct avowd_policies {
     pthread_mutex_t lock, write_lock;
@@ -72,12 +76,14 @@ static void swap_in(avowd *d, int ti, avowd_pol *p)
     avowd_pol_put(old);
 }
 
-static avowd_pol *pol_default(void)
+/* The default policy of type index ti (attest.h: MAA's for SGX, Avow's for
+ * TdxVm); its JWS (jws NULL) is built from its text when read. */
+static avowd_pol *pol_default(int ti)
 {
     avowd_pol *p = calloc(1, sizeof(*p));
     if (!p) return NULL;
     atomic_init(&p->refs, 1);
-    p->policy = avow_policy_default();
+    p->policy = avow_attest_default_policy(avow_attest_type_parse(type_names[ti]));
     if (!p->policy) {
         free(p);
         return NULL;
@@ -124,7 +130,7 @@ static avowd_pol *load_stored(avowd *d, int ti, const char *have_hash, bool *unc
             return NULL;
         }
         avow_error_clear(err);
-        avowd_pol *p = pol_default();
+        avowd_pol *p = pol_default(ti);
         if (!p) avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
         return p;
     }
@@ -230,7 +236,7 @@ typedef struct {
 
 static void audit(avowd_req *r, const mgmt_ctx *m, bool ok, unsigned status, const char *reason)
 {
-    if (!avowd_log_audit_enabled()) return;
+    if (!avowd_logs_audit_enabled(r->d->logs)) return;
     char ts[21];
     avow_time_format(avow_time_now(), ts);
     json_t *o =
@@ -244,7 +250,7 @@ static void audit(avowd_req *r, const mgmt_ctx *m, bool ok, unsigned status, con
     if (o && reason) json_object_set_new(o, ok ? "detail" : "reason", json_string(reason));
     char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
-    if (line) avowd_log_audit_line(line);
+    if (line) avowd_logs_audit_line(r->d->logs, line);
     free(line);
 }
 
@@ -409,8 +415,16 @@ static int policy_get(avowd_req *r, int ti)
     avow_error err;
     avow_error_clear(&err);
     avow_claims *cs = NULL;
+    char *built = NULL;
     avowd_pol *p = avowd_pol_get(r->d, ti);
-    avow_err e = avow_policy_get_claims(p->jws, p->signer_pem, &cs, &err);
+    avow_err e = AVOW_OK;
+    if (!p->jws) { /* the type's default: an unsigned JWS of its text */
+        size_t n;
+        const char *text = avow_policy_text(p->policy, &n);
+        e = avow_policy_jws_build(text, n, NULL, NULL, -1, &built, &err);
+    }
+    if (e == AVOW_OK) e = avow_policy_get_claims(p->jws ? p->jws : built, p->signer_pem, &cs, &err);
+    free(built);
     avowd_pol_put(p);
     if (e == AVOW_OK) e = avowd_claims_add_std(r->d, cs, POLICY_TOKEN_LIFETIME, &err);
     int ret = e == AVOW_OK ? avowd_respond_token(r, cs, false)
@@ -484,7 +498,7 @@ static unsigned policy_reset(avowd_req *r, int ti, const signers_t *signers, mgm
     if (!e) e = avow_policy_result_claims(NULL, rs.jws, strlen(rs.jws), false, cs, &err);
     avow_policy_reset_free(&rs);
     if (e) return lib_refusal(e, &err, msg, cap);
-    avowd_pol *p = pol_default();
+    avowd_pol *p = pol_default(ti);
     if (!p) {
         snprintf(msg, cap, "out of memory");
         return 500;
@@ -502,7 +516,7 @@ int avowd_handle_policy(avowd_req *r, const char *type)
     if (ti < 0)
         return avowd_error(r, 400, "InvalidParameter",
                            "policies of attestation type '%s' are not supported (supported: "
-                           "SgxEnclave, OpenEnclave)",
+                           "SgxEnclave, OpenEnclave, TdxVm)",
                            type);
     bool put = r->route == ROUTE_POLICY_PUT;
     mgmt_ctx m = {.op = r->route == ROUTE_POLICY_GET ? "get"

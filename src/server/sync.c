@@ -19,7 +19,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/server.h"
+#include "server/keys.h"
+#include "server/log.h"
+#include "server/policies.h"
+#include "server/sync.h"
 
 #define PERIOD_SECONDS 5
 

@@ -10,7 +10,8 @@
 #include <openssl/rand.h>
 
 #include "avow/encode.h"
-#include "server/attest_int.h"
+#include "server/keys.h"
+#include "server/token_claims.h"
 
 avow_err avowd_claims_add_std(avowd *d, avow_claims *cs, int64_t lifetime, avow_error *err)
 {

@@ -18,7 +18,7 @@ typedef struct {
 
 static void put(dbuf *b, const void *src, size_t n)
 {
-    if (b->oom) return;
+    if (b->oom || !n) return; /* an empty SEQUENCE (no Configuration flag) has no contents */
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 256;
         while (cap < b->len + n)
@@ -132,7 +132,9 @@ avow_err sim_pck_ext_der(const avow_pck_ext *e, bool platform_ca, uint8_t **der,
         item_octets(&top, 6, 0, e->platform_instance_id, 16);
         dbuf cfg = {0};
         const bool flags[3] = {e->dynamic_platform, e->cached_keys, e->smt_enabled};
+        const bool has[3] = {e->has_dynamic_platform, e->has_cached_keys, e->has_smt_enabled};
         for (int i = 0; i < 3; i++) {
+            if (!has[i]) continue; /* left out (tests of the undefined state) */
             uint8_t bv = flags[i] ? 0xff : 0x00;
             put_tlv(&v, 0x01, &bv, 1);
             item(&cfg, 7, i + 1, &v);

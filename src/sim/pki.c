@@ -208,7 +208,13 @@ avow_err sim_pki_issue_pck(avow_sim_platform *p, avow_error *err)
         avow_sha256(p->ppid, 16, h);
         memcpy(e.platform_instance_id, h, 16);
         e.has_platform_instance_id = e.has_configuration = true;
-        e.smt_enabled = true;
+        const int f[3] = {p->opts.dynamic_platform, p->opts.cached_keys, p->opts.smt_enabled};
+        e.has_dynamic_platform = f[0] >= 0;
+        e.has_cached_keys = f[1] >= 0;
+        e.has_smt_enabled = f[2] >= 0;
+        e.dynamic_platform = f[0] > 0;
+        e.cached_keys = f[1] > 0;
+        e.smt_enabled = f[2] > 0;
     }
     uint8_t *der;
     size_t der_len;

@@ -23,6 +23,8 @@ void avow_sim_platform_opts_default(avow_sim_platform_opts *o, avow_time now)
     memcpy(o->fmspc, fmspc, 6);
     o->ca = AVOW_PCK_CA_PROCESSOR;
     o->sgx_type = 0;
+    o->dynamic_platform = o->cached_keys = 0;
+    o->smt_enabled = 1;
 }
 
 void avow_sim_platform_free(avow_sim_platform *p)
@@ -53,6 +55,12 @@ static avow_err check_opts(const avow_sim_platform_opts *o, avow_error *err)
     if (o->sgx_type < 0 || o->sgx_type > 2)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                               "sim platform: SGX type %d (0, 1 or 2)", o->sgx_type);
+    const int flags[3] = {o->dynamic_platform, o->cached_keys, o->smt_enabled};
+    for (int i = 0; i < 3; i++)
+        if (flags[i] < -1 || flags[i] > 1)
+            return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                                  "sim platform: Configuration flag %d is %d (1, 0 or -1)", i + 1,
+                                  flags[i]);
     if (o->cert_not_after && o->cert_not_before && o->cert_not_after <= o->cert_not_before)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                               "sim platform: certificate notAfter is not after notBefore");

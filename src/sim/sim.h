@@ -73,10 +73,16 @@ typedef struct {
      * (e.g. "critical,CA:TRUE,pathlen:0"). NULL: conforming. Read while the
      * platform is created; not saved. */
     const char *ku_root, *ku_ca, *ku_tcb, *ku_pck, *bc_root;
+    /* Platform-CA PCK certificates: the Configuration flags (docs/formats.md
+     * §6.4), each 1 (true), 0 (false) or -1 (left out of the extension: not
+     * what Intel issues, for tests of the "undefined" state). Defaults 0, 0,
+     * 1. Read while the platform is created; the PCK certificate keeps them. */
+    int dynamic_platform, cached_keys, smt_enabled;
 } avow_sim_platform_opts;
 
 /* Defaults: comp SVNs 11,11,2,2,255,1,12,0.. (like a real Xeon), PCESVN 13,
- * QE SVN 8, FMSPC 00a0aa100000 (not a real one), Processor CA, SGX type 0. */
+ * QE SVN 8, FMSPC 00a0aa100000 (not a real one), Processor CA, SGX type 0,
+ * Configuration flags (Platform CA) dynamic 0, cached keys 0, SMT 1. */
 void avow_sim_platform_opts_default(avow_sim_platform_opts *o, avow_time now);
 
 /* A new platform in memory: fresh random CPU secrets (seal and provisioning

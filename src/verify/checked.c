@@ -168,10 +168,15 @@ void vchain_unref(void *p)
     if (c && atomic_fetch_sub(&c->refs, 1) == 1) free(c);
 }
 
-static avow_err vchain_result(const vchain *c, avow_platform_id *out, avow_error *err)
+/* The cached outcome for quote `q`: FMSPC and CA are the chain's, the TEE is
+ * the quote's own (an SGX and a TD quote of one platform carry the same PCK
+ * chain, so the entry may have been made for the other TEE). */
+static avow_err vchain_result(const vchain *c, const avow_quote *q, avow_platform_id *out,
+                              avow_error *err)
 {
     if (c->rc == AVOW_OK) {
         *out = c->pid;
+        out->tee_type = q->tee_type;
         return AVOW_OK;
     }
     return avow_error_set(err, c->rc, AVOW_NO_OFFSET, "%s", c->detail);
@@ -192,7 +197,7 @@ avow_err avow_quote_platform(avow_verifier *v, const avow_quote *q, avow_platfor
     avow_sha256(q->cert_data, q->cert_data_len, key);
     vchain *c = v->cache_on ? vcache_get(v->chains, key, sizeof(key)) : NULL;
     if (c) {
-        avow_err rc = vchain_result(c, out, err);
+        avow_err rc = vchain_result(c, q, out, err);
         vchain_unref(c);
         return rc;
     }
@@ -204,7 +209,7 @@ avow_err avow_quote_platform(avow_verifier *v, const avow_quote *q, avow_platfor
     c->rc = vplat_chain_check(v, q, &c->pid, &e);
     snprintf(c->detail, sizeof(c->detail), "%s", e.msg);
     if (v->cache_on && c->rc != AVOW_ERR_NOMEM) vcache_put(v->chains, key, sizeof(key), c);
-    avow_err rc = vchain_result(c, out, err);
+    avow_err rc = vchain_result(c, q, out, err);
     vchain_unref(c);
     return rc;
 }

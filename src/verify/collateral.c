@@ -32,6 +32,7 @@ void vcoll_unref(void *p)
     vcert_unref(c->qe_signer);
     vcert_unref(c->qe_chain_root);
     vcert_unref(c->pck_crl_ca_cert);
+    vcert_unref(c->pck_crl_chain_root);
     free(c->root_crl_der);
     free(c->pck_crl_der);
     if (c->tcb_ok) avow_tcb_info_free(&c->tcb);
@@ -235,7 +236,8 @@ static bool pck_crl_issuer(avow_verifier *v, vcoll *c, const avow_collateral *co
         goto done;
     }
     c->pck_crl_ca_cert = ca;
-    ca = NULL;
+    c->pck_crl_chain_root = root;
+    ca = root = NULL;
     ok = true;
 done:
     vcert_unref(ca);

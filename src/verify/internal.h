@@ -118,9 +118,10 @@ typedef struct vcoll {
     avow_crl root_crl, pck_crl;          /* views into them */
     bool have_root_crl, have_pck_crl;
     avow_time root_crl_from, root_crl_until, pck_crl_from, pck_crl_until;
-    vcert *pck_crl_ca_cert; /* first certificate of the PCK CRL issuer chain, checked;
-                               with a PCK CRL it also checked that CRL's signature */
-    avow_pck_ca pck_ca;     /* which PCK CA that is; UNKNOWN without an issuer chain */
+    vcert *pck_crl_ca_cert;    /* first certificate of the PCK CRL issuer chain, checked;
+                                  with a PCK CRL it also checked that CRL's signature */
+    vcert *pck_crl_chain_root; /* that chain's root (for supplemental dates) */
+    avow_pck_ca pck_ca;        /* which PCK CA that is; UNKNOWN without an issuer chain */
     bool tcb_ok, qe_ok;
     avow_tcb_info tcb;
     avow_qe_identity qe;
@@ -158,10 +159,20 @@ typedef struct vplat {
     char module_id[8];
     char **module_advisory_ids;
     size_t n_module_advisory_ids;
+    /* Intel's supplemental data (supplemental.c): everything but
+     * collateral_expiration_status, which is judged at replay; `valid` when
+     * the build reached the status record */
+    avow_supplemental supp;
 } vplat;
 
 void vplat_ref(void *p);
 void vplat_unref(void *p);
+
+/* The replay's part of the supplemental data (supplemental.c): copies `p`'s
+ * into `r` (a private sa_list) and judges collateral_expiration_status at
+ * `at`; called after the records are replayed, when the status record was
+ * (r->collateral_expired is then final). */
+void vsupp_replay(const vplat *p, avow_time at, avow_verify_result *r);
 
 /* Builds the platform part for a parsed quote with certification data type
  * 5 (the pipeline's steps 1..), using `coll` and the verifier's caches;

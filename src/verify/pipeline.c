@@ -133,12 +133,13 @@ static void append_ids(char ***dst, size_t *n, char *const *src, size_t n_src)
 
 static void replay(const vplat *p, const avow_quote *q, avow_time at, avow_verify_result *r)
 {
-    bool failed = false;
+    bool failed = false, reached = false;
     avow_time earliest = INT64_MAX;
     for (size_t i = 0; i < p->n_recs; i++) {
         const vrec *rec = &p->recs[i];
         bool stop = false;
         if (rec->sets_status) {
+            reached = true;
             r->status = p->status;
             r->platform_status = p->platform_status;
             r->qe_status = p->qe_status;
@@ -187,6 +188,7 @@ static void replay(const vplat *p, const avow_quote *q, avow_time at, avow_verif
         }
     }
     r->earliest_expiration = earliest == INT64_MAX ? 0 : earliest;
+    if (reached && p->supp.valid) vsupp_replay(p, at, r);
     if (failed && !r->status) r->result_code = AVOW_QV_UNSPECIFIED;
     if (!failed && !p->complete) fail(r, AVOW_ERR_INTERNAL);
 }

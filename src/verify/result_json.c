@@ -1,5 +1,6 @@
-/* avow_verify_result_json (result_json.h). Hex is lower-case; integers are
- * JSON integers; times are RFC 3339 strings. Thread-safe: no state. */
+/* avow_verify_result_json and avow_supplemental_json (result_json.h). Hex is
+ * lower-case; integers are JSON integers; times are RFC 3339 strings.
+ * Thread-safe: no state. */
 #include "verify/result_json.h"
 
 #include <stdlib.h>
@@ -124,6 +125,63 @@ static json_t *platform_json(const avow_verify_result *r)
     return o;
 }
 
+static json_t *flag_json(avow_pck_flag f)
+{
+    return f == AVOW_PCK_FLAG_TRUE    ? json_true()
+           : f == AVOW_PCK_FLAG_FALSE ? json_false()
+                                      : json_null();
+}
+
+json_t *avow_supplemental_json(const avow_verify_result *r)
+{
+    const avow_supplemental *s = &r->supplemental;
+    if (!s->valid) return json_null();
+    json_t *o = json_object();
+    if (!o) return NULL;
+    json_object_set_new(o, "major_version", json_integer(s->major_version));
+    json_object_set_new(o, "minor_version", json_integer(s->minor_version));
+    json_object_set_new(o, "earliest_issue_date", when(s->earliest_issue_date));
+    json_object_set_new(o, "latest_issue_date", when(s->latest_issue_date));
+    json_object_set_new(o, "earliest_expiration_date", when(s->earliest_expiration_date));
+    json_object_set_new(o, "tcb_level_date_tag", when(s->tcb_level_date_tag));
+    json_object_set_new(o, "platform_tcb_level_date_tag", when(s->platform_tcb_level_date_tag));
+    json_object_set_new(o, "pck_crl_num",
+                        s->has_pck_crl_num ? json_integer(s->pck_crl_num) : json_null());
+    json_object_set_new(o, "root_ca_crl_num",
+                        s->has_root_ca_crl_num ? json_integer(s->root_ca_crl_num) : json_null());
+    json_object_set_new(o, "tcb_eval_ref_num", json_integer(s->tcb_eval_ref_num));
+    json_object_set_new(o, "root_key_id", hex(s->root_key_id, sizeof(s->root_key_id)));
+    json_object_set_new(o, "pck_ppid", hex(s->pck_ppid, 16));
+    json_object_set_new(o, "tcb_cpusvn", hex(s->tcb_cpusvn, 16));
+    json_object_set_new(o, "tcb_pce_isvsvn", json_integer(s->tcb_pce_isvsvn));
+    json_object_set_new(o, "pce_id", hex(s->pce_id, 2));
+    json_object_set_new(o, "tee_type", json_integer(s->tee_type));
+    json_object_set_new(o, "sgx_type", json_integer(s->sgx_type));
+    json_object_set_new(
+        o, "platform_instance_id",
+        s->has_platform_instance_id ? hex(s->platform_instance_id, 16) : json_null());
+    json_object_set_new(o, "dynamic_platform", flag_json(s->dynamic_platform));
+    json_object_set_new(o, "cached_keys", flag_json(s->cached_keys));
+    json_object_set_new(o, "smt_enabled", flag_json(s->smt_enabled));
+    json_object_set_new(o, "sa_list", json_string(s->sa_list ? s->sa_list : ""));
+    json_object_set_new(o, "qe_iden_earliest_issue_date", when(s->qe_iden_earliest_issue_date));
+    json_object_set_new(o, "qe_iden_latest_issue_date", when(s->qe_iden_latest_issue_date));
+    json_object_set_new(o, "qe_iden_earliest_expiration_date",
+                        when(s->qe_iden_earliest_expiration_date));
+    json_object_set_new(o, "qe_iden_tcb_level_date_tag", when(s->qe_iden_tcb_level_date_tag));
+    json_object_set_new(o, "qe_iden_tcb_eval_ref_num", json_integer(s->qe_iden_tcb_eval_ref_num));
+    json_object_set_new(o, "qe_iden_status", json_integer(s->qe_iden_status));
+    json_object_set_new(o, "collateral_expiration_status",
+                        json_integer(s->collateral_expiration_status));
+    if (s->tee_type == AVOW_TEE_TDX) {
+        json_object_set_new(o, "tdx_module_major_ver", json_integer(s->tdx_module_major_ver));
+        json_object_set_new(o, "tdx_module_svn", json_integer(s->tdx_module_svn));
+        json_object_set_new(o, "tdx_module_tcb_level_date_tag",
+                            when(s->tdx_module_tcb_level_date_tag));
+    }
+    return o;
+}
+
 json_t *avow_verify_result_json(const avow_verify_result *r)
 {
     json_t *o = json_object();
@@ -154,5 +212,6 @@ json_t *avow_verify_result_json(const avow_verify_result *r)
     else
         json_object_set_new(o, "report", report_json(r));
     json_object_set_new(o, "platform", platform_json(r));
+    json_object_set_new(o, "supplemental", avow_supplemental_json(r));
     return o;
 }

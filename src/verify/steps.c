@@ -24,6 +24,9 @@
  *  19 tcb_level            first level <= the PCK's 16 component SVNs and PCESVN
  *  20 status               Intel's QE/platform convergence table (A7)
  *
+ * Once the status record is appended (whatever the status), Intel's
+ * supplemental data is built from the same state (supplemental.c).
+ *
  * TD quotes (tee_type 0x81) run the same steps with a TDX TCB Info (v3, id
  * TDX) at 14 and the TD QE Identity (id TD_QE) at 17, the TD versions of 19
  * and 20, and the TD-only steps (no-ops for SGX quotes): 14a tdx_module,
@@ -57,6 +60,7 @@ void vplat_unref(void *p)
     EVP_PKEY_free(pl->attest_key);
     avow_advisory_free(pl->advisory_ids, pl->n_advisory_ids);
     avow_advisory_free(pl->module_advisory_ids, pl->n_module_advisory_ids);
+    free(pl->supp.sa_list);
     free(pl);
 }
 
@@ -484,6 +488,7 @@ static bool s_qe_identity(vb *b)
                         b->q->qe.isv_svn),
                false;
     const avow_qe_level *lv = &id->levels[l];
+    b->qe_level = l;
     b->p->qe_status = lv->status;
     char d[11];
     vdate(lv->tcb_date, d);
@@ -582,7 +587,8 @@ vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral 
             .root_idx = -1,
             .sgx_level = -1,
             .tdx_level = -1,
-            .module_level = -1};
+            .module_level = -1,
+            .qe_level = -1};
     if (given) {
         vcoll_ref(given);
         b.c = given;
@@ -618,6 +624,9 @@ vplat *vplat_build(avow_verifier *v, const avow_quote *q, const avow_collateral 
         if (!after[i](&b)) goto done;
     p->complete = true;
 done:
+    /* the status record was reached (whatever the status): Intel's
+     * supplemental data, while the builder still holds what it checked */
+    if (p->n_recs && p->recs[p->n_recs - 1].sets_status) vsupp_build(&b);
     vcert_unref(b.leaf);
     vcert_unref(b.ca);
     vcert_unref(b.root);

@@ -26,6 +26,7 @@ typedef struct {
      * tdxModule), the matched levels and the TDX status as it converges */
     const avow_tdx_module_identity *module;
     long sgx_level, tdx_level, module_level;
+    long qe_level; /* the matched QE Identity level (step 17) */
     avow_tcb_status tdx_status;
 } vb;
 
@@ -37,3 +38,8 @@ bool vs_tdx_tcb_level(vb *b);  /* 19 for TD quotes: SGX and TDX levels */
 bool vs_tdx_module_tcb(vb *b); /* 19a: the module's TCB level, convergence */
 bool vs_td_relaunch(vb *b);    /* 19b (TD report 1.5 only): relaunch advice */
 bool vs_tdx_status(vb *b);     /* 20 for TD quotes: QE convergence */
+
+/* Intel's supplemental data (supplemental.c) into b->p->supp, from the
+ * builder once the status record is reached: all but what depends on `at`.
+ * Leaves supp.valid false only when memory runs out. */
+void vsupp_build(vb *b);

@@ -241,6 +241,7 @@ void avow_verify_result_free(avow_verify_result *r)
     if (!r) return;
     avow_advisory_free(r->advisory_ids, r->n_advisory_ids);
     avow_advisory_free(r->module_advisory_ids, r->n_module_advisory_ids);
+    free(r->supplemental.sa_list);
     avow_trace_free(&r->trace);
     memset(r, 0, sizeof(*r));
     r->result_code = AVOW_QV_UNSPECIFIED;

@@ -8,7 +8,9 @@
 # issue reserved ones), a policy JWS signed by a policy signer
 # (x-ms-policy-signer), the default policy, a draft policy (unsigned token),
 # and refusals (policy deny, runtimeData that does not match) with the same
-# reason on both sides.
+# reason on both sides. Then the same for TD quotes at /attest/TdxVm (v4 and
+# v5 TD 1.5; the TdxVm default, a stored policy on TDX claims, a draft, the
+# refusals), with eval taking the type from the quote or from --type.
 source "$(dirname "$0")/avowd_lib/common.bash"
 cd "$WORK"
 
@@ -56,8 +58,9 @@ P=$(free_port)
 start_avowd a "$P" --data data --trust-root qj/root.pem --clock "$AT" --admin-token "$ADMIN"
 E="http://127.0.0.1:$P"
 
+TYPE=SgxEnclave COLL=qj/collateral.json EVAL_TYPE=() # what the cases below attest
 put_policy() { # JWS-FILE
-    http PUT "$E/policies/SgxEnclave?api-version=2022-08-01" -H "Authorization: Bearer $ADMIN" \
+    http PUT "$E/policies/$TYPE?api-version=2022-08-01" -H "Authorization: Bearer $ADMIN" \
         -H 'Content-Type: text/plain' --data-binary "@$1"
     [[ $HTTP_STATUS == 200 ]] || fail "PUT policy $1: $HTTP_STATUS $(cat "$WORK/body")"
 }
@@ -88,11 +91,11 @@ eval_args() {
 agree() {
     local name=$1 pol=$2 q=$3 rt=$4 rtt=$5 it=$6 itt=$7 draft=${8:-}
     request "$q" "$rt" "$rtt" "$it" "$itt" ${draft:+"$draft"}
-    http POST "$E/attest/SgxEnclave?api-version=2022-08-01" -H 'Content-Type: application/json' \
+    http POST "$E/attest/$TYPE?api-version=2022-08-01" -H 'Content-Type: application/json' \
         --data-binary @req.json
     [[ $HTTP_STATUS == 200 ]] || fail "$name: avowd answered $HTTP_STATUS $(cat "$WORK/body")"
     # shellcheck disable=SC2046
-    "$AVOW_BIN" policy eval "$pol" --quote "$q/quote.bin" --collateral qj/collateral.json \
+    "$AVOW_BIN" policy eval "$pol" --quote "$q/quote.bin" --collateral "$COLL" "${EVAL_TYPE[@]}" \
         --root "$q/root.pem" --at "$AT" --nonce agree-nonce-1 $(eval_args "$rt" "$rtt" "$it" "$itt") \
         --json >eval.json || fail "$name: policy eval exit $? $(cat eval.json)"
     python3 - "$WORK/body" eval.json "$name" "${draft:+unsigned}" <<'PY' || fail "$name: the two disagree"
@@ -121,13 +124,16 @@ PY
 }
 
 # the default policy (nothing stored yet), as GET /policies serves it
-http GET "$E/policies/SgxEnclave?api-version=2022-08-01" -H "Authorization: Bearer $ADMIN"
-[[ $HTTP_STATUS == 200 ]] || fail "GET policy: $HTTP_STATUS"
-python3 - "$WORK/body" >default.jws <<'PY'
+get_default() { # -> default.jws
+    http GET "$E/policies/$TYPE?api-version=2022-08-01" -H "Authorization: Bearer $ADMIN"
+    [[ $HTTP_STATUS == 200 ]] || fail "GET policy: $HTTP_STATUS"
+    python3 - "$WORK/body" >default.jws <<'PY'
 import base64, json, sys
 p = json.load(open(sys.argv[1]))["token"].split(".")[1]
 print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["x-ms-policy"])
 PY
+}
+get_default
 agree "default policy, JSON runtime and init time" default.jws qj rt.json JSON it.json JSON
 # a stored unsigned policy that issues claims (and tries reserved names)
 put_policy issuing.unsigned.jws
@@ -155,11 +161,11 @@ agree "draft policy" draft.txt qj rt.json JSON it.json JSON draft.txt
 refused() { # NAME POLICY QUOTE-DIR RT RT-TYPE WANT
     local name=$1 pol=$2 q=$3 rt=$4 rtt=$5 want=$6
     request "$q" "$rt" "$rtt" - -
-    http POST "$E/attest/SgxEnclave?api-version=2022-08-01" -H 'Content-Type: application/json' \
+    http POST "$E/attest/$TYPE?api-version=2022-08-01" -H 'Content-Type: application/json' \
         --data-binary @req.json
     [[ $HTTP_STATUS == 400 ]] || fail "$name: avowd answered $HTTP_STATUS"
     # shellcheck disable=SC2046
-    "$AVOW_BIN" policy eval "$pol" --quote "$q/quote.bin" --collateral qj/collateral.json \
+    "$AVOW_BIN" policy eval "$pol" --quote "$q/quote.bin" --collateral "$COLL" "${EVAL_TYPE[@]}" \
         --root "$q/root.pem" --at "$AT" $(eval_args "$rt" "$rtt" - -) --json >eval.json && fail "$name: eval permitted"
     python3 - "$WORK/body" eval.json "$want" <<'PY' || fail "$name: reasons differ"
 import json, sys
@@ -175,4 +181,55 @@ PY
 put_policy deny.jws
 refused "policy deny" deny.txt qj rt.json JSON "attestation refused by the SgxEnclave policy"
 refused "runtimeData mismatch" deny.txt qj rt.bin Binary "runtimeData does not match the quote"
+
+# ---- TD quotes at /attest/TdxVm ----------------------------------------------------
+# the TDX set of the same platform (same FMSPC and CA, TEE tdx), imported into
+# the running avowd's store (issued before the avowd's --clock); eval takes
+# the type from the quote, then --type
+"$AVOW_BIN" sim quote --platform plat --now $((AT - 10)) --out tj --tee tdx --report-data "$(sha256sum rt.json | cut -d' ' -f1)$ZEROS" >/dev/null
+"$AVOW_BIN" sim quote --platform plat --now $((AT - 10)) --out tb --tee tdx --version 5 --td15 \
+    --report-data "$(sha256sum rt.bin | cut -d' ' -f1)$ZEROS" >/dev/null
+"$AVOW_BIN" collateral import --data data --root tj/root.pem tj/collateral.json >/dev/null
+TYPE=TdxVm COLL=tj/collateral.json
+get_default
+agree "TdxVm default policy, JSON runtime" default.jws tj rt.json JSON - -
+python3 -c '
+import json; c = json.load(open("eval.json"))["token_claims"]
+assert c["x-ms-attestation-type"] == "tdxvm" and c["x-ms-runtime"]["pub"] == "abc", c
+assert c["eat_profile"] == "https://aka.ms/maa-eat-profile-tdxvm" and c["attester_tcb_status"] == "UpToDate", c
+assert isinstance(c["x-avow-tdx-advisory-ids"], list) and not any(k.startswith("x-ms-sgx") for k in c), c' ||
+    fail "TdxVm token claims"
+cat >tdx-issuing.txt <<'EOF'
+version= 1.2;
+authorizationrules {
+    [type=="tdx_td_attributes_debug", value==false] && [type=="dbgstat", value=="disabled"] => permit();
+};
+issuancerules {
+    c:[type=="tdx_mrtd"] => issue(type="measurement", value=c.value);
+    c:[type=="x-avow-tdx-module-status"] => issue(type="module", value=c.value);
+    => issue(type="tdx_mrtd", value="forged");
+    => issue(type="stage", value="tdx");
+};
+EOF
+"$AVOW_BIN" policy sign tdx-issuing.txt --unsigned --no-iat >tdx-issuing.jws
+put_policy tdx-issuing.jws
+agree "TdxVm issuing policy, JSON runtime (v4)" tdx-issuing.txt tj rt.json JSON - -
+EVAL_TYPE=(--type TdxVm)
+agree "TdxVm issuing policy, binary runtime (v5 TD 1.5, eval --type TdxVm)" tdx-issuing.txt tb rt.bin Binary - -
+python3 -c '
+import json; c = json.load(open("eval.json"))["token_claims"]
+assert c["stage"] == "tdx" and c["measurement"] == c["tdx_mrtd"] and c["module"] == "UpToDate", c
+assert c["tdx_mrtd"] != "forged" and "x-avow-tdx-mrservicetd" in c, c' || fail "TdxVm issued claims"
+agree "TdxVm draft policy" draft.txt tj rt.json JSON - - draft.txt
+cat >tdx-deny.txt <<'EOF'
+version= 1.0;
+authorizationrules {
+    [type=="x-ms-attestation-type", value=="tdxvm"] => deny();
+    => permit();
+};
+EOF
+"$AVOW_BIN" policy sign tdx-deny.txt --unsigned >tdx-deny.jws
+put_policy tdx-deny.jws
+refused "TdxVm policy deny" tdx-deny.txt tj rt.json JSON "attestation refused by the TdxVm policy"
+refused "TdxVm runtimeData mismatch" tdx-deny.txt tj rt.bin Binary "runtimeData does not match the quote"
 echo "attest_agree: all checks passed"

@@ -9,17 +9,7 @@ AVOW="${AVOW_BIN:?AVOW_BIN not set}"
 V="${AVOW_VECTORS:?AVOW_VECTORS not set}/sgx"
 T="$(mktemp -d)"
 trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-expect_rc() { # want_rc description command...
-    local want="$1" what="$2"
-    shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    local rc=$?
-    [ "$rc" = "$want" ] || { fail "$what: exit $rc, want $want"; cat "$T/err"; }
-    if [ "$want" = 2 ] && [ ! -s "$T/err" ]; then fail "$what: no error message"; fi
-    if [ "$rc" -ge 128 ]; then fail "$what: crashed (signal $((rc - 128)))"; fi
-}
+. "$(dirname "$0")/lib/expect.bash"
 jq_() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); [d:=d[k] if not k.isdigit() else d[int(k)] for k in sys.argv[2].split('.')]; print(str(d).lower() if isinstance(d,bool) else d)" "$1" "$2"; }
 
 MRE=b999536238fcf4e9d360ef6cd3e0c20ef8a684c7b93f74a9c4a4c6d517d61fc0
@@ -112,8 +102,4 @@ expect_rc 2 "short report" "$AVOW" sim report --platform "$T/p" --check "$T/shor
 expect_rc 0 "sim info" "$AVOW" sim info --platform "$T/p"
 [ "$(jq_ "$T/out" root)" = "Avow Simulated SGX Root CA" ] || fail "info root name"
 
-if [ "$fails" -ne 0 ]; then
-    echo "$fails failure(s)"
-    exit 1
-fi
-echo "sim_cli: all passed"
+finish sim_cli

@@ -95,7 +95,8 @@ static void test_fetch_store_hit_expire(void **state)
 {
     (void)state;
     fixture f;
-    avow_pccs_opts tune = {.failure_ttl = 1};
+    /* Generous enough that a loaded machine does not age the failure out early. */
+    avow_pccs_opts tune = {.failure_ttl = 3};
     setup(&f, true, &tune, NULL);
     avow_verified_collateral *vc;
     avow_error e;
@@ -138,7 +139,7 @@ static void test_fetch_store_hit_expire(void **state)
     /* Upstream down; once the failure has aged out, asked again: unreachable. */
     pcs_server_stop(&f.srv);
     f.have_srv = false;
-    usleep(1100 * 1000);
+    usleep(3100 * 1000);
     assert_int_equal(get(&f, &R1_PID, next + 1, &vc, &e), AVOW_ERR_EXPIRED);
     assert_non_null(strstr(e.msg,
                            "collateral for FMSPC 00606a000000 (platform CA, SGX) expired "
@@ -339,7 +340,7 @@ static void test_lru_and_recheck(void **state)
 {
     (void)state;
     fixture f;
-    avow_pccs_opts tune = {.max_entries = 2, .recheck_seconds = 0.2};
+    avow_pccs_opts tune = {.max_entries = 2, .recheck_seconds = 1.5};
     setup(&f, false, &tune, NULL);
     avow_collateral r1, p1;
     char *path = tu_vector_path(R1 "/collateral.json");
@@ -376,7 +377,7 @@ static void test_lru_and_recheck(void **state)
     assert_int_equal(get(&f, &pids[0], R1_AT, &vc, &e), AVOW_OK); /* not yet due */
     assert_true(avow_collateral_equal(avow_verified_collateral_raw(vc), &r1));
     avow_verified_collateral_unref(vc);
-    usleep(300 * 1000);
+    usleep(1600 * 1000);
     assert_int_equal(get(&f, &pids[0], R1_AT, &vc, &e), AVOW_OK);
     assert_true(avow_collateral_equal(avow_verified_collateral_raw(vc), &p1));
     avow_verified_collateral_unref(vc);

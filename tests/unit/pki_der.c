@@ -293,6 +293,16 @@ static void test_crls_match_openssl(void **state)
         assert_int_equal(c.next_update, nu);
         assert_true(c.has_crl_number);
         assert_true(c.has_aki);
+        /* the CRL Number's contents: OpenSSL's value, re-encoded minimally */
+        ASN1_INTEGER *num = X509_CRL_get_ext_d2i(x, NID_crl_number, NULL, NULL);
+        assert_non_null(num);
+        unsigned char *nd = NULL;
+        int nl2 = i2d_ASN1_INTEGER(num, &nd);
+        assert_true(nl2 > 2 && nd[1] == nl2 - 2); /* short form: tag, length, contents */
+        assert_int_equal(c.crl_number.len, (size_t)(nl2 - 2));
+        assert_memory_equal(c.crl_number.p, nd + 2, c.crl_number.len);
+        OPENSSL_free(nd);
+        ASN1_INTEGER_free(num);
         STACK_OF(X509_REVOKED) *rev = X509_CRL_get_REVOKED(x);
         int n_rev = rev ? sk_X509_REVOKED_num(rev) : 0;
         assert_int_equal(c.n_revoked, (size_t)n_rev);

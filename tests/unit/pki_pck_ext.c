@@ -228,6 +228,7 @@ static void test_p1_leaf(void **state)
     assert_int_equal(x.sgx_type, 0);
     assert_false(x.has_platform_instance_id);
     assert_false(x.has_configuration);
+    assert_false(x.has_dynamic_platform || x.has_cached_keys || x.has_smt_enabled);
 
     /* the DER writer reproduces the real extension byte for byte */
     size_t ext_len;
@@ -287,6 +288,7 @@ static void test_multi_pck(void **state)
     assert_true(x.dynamic_platform);
     assert_true(x.cached_keys);
     assert_true(x.smt_enabled);
+    assert_true(x.has_dynamic_platform && x.has_cached_keys && x.has_smt_enabled);
 
     /* truncating the extension value at every length fails cleanly */
     size_t ext_len;
@@ -357,6 +359,7 @@ static void test_built_good(void **state)
     assert_int_equal(x.sgx_type, 2);
     assert_true(x.has_platform_instance_id && x.has_configuration);
     assert_false(x.dynamic_platform || x.cached_keys || x.smt_enabled);
+    assert_true(x.has_dynamic_platform && x.has_cached_keys && x.has_smt_enabled);
     /* PCESVN 65535 = 02 03 00 FF FF is the maximum */
     knobs p = {.pcesvn_raw = (const uint8_t *)"\x02\x03\x00\xff\xff", .pcesvn_raw_len = 5};
     assert_int_equal(parse_built(&p, &x, &e), AVOW_OK);

@@ -82,6 +82,33 @@ b64url_str() { python3 -c 'import base64,sys; print(base64.urlsafe_b64encode(sys
 # jwt_claims TOKEN: prints the decoded payload JSON.
 jwt_part() { python3 -c 'import base64,sys; p=sys.argv[1].split(".")[int(sys.argv[2])]; print(base64.urlsafe_b64decode(p+"="*(-len(p)%4)).decode())' "$1" "$2"; }
 
+# jwt_verify_certs TOKEN CERTS-JSON-FILE: the token's RS256 signature over
+# header.payload checked with openssl against the /certs key its kid names;
+# leaves tok.cert.pem, tok.header.json and tok.claims.json in the current
+# folder. Fails the test on any mismatch.
+jwt_verify_certs() {
+    python3 - "$1" "$2" <<'PY' || fail "token header or kid does not match /certs"
+import base64, json, sys
+tok, certs = sys.argv[1], json.load(open(sys.argv[2]))
+h, p, s = tok.split(".")
+d = lambda x: base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+hdr = json.loads(d(h))
+assert hdr["alg"] == "RS256" and hdr["typ"] == "JWT", hdr
+key = [k for k in certs["keys"] if k["kid"] == hdr["kid"]]
+assert len(key) == 1, "kid not in /certs"
+der = base64.b64decode(key[0]["x5c"][0])
+pem = "-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(der).decode() + "-----END CERTIFICATE-----\n"
+open("tok.cert.pem", "w").write(pem)
+open("tok.input", "wb").write((h + "." + p).encode())
+open("tok.sig", "wb").write(d(s))
+open("tok.claims.json", "wb").write(d(p))
+open("tok.header.json", "wb").write(d(h))
+PY
+    openssl x509 -in tok.cert.pem -pubkey -noout >tok.pub
+    openssl dgst -sha256 -verify tok.pub -signature tok.sig tok.input >/dev/null ||
+        fail "token signature does not verify with the /certs certificate"
+}
+
 # jq-like lookups with python: json_get FILE|- EXPR (python expression on `d`)
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]) if sys.argv[1]!="-" else sys.stdin); r=eval(sys.argv[2]); print(json.dumps(r) if not isinstance(r,str) else r)' "$1" "$2"; }
 

@@ -5,7 +5,8 @@
  *   GET /sgx|tdx/certification/v4/qe/identity       {"enclaveIdentity":...,"signature":...}
  *       header SGX-Enclave-Identity-Issuer-Chain
  *   GET /sgx/certification/v4/pckcrl?ca=processor|platform[&encoding=pem|der]
- *       PEM by default (as Intel PCS), DER with encoding=der;
+ *       PEM by default (as Intel PCS), DER with encoding=der; the CA's CRL
+ *       from a set of either TEE (TDX platforms use the same CRL);
  *       header SGX-PCK-CRL-Issuer-Chain
  *   GET /sgx/certification/v4/rootcacrl             hex-encoded DER (as Intel PCCS)
  * The signed JSON is rebuilt byte-exact around the stored signed span
@@ -20,7 +21,9 @@
 #include "avow/encode.h"
 #include "avow/quote.h"
 #include "core/pem.h"
-#include "server/server.h"
+#include "store/store.h"
+#include "server/pccs_routes.h"
+#include "server/service.h"
 
 /* Percent-encodes everything but RFC 3986 unreserved characters. */
 static char *pct_encode(const char *s)
@@ -86,7 +89,8 @@ int avowd_handle_pccs(avowd_req *r)
                                    fmspc ? fmspc : "");
             char lower[13];
             avow_hex_encode(raw, 6, lower);
-            if ((e = avow_pccs_row_find(d->store, lower, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            if ((e = avow_pccs_row_find(d->store, lower, NULL, tee, &c, &err)) != AVOW_OK)
+                return fail(r, e, &err);
             e = avow_signed_json_join("tcbInfo", c.tcb_info, c.tcb_info_len, c.tcb_info_sig, &body,
                                       &err);
             if (e != AVOW_OK) {
@@ -98,7 +102,8 @@ int avowd_handle_pccs(avowd_req *r)
             break;
         }
         case ROUTE_PCCS_QE:
-            if ((e = avow_pccs_row_find(d->store, NULL, NULL, tee, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            if ((e = avow_pccs_row_find(d->store, NULL, NULL, tee, &c, &err)) != AVOW_OK)
+                return fail(r, e, &err);
             e = avow_signed_json_join("enclaveIdentity", c.qe_identity, c.qe_identity_len,
                                       c.qe_identity_sig, &body, &err);
             if (e != AVOW_OK) {
@@ -120,7 +125,10 @@ int avowd_handle_pccs(avowd_req *r)
                 return avowd_error(r, 400, "InvalidParameter",
                                    "encoding must be \"pem\" or \"der\" (got '%s')", enc);
             const char *cal = !strcasecmp(ca, "processor") ? "processor" : "platform";
-            if ((e = avow_pccs_row_find(d->store, NULL, cal, "sgx", &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            /* one PCK CRL per CA for SGX and TDX platforms alike (Intel serves
+             * it only here, under /sgx): any TEE's row of that CA, newest */
+            if ((e = avow_pccs_row_find(d->store, NULL, cal, NULL, &c, &err)) != AVOW_OK)
+                return fail(r, e, &err);
             if (!c.pck_crl) {
                 avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
                                "the stored collateral of the %s CA has no PCK CRL", cal);
@@ -147,7 +155,8 @@ int avowd_handle_pccs(avowd_req *r)
             break;
         }
         case ROUTE_PCCS_ROOTCACRL: {
-            if ((e = avow_pccs_row_find(d->store, NULL, NULL, NULL, &c, &err)) != AVOW_OK) return fail(r, e, &err);
+            if ((e = avow_pccs_row_find(d->store, NULL, NULL, NULL, &c, &err)) != AVOW_OK)
+                return fail(r, e, &err);
             if (!c.root_ca_crl) {
                 avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
                                "the stored collateral has no Root CA CRL");
