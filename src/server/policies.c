@@ -16,9 +16,10 @@
 
 #include <jansson.h>
 
+#include "avow/attest.h"
 #include "avow/encode.h"
-#include "store/store.h"
 #include "avow/token.h"
+#include "store/store.h"
 #include "server/log.h"
 #include "server/policies.h"
 #include "server/token_claims.h"
