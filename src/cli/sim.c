@@ -22,13 +22,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
-
 #include "avow/encode.h"
 #include "avow/quote.h"
 #include "sim/sim.h"
 #include "cli/cli.h"
 #include "cli/sim_tdx.h"
+#include "core/sha256.h"
 
 enum {
     O_PLATFORM = 1,
@@ -337,10 +336,8 @@ static bool make_enclave(const avow_sim_platform *p, const enclave_args *a, avow
             !parse_hex_fixed("--mrsigner", a->mrsigner, s.mr_signer, 32))
             return false;
     } else {
-        EVP_Digest(DEFAULT_ENCLAVE, sizeof DEFAULT_ENCLAVE - 1, s.mr_enclave, NULL, EVP_sha256(),
-                   NULL);
-        EVP_Digest(DEFAULT_SIGNER, sizeof DEFAULT_SIGNER - 1, s.mr_signer, NULL, EVP_sha256(),
-                   NULL);
+        avow_sha256(DEFAULT_ENCLAVE, sizeof DEFAULT_ENCLAVE - 1, s.mr_enclave);
+        avow_sha256(DEFAULT_SIGNER, sizeof DEFAULT_SIGNER - 1, s.mr_signer);
     }
     s.attr_flags = AVOW_ATTR_INIT | AVOW_ATTR_MODE64BIT | (a->debug ? AVOW_ATTR_DEBUG : 0);
     s.attr_xfrm = 0x3;
