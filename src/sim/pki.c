@@ -156,20 +156,22 @@ static void validity(const avow_sim_platform *p, avow_time *nb, avow_time *na, a
     *na = p->opts.cert_not_after ? p->opts.cert_not_after : p->opts.now + life;
 }
 
-/* Shares the PKI of `from` (checked in platform.c): its keys and
- * certificates are referenced, not copied; freeing either platform is safe. */
+/* Shares the PKI of `from` (checked in platform.c): its keys are referenced
+ * and its certificates copied; freeing either platform is safe. */
 static avow_err pki_share(avow_sim_platform *p, const avow_sim_platform *from, avow_error *err)
 {
     EVP_PKEY *const keys[] = {from->root_key, from->ca_key, from->tcb_key};
     EVP_PKEY **key_to[] = {&p->root_key, &p->ca_key, &p->tcb_key};
-    X509 *const certs[] = {from->root_cert, from->ca_cert, from->tcb_cert};
-    X509 **cert_to[] = {&p->root_cert, &p->ca_cert, &p->tcb_cert};
+    const avow_cert_copy *const certs[] = {&from->root_cert, &from->ca_cert, &from->tcb_cert};
+    avow_cert_copy *const cert_to[] = {&p->root_cert, &p->ca_cert, &p->tcb_cert};
     for (size_t i = 0; i < 3; i++) {
         if (EVP_PKEY_up_ref(keys[i]) == 1) *key_to[i] = keys[i];
-        if (X509_up_ref(certs[i]) == 1) *cert_to[i] = certs[i];
-        if (!*key_to[i] || !*cert_to[i])
+        if (!*key_to[i])
             return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
                                   "sim pki: cannot share the PKI");
+        avow_err rc = avow_cert_copy_read(certs[i]->der, certs[i]->len, "shared PKI certificate",
+                                          cert_to[i], err);
+        if (rc) return rc;
     }
     return AVOW_OK;
 }
