@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "avow/attest.h"
 #include "avow/encode.h"
 #include "store/store.h"
 #include "avow/token.h"
