@@ -388,3 +388,39 @@ done:
     avow_claims_free(E.props);
     return rc;
 }
+
+avow_err avow_policy_configuration(const avow_policy *p, const avow_claims *incoming,
+                                   avow_claims **properties, avow_error *err)
+{
+    *properties = NULL;
+    if (!p || !incoming)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "policy configuration: no input");
+    ev E = {.p = p};
+    E.claims = avow_claims_copy(incoming);
+    E.issued = avow_claims_new();
+    E.props = avow_claims_new();
+    avow_err rc = AVOW_OK;
+    if (!E.claims || !E.issued || !E.props) {
+        rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "policy configuration: no memory");
+        goto done;
+    }
+    run_section(&E, 0);
+    if (E.fatal) {
+        rc = avow_error_set(err, E.fatal, AVOW_NO_OFFSET, "policy configuration: no memory");
+        goto done;
+    }
+    if (E.failed) {
+        rc = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                            "%s: configurationrules failed at %d:%d: %s", p->name, E.why_line,
+                            E.why_col, E.why);
+        goto done;
+    }
+    *properties = E.props;
+    E.props = NULL;
+done:
+    arena_free(&E.a);
+    avow_claims_free(E.claims);
+    avow_claims_free(E.issued);
+    avow_claims_free(E.props);
+    return rc;
+}
