@@ -10,10 +10,10 @@
  * with header TCB-Evaluation-Data-Numbers-Issuer-Chain; the signature is the
  * TCB Signing key's over the exact bytes of the inner object, like TCB Info.
  *
- * Here: the parser (bytes in, numbers out), the check of a document against
- * a verifier's roots (the very chain and signature checks TCB Info gets), and
- * "days since the TCB recovery" of a platform from the document and the TCB
- * Info of several numbers (docs/policy.md "Days since a TCB recovery").
+ * Here: the parser (bytes in, numbers out) and the raw form kept and served.
+ * The check of a document against a verifier's roots (the very chain and
+ * signature checks TCB Info gets) and the days since a TCB recovery are the
+ * verifier's (verify.h: avow_evalnums_check, avow_days_since_tcb_recovery).
  * Thread-safety: no shared state; a verifier may be shared (verify.h). */
 #pragma once
 
@@ -24,7 +24,6 @@
 #include "avow/err.h"
 #include "avow/tcb.h"
 #include "avow/time.h"
-#include "avow/verify.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,39 +77,6 @@ avow_err avow_evalnums_raw_from_body(const char *body, size_t len, const char *c
                                      avow_evalnums_raw *out, avow_error *err);
 /* The body again, byte-exact around the signed span (malloc'd). */
 avow_err avow_evalnums_raw_to_body(const avow_evalnums_raw *r, char **out, avow_error *err);
-
-/* Checks a document: its issuer chain is a TCB Signing certificate issued by
- * one of `v`'s trusted roots (the same check as TCB Info's issuer chain,
- * docs/verification.md A6 step 4), its signature verifies over the exact
- * signed bytes with that key, and it parses. `out` (may be NULL) receives the
- * parsed document. Validity (nextUpdate) is the caller's to judge.
- * AVOW_ERR_CHAIN / AVOW_ERR_SIGNATURE / AVOW_ERR_FORMAT naming what failed. */
-avow_err avow_evalnums_check(avow_verifier *v, const avow_evalnums_raw *r, avow_evalnums *out,
-                             avow_error *err);
-
-/* One evaluation number's TCB Info for a platform (parsed), for the days
- * since a TCB recovery. */
-typedef struct {
-    int number;
-    const avow_tcb_info *tcb;
-} avow_evalnum_tcb;
-
-/* Days since the TCB recovery that made a platform's TCB out of date
- * (docs/policy.md "Days since a TCB recovery"): with `judged` the number that
- * judged the quote, `comp` / `pcesvn` the platform's TCB from its PCK
- * certificate, and `tcbs` the TCB Info the caller holds per number:
- * walking the document's numbers down from `judged`, find the lowest number
- * N such that under N and every listed number above it up to `judged` the
- * platform's matched level is out of date (OutOfDate, OutOfDateConfiguration-
- * Needed or Revoked), while under the listed number just below N it is not;
- * *days = whole days (floor) from N's tcbRecoveryEventDate to `at`.
- * Returns false (the claim is absent) when under `judged` the platform is
- * not out of date, when a number on the way down is not held (its TCB Info
- * missing from `tcbs`) or not listed, when the platform was already out of
- * date under the lowest listed number, or when `at` precedes the date. */
-bool avow_days_since_tcb_recovery(const avow_evalnums *doc, const avow_evalnum_tcb *tcbs,
-                                  size_t n_tcbs, int judged, const uint8_t comp[16],
-                                  uint16_t pcesvn, avow_time at, int64_t *days);
 
 #ifdef __cplusplus
 }
