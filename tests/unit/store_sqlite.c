@@ -165,6 +165,7 @@ static void test_migration_from_v1(void **state)
                      AVOW_OK);
     assert_int_equal(row.next_update, 1740000000);
     assert_string_equal(row.source, "import:v1");
+    assert_int_equal(row.eval_num, 0); /* schema 4: a row from before has no number */
     avow_store_collateral_free(&row);
     avow_store_close(st);
     /* v2's indexes are there */
