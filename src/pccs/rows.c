@@ -13,8 +13,8 @@
 
 #include "avow/encode.h"
 #include "avow/quote.h"
+#include "core/sha256.h"
 #include "pccs/pccs.h"
-#include "pki/x509.h"
 
 void avow_pccs_row_key_of(const avow_platform_id *pid, avow_pccs_row_key *out)
 {

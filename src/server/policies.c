@@ -18,8 +18,8 @@
 
 #include "avow/attest.h"
 #include "avow/encode.h"
-#include "store/store.h"
 #include "avow/token.h"
+#include "store/store.h"
 #include "server/log.h"
 #include "server/policies.h"
 #include "server/token_claims.h"

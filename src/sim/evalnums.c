@@ -36,7 +36,7 @@ avow_err avow_sim_evalnums(const avow_sim_platform *p, const avow_sim_evalnum *n
     }
     sim_sb_printf(&b, "]}");
     char *inner = sim_sb_take(&b);
-    X509 *certs[] = {p->tcb_cert, p->root_cert, NULL};
+    const avow_cert_copy *certs[] = {&p->tcb_cert, &p->root_cert, NULL};
     *chain = sim_pem_chain(certs);
     if (!inner || !*chain) {
         free(inner);
