@@ -33,14 +33,14 @@ extern "C" {
 #define AVOW_EVALNUM_MAX 256
 
 typedef struct {
-    int number;                  /* tcbEvaluationDataNumber */
-    avow_time recovery_date;     /* tcbRecoveryEventDate */
-    avow_time tcb_date;          /* tcbDate */
+    int number;              /* tcbEvaluationDataNumber */
+    avow_time recovery_date; /* tcbRecoveryEventDate */
+    avow_time tcb_date;      /* tcbDate */
 } avow_evalnum_entry;
 
 typedef struct {
-    uint32_t tee_type;           /* AVOW_TEE_SGX ("id":"SGX") or AVOW_TEE_TDX ("TDX") */
-    int version;                 /* 1 */
+    uint32_t tee_type; /* AVOW_TEE_SGX ("id":"SGX") or AVOW_TEE_TDX ("TDX") */
+    int version;       /* 1 */
     avow_time issue_date, next_update;
     avow_evalnum_entry *entries; /* ascending by number, numbers unique */
     size_t n_entries;

@@ -169,8 +169,7 @@ static avow_attest_outcome finish(avow_attestation *a, avow_verifier *v,
     a->verified = true;
     if (vc) coll = avow_verified_collateral_raw(vc);
     if (e == AVOW_OK &&
-        (mint_incoming(a, req, coll, vc ? avow_verified_collateral_digests(vc) : NULL) !=
-             AVOW_OK ||
+        (mint_incoming(a, req, coll, vc ? avow_verified_collateral_digests(vc) : NULL) != AVOW_OK ||
          (a->verify.ok && attest_recovery_claim(a, o) != AVOW_OK)))
         return refuse(a, AVOW_ATTEST_FAILED, "InternalError",
                       "building the incoming claims failed");

@@ -46,8 +46,9 @@ static const cli_positional import_args[] = {
 
 static const cli_command import_cmd = {
     .path = "avow collateral import",
-    .usage = "--data DIR|URI [--root PEM]... [--update standard|early] BUNDLE|FOLDER...\n"
-             "--data DIR|URI [--root PEM]... --evalnums BODY --chain PEM [BUNDLE|FOLDER...]",
+    .usage =
+        "--data DIR|URI [--root PEM]... [--update standard|early] BUNDLE|FOLDER...\n"
+        "--data DIR|URI [--root PEM]... --evalnums BODY --chain PEM [BUNDLE|FOLDER...]",
     .about =
         "Checks each collateral set before storing it (signing chains, CRLs, signatures) "
         "and stores only what passes, whether avowd is running or not.",
@@ -81,8 +82,8 @@ static const cli_command show_cmd = {
 static avow_verifier *own_root_verifier(const char *chain_pem)
 {
     const char *last = NULL;
-    for (const char *p = chain_pem;
-         p && (p = strstr(p, "-----BEGIN CERTIFICATE-----")) != NULL; p++)
+    for (const char *p = chain_pem; p && (p = strstr(p, "-----BEGIN CERTIFICATE-----")) != NULL;
+         p++)
         last = p;
     avow_verifier *v = NULL;
     if (!last || avow_verifier_new_empty(&v, NULL) != AVOW_OK) return NULL;
@@ -120,8 +121,7 @@ static avow_err check_set(avow_verifier *trusted, const avow_collateral *c, cons
     return AVOW_OK;
 }
 
-static int import_one(avow_store *s, avow_verifier *trusted, const char *path,
-                      const char *update)
+static int import_one(avow_store *s, avow_verifier *trusted, const char *path, const char *update)
 {
     avow_collateral c;
     avow_error e;
@@ -293,10 +293,11 @@ static int show_sets(avow_store *s, bool json)
         char nu[21];
         avow_time_format(rows[i].next_update, nu);
         if (json)
-            printf("%s{\"fmspc\":\"%s\",\"ca\":\"%s\",\"tee\":\"%s\",\"eval_num\":%d,"
-                   "\"update\":\"%s\",\"next_update\":\"%s\"}",
-                   i ? "," : "", rows[i].fmspc, rows[i].ca, rows[i].tee, rows[i].eval_num,
-                   rows[i].update, nu);
+            printf(
+                "%s{\"fmspc\":\"%s\",\"ca\":\"%s\",\"tee\":\"%s\",\"eval_num\":%d,"
+                "\"update\":\"%s\",\"next_update\":\"%s\"}",
+                i ? "," : "", rows[i].fmspc, rows[i].ca, rows[i].tee, rows[i].eval_num,
+                rows[i].update, nu);
         else
             printf("%-12s  %-9s  %-3s  %-8d  %-8s  %-20s  %s\n", rows[i].fmspc,
                    *rows[i].ca ? rows[i].ca : "-", rows[i].tee, rows[i].eval_num, rows[i].update,

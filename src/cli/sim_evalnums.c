@@ -34,12 +34,14 @@ static const cli_option opts[] = {
 static const cli_command cmd = {
     .path = "avow sim evalnums",
     .usage = "--platform DIR --out OUT --number N,DATE[,TCBDATE]... [options]",
-    .about = "Signs a TCB evaluation data numbers document as Intel's PCS serves it, with the "
-             "simulated platform's TCB Signing key: OUT/evalnums.json (the body) and "
-             "OUT/evalnums-chain.pem (TCB-Evaluation-Data-Numbers-Issuer-Chain).",
+    .about =
+        "Signs a TCB evaluation data numbers document as Intel's PCS serves it, with the "
+        "simulated platform's TCB Signing key: OUT/evalnums.json (the body) and "
+        "OUT/evalnums-chain.pem (TCB-Evaluation-Data-Numbers-Issuer-Chain).",
     .opts = {opts},
-    .notes = "Import both with `avow collateral import --data D --evalnums OUT/evalnums.json "
-             "--chain OUT/evalnums-chain.pem`.",
+    .notes =
+        "Import both with `avow collateral import --data D --evalnums OUT/evalnums.json "
+        "--chain OUT/evalnums-chain.pem`.",
 };
 
 #define MAX_NUMBERS 64

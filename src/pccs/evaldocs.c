@@ -145,8 +145,8 @@ void pccs_docs_refresh(pccs_docs *d, uint32_t tee, avow_time at)
     if (avow_pcs_fetch_evalnums(d->upstream, tee, &raw, &e) != AVOW_OK) return;
     if (avow_evalnums_check(d->verifier, &raw, &doc, &e) == AVOW_OK) {
         if (doc.tee_type == tee && at <= doc.next_update) {
-            avow_pccs_evalnums_put(d->store, &raw, &doc, avow_pcs_client_base_url(d->upstream),
-                                   at, &e);
+            avow_pccs_evalnums_put(d->store, &raw, &doc, avow_pcs_client_base_url(d->upstream), at,
+                                   &e);
             pthread_mutex_lock(&d->mu);
             h->failed_until = 0;
             pthread_mutex_unlock(&d->mu);
@@ -226,7 +226,8 @@ avow_err pccs_history_load(avow_store *store, const char *update, const avow_pla
         avow_error sub;
         avow_error_clear(&sub);
         if (avow_pccs_row_get(store, pid, rows[pick].eval_num, rows[pick].update, NULL, &row,
-                              &sub) != AVOW_OK || !row.found)
+                              &sub) != AVOW_OK ||
+            !row.found)
             continue;
         if (avow_tcb_info_parse(row.coll.tcb_info, row.coll.tcb_info_len, &out->infos[out->n],
                                 &sub) == AVOW_OK) {

@@ -199,8 +199,8 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
 
 /* Stores a checked evaluation numbers document (replacing an older one). */
 avow_err avow_pccs_evalnums_put(avow_store *st, const avow_evalnums_raw *raw,
-                                const avow_evalnums *doc, const char *source,
-                                avow_time fetched_at, avow_error *err);
+                                const avow_evalnums *doc, const char *source, avow_time fetched_at,
+                                avow_error *err);
 /* The stored document of `tee` as kept (not checked here);
  * AVOW_ERR_NOT_FOUND when none. */
 avow_err avow_pccs_evalnums_get(avow_store *st, uint32_t tee, avow_evalnums_raw *out,

@@ -189,8 +189,7 @@ static avow_err find_set(avow_store *st, const char *fmspc, const char *ca, cons
 }
 
 avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, const char *tee,
-                            int eval_num, const char *update, avow_collateral *out,
-                            avow_error *err)
+                            int eval_num, const char *update, avow_collateral *out, avow_error *err)
 {
     avow_collateral_init(out);
     if (eval_num > 0 || update) {
@@ -235,8 +234,8 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
 /* ---- the evaluation numbers document ---------------------------------------- */
 
 avow_err avow_pccs_evalnums_put(avow_store *st, const avow_evalnums_raw *raw,
-                                const avow_evalnums *doc, const char *source,
-                                avow_time fetched_at, avow_error *err)
+                                const avow_evalnums *doc, const char *source, avow_time fetched_at,
+                                avow_error *err)
 {
     avow_store_evalnums d;
     memset(&d, 0, sizeof(d));

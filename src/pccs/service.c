@@ -197,8 +197,8 @@ static avow_err remembered(const entry *e, avow_error *err)
 /* ---- store ------------------------------------------------------------------ */
 
 /* Checks a row read from the store. */
-static avow_err check_row(avow_pccs *s, const avow_platform_id *p, int eval_num,
-                          avow_pccs_row *row, avow_verified_collateral **vc, avow_error *err)
+static avow_err check_row(avow_pccs *s, const avow_platform_id *p, int eval_num, avow_pccs_row *row,
+                          avow_verified_collateral **vc, avow_error *err)
 {
     avow_err rc = avow_collateral_check(s->o.verifier, &row->coll, vc, err);
     if (rc) {
@@ -555,8 +555,8 @@ again:;
     avow_error sub;
     avow_error_clear(&sub);
     if (num > 0 && !pccs_docs_lists(s->docs, pid->tee_type, num, &sub))
-        return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
-                              "no collateral for %s: %s", d, sub.msg);
+        return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no collateral for %s: %s",
+                              d, sub.msg);
 
     /* The upstream: one fetch per platform, bounded. */
     pthread_mutex_lock(&s->mu);

@@ -477,8 +477,7 @@ static void which_query(const avow_pcs_client *c, int eval_num, char *out, size_
 }
 
 avow_err avow_pcs_fetch_num(const avow_pcs_client *c, const uint8_t fmspc[6], avow_pck_ca ca,
-                            uint32_t tee_type, int eval_num, avow_collateral *out,
-                            avow_error *err)
+                            uint32_t tee_type, int eval_num, avow_collateral *out, avow_error *err)
 {
     avow_collateral_init(out);
     if (!c || !fmspc) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "pcs: no client");
@@ -569,8 +568,8 @@ avow_err avow_pcs_fetch_evalnums(const avow_pcs_client *c, uint32_t tee_type,
 {
     memset(out, 0, sizeof(*out));
     if (!c) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "pcs: no client");
-    char *url = url_join(tee_type == AVOW_TEE_TDX ? c->tdx_base : c->base,
-                         "/tcbevaluationdatanumbers");
+    char *url =
+        url_join(tee_type == AVOW_TEE_TDX ? c->tdx_base : c->base, "/tcbevaluationdatanumbers");
     if (!url) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     response r = {0};
     char *chain = NULL;

@@ -80,8 +80,7 @@ avow_err avow_pcs_fetch(const avow_pcs_client *c, const uint8_t fmspc[6], avow_p
 /* avow_pcs_fetch for TCB evaluation number `eval_num` (0: the configured
  * update channel, as avow_pcs_fetch). */
 avow_err avow_pcs_fetch_num(const avow_pcs_client *c, const uint8_t fmspc[6], avow_pck_ca ca,
-                            uint32_t tee_type, int eval_num, avow_collateral *out,
-                            avow_error *err);
+                            uint32_t tee_type, int eval_num, avow_collateral *out, avow_error *err);
 
 /* Fetches the TCB evaluation data numbers document of `tee_type` with its
  * issuer chain (not checked: avow_evalnums_check does). Same errors. */

@@ -23,9 +23,9 @@ void avowd_config_init(avowd_config *c)
 void avowd_config_free(avowd_config *c)
 {
     char **strs[] = {
-        &c->listen,      &c->data,       &c->clock,    &c->issuer,      &c->tls_cert,
-        &c->tls_key,     &c->pcs_url,    &c->pcs_key,  &c->admin_token, &c->policy_signer_cert,
-        &c->policy_mode, &c->access_log, &c->audit_log, &c->pcs_update, &c->min_psw_linux,
+        &c->listen,         &c->data,       &c->clock,     &c->issuer,      &c->tls_cert,
+        &c->tls_key,        &c->pcs_url,    &c->pcs_key,   &c->admin_token, &c->policy_signer_cert,
+        &c->policy_mode,    &c->access_log, &c->audit_log, &c->pcs_update,  &c->min_psw_linux,
         &c->min_psw_windows};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         if (*strs[i] && strs[i] == &c->admin_token) memset(*strs[i], 0, strlen(*strs[i]));

@@ -75,8 +75,8 @@ int avowd_handle_tcbbaselines(avowd_req *r)
     int def = (int)d->cfg->tcb_eval_num;
     const avow_evalnum_entry *de = def ? avow_evalnums_find(&doc, def) : NULL;
     if (!current_only || sel == 0)
-        json_array_append_new(list, baseline(d, "azuredefault", def, de ? de->tcb_date : 0,
-                                             sel == 0));
+        json_array_append_new(list,
+                              baseline(d, "azuredefault", def, de ? de->tcb_date : 0, sel == 0));
     bool listed = false;
     for (size_t i = doc.n_entries; i-- > 0;) {
         const avow_evalnum_entry *en = &doc.entries[i];

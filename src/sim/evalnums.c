@@ -30,8 +30,8 @@ avow_err avow_sim_evalnums(const avow_sim_platform *p, const avow_sim_evalnum *n
         sim_sb_printf(&b, "%s{\"tcbEvaluationDataNumber\":%d,", i ? "," : "", nums[i].number);
         sim_put_date(&b, "tcbRecoveryEventDate", nums[i].recovery_date);
         sim_sb_printf(&b, ",");
-        sim_put_date(&b, "tcbDate", nums[i].tcb_date ? nums[i].tcb_date
-                                                     : nums[i].recovery_date + 86400LL);
+        sim_put_date(&b, "tcbDate",
+                     nums[i].tcb_date ? nums[i].tcb_date : nums[i].recovery_date + 86400LL);
         sim_sb_printf(&b, "}");
     }
     sim_sb_printf(&b, "]}");
@@ -46,8 +46,9 @@ avow_err avow_sim_evalnums(const avow_sim_platform *p, const avow_sim_evalnum *n
     }
     uint8_t sig[64];
     avow_err rc = sim_ecdsa_sign(p->tcb_key, (const uint8_t *)inner, strlen(inner), sig);
-    if (!rc) rc = avow_signed_json_join("tcbEvaluationDataNumbers", inner, strlen(inner), sig,
-                                        body, err);
+    if (!rc)
+        rc =
+            avow_signed_json_join("tcbEvaluationDataNumbers", inner, strlen(inner), sig, body, err);
     else
         avow_error_set(err, rc, AVOW_NO_OFFSET, "sim evaluation numbers: signing failed");
     free(inner);

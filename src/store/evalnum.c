@@ -44,8 +44,8 @@ avow_err avow_store_coll_set_put(avow_store *s, const avow_store_coll_set *row, 
     st_fmt_i64(row->eval_num, en);
     st_fmt_i64(row->next_update, nu);
     st_fmt_i64(row->fetched_at, fa);
-    const char *p[] = {f,  row->ca, row->tee, en, row->update, row->bundle,
-                       nu, fa,      row->source ? row->source : ""};
+    const char *p[] = {
+        f, row->ca, row->tee, en, row->update, row->bundle, nu, fa, row->source ? row->source : ""};
     return st_exec(s,
                    "INSERT INTO collateral_sets (fmspc, ca, tee, eval_num, update_kind, bundle,"
                    " next_update, fetched_at, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -72,9 +72,9 @@ static void set_from_row(const st_rows *r, size_t i, bool with_bundle, avow_stor
     c->bundle = with_bundle ? st_dup_cell(st_cell(r, i, 8)) : NULL;
 }
 
-avow_err avow_store_coll_set_get(avow_store *s, const char *fmspc, const char *ca,
-                                 const char *tee, int eval_num, const char *update,
-                                 avow_store_coll_set *out, avow_error *err)
+avow_err avow_store_coll_set_get(avow_store *s, const char *fmspc, const char *ca, const char *tee,
+                                 int eval_num, const char *update, avow_store_coll_set *out,
+                                 avow_error *err)
 {
     memset(out, 0, sizeof(*out));
     char f[13], en[24];
@@ -85,7 +85,8 @@ avow_err avow_store_coll_set_get(avow_store *s, const char *fmspc, const char *c
     st_rows r;
     /* the kind asked for first ($5 sorts before the other kind) */
     rc = st_exec(s,
-                 "SELECT " SET_COLUMNS ", bundle FROM collateral_sets"
+                 "SELECT " SET_COLUMNS
+                 ", bundle FROM collateral_sets"
                  " WHERE fmspc = $1 AND ca = $2 AND tee = $3 AND eval_num = $4"
                  " ORDER BY CASE WHEN update_kind = $5 THEN 0 ELSE 1 END",
                  5, p, &r, NULL, err);
@@ -106,9 +107,8 @@ avow_err avow_store_coll_set_get(avow_store *s, const char *fmspc, const char *c
     return rc;
 }
 
-avow_err avow_store_coll_set_list(avow_store *s, const char *fmspc, const char *ca,
-                                  const char *tee, avow_store_coll_set **out, size_t *n,
-                                  avow_error *err)
+avow_err avow_store_coll_set_list(avow_store *s, const char *fmspc, const char *ca, const char *tee,
+                                  avow_store_coll_set **out, size_t *n, avow_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -119,12 +119,14 @@ avow_err avow_store_coll_set_list(avow_store *s, const char *fmspc, const char *
         if ((rc = st_check_coll_key(fmspc, ca, tee, f, err))) return rc;
         const char *p[] = {f, ca, tee};
         rc = st_exec(s,
-                     "SELECT " SET_COLUMNS " FROM collateral_sets"
+                     "SELECT " SET_COLUMNS
+                     " FROM collateral_sets"
                      " WHERE fmspc = $1 AND ca = $2 AND tee = $3 ORDER BY eval_num, update_kind",
                      3, p, &r, NULL, err);
     } else {
         rc = st_exec(s,
-                     "SELECT " SET_COLUMNS " FROM collateral_sets"
+                     "SELECT " SET_COLUMNS
+                     " FROM collateral_sets"
                      " ORDER BY fmspc, ca, tee, eval_num, update_kind",
                      0, NULL, &r, NULL, err);
     }
@@ -172,8 +174,10 @@ avow_err avow_store_evalnums_put(avow_store *s, const avow_store_evalnums *d, av
     st_fmt_i64(d->newest, nw);
     st_fmt_i64(d->next_update, nu);
     st_fmt_i64(d->fetched_at, fa);
-    const char *p[] = {d->tee, d->signed_json, d->signature, d->issuer_chain,
-                       nw,     nu,             fa,           d->source ? d->source : ""};
+    const char *p[] = {d->tee,       d->signed_json,
+                       d->signature, d->issuer_chain,
+                       nw,           nu,
+                       fa,           d->source ? d->source : ""};
     return st_exec(s,
                    "INSERT INTO tcb_eval_numbers (tee, signed_json, signature, issuer_chain,"
                    " newest, next_update, fetched_at, source)"

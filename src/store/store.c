@@ -567,7 +567,7 @@ avow_err avow_store_collateral_put(avow_store *s, const avow_store_collateral *r
     st_fmt_i64(row->fetched_at, fa);
     char en[24];
     st_fmt_i64(row->eval_num, en);
-    const char *p[] = {f,  row->ca, row->tee, row->bundle, nu, fa, row->source ? row->source : "",
+    const char *p[] = {f, row->ca, row->tee, row->bundle, nu, fa, row->source ? row->source : "",
                        en};
     /* an older evaluation number never replaces a newer one (it is kept in
      * collateral_sets, evalnum.c) */

@@ -192,9 +192,9 @@ typedef struct {
     char fmspc[13];
     char ca[10];
     char tee[4];
-    int eval_num;     /* > 0 */
-    char update[9];   /* "standard" or "early" */
-    char *bundle;     /* NULL in list results */
+    int eval_num;   /* > 0 */
+    char update[9]; /* "standard" or "early" */
+    char *bundle;   /* NULL in list results */
     avow_time next_update;
     avow_time fetched_at;
     char *source;
@@ -205,14 +205,13 @@ void avow_store_coll_set_list_free(avow_store_coll_set *rows, size_t n);
 avow_err avow_store_coll_set_put(avow_store *s, const avow_store_coll_set *row, avow_error *err);
 /* The set of number `eval_num` (> 0) for the key, of `update` when held,
  * else of the other kind; AVOW_ERR_NOT_FOUND when neither. */
-avow_err avow_store_coll_set_get(avow_store *s, const char *fmspc, const char *ca,
-                                 const char *tee, int eval_num, const char *update,
-                                 avow_store_coll_set *out, avow_error *err);
+avow_err avow_store_coll_set_get(avow_store *s, const char *fmspc, const char *ca, const char *tee,
+                                 int eval_num, const char *update, avow_store_coll_set *out,
+                                 avow_error *err);
 /* The sets (without bundles) of one key, or of every key when fmspc is NULL,
  * ordered by fmspc, ca, tee, eval_num, update_kind. */
-avow_err avow_store_coll_set_list(avow_store *s, const char *fmspc, const char *ca,
-                                  const char *tee, avow_store_coll_set **out, size_t *n,
-                                  avow_error *err);
+avow_err avow_store_coll_set_list(avow_store *s, const char *fmspc, const char *ca, const char *tee,
+                                  avow_store_coll_set **out, size_t *n, avow_error *err);
 
 /* Intel's TCB evaluation data numbers document of one TEE ("sgx"|"tdx"),
  * as checked: the exact signed JSON, its signature (128 hex), the issuer

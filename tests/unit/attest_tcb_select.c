@@ -46,7 +46,7 @@ static int selected(const char *text, avow_err want, const char *needle)
     return n;
 }
 
-#define SELECT(v)                                                                     \
+#define SELECT(v)                                                                          \
     "version=1.1; configurationrules { => issueproperty(type=\"x-ms-sgx-tcbidentifier\", " \
     "value=" v "); }; authorizationrules { => permit(); };"
 
@@ -54,9 +54,9 @@ static void test_selection(void **state)
 {
     (void)state;
     int n = -1;
-    assert_int_equal(avow_attest_tcb_eval_num(avow_attest_default_policy(AVOW_ATTEST_SGX_ENCLAVE),
-                                              &n, NULL),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_attest_tcb_eval_num(avow_attest_default_policy(AVOW_ATTEST_SGX_ENCLAVE), &n, NULL),
+        AVOW_OK);
     assert_int_equal(n, 0); /* "azuredefault" */
     assert_int_equal(avow_attest_tcb_eval_num(NULL, &n, NULL), AVOW_OK);
     assert_int_equal(n, 0);

@@ -176,8 +176,7 @@ static void test_sets(void **state)
     assert_int_equal(avow_pccs_row_find(s, k.fmspc, NULL, "sgx", 18, "early", &got, &e), AVOW_OK);
     assert_true(avow_collateral_equal(&got, avow_verified_collateral_raw(v18e)));
     avow_collateral_free(&got);
-    assert_int_equal(avow_pccs_row_find(s, k.fmspc, NULL, "sgx", 0, "standard", &got, &e),
-                     AVOW_OK);
+    assert_int_equal(avow_pccs_row_find(s, k.fmspc, NULL, "sgx", 0, "standard", &got, &e), AVOW_OK);
     assert_true(avow_collateral_equal(&got, avow_verified_collateral_raw(v18)));
     avow_collateral_free(&got);
     assert_int_equal(avow_pccs_row_find(s, k.fmspc, NULL, "sgx", 16, NULL, &got, &e),
@@ -203,8 +202,7 @@ static void test_sets(void **state)
     assert_int_equal(avow_pccs_get_num(svc, pid, 0, NOW, NULL, NULL, &vc, &e), AVOW_OK);
     assert_int_equal(avow_verified_collateral_info(vc)->tcb_eval_num, 18);
     avow_verified_collateral_unref(vc);
-    assert_int_equal(avow_pccs_get_num(svc, pid, 16, NOW, NULL, NULL, &vc, &e),
-                     AVOW_ERR_NOT_FOUND);
+    assert_int_equal(avow_pccs_get_num(svc, pid, 16, NOW, NULL, NULL, &vc, &e), AVOW_ERR_NOT_FOUND);
     assert_non_null(strstr(e.msg, "TCB evaluation number 16"));
     avow_pccs_free(svc);
 
@@ -218,9 +216,9 @@ static void doc(avow_time next, avow_evalnums_raw *raw, avow_evalnums *d)
 {
     avow_sim_evalnum nums[] = {{17, NOW - 100 * DAY, 0}, {18, NOW - 10 * DAY, 0}};
     char *body, *chain;
-    assert_int_equal(avow_sim_evalnums(plat, nums, 2, NOW - DAY, next, AVOW_TEE_SGX, &body,
-                                       &chain, NULL),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_sim_evalnums(plat, nums, 2, NOW - DAY, next, AVOW_TEE_SGX, &body, &chain, NULL),
+        AVOW_OK);
     assert_int_equal(avow_evalnums_raw_from_body(body, strlen(body), chain, raw, NULL), AVOW_OK);
     assert_int_equal(avow_evalnums_check(ver, raw, d, NULL), AVOW_OK);
     free(body);

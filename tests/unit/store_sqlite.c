@@ -753,7 +753,8 @@ static void test_service_rows(void **state)
     avow_verified_collateral *vc;
     if (avow_collateral_check(v, &c, &vc, &e)) fail_msg("check: %s", e.msg);
     uint8_t digest[32];
-    assert_int_equal(avow_pccs_row_put(s, vc, NULL, "import:R1", 1740713705, NULL, true, digest, &e), AVOW_OK);
+    assert_int_equal(
+        avow_pccs_row_put(s, vc, NULL, "import:R1", 1740713705, NULL, true, digest, &e), AVOW_OK);
     avow_store_collateral row;
     assert_int_equal(avow_store_collateral_get(s, "00606a000000", "platform", "sgx", &row, &e),
                      AVOW_OK);
@@ -780,13 +781,15 @@ static void test_service_rows(void **state)
     proc.ca = AVOW_PCK_CA_PROCESSOR;
     assert_int_equal(avow_pccs_row_get(s, &proc, 0, NULL, NULL, &r, &e), AVOW_OK);
     assert_false(r.found);
-    assert_int_equal(avow_pccs_row_put(s, vc, &none, "import:R1", 1740713705, NULL, true, NULL, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_row_put(s, vc, &none, "import:R1", 1740713705, NULL, true, NULL, &e),
+                     AVOW_OK);
     assert_int_equal(avow_pccs_row_get(s, &proc, 0, NULL, NULL, &r, &e), AVOW_OK);
     assert_true(r.found);
     avow_pccs_row_free(&r);
     /* the best row for the PCCS routes: the latest nextUpdate */
     avow_collateral got;
-    assert_int_equal(avow_pccs_row_find(s, "00606A000000", NULL, "sgx", 0, NULL, &got, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_row_find(s, "00606A000000", NULL, "sgx", 0, NULL, &got, &e),
+                     AVOW_OK);
     assert_true(avow_collateral_equal(&got, &c));
     avow_collateral_free(&got);
     assert_int_equal(avow_pccs_row_find(s, "010203040506", NULL, NULL, 0, NULL, &got, &e),

@@ -23,12 +23,12 @@
 #include "avow/verify.h"
 #include "sim/sim.h"
 
-#define DAY  86400LL
-#define NOW  ((avow_time)1764547200) /* 2025-12-01T00:00:00Z */
-#define D15  (NOW - 700 * DAY)
-#define D16  (NOW - 400 * DAY)
-#define D17  (NOW - 100 * DAY + 3600) /* 01:00 on its day */
-#define D18  (NOW - 20 * DAY)
+#define DAY 86400LL
+#define NOW ((avow_time)1764547200) /* 2025-12-01T00:00:00Z */
+#define D15 (NOW - 700 * DAY)
+#define D16 (NOW - 400 * DAY)
+#define D17 (NOW - 100 * DAY + 3600) /* 01:00 on its day */
+#define D18 (NOW - 20 * DAY)
 
 static avow_sim_platform *plat_a, *plat_b;
 
@@ -150,10 +150,12 @@ static void expect_format(const char *json, const char *needle)
     if (!strstr(e.msg, needle)) fail_msg("'%s' lacks '%s'", e.msg, needle);
 }
 
-#define HEAD "{\"id\":\"SGX\",\"version\":1,\"issueDate\":\"2025-11-01T00:00:00Z\"," \
-             "\"nextUpdate\":\"2025-12-01T00:00:00Z\",\"tcbEvalNumbers\":["
-#define E17  "{\"tcbEvaluationDataNumber\":17,\"tcbRecoveryEventDate\":\"2024-03-12T00:00:00Z\"," \
-             "\"tcbDate\":\"2024-03-13T00:00:00Z\"}"
+#define HEAD                                                                \
+    "{\"id\":\"SGX\",\"version\":1,\"issueDate\":\"2025-11-01T00:00:00Z\"," \
+    "\"nextUpdate\":\"2025-12-01T00:00:00Z\",\"tcbEvalNumbers\":["
+#define E17                                                                              \
+    "{\"tcbEvaluationDataNumber\":17,\"tcbRecoveryEventDate\":\"2024-03-12T00:00:00Z\"," \
+    "\"tcbDate\":\"2024-03-13T00:00:00Z\"}"
 
 static void test_parse_errors(void **state)
 {
@@ -166,13 +168,15 @@ static void test_parse_errors(void **state)
     expect_format(HEAD E17 "," E17 "]}", "number 17 is listed twice");
     expect_format("{\"id\":\"SEV\",\"version\":1}", "tcbEvaluationDataNumbers.id");
     expect_format(HEAD "]}", "tcbEvaluationDataNumbers.tcbEvalNumbers");
-    expect_format(HEAD E17 ",{\"tcbEvaluationDataNumber\":18,\"tcbRecoveryEventDate\":"
-                           "\"2024-08-13T00:00:00Z\"}]}",
+    expect_format(HEAD E17
+                  ",{\"tcbEvaluationDataNumber\":18,\"tcbRecoveryEventDate\":"
+                  "\"2024-08-13T00:00:00Z\"}]}",
                   "tcbEvaluationDataNumbers.tcbEvalNumbers[1].tcbDate");
     expect_format(HEAD "{\"tcbEvaluationDataNumber\":-1}]}",
                   "tcbEvaluationDataNumbers.tcbEvalNumbers[0].tcbEvaluationDataNumber");
-    expect_format(HEAD "{\"tcbEvaluationDataNumber\":17,\"tcbRecoveryEventDate\":\"yesterday\","
-                       "\"tcbDate\":\"2024-03-13T00:00:00Z\"}]}",
+    expect_format(HEAD
+                  "{\"tcbEvaluationDataNumber\":17,\"tcbRecoveryEventDate\":\"yesterday\","
+                  "\"tcbDate\":\"2024-03-13T00:00:00Z\"}]}",
                   "tcbRecoveryEventDate");
     expect_format("{\"id\":\"SGX\",\"version\":2,\"issueDate\":\"2025-11-01T00:00:00Z\"}",
                   "version");
@@ -230,8 +234,8 @@ static void test_days_since_recovery(void **state)
     assert_int_equal(avow_evalnums_parse(raw.signed_json, raw.signed_len, &d, NULL), AVOW_OK);
     int64_t days = -1;
     /* judged by 18: out of date under 18 and 17, not under 16: from 17's recovery */
-    assert_true(avow_days_since_tcb_recovery(&d, h.items, 4, 18, h.comp, h.pcesvn,
-                                             D17 + 5 * DAY, &days));
+    assert_true(
+        avow_days_since_tcb_recovery(&d, h.items, 4, 18, h.comp, h.pcesvn, D17 + 5 * DAY, &days));
     assert_int_equal(days, 5);
     assert_true(avow_days_since_tcb_recovery(&d, h.items, 4, 18, h.comp, h.pcesvn,
                                              D17 + 5 * DAY - 1, &days));
