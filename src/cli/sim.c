@@ -262,7 +262,7 @@ static bool parse_time(const char *name, const char *s, avow_time *t)
     return true;
 }
 
-static avow_sim_platform *load_platform(const char *dir)
+avow_sim_platform *cli_sim_load_platform(const char *dir)
 {
     if (!dir) {
         fprintf(stderr, "avow: --platform DIR is required\n");
@@ -468,7 +468,7 @@ static int cmd_init(int argc, char **argv)
     avow_sim_platform *p = NULL, *from = NULL;
     avow_error e;
     avow_error_clear(&e);
-    if (pki && !(from = load_platform(pki))) return CLI_USAGE;
+    if (pki && !(from = cli_sim_load_platform(pki))) return CLI_USAGE;
     o.pki_from = from;
     avow_err rc = avow_sim_platform_new(&o, &p, &e);
     avow_sim_platform_free(from);
@@ -653,7 +653,7 @@ static int cmd_quote(int argc, char **argv)
         co.n_advisory_ids = n;
     }
     int rc = CLI_USAGE;
-    avow_sim_platform *p = load_platform(dir);
+    avow_sim_platform *p = cli_sim_load_platform(dir);
     uint8_t *quote = NULL;
     size_t qlen = 0;
     char *bundle = NULL, *root = NULL;
@@ -744,7 +744,7 @@ static int cmd_report(int argc, char **argv)
     uint8_t rd[64] = {0};
     if (rd_hex && !parse_hex_upto("--report-data", rd_hex, rd, 64)) return CLI_USAGE;
     int rc = CLI_USAGE;
-    avow_sim_platform *p = load_platform(dir);
+    avow_sim_platform *p = cli_sim_load_platform(dir);
     avow_sim_enclave me, tg;
     avow_error e;
     avow_error_clear(&e);
@@ -799,7 +799,7 @@ static int cmd_info(int argc, char **argv)
         if (o != O_PLATFORM) return a.rc;
         dir = v;
     }
-    avow_sim_platform *p = load_platform(dir);
+    avow_sim_platform *p = cli_sim_load_platform(dir);
     if (!p) return CLI_USAGE;
     avow_sim_platform_info in;
     avow_sim_platform_get_info(p, &in);

@@ -115,14 +115,10 @@ int cli_sim_evalnums(int argc, char **argv)
                 return a.rc;
         }
     }
-    if (!dir) return cli_usage_error(&cmd, "--platform is missing");
     if (!out) return cli_usage_error(&cmd, "--out is missing");
     if (!n) return cli_usage_error(&cmd, "no --number");
-    avow_sim_platform *p = NULL;
-    if (avow_sim_platform_load(dir, &p, &e) != AVOW_OK) {
-        cli_error(&e, "cannot load the simulated platform (run `avow sim init %s` first?)", dir);
-        return CLI_USAGE;
-    }
+    avow_sim_platform *p = cli_sim_load_platform(dir);
+    if (!p) return CLI_USAGE;
     int rc = CLI_USAGE;
     char *body = NULL, *chain = NULL;
     if (avow_sim_evalnums(p, nums, n, now, next, tee, &body, &chain, &e) != AVOW_OK) {

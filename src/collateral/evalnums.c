@@ -82,17 +82,21 @@ static avow_err parse_root(json_t *root, avow_evalnums *d, avow_error *err)
     return AVOW_OK;
 }
 
+static avow_err parse_any(json_t *root, void *out, avow_error *err)
+{
+    return parse_root(root, out, err);
+}
+
+static void free_any(void *d)
+{
+    avow_evalnums_free(d);
+}
+
 avow_err avow_evalnums_parse(const char *json, size_t len, avow_evalnums *out, avow_error *err)
 {
     if (!out) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, P_ROOT ": no output");
     memset(out, 0, sizeof(*out));
-    json_t *root;
-    avow_err e = jf_load_object(json, len, P_ROOT, &root, err);
-    if (e) return e;
-    e = parse_root(root, out, err);
-    json_decref(root);
-    if (e) avow_evalnums_free(out);
-    return e;
+    return jf_parse_with(json, len, P_ROOT, parse_any, out, free_any, err);
 }
 
 const avow_evalnum_entry *avow_evalnums_find(const avow_evalnums *d, int number)

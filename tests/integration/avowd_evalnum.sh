@@ -103,6 +103,14 @@ attest "$EB"
 [[ $(claim x-avow-sgx-days-since-tcb-recovery) == 10 ]] ||
     fail "days since the recovery of 18: $(claim x-avow-sgx-days-since-tcb-recovery), want 10"
 ok "default policy: number 18 judges (OutOfDate), x-avow-sgx-days-since-tcb-recovery 10"
+grace_policy() { # DAYS -> docs/policy.md's grace policy with that many days
+    printf 'version=1.0; authorizationrules { [type=="x-avow-sgx-tcb-status", value=="UpToDate"] => permit(); [type=="x-avow-sgx-tcb-status", value=="OutOfDate"] && [type=="x-avow-sgx-days-since-tcb-recovery", value<=%s] => permit(); };\n' "$1"
+}
+attest "$EB" "$(grace_policy 10)"
+[[ $HTTP_STATUS == 200 ]] || fail "a 10-day grace on day 10: $HTTP_STATUS $(cat body)"
+attest "$EB" "$(grace_policy 9)"
+expect_error 400 "refused" "a 9-day grace on day 10"
+ok "docs/policy.md's grace policy: 10 days admits on day 10, 9 days refuses"
 
 # ---- a draft policy selecting 17 -----------------------------------------------------
 attest "$EB" "$(select_policy 17)"

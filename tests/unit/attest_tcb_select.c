@@ -21,6 +21,7 @@
 #include "avow/encode.h"
 #include "avow/quote.h"
 #include "sim/sim.h"
+#include "sim_fixture.h"
 #include "testutil.h"
 
 #define NOW ((avow_time)1764547200)
@@ -112,10 +113,7 @@ static const avow_claim *find(const avow_claims *cs, const char *type)
 static void test_recovery_claim(void **state)
 {
     (void)state;
-    avow_sim_platform_opts po;
-    avow_sim_platform_opts_default(&po, NOW - 100 * 86400);
-    avow_sim_platform *p;
-    assert_int_equal(avow_sim_platform_new(&po, &p, NULL), AVOW_OK);
+    avow_sim_platform *p = tu_sim_platform(NOW - 100 * 86400);
     avow_sim_secs secs;
     memset(&secs, 0, sizeof(secs));
     memset(secs.mr_enclave, 0x42, 32);
@@ -133,12 +131,7 @@ static void test_recovery_claim(void **state)
     co.tcb_status = AVOW_TCB_OUT_OF_DATE;
     avow_collateral coll;
     assert_int_equal(avow_sim_collateral(p, &co, &coll, NULL), AVOW_OK);
-    avow_verifier *v;
-    char *root;
-    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
-    assert_int_equal(avow_sim_root_pem(p, &root, NULL), AVOW_OK);
-    assert_int_equal(avow_verifier_add_root_pem(v, root, strlen(root), NULL), AVOW_OK);
-    free(root);
+    avow_verifier *v = tu_sim_verifier(p);
     char *b64 = malloc(avow_base64_len(qlen) + 1);
     avow_base64url_encode(q, qlen, b64);
     size_t blen = strlen(b64) + 32;

@@ -22,6 +22,7 @@
 #include "pccs/pccs.h"
 #include "sim/sim.h"
 #include "store/store.h"
+#include "sim_fixture.h"
 #include "testutil.h"
 
 #define NOW ((avow_time)1764547200)
@@ -35,23 +36,10 @@ static avow_verifier *ver;
 static int setup(void **state)
 {
     (void)state;
-    const char *env = getenv("AVOW_TEST_STORE");
-    if (env && *env) {
-        snprintf(location, sizeof(location), "%s", env);
-    } else {
-        char tmpl[] = "/tmp/avow-evalnum-XXXXXX";
-        if (!mkdtemp(tmpl)) return -1;
-        snprintf(location, sizeof(location), "%s/data", tmpl);
-        own_dir = true;
-    }
-    avow_sim_platform_opts o;
-    avow_sim_platform_opts_default(&o, NOW - 100 * DAY);
-    if (avow_sim_platform_new(&o, &plat, NULL) != AVOW_OK) return -1;
-    char *root;
-    if (avow_verifier_new(&ver, NULL) || avow_sim_root_pem(plat, &root, NULL)) return -1;
-    avow_err e = avow_verifier_add_root_pem(ver, root, strlen(root), NULL);
-    free(root);
-    return e ? -1 : 0;
+    own_dir = tu_store_location(location, sizeof(location));
+    plat = tu_sim_platform(NOW - 100 * DAY);
+    ver = tu_sim_verifier(plat);
+    return 0;
 }
 
 static int teardown(void **state)
@@ -59,11 +47,7 @@ static int teardown(void **state)
     (void)state;
     avow_verifier_free(ver);
     avow_sim_platform_free(plat);
-    if (own_dir) {
-        char cmd[600];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strlen(location) - 5), location);
-        tu_run(cmd, NULL);
-    }
+    if (own_dir) tu_store_cleanup(location);
     return 0;
 }
 

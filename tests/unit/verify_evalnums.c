@@ -22,6 +22,7 @@
 #include "avow/quote.h"
 #include "avow/verify.h"
 #include "sim/sim.h"
+#include "sim_fixture.h"
 
 #define DAY 86400LL
 #define NOW ((avow_time)1764547200) /* 2025-12-01T00:00:00Z */
@@ -32,22 +33,11 @@
 
 static avow_sim_platform *plat_a, *plat_b;
 
-static avow_sim_platform *platform(void)
-{
-    avow_sim_platform_opts o;
-    avow_sim_platform_opts_default(&o, NOW - 1000 * DAY);
-    avow_sim_platform *p = NULL;
-    avow_error e;
-    avow_error_clear(&e);
-    if (avow_sim_platform_new(&o, &p, &e) != AVOW_OK) fail_msg("sim platform: %s", e.msg);
-    return p;
-}
-
 static int setup(void **state)
 {
     (void)state;
-    plat_a = platform();
-    plat_b = platform();
+    plat_a = tu_sim_platform(NOW - 1000 * DAY);
+    plat_b = tu_sim_platform(NOW - 1000 * DAY);
     return 0;
 }
 
@@ -57,17 +47,6 @@ static int teardown(void **state)
     avow_sim_platform_free(plat_a);
     avow_sim_platform_free(plat_b);
     return 0;
-}
-
-static avow_verifier *verifier_of(const avow_sim_platform *p)
-{
-    avow_verifier *v;
-    char *root;
-    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
-    assert_int_equal(avow_sim_root_pem(p, &root, NULL), AVOW_OK);
-    assert_int_equal(avow_verifier_add_root_pem(v, root, strlen(root), NULL), AVOW_OK);
-    free(root);
-    return v;
 }
 
 /* A signed document of `p` listing `nums` (in the order given). */
@@ -92,7 +71,7 @@ static void test_parse_and_check(void **state)
     (void)state;
     avow_evalnums_raw raw;
     document(plat_a, NUMS, 4, &raw);
-    avow_verifier *v = verifier_of(plat_a);
+    avow_verifier *v = tu_sim_verifier(plat_a);
     avow_evalnums d;
     avow_error e;
     avow_error_clear(&e);
@@ -129,7 +108,7 @@ static void test_parse_and_check(void **state)
 
     /* another PKI's document: its chain ends at an untrusted root */
     document(plat_b, NUMS, 4, &raw);
-    v = verifier_of(plat_a);
+    v = tu_sim_verifier(plat_a);
     avow_error_clear(&e);
     assert_int_equal(avow_evalnums_check(v, &raw, NULL, &e), AVOW_ERR_CHAIN);
     assert_non_null(strstr(e.msg, "not a trusted root"));
