@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "avow/report.h"
 #include "sim_fixture.h"
 #include "testutil.h"
 
@@ -32,6 +33,31 @@ avow_verifier *tu_sim_verifier(const avow_sim_platform *p)
     assert_int_equal(avow_verifier_add_root_pem(v, root, strlen(root), NULL), AVOW_OK);
     free(root);
     return v;
+}
+
+void tu_sim_quote(const avow_sim_platform *p, uint8_t **quote, size_t *len)
+{
+    avow_sim_secs secs;
+    memset(&secs, 0, sizeof(secs));
+    memset(secs.mr_enclave, 0x42, 32);
+    memset(secs.mr_signer, 0x43, 32);
+    secs.attr_flags = AVOW_ATTR_MODE64BIT;
+    secs.attr_xfrm = 3;
+    avow_sim_enclave app;
+    avow_sim_enclave_from_identity(p, &secs, &app);
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_sim_quote_enclave(&app, NULL, 3, quote, len, &e) != AVOW_OK)
+        fail_msg("sim quote: %s", e.msg);
+}
+
+avow_store *tu_store_open(const char *location)
+{
+    avow_store *s = NULL;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_store_open(location, &s, &e)) fail_msg("open %s: %s", location, e.msg);
+    return s;
 }
 
 bool tu_store_location(char *out, size_t n)

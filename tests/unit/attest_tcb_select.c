@@ -114,17 +114,9 @@ static void test_recovery_claim(void **state)
 {
     (void)state;
     avow_sim_platform *p = tu_sim_platform(NOW - 100 * 86400);
-    avow_sim_secs secs;
-    memset(&secs, 0, sizeof(secs));
-    memset(secs.mr_enclave, 0x42, 32);
-    memset(secs.mr_signer, 0x43, 32);
-    secs.attr_flags = AVOW_ATTR_MODE64BIT;
-    secs.attr_xfrm = 3;
-    avow_sim_enclave app;
-    avow_sim_enclave_from_identity(p, &secs, &app);
     uint8_t *q;
     size_t qlen;
-    assert_int_equal(avow_sim_quote_enclave(&app, NULL, 3, &q, &qlen, NULL), AVOW_OK);
+    tu_sim_quote(p, &q, &qlen);
     avow_sim_collateral_opts co;
     avow_sim_collateral_opts_default(&co, NOW - 86400);
     co.tcb_eval_num = 18;

@@ -51,15 +51,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static avow_store *open_store(void)
-{
-    avow_store *s = NULL;
-    avow_error e;
-    avow_error_clear(&e);
-    if (avow_store_open(location, &s, &e)) fail_msg("open %s: %s", location, e.msg);
-    return s;
-}
-
 /* Checked simulated collateral of number `num`, valid until NOW + `days`. */
 static avow_verified_collateral *set_of(int num, int days, avow_tcb_status st)
 {
@@ -90,7 +81,7 @@ static int tcb_num(const avow_collateral *c)
 static void test_sets(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     avow_verified_collateral *v17 = set_of(17, 30, AVOW_TCB_UP_TO_DATE);
     avow_verified_collateral *v18 = set_of(18, 30, AVOW_TCB_OUT_OF_DATE);
     avow_verified_collateral *v18e = set_of(18, 40, AVOW_TCB_OUT_OF_DATE);
@@ -212,7 +203,7 @@ static void doc(avow_time next, avow_evalnums_raw *raw, avow_evalnums *d)
 static void test_document(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     avow_evalnums_raw a, b, got;
     avow_evalnums da, db;
     doc(NOW + 30 * DAY, &a, &da);
