@@ -1,5 +1,6 @@
 /* Internals of the attestation layer (include/avow/attest.h) shared by its
- * files: attest.c runs the steps, token.c builds the token's claim set.
+ * files: attest.c runs the steps, token.c builds the token's claim set,
+ * tcb_select.c the TCB evaluation number a policy selects.
  * Thread-safety: as attest.h. */
 #pragma once
 
@@ -13,3 +14,8 @@
  * nbf, exp and jti. */
 avow_err attest_token_claims(avow_attestation *a, const avow_attest_request *req,
                              const char *signer_jwk, avow_error *err);
+
+/* Adds x-avow-sgx-days-since-tcb-recovery to a->incoming when the caller's
+ * o->days_since_recovery computes it for this verified SGX quote
+ * (tcb_select.c). */
+avow_err attest_recovery_claim(avow_attestation *a, const avow_attest_opts *o);

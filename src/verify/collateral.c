@@ -355,3 +355,21 @@ vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll, const vcert *k
     c->complete = true;
     return c;
 }
+
+avow_err vsigned_doc_check(avow_verifier *v, const char *what, const char *chain_pem,
+                           const char *json, size_t len, const uint8_t sig[64], avow_error *err)
+{
+    vcoll c;
+    memset(&c, 0, sizeof(c));
+    vcert *signer = NULL, *root = NULL;
+    int root_idx = -1;
+    int s = VC_TCB_CHAIN;
+    if (signing_chain(v, &c, s, what, chain_pem, &signer, &root, &root_idx)) {
+        s = VC_TCB_SIG;
+        signed_json(&c, s, what, signer, json, len, sig);
+    }
+    vcert_unref(signer);
+    vcert_unref(root);
+    if (c.st[s].pass) return AVOW_OK;
+    return avow_error_set(err, c.st[s].err, AVOW_NO_OFFSET, "%s", c.st[s].detail);
+}

@@ -135,6 +135,12 @@ typedef struct vcoll {
  * could not differ, and a cold verification saves one ECDSA verify. */
 vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll, const vcert *known_ca,
                    const vcert *known_root);
+/* The checks TCB Info's signed JSON gets (issuer chain [TCB Signing, trusted
+ * root], signature over the exact bytes), for another document Intel signs
+ * with the same key (the TCB evaluation data numbers, evalnums.c). `what`
+ * names it in `err`. */
+avow_err vsigned_doc_check(avow_verifier *v, const char *what, const char *chain_pem,
+                           const char *json, size_t len, const uint8_t sig[64], avow_error *err);
 /* The verified form of checked collateral (checked.c), with its raw pieces
  * and identity digest; NULL when it was checked by another verifier. */
 vcoll *vcoll_of_checked(const avow_verifier *v, const avow_verified_collateral *vc,
