@@ -52,6 +52,15 @@ typedef struct {
     avow_verifier *verifier;
 } cli_evidence;
 
+/* Option values, each with an "avow: NAME: ..." message on stderr when bad:
+ * a whole number in 0..max (decimal, or hex with 0x); exactly n bytes of hex;
+ * up to max bytes of hex, zero-padded on the right; a time (unix seconds or
+ * RFC 3339). */
+bool cli_parse_uint(const char *name, const char *s, uint64_t max, uint64_t *out);
+bool cli_parse_hex(const char *name, const char *s, uint8_t *out, size_t n);
+bool cli_parse_hex_upto(const char *name, const char *s, uint8_t *out, size_t max);
+bool cli_parse_time(const char *name, const char *s, avow_time *t);
+
 bool cli_load_evidence(const char *quote_path, const char *encoding, const char *coll_path,
                        const char *const *roots, size_t n_roots, cli_evidence *ev);
 void cli_evidence_free(cli_evidence *ev);

@@ -138,20 +138,6 @@ static const cli_command keygen_cmd = {
     .opts = {keygen_opts},
 };
 
-static bool parse_u64(const char *name, const char *s, uint64_t max, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = (s && *s && *s != '-') ? strtoull(s, &end, 0) : 0;
-    if (!s || !*s || *s == '-' || errno || *end || v > max) {
-        fprintf(stderr, "avow: %s: '%s' is not a number in 0..%" PRIu64 "\n", name, s ? s : "",
-                max);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 static void hex_field(bool json, const char *name, const uint8_t *p, size_t n, bool last)
 {
     char *h = malloc(2 * n + 1);
@@ -420,32 +406,34 @@ static int cmd_sign(int argc, char **argv)
                 mre = v;
                 break;
             case O_ISV_PROD_ID:
-                if (!parse_u64("--isv-prod-id", v, 0xffff, &n)) return CLI_USAGE;
+                if (!cli_parse_uint("--isv-prod-id", v, 0xffff, &n)) return CLI_USAGE;
                 ss.isv_prod_id = (uint16_t)n;
                 break;
             case O_ISV_SVN:
-                if (!parse_u64("--isv-svn", v, 0xffff, &n)) return CLI_USAGE;
+                if (!cli_parse_uint("--isv-svn", v, 0xffff, &n)) return CLI_USAGE;
                 ss.isv_svn = (uint16_t)n;
                 break;
             case O_ATTRIBUTES:
-                if (!parse_u64("--attributes", v, UINT64_MAX, &ss.attr_flags)) return CLI_USAGE;
+                if (!cli_parse_uint("--attributes", v, UINT64_MAX, &ss.attr_flags))
+                    return CLI_USAGE;
                 break;
             case O_XFRM:
-                if (!parse_u64("--xfrm", v, UINT64_MAX, &ss.attr_xfrm)) return CLI_USAGE;
+                if (!cli_parse_uint("--xfrm", v, UINT64_MAX, &ss.attr_xfrm)) return CLI_USAGE;
                 break;
             case O_ATTRIBUTE_MASK:
-                if (!parse_u64("--attribute-mask", v, UINT64_MAX, &ss.attr_mask_flags))
+                if (!cli_parse_uint("--attribute-mask", v, UINT64_MAX, &ss.attr_mask_flags))
                     return CLI_USAGE;
                 break;
             case O_XFRM_MASK:
-                if (!parse_u64("--xfrm-mask", v, UINT64_MAX, &ss.attr_mask_xfrm)) return CLI_USAGE;
+                if (!cli_parse_uint("--xfrm-mask", v, UINT64_MAX, &ss.attr_mask_xfrm))
+                    return CLI_USAGE;
                 break;
             case O_MISC_SELECT:
-                if (!parse_u64("--misc-select", v, UINT32_MAX, &n)) return CLI_USAGE;
+                if (!cli_parse_uint("--misc-select", v, UINT32_MAX, &n)) return CLI_USAGE;
                 ss.misc_select = (uint32_t)n;
                 break;
             case O_MISC_MASK:
-                if (!parse_u64("--misc-mask", v, UINT32_MAX, &n)) return CLI_USAGE;
+                if (!cli_parse_uint("--misc-mask", v, UINT32_MAX, &n)) return CLI_USAGE;
                 ss.misc_mask = (uint32_t)n;
                 break;
             case O_DATE:
@@ -457,7 +445,7 @@ static int cmd_sign(int argc, char **argv)
                 ss.date = (uint32_t)strtoul(v, NULL, 16);
                 break;
             case O_VENDOR:
-                if (!parse_u64("--vendor", v, UINT32_MAX, &n)) return CLI_USAGE;
+                if (!cli_parse_uint("--vendor", v, UINT32_MAX, &n)) return CLI_USAGE;
                 if (n != 0 && n != 0x8086) {
                     fprintf(stderr, "avow: --vendor: 0 or 0x8086\n");
                     return CLI_USAGE;

@@ -205,63 +205,6 @@ static const cli_command info_cmd = {
     .opts = {platform_opt},
 };
 
-static bool parse_uint(const char *name, const char *s, unsigned long max, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = s && *s && *s != '-' ? strtoul(s, &end, 0) : 0;
-    if (!s || !*s || *s == '-' || errno || *end || v > max) {
-        fprintf(stderr, "avow: %s: '%s' is not a number in 0..%lu\n", name, s ? s : "", max);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-static bool parse_hex_fixed(const char *name, const char *s, uint8_t *out, size_t n)
-{
-    avow_error e;
-    avow_error_clear(&e);
-    if (avow_hex_decode_fixed(s, strlen(s), out, n, &e) != AVOW_OK) {
-        cli_error(&e, "%s: expected %zu bytes of hex", name, n);
-        return false;
-    }
-    return true;
-}
-
-/* Up to `max` bytes of hex, zero-padded on the right. */
-static bool parse_hex_upto(const char *name, const char *s, uint8_t *out, size_t max)
-{
-    uint8_t *b;
-    size_t n;
-    avow_error e;
-    avow_error_clear(&e);
-    if (avow_hex_decode_alloc(s, strlen(s), &b, &n, &e) != AVOW_OK) {
-        cli_error(&e, "%s: bad hex", name);
-        return false;
-    }
-    if (n > max) {
-        fprintf(stderr, "avow: %s: %zu bytes, at most %zu\n", name, n, max);
-        free(b);
-        return false;
-    }
-    memset(out, 0, max);
-    memcpy(out, b, n);
-    free(b);
-    return true;
-}
-
-static bool parse_time(const char *name, const char *s, avow_time *t)
-{
-    avow_error e;
-    avow_error_clear(&e);
-    if (avow_time_parse(s, t, &e) != AVOW_OK) {
-        cli_error(&e, "%s", name);
-        return false;
-    }
-    return true;
-}
-
 avow_sim_platform *cli_sim_load_platform(const char *dir)
 {
     if (!dir) {
@@ -282,7 +225,7 @@ avow_sim_platform *cli_sim_load_platform(const char *dir)
 typedef struct {
     const char *sigstruct, *mrenclave, *mrsigner;
     bool debug, have_prod, have_svn, have_config;
-    unsigned long prod, svn;
+    uint64_t prod, svn;
     uint8_t config_id[64]; /* --config-id: needs ATTRIBUTES.KSS, which it sets */
 } enclave_args;
 
@@ -336,8 +279,8 @@ static bool make_enclave(const avow_sim_platform *p, const enclave_args *a, avow
     avow_sim_secs s;
     memset(&s, 0, sizeof s);
     if (a->mrenclave) {
-        if (!parse_hex_fixed("--mrenclave", a->mrenclave, s.mr_enclave, 32) ||
-            !parse_hex_fixed("--mrsigner", a->mrsigner, s.mr_signer, 32))
+        if (!cli_parse_hex("--mrenclave", a->mrenclave, s.mr_enclave, 32) ||
+            !cli_parse_hex("--mrsigner", a->mrsigner, s.mr_signer, 32))
             return false;
     } else {
         avow_sha256(DEFAULT_ENCLAVE, sizeof DEFAULT_ENCLAVE - 1, s.mr_enclave);
@@ -408,7 +351,7 @@ static int cmd_init(int argc, char **argv)
     cli_args a;
     cli_args_init(&a, &init_cmd, argc, argv);
     for (int id; (id = cli_next(&a, &v)) != CLI_END;) {
-        unsigned long n;
+        uint64_t n;
         switch (id) {
             case O_FORCE:
                 force = true;
@@ -424,24 +367,24 @@ static int cmd_init(int argc, char **argv)
                 }
                 break;
             case O_FMSPC:
-                if (!parse_hex_fixed("--fmspc", v, o.fmspc, 6)) return CLI_USAGE;
+                if (!cli_parse_hex("--fmspc", v, o.fmspc, 6)) return CLI_USAGE;
                 break;
             case O_COMP_SVN:
-                if (!parse_hex_fixed("--comp-svn", v, o.comp_svn, 16)) return CLI_USAGE;
+                if (!cli_parse_hex("--comp-svn", v, o.comp_svn, 16)) return CLI_USAGE;
                 break;
             case O_PCE_SVN:
-                if (!parse_uint("--pce-svn", v, 0xfffe, &n)) return CLI_USAGE;
+                if (!cli_parse_uint("--pce-svn", v, 0xfffe, &n)) return CLI_USAGE;
                 o.pce_svn = (uint16_t)n;
                 break;
             case O_QE_SVN:
-                if (!parse_uint("--qe-svn", v, 0xfffe, &n)) return CLI_USAGE;
+                if (!cli_parse_uint("--qe-svn", v, 0xfffe, &n)) return CLI_USAGE;
                 o.qe_svn = (uint16_t)n;
                 break;
             case O_NOW:
-                if (!parse_time("--now", v, &o.now)) return CLI_USAGE;
+                if (!cli_parse_time("--now", v, &o.now)) return CLI_USAGE;
                 break;
             case O_SGX_TYPE:
-                if (!parse_uint("--sgx-type", v, 2, &n)) return CLI_USAGE;
+                if (!cli_parse_uint("--sgx-type", v, 2, &n)) return CLI_USAGE;
                 o.sgx_type = (int)n;
                 break;
             case O_PCK_CONFIG:
@@ -515,7 +458,7 @@ static int cmd_quote(int argc, char **argv)
     avow_time now = avow_time_now(), next = 0;
     avow_sim_collateral_opts_default(&co, now);
     bool now_set = false, version_set = false, tdx_opts = false, eval_set = false;
-    unsigned long version = 3;
+    uint64_t version = 3;
     cli_sim_tdx td = {0};
     cli_args a;
     cli_args_init(&a, &quote_cmd, argc, argv);
@@ -538,15 +481,15 @@ static int cmd_quote(int argc, char **argv)
                 rd_hex = v;
                 break;
             case O_ISV_PROD_ID:
-                if (!parse_uint("--isv-prod-id", v, 0xffff, &ea.prod)) return CLI_USAGE;
+                if (!cli_parse_uint("--isv-prod-id", v, 0xffff, &ea.prod)) return CLI_USAGE;
                 ea.have_prod = true;
                 break;
             case O_ISV_SVN:
-                if (!parse_uint("--isv-svn", v, 0xffff, &ea.svn)) return CLI_USAGE;
+                if (!cli_parse_uint("--isv-svn", v, 0xffff, &ea.svn)) return CLI_USAGE;
                 ea.have_svn = true;
                 break;
             case O_CONFIG_ID:
-                if (!parse_hex_upto("--config-id", v, ea.config_id, 64)) return CLI_USAGE;
+                if (!cli_parse_hex_upto("--config-id", v, ea.config_id, 64)) return CLI_USAGE;
                 ea.have_config = true;
                 break;
             case O_TCB_STATUS:
@@ -561,7 +504,7 @@ static int cmd_quote(int argc, char **argv)
                 }
                 break;
             case O_VERSION:
-                if (!parse_uint("--version", v, 5, &version) || version < 3) {
+                if (!cli_parse_uint("--version", v, 5, &version) || version < 3) {
                     if (version < 3) fprintf(stderr, "avow: --version: 3, 4 or 5\n");
                     return CLI_USAGE;
                 }
@@ -585,26 +528,26 @@ static int cmd_quote(int argc, char **argv)
                 tdx_opts = true;
                 break;
             case O_TEE_TCB_SVN:
-                if (!parse_hex_fixed("--tee-tcb-svn", v, td.tee_tcb_svn, 16)) return CLI_USAGE;
+                if (!cli_parse_hex("--tee-tcb-svn", v, td.tee_tcb_svn, 16)) return CLI_USAGE;
                 td.have_svn = tdx_opts = true;
                 break;
             case O_MRTD:
-                if (!parse_hex_fixed("--mrtd", v, td.mr_td, 48)) return CLI_USAGE;
+                if (!cli_parse_hex("--mrtd", v, td.mr_td, 48)) return CLI_USAGE;
                 td.have_mrtd = tdx_opts = true;
                 break;
             case O_ADVISORY_IDS:
                 adv = v;
                 break;
             case O_NOW:
-                if (!parse_time("--now", v, &now)) return CLI_USAGE;
+                if (!cli_parse_time("--now", v, &now)) return CLI_USAGE;
                 now_set = true;
                 break;
             case O_NEXT_UPDATE:
-                if (!parse_time("--next-update", v, &next)) return CLI_USAGE;
+                if (!cli_parse_time("--next-update", v, &next)) return CLI_USAGE;
                 break;
             case O_EVAL_NUM: {
-                unsigned long n;
-                if (!parse_uint("--eval-num", v, 1000000, &n) || n == 0) {
+                uint64_t n;
+                if (!cli_parse_uint("--eval-num", v, 1000000, &n) || n == 0) {
                     if (n == 0) fprintf(stderr, "avow: --eval-num: a number from 1\n");
                     return CLI_USAGE;
                 }
@@ -635,7 +578,7 @@ static int cmd_quote(int argc, char **argv)
         return CLI_USAGE;
     }
     uint8_t rd[64] = {0};
-    if (rd_hex && !parse_hex_upto("--report-data", rd_hex, rd, 64)) return CLI_USAGE;
+    if (rd_hex && !cli_parse_hex_upto("--report-data", rd_hex, rd, 64)) return CLI_USAGE;
     if (now_set) co.issue_date = now;
     co.next_update = next ? next : co.issue_date + 30 * 86400;
     /* --advisory-ids A,B,C (empty string: none) */
@@ -742,7 +685,7 @@ static int cmd_report(int argc, char **argv)
         return CLI_USAGE;
     }
     uint8_t rd[64] = {0};
-    if (rd_hex && !parse_hex_upto("--report-data", rd_hex, rd, 64)) return CLI_USAGE;
+    if (rd_hex && !cli_parse_hex_upto("--report-data", rd_hex, rd, 64)) return CLI_USAGE;
     int rc = CLI_USAGE;
     avow_sim_platform *p = cli_sim_load_platform(dir);
     avow_sim_enclave me, tg;

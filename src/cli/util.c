@@ -1,5 +1,6 @@
 /* Shared CLI helpers (cli.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "avow/encode.h"
 #include "avow/file.h"
+#include "avow/time.h"
 #include "cli/cli.h"
 
 bool cli_read_file(const char *path, uint8_t **buf, size_t *len)
@@ -139,4 +141,61 @@ bool cli_load_evidence(const char *quote_path, const char *encoding, const char 
 fail:
     cli_evidence_free(ev);
     return false;
+}
+
+bool cli_parse_uint(const char *name, const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = s && *s && *s != '-' ? strtoull(s, &end, 0) : 0;
+    if (!s || !*s || *s == '-' || errno || *end || v > max) {
+        fprintf(stderr, "avow: %s: '%s' is not a number in 0..%" PRIu64 "\n", name, s ? s : "",
+                max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool cli_parse_hex(const char *name, const char *s, uint8_t *out, size_t n)
+{
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_hex_decode_fixed(s, strlen(s), out, n, &e) != AVOW_OK) {
+        cli_error(&e, "%s: expected %zu bytes of hex", name, n);
+        return false;
+    }
+    return true;
+}
+
+bool cli_parse_hex_upto(const char *name, const char *s, uint8_t *out, size_t max)
+{
+    uint8_t *b;
+    size_t n;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_hex_decode_alloc(s, strlen(s), &b, &n, &e) != AVOW_OK) {
+        cli_error(&e, "%s: bad hex", name);
+        return false;
+    }
+    if (n > max) {
+        fprintf(stderr, "avow: %s: %zu bytes, at most %zu\n", name, n, max);
+        free(b);
+        return false;
+    }
+    memset(out, 0, max);
+    memcpy(out, b, n);
+    free(b);
+    return true;
+}
+
+bool cli_parse_time(const char *name, const char *s, avow_time *t)
+{
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_time_parse(s, t, &e) != AVOW_OK) {
+        cli_error(&e, "%s", name);
+        return false;
+    }
+    return true;
 }
