@@ -99,8 +99,8 @@ start_avowd limits "$PL" --data data-lim --trust-root q/root.pem --access-log of
 python3 - "$PL" attest.json <<'PY' || fail "limits"
 import json, socket, sys, time
 port, body = int(sys.argv[1]), open(sys.argv[2], "rb").read()
-def conn():
-    return socket.create_connection(("127.0.0.1", port), timeout=10)
+def conn(src="127.0.0.1"):  # any 127/8 address reaches the listener as another client
+    return socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(src, 0))
 def read_answer(s):
     data = b""
     while b"\r\n\r\n" not in data:
@@ -122,6 +122,10 @@ def request(s, method, path, body=b"", extra=""):
 def attest_ok(s):
     st, h, b = request(s, "POST", "/attest/SgxEnclave", body, "Content-Type: application/json\r\n")
     assert st == 200 and b'"token"' in b, (st, b[:200])
+def busy(st, h, b, what):
+    assert st == 503 and h.get("retry-after") == "1", (what, st, h, b[:200])
+    e = json.loads(b)["error"]
+    assert e["code"] == "ServiceUnavailable" and what in e["message"], e
 
 # per-IP: 4 keep-alive connections work; a 5th is closed without an answer;
 # once one of the 4 closes, a new one is served
@@ -141,22 +145,30 @@ for s in four: s.close()
 time.sleep(0.3)
 print("per-IP limit: 4 served, the 5th closed unanswered, a replacement served")
 
-# body budget 250000 with max-body 100000: two slow uploads of 100000 bytes
-# hold 200002; a third is answered 503 + Retry-After before its body; an
-# ordinary attestation (a few KB) still fits; a chunked body that grows past
-# the budget is 503 too; once the slow uploads end, the large one is taken.
-slow = [conn() for _ in range(2)]
-for s in slow:
+# body budget 250000 with max-body 100000, so 100001 per client address
+# (the larger of a quarter and one body): one client's second slow upload is
+# 503 + Retry-After before its body (before, one client's idle uploads held
+# the whole budget and every other client got 503); slow uploads from two
+# addresses hold 200002, and a third client's 100000 bytes are 503; an
+# ordinary attestation (a few KB) from a fourth still fits; a chunked body
+# that grows past the budget is 503 too; once the slow uploads end, the
+# large one is taken.
+def slow_upload(src):
+    s = conn(src)
     s.sendall(b"POST /attest/SgxEnclave HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"{" * 10)
+    return s
+slow = [slow_upload("127.0.0.1")]
+time.sleep(0.3)
+again = conn("127.0.0.1")
+busy(*request(again, "POST", "/attest/SgxEnclave", b"x" * 100000), "100001 per client address")
+again.close()
+slow.append(slow_upload("127.0.0.2"))
 time.sleep(0.5)
-big = conn()
-st, h, b = request(big, "POST", "/attest/SgxEnclave", b"x" * 100000)
-assert st == 503 and h.get("retry-after") == "1", (st, h)
-e = json.loads(b)["error"]
-assert e["code"] == "ServiceUnavailable" and "250000" in e["message"], e
+big = conn("127.0.0.3")
+busy(*request(big, "POST", "/attest/SgxEnclave", b"x" * 100000), "250000 bytes in all")
 big.close()
-s = conn(); attest_ok(s); s.close()
-ch = conn()
+s = conn("127.0.0.4"); attest_ok(s); s.close()
+ch = conn("127.0.0.3")
 ch.sendall(b"POST /attest/SgxEnclave HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
 for _ in range(6):
     ch.sendall(b"2710\r\n" + b"y" * 10000 + b"\r\n")
@@ -170,7 +182,7 @@ big = conn()
 st, h, b = request(big, "POST", "/attest/SgxEnclave", b"x" * 100000)
 assert st == 400, ("after the slow uploads ended", st, b[:200])
 big.close()
-print("body budget: 503 + Retry-After past 250000 bytes (Content-Length and chunked); released after")
+print("body budget: 503 + Retry-After past 100001 bytes per address and 250000 in all (Content-Length and chunked); released after")
 PY
 stop_avowd "$LAST_PID"
 ok "per-IP connection limit and body-memory budget enforced; ordinary attestations unaffected"
