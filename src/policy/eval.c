@@ -193,6 +193,10 @@ static bool cond_matches(ev *E, const pcond *c, size_t idx)
     const avow_claim *cl = &E->claims->v[idx];
     for (size_t t = 0; t < c->ntests; t++) {
         const ptest *T = &c->tests[t];
+        if (!policy_work_charge(&E->work, 1)) { /* each test is a comparison */
+            ev_fail(E, E->rule->line, E->rule->col, POLICY_WORK_MSG);
+            return false;
+        }
         pval r;
         if (!eval_expr(E, T->rhs, &r)) return false;
         const avow_claim_value *rv;
@@ -304,7 +308,13 @@ static void fire(ev *E)
     }
     pval v;
     if (!eval_expr(E, a->value, &v)) return;
-    if (a->kind == ACT_ISSUEPROPERTY) avow_claims_remove(E->props, a->type);
+    if (a->kind == ACT_ISSUEPROPERTY) { /* replaces: a scan of the properties */
+        if (!policy_work_charge(&E->work, 1 + avow_claims_count(E->props))) {
+            ev_fail(E, E->rule->line, E->rule->col, POLICY_WORK_MSG);
+            return;
+        }
+        avow_claims_remove(E->props, a->type);
+    }
     if (v.shape == PV_SCALAR) {
         add_value(E, a->type, &v.v);
     } else if (v.shape == PV_SET) {

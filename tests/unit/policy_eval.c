@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "avow/policy.h"
@@ -423,6 +424,22 @@ static void test_hostile_policies(void **state)
         tb_add(&t, "c:[type==\"big\"] && [type==\"big\", value==c.value] => permit();\n");
     tb_add(&t, "};");
     assert_limited(t.s, 1u << 20, "too much work");
+
+    /* conditions of 1000 tests each, nested six deep: every check ran all
+     * its tests for one unit (22 s for this 72-KB policy) */
+    t.len = 0;
+    tb_add(&t, "version=1.0; authorizationrules {\n");
+    for (int c = 0; c < 6; c++) {
+        tb_add(&t, "%sc%d:[", c ? " && " : "", c);
+        for (int i = 0; i < 1000; i++)
+            tb_add(&t, "%stype!=\"zz\"", i ? ", " : "");
+        tb_add(&t, "]");
+    }
+    tb_add(&t, " => permit(); };");
+    clock_t t0 = clock();
+    assert_limited(t.s, 0, "too much work");
+    double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    if (cpu > 5) fail_msg("the six-deep policy took %.1f s of CPU", cpu);
     free(t.s);
 }
 
