@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -280,6 +281,28 @@ static void on_fetch_ready(avow_pccs_waiter *w)
     if (!avowd_workers_requeue(c->h->workers, &c->job)) run_job(c->h, &c->job); /* stopping */
 }
 
+/* How the request frames its body: the headers that can say where it ends. */
+typedef struct {
+    const char *cl; /* the first Content-Length */
+    bool cl_differ; /* another Content-Length with a different value */
+    bool te;        /* Transfer-Encoding */
+} framing;
+
+static enum MHD_Result note_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    framing *f = cls;
+    if (!key || !value) return MHD_YES;
+    if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+        f->te = true;
+    } else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+        if (f->cl && strcmp(f->cl, value)) f->cl_differ = true;
+        if (!f->cl) f->cl = value;
+    }
+    return MHD_YES;
+}
+
 /* The first call for a request: its context, id and route; the body's
  * memory when Content-Length announces one (413 or 503 at once when it
  * cannot be taken). */
@@ -306,8 +329,22 @@ static enum MHD_Result begin(avowd_http *h, struct MHD_Connection *conn, const c
     bool method_ok;
     const char *allow;
     r->route = avowd_route_classify(method, url, &method_ok, &allow);
-    const char *cl =
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    /* A body framed two ways (Transfer-Encoding and Content-Length, or two
+     * different Content-Lengths) is where a proxy in front and avowd may
+     * disagree on where the next request starts (request smuggling): refused,
+     * and the connection closed (RFC 9112 §6.1, §6.3; docs/security.md,
+     * "Connections and request memory"). */
+    framing f = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, note_framing, &f);
+    if ((f.te && f.cl) || f.cl_differ) {
+        avowd_resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+        return answer_now(c, avowd_error(r, 400, "InvalidRequest",
+                                         "the request frames its body two ways (%s): refused, "
+                                         "and the connection closed",
+                                         f.cl_differ ? "different Content-Length headers"
+                                                     : "Transfer-Encoding and Content-Length"));
+    }
+    const char *cl = f.cl;
     if (!cl) return MHD_YES;
     size_t max_body = h->d->cfg->max_body;
     char *end;

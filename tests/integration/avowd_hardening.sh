@@ -3,8 +3,9 @@
 # (1.0 and 1.1 handshakes refused, with an openssl client that offers them);
 # the access log stays valid JSON whatever bytes a client puts in the method
 # and the path; a PCS subscription key with an http:// upstream is refused at
-# startup; the per-client connection limit; the global budget for request
-# bodies held in memory (503 + Retry-After); the drain at SIGTERM.
+# startup; the per-client connection limit; the budget for request bodies
+# held in memory, in all and per client address (503 + Retry-After); bodies
+# framed two ways refused; the drain at SIGTERM.
 source "$(dirname "$0")/avowd_lib/common.bash"
 cd "$WORK"
 
@@ -219,8 +220,46 @@ st, b = post("OpenEnclave", "report", oe(quote + b"xyz", len(quote)))
 assert st == 400 and "report_size" in b["error"]["message"], (st, b)
 print("trailing bytes: 200 on both attest routes; OE header size mismatch 400")
 PY
-stop_avowd "$LAST_PID"
 ok "trailing bytes after the auth data: accepted by /attest/SgxEnclave and /attest/OpenEnclave as by the verifier"
+
+# ---- a body framed two ways (request smuggling) ------------------------------------
+# Two different Content-Lengths, or Transfer-Encoding with Content-Length: a proxy
+# in front may take the other framing, so the request is refused (400) and the
+# connection closed, with exactly one answer. Before, avowd took the first
+# Content-Length and read the rest of the body as a second request (two
+# answers), and took chunked over Content-Length (200) without closing.
+python3 - "$PQ" q/quote.bin <<'PY' || fail "body framing"
+import base64, json, socket, sys
+port, quote = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+body = json.dumps({"quote": base64.urlsafe_b64encode(quote).decode().rstrip("=")}).encode()
+def send(head, rest):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"POST /attest/SgxEnclave HTTP/1.1\r\nHost: x\r\n" + head + b"\r\n" + rest)
+    out = b""
+    while True:  # until avowd closes the connection (the timeout fails the test)
+        chunk = s.recv(65536)
+        if not chunk: break
+        out += chunk
+    s.close()
+    return out
+chunked = b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+second = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"  # what a proxy would see as body
+cases = {
+    "two Content-Lengths": (b"Content-Length: 10\r\nContent-Length: %d\r\n" % (len(body) + len(second)), body + second),
+    "Transfer-Encoding and Content-Length": (b"Transfer-Encoding: chunked\r\nContent-Length: %d\r\n" % len(chunked), chunked + second),
+}
+for what, (head, rest) in cases.items():
+    out = send(head, rest)
+    assert out.count(b"HTTP/1.1 ") == 1, (what, out[:600])
+    assert out.startswith(b"HTTP/1.1 400 "), (what, out[:300])
+    e = json.loads(out.split(b"\r\n\r\n", 1)[1])["error"]
+    assert "frames its body two ways" in e["message"], (what, e)
+out = send(b"Transfer-Encoding: chunked\r\nConnection: close\r\n", chunked)  # one framing: served
+assert out.startswith(b"HTTP/1.1 200 ") and b'"token"' in out, out[:300]
+print("body framed two ways: one 400, connection closed; chunked alone: 200")
+PY
+stop_avowd "$LAST_PID"
+ok "a body framed two ways is refused and its connection closed"
 
 # ---- drain at SIGTERM --------------------------------------------------------------
 # A request in progress (headers and half its body sent) when SIGTERM arrives
