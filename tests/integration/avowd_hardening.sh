@@ -159,7 +159,7 @@ def slow_upload(src):
     s.sendall(b"POST /attest/SgxEnclave HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"{" * 10)
     return s
 slow = [slow_upload("127.0.0.1")]
-time.sleep(0.3)
+time.sleep(0.5)
 again = conn("127.0.0.1")
 busy(*request(again, "POST", "/attest/SgxEnclave", b"x" * 100000), "100001 per client address")
 again.close()
