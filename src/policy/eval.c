@@ -2,9 +2,11 @@
  * the claim set, a rule fires once per combination of claims its iterating
  * conditions match (seeing the claims present when the rule started), actions
  * extend the incoming / outgoing / property sets, deny wins over permit.
- * Work is bounded (condition checks and claims added) so a hostile policy
- * cannot run away. Computed values live in a per-call arena; the policy is
- * only read. Thread-safe: the policy is immutable, all state is per call. */
+ * Work and memory are bounded (policy_int.h: condition checks, comparisons
+ * and bytes compared or built; bytes of values built; claims added) so a
+ * hostile policy, a draft policy from any attester, cannot run away. Computed values live in a
+ * per-call arena; the policy is only read. Thread-safe: the policy is immutable, all state is per
+ * call. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +14,14 @@
 #include "policy/claims_int.h"
 #include "policy/policy_int.h"
 
-#define MAX_STEPS        2000000u /* claim-vs-condition checks per evaluation */
-#define MAX_ADDED_CLAIMS 10000u   /* claims added by add/issue/issueproperty */
+#define MAX_ADDED_CLAIMS 10000u /* claims added by add/issue/issueproperty */
 
 typedef struct {
     const struct avow_policy *p;
     avow_claims *claims, *issued, *props;
     arena a;
-    size_t steps, added;
+    policy_work work;
+    size_t added, added_bytes;
     /* decision */
     bool permitted, denied;
     avow_policy_section dec_section;
@@ -66,6 +68,18 @@ static void ev_fail(ev *E, int line, int col, const char *msg)
 
 static bool cond_matches(ev *E, const pcond *c, size_t idx);
 
+/* An arena allocation failed: the evaluation's byte limit (a refusal), or
+ * the system's memory. */
+static void ev_no_memory(ev *E)
+{
+    if (E->a.capped) {
+        ev_fail(E, E->rule->line, E->rule->col, POLICY_BYTES_MSG);
+    } else {
+        E->fatal = AVOW_ERR_NOMEM;
+        E->stop = true;
+    }
+}
+
 static bool eval_expr(ev *E, const pexpr *e, pval *out)
 {
     memset(out, 0, sizeof(*out));
@@ -92,8 +106,7 @@ static bool eval_expr(ev *E, const pexpr *e, pval *out)
                 avow_claim_value *items =
                     arena_alloc(&E->a, (E->snapshot ? E->snapshot : 1) * sizeof(avow_claim_value));
                 if (!items) {
-                    E->fatal = AVOW_ERR_NOMEM;
-                    E->stop = true;
+                    ev_no_memory(E);
                     return false;
                 }
                 for (size_t i = 0; i < E->snapshot && !E->stop; i++) {
@@ -122,7 +135,7 @@ static bool eval_expr(ev *E, const pexpr *e, pval *out)
             for (size_t i = 0; i < e->nargs; i++)
                 if (!eval_expr(E, e->args[i], &args[i])) return false;
             char why[160];
-            if (!policy_fn_apply(e->fn, args, e->nargs, &E->a, out, why, sizeof(why))) {
+            if (!policy_fn_apply(e->fn, args, e->nargs, &E->a, &E->work, out, why, sizeof(why))) {
                 ev_fail(E, e->line, e->col, why);
                 return false;
             }
@@ -137,10 +150,11 @@ static bool stringish(const avow_claim_value *v)
     return v->kind == AVOW_CLAIM_STRING || v->kind == AVOW_CLAIM_JSON;
 }
 
-static bool compare(const avow_claim_value *l, op_kind op, const avow_claim_value *r)
+static bool compare(const avow_claim_value *l, op_kind op, const avow_claim_value *r,
+                    policy_work *w)
 {
     if (stringish(l) && stringish(r)) {
-        int c = strcmp(l->str ? l->str : "", r->str ? r->str : "");
+        int c = policy_strcmp_charged(l->str ? l->str : "", r->str ? r->str : "", w);
         if (op == OP_EQ) return c == 0;
         if (op == OP_NE) return c != 0;
         return false; /* ordering on strings never matches */
@@ -172,14 +186,17 @@ static bool compare(const avow_claim_value *l, op_kind op, const avow_claim_valu
 
 static bool cond_matches(ev *E, const pcond *c, size_t idx)
 {
-    if (++E->steps > MAX_STEPS) {
-        ev_fail(E, E->rule->line, E->rule->col,
-                "evaluation limit reached (too many condition checks)");
+    if (!policy_work_charge(&E->work, 1)) {
+        ev_fail(E, E->rule->line, E->rule->col, POLICY_WORK_MSG);
         return false;
     }
     const avow_claim *cl = &E->claims->v[idx];
     for (size_t t = 0; t < c->ntests; t++) {
         const ptest *T = &c->tests[t];
+        if (!policy_work_charge(&E->work, 1)) { /* each test is a comparison */
+            ev_fail(E, E->rule->line, E->rule->col, POLICY_WORK_MSG);
+            return false;
+        }
         pval r;
         if (!eval_expr(E, T->rhs, &r)) return false;
         const avow_claim_value *rv;
@@ -199,15 +216,34 @@ static bool cond_matches(ev *E, const pcond *c, size_t idx)
             lv.kind = AVOW_CLAIM_STRING;
             lv.str = prop_string(cl, T->prop);
         }
-        if (!compare(&lv, T->op, rv)) return false;
+        bool same = compare(&lv, T->op, rv, &E->work);
+        if (E->work.used > POLICY_MAX_WORK) {
+            ev_fail(E, E->rule->line, E->rule->col, POLICY_WORK_MSG);
+            return false;
+        }
+        if (!same) return false;
     }
     return true;
 }
 
-static bool count_added(ev *E)
+/* Counts a claim about to be added (to the claims, and to the issued or
+ * property set): its number, its bytes (copied) and the work of copying. */
+static bool count_added(ev *E, const avow_claim_value *v)
 {
+    size_t n = (v->kind == AVOW_CLAIM_STRING || v->kind == AVOW_CLAIM_JSON) && v->str
+                   ? strlen(v->str) + 1
+                   : 0;
     if (++E->added > MAX_ADDED_CLAIMS) {
         ev_fail(E, E->rule->line, E->rule->col, "evaluation limit reached (too many claims added)");
+        return false;
+    }
+    if (n > POLICY_MAX_BYTES - E->added_bytes) {
+        ev_fail(E, E->rule->line, E->rule->col, POLICY_BYTES_MSG);
+        return false;
+    }
+    E->added_bytes += n;
+    if (!policy_work_charge(&E->work, 1 + n / POLICY_WORK_BYTES)) {
+        ev_fail(E, E->rule->line, E->rule->col, POLICY_WORK_MSG);
         return false;
     }
     return true;
@@ -216,7 +252,7 @@ static bool count_added(ev *E)
 static void add_value(ev *E, const char *type, const avow_claim_value *v)
 {
     const paction *a = &E->rule->act;
-    if (!count_added(E)) return;
+    if (!count_added(E, v)) return;
     avow_claim c = {.type = type, .value = *v, .issuer = AVOW_ISSUER_POLICY};
     avow_err rc = AVOW_OK;
     if (a->kind == ACT_ISSUEPROPERTY) {
@@ -260,8 +296,8 @@ static void fire(ev *E)
             break;
     }
     if (a->claim_bind >= 0) {
-        if (!count_added(E)) return;
         avow_claim c = E->claims->v[E->bind[a->claim_bind]]; /* strings stay valid */
+        if (!count_added(E, &c.value)) return;
         avow_err rc = avow_claims_add(E->claims, &c);
         if (!rc && a->kind == ACT_ISSUE) rc = avow_claims_add(E->issued, &c);
         if (rc) {
@@ -272,7 +308,13 @@ static void fire(ev *E)
     }
     pval v;
     if (!eval_expr(E, a->value, &v)) return;
-    if (a->kind == ACT_ISSUEPROPERTY) avow_claims_remove(E->props, a->type);
+    if (a->kind == ACT_ISSUEPROPERTY) { /* replaces: a scan of the properties */
+        if (!policy_work_charge(&E->work, 1 + avow_claims_count(E->props))) {
+            ev_fail(E, E->rule->line, E->rule->col, POLICY_WORK_MSG);
+            return;
+        }
+        avow_claims_remove(E->props, a->type);
+    }
     if (v.shape == PV_SCALAR) {
         add_value(E, a->type, &v.v);
     } else if (v.shape == PV_SET) {

@@ -2,8 +2,9 @@
  * AppendString, NegateBool, JsonToClaimValue, IsSubsetOf, ContainsOnlyValue,
  * and the per-evaluation bump allocator their results live in. JmesPath is
  * not implemented (no proper JMESPath engine here), so the parser rejects it
- * at load time like any unknown name. Thread-safe: constant tables; an arena
- * belongs to one evaluation. */
+ * at load time like any unknown name. Every function charges its work and
+ * its results' bytes to the evaluation's limits (policy_int.h). Thread-safe: constant tables; an
+ * arena belongs to one evaluation. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +42,13 @@ struct arena_chunk {
 
 void *arena_alloc(arena *a, size_t n)
 {
+    if (n > POLICY_MAX_BYTES || a->total > POLICY_MAX_BYTES - n) {
+        a->capped = true;
+        return NULL;
+    }
     n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
     if (n == 0) n = sizeof(max_align_t);
+    a->total += n;
     arena_chunk *c = a->head;
     if (!c || c->cap - c->used < n) {
         size_t cap = n > 4096 ? n : 4096;
@@ -81,15 +87,26 @@ void arena_free(arena *a)
 
 /* ---- helpers ------------------------------------------------------------- */
 
+int policy_strcmp_charged(const char *a, const char *b, policy_work *w)
+{
+    size_t i = 0;
+    while (a[i] && a[i] == b[i])
+        i++;
+    policy_work_charge(w, i / POLICY_WORK_BYTES);
+    return (unsigned char)a[i] - (unsigned char)b[i];
+}
+
 static bool is_stringish(const avow_claim_value *v)
 {
     return v->kind == AVOW_CLAIM_STRING || v->kind == AVOW_CLAIM_JSON;
 }
 
-/* Value equality where a JSON claim counts as a String claim with its text. */
-static bool value_eq(const avow_claim_value *a, const avow_claim_value *b)
+/* Value equality where a JSON claim counts as a String claim with its text;
+ * one unit of work, and the bytes compared. */
+static bool value_eq(const avow_claim_value *a, const avow_claim_value *b, policy_work *w)
 {
-    if (is_stringish(a) && is_stringish(b)) return !strcmp(a->str, b->str);
+    policy_work_charge(w, 1);
+    if (is_stringish(a) && is_stringish(b)) return !policy_strcmp_charged(a->str, b->str, w);
     return avow_claim_value_equal(a, b);
 }
 
@@ -114,6 +131,12 @@ static bool fail(char *why, size_t len, const char *msg)
     return false;
 }
 
+/* An allocation from the arena failed: its cap, or the system's memory. */
+static bool no_memory(const arena *a, char *why, size_t len)
+{
+    return fail(why, len, a->capped ? POLICY_BYTES_MSG : "out of memory");
+}
+
 static bool json_primitive(json_t *j, arena *a, avow_claim_value *out, bool *skip, char *why,
                            size_t why_len)
 {
@@ -127,7 +150,7 @@ static bool json_primitive(json_t *j, arena *a, avow_claim_value *out, bool *ski
     } else if (json_is_string(j)) {
         out->kind = AVOW_CLAIM_STRING;
         out->str = arena_strndup(a, json_string_value(j), strlen(json_string_value(j)));
-        if (!out->str) return fail(why, why_len, "out of memory");
+        if (!out->str) return no_memory(a, why, why_len);
     } else if (json_is_null(j)) {
         *skip = true;
     } else if (json_is_real(j)) {
@@ -138,10 +161,13 @@ static bool json_primitive(json_t *j, arena *a, avow_claim_value *out, bool *ski
     return true;
 }
 
-static bool json_to_claim_value(const pval *arg, arena *a, pval *out, char *why, size_t why_len)
+static bool json_to_claim_value(const pval *arg, arena *a, policy_work *w, pval *out, char *why,
+                                size_t why_len)
 {
     if (arg->shape != PV_SCALAR || !is_stringish(&arg->v))
         return fail(why, why_len, "JsonToClaimValue needs a string holding JSON");
+    if (!policy_work_charge(w, 1 + strlen(arg->v.str) / POLICY_WORK_BYTES))
+        return fail(why, why_len, POLICY_WORK_MSG);
     json_error_t je;
     json_t *j = json_loads(arg->v.str, JSON_DECODE_ANY, &je);
     if (!j) return fail(why, why_len, "JsonToClaimValue: the argument is not valid JSON");
@@ -152,7 +178,7 @@ static bool json_to_claim_value(const pval *arg, arena *a, pval *out, char *why,
         size_t n = json_array_size(j), k = 0;
         out->shape = PV_SET;
         out->items = arena_alloc(a, (n ? n : 1) * sizeof(avow_claim_value));
-        if (!out->items) ok = fail(why, why_len, "out of memory");
+        if (!out->items) ok = no_memory(a, why, why_len);
         for (size_t i = 0; ok && i < n; i++) {
             json_t *e = json_array_get(j, i);
             if (json_is_array(e) || json_is_object(e)) {
@@ -176,8 +202,8 @@ static bool json_to_claim_value(const pval *arg, arena *a, pval *out, char *why,
     return ok;
 }
 
-bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, pval *out, char *why,
-                     size_t why_len)
+bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, policy_work *w,
+                     pval *out, char *why, size_t why_len)
 {
     memset(out, 0, sizeof(*out));
     out->shape = PV_SCALAR;
@@ -189,8 +215,10 @@ bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, pval 
             size_t l0 = strlen(args[0].v.str), l1 = strlen(args[1].v.str);
             if (l0 > (SIZE_MAX - 1) / 2 || l1 > (SIZE_MAX - 1) / 2 || l0 + l1 > (1u << 20))
                 return fail(why, why_len, "AppendString: result longer than 1 MiB");
+            if (!policy_work_charge(w, 1 + (l0 + l1) / POLICY_WORK_BYTES))
+                return fail(why, why_len, POLICY_WORK_MSG);
             char *s = arena_alloc(a, l0 + l1 + 1);
-            if (!s) return fail(why, why_len, "out of memory");
+            if (!s) return no_memory(a, why, why_len);
             memcpy(s, args[0].v.str, l0);
             memcpy(s + l0, args[1].v.str, l1 + 1);
             out->v.kind = AVOW_CLAIM_STRING;
@@ -205,7 +233,7 @@ bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, pval 
             return true;
         case FN_JSON_TO_CLAIM_VALUE:
             if (nargs != 1) return fail(why, why_len, "JsonToClaimValue takes one argument");
-            return json_to_claim_value(&args[0], a, out, why, why_len);
+            return json_to_claim_value(&args[0], a, w, out, why, why_len);
         case FN_IS_SUBSET_OF: {
             if (nargs != 2) return fail(why, why_len, "IsSubsetOf takes two arguments");
             const avow_claim_value *x, *y;
@@ -215,8 +243,9 @@ bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, pval 
             bool subset = true;
             for (size_t i = 0; subset && i < nx; i++) {
                 bool found = false;
-                for (size_t k = 0; !found && k < ny; k++)
-                    found = value_eq(&x[i], &y[k]);
+                for (size_t k = 0; !found && k < ny && w->used <= POLICY_MAX_WORK; k++)
+                    found = value_eq(&x[i], &y[k], w);
+                if (w->used > POLICY_MAX_WORK) return fail(why, why_len, POLICY_WORK_MSG);
                 subset = found;
             }
             out->v.kind = AVOW_CLAIM_BOOLEAN;
@@ -230,8 +259,9 @@ bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, pval 
             size_t nx;
             as_items(&args[0], &x, &nx);
             bool only = nx > 0;
-            for (size_t i = 0; only && i < nx; i++)
-                only = value_eq(&x[i], &args[1].v);
+            for (size_t i = 0; only && i < nx && w->used <= POLICY_MAX_WORK; i++)
+                only = value_eq(&x[i], &args[1].v, w);
+            if (w->used > POLICY_MAX_WORK) return fail(why, why_len, POLICY_WORK_MSG);
             out->v.kind = AVOW_CLAIM_BOOLEAN;
             out->v.boolean = only;
             return true;

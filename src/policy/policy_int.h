@@ -159,19 +159,51 @@ typedef struct {
     size_t n;
 } pval;
 
-/* A bump allocator for one evaluation. */
+/* What one evaluation may spend (docs/security.md, "Policy evaluation
+ * limits"): work in units, one unit being a condition check, a comparison of
+ * two values, or POLICY_WORK_BYTES bytes compared, copied or parsed; and
+ * bytes of values it builds (function results, added claims). A draft policy
+ * comes from any attester, so every loop that depends on the policy or the
+ * claims is charged here. */
+#define POLICY_MAX_WORK   2000000u
+#define POLICY_WORK_BYTES 64u
+#define POLICY_MAX_BYTES  (16u << 20)
+#define POLICY_WORK_MSG                                                                   \
+    "evaluation limit reached (too much work: more than 2000000 condition checks, value " \
+    "comparisons and 64-byte blocks of values compared or built)"
+#define POLICY_BYTES_MSG "evaluation limit reached (more than 16 MiB of values built)"
+typedef struct {
+    size_t used;
+} policy_work;
+/* Charges `units`; false once the budget is spent. */
+static inline bool policy_work_charge(policy_work *w, size_t units)
+{
+    if (w->used > POLICY_MAX_WORK || units > POLICY_MAX_WORK - w->used) {
+        w->used = POLICY_MAX_WORK + 1;
+        return false;
+    }
+    w->used += units;
+    return true;
+}
+/* strcmp, charging the bytes it examines to `w`. */
+int policy_strcmp_charged(const char *a, const char *b, policy_work *w);
+
+/* A bump allocator for one evaluation; it hands out at most POLICY_MAX_BYTES
+ * in all, then NULL with `capped` set. */
 typedef struct arena_chunk arena_chunk;
 typedef struct {
     arena_chunk *head;
+    size_t total;
+    bool capped;
 } arena;
 void *arena_alloc(arena *a, size_t n);
 char *arena_strndup(arena *a, const char *s, size_t n);
 void arena_free(arena *a);
 
-/* Applies a function to evaluated arguments; on a runtime error writes
- * `why` and returns false. */
-bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, pval *out, char *why,
-                     size_t why_len);
+/* Applies a function to evaluated arguments, charging its work to `w`; on a
+ * runtime error (a limit reached among them) writes `why` and returns false. */
+bool policy_fn_apply(fn_kind fn, const pval *args, size_t nargs, arena *a, policy_work *w,
+                     pval *out, char *why, size_t why_len);
 
 /* Load-time diagnostic helper (lexer/parser). */
 avow_err policy_diag_set(avow_policy_diag *d, avow_err code, int line, int col, const char *fmt,

@@ -1,8 +1,9 @@
 /* avowd's HTTP layer over libmicrohttpd: the daemon (epoll, external event
  * loop driven by the request threads of workers.c, optional TLS),
  * per-request body accumulation under the size limit (413 before reading
- * when Content-Length says too much) and under the global budget for bodies
- * held in memory (503 + Retry-After), the per-client connection limit, the
+ * when Content-Length says too much) and under the budget for bodies held in
+ * memory (budget.h: in all and per client address; 503 + Retry-After), the
+ * per-client connection limit, the
  * drain at shutdown (no new connections; requests in progress answered, with
  * Connection: close, for up to --drain-time), the queueing of each complete
  * request with its connection suspended, turning the response a handler left
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -38,6 +40,7 @@
 
 #include "avow/encode.h"
 #include "avow/file.h"
+#include "server/budget.h"
 #include "server/http.h"
 #include "server/log.h"
 #include "server/metrics.h"
@@ -60,10 +63,10 @@ struct avowd_http {
     int loop_fd; /* epoll over MHD's epoll fd, kick_fd and wake_fd */
     int kick_fd; /* eventfd: wakes one idle thread (edge-triggered, never drained) */
     int wake_fd; /* eventfd written once, at stop; never drained */
-    /* Bytes of request bodies allocated now, all requests together; never
-     * more than cfg->body_memory (docs/security.md, "Connections and request
-     * memory"). */
-    atomic_size_t body_bytes;
+    /* Bytes of request bodies allocated now: never more than
+     * cfg->body_memory in all, nor than a client address's share
+     * (docs/security.md, "Connections and request memory"). */
+    avowd_budget *budget;
     /* Shutdown drain (docs/security.md, "Shutdown"): requests between their
      * headers and their completion; when the last request arrived (ms). */
     atomic_int in_flight;
@@ -93,7 +96,8 @@ typedef struct {
     req_state state;
     atomic_int park; /* PARK_* while the handler runs or waits for a fetch */
     double t_start;
-    uint8_t *body; /* what arrived, NUL-terminated; req.body_len bytes */
+    avowd_client client; /* whose share of the body budget the body uses */
+    uint8_t *body;       /* what arrived, NUL-terminated; req.body_len bytes */
     size_t body_cap;
     bool too_large;
     bool over_budget; /* the body would pass the global budget: 503 */
@@ -118,19 +122,27 @@ static long long mono_ms(void)
     return (long long)(mono_now() * 1e3);
 }
 
-/* Takes n bytes of the body budget; false when they are not left. */
-static bool body_reserve(avowd_http *h, size_t n)
+/* The bytes of request bodies one client address may hold (0: no share,
+ * when --per-ip-connections is off, as behind a proxy every client shares
+ * the proxy's address): a quarter of --body-memory, and always room for one
+ * body of --max-body (docs/security.md, "Connections and request memory"). */
+static size_t client_share(const avowd *d)
 {
-    size_t cur = atomic_load(&h->body_bytes);
-    do {
-        if (n > h->d->cfg->body_memory - cur) return false;
-    } while (!atomic_compare_exchange_weak(&h->body_bytes, &cur, cur + n));
-    return true;
+    if (!d->cfg->per_ip_connections) return 0;
+    size_t q = d->cfg->body_memory / 4;
+    return q > d->cfg->max_body ? q : d->cfg->max_body + 1;
 }
 
-static void body_release(avowd_http *h, size_t n)
+/* Takes n bytes of the body budget for the request's client; false when
+ * they are not left. */
+static bool body_reserve(req_ctx *c, size_t n)
 {
-    atomic_fetch_sub(&h->body_bytes, n);
+    return avowd_budget_take(c->h->budget, &c->client, n);
+}
+
+static void body_release(req_ctx *c, size_t n)
+{
+    avowd_budget_give(c->h->budget, &c->client, n);
 }
 
 /* Drops a request's body and gives its bytes back to the budget. */
@@ -138,7 +150,7 @@ static void body_drop(req_ctx *c)
 {
     if (c->body_cap) {
         free(c->body);
-        body_release(c->h, c->body_cap);
+        body_release(c, c->body_cap);
     }
     c->body = NULL;
     c->body_cap = 0;
@@ -202,11 +214,15 @@ static enum MHD_Result answer_now(req_ctx *c, int made)
 
 static enum MHD_Result busy_answer(req_ctx *c)
 {
+    const avowd *d = c->h->d;
+    char share[64] = "";
+    if (client_share(d))
+        snprintf(share, sizeof(share), ", %zu per client address", client_share(d));
     avowd_resp_header(&c->req, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     return answer_now(c, avowd_error(&c->req, 503, "ServiceUnavailable",
                                      "the service holds its limit of request bodies in memory "
-                                     "(%zu bytes); retry later",
-                                     c->h->d->cfg->body_memory));
+                                     "(%zu bytes in all%s); retry later",
+                                     d->cfg->body_memory, share));
 }
 
 static enum MHD_Result copy_value(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -265,6 +281,28 @@ static void on_fetch_ready(avow_pccs_waiter *w)
     if (!avowd_workers_requeue(c->h->workers, &c->job)) run_job(c->h, &c->job); /* stopping */
 }
 
+/* How the request frames its body: the headers that can say where it ends. */
+typedef struct {
+    const char *cl; /* the first Content-Length */
+    bool cl_differ; /* another Content-Length with a different value */
+    bool te;        /* Transfer-Encoding */
+} framing;
+
+static enum MHD_Result note_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    framing *f = cls;
+    if (!key || !value) return MHD_YES;
+    if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+        f->te = true;
+    } else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+        if (f->cl && strcmp(f->cl, value)) f->cl_differ = true;
+        if (!f->cl) f->cl = value;
+    }
+    return MHD_YES;
+}
+
 /* The first call for a request: its context, id and route; the body's
  * memory when Content-Length announces one (413 or 503 at once when it
  * cannot be taken). */
@@ -283,13 +321,30 @@ static enum MHD_Result begin(avowd_http *h, struct MHD_Connection *conn, const c
     r->path = url;
     c->t_start = mono_now();
     r->waiter.ready = on_fetch_ready;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    avowd_client_of(ci ? ci->client_addr : NULL, &c->client);
     unsigned long long seq = atomic_fetch_add(&h->d->request_seq, 1) + 1;
     snprintf(r->request_id, sizeof(r->request_id), "%s-%016llx", h->id_prefix, seq);
     bool method_ok;
     const char *allow;
     r->route = avowd_route_classify(method, url, &method_ok, &allow);
-    const char *cl =
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    /* A body framed two ways (Transfer-Encoding and Content-Length, or two
+     * different Content-Lengths) is where a proxy in front and avowd may
+     * disagree on where the next request starts (request smuggling): refused,
+     * and the connection closed (RFC 9112 §6.1, §6.3; docs/security.md,
+     * "Connections and request memory"). */
+    framing f = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, note_framing, &f);
+    if ((f.te && f.cl) || f.cl_differ) {
+        avowd_resp_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+        return answer_now(c, avowd_error(r, 400, "InvalidRequest",
+                                         "the request frames its body two ways (%s): refused, "
+                                         "and the connection closed",
+                                         f.cl_differ ? "different Content-Length headers"
+                                                     : "Transfer-Encoding and Content-Length"));
+    }
+    const char *cl = f.cl;
     if (!cl) return MHD_YES;
     size_t max_body = h->d->cfg->max_body;
     char *end;
@@ -303,7 +358,7 @@ static enum MHD_Result begin(avowd_http *h, struct MHD_Connection *conn, const c
                                          cl, max_body));
     }
     /* the whole body in one allocation, no regrowth (n <= max_body) */
-    if (n > 0 && !body_reserve(h, (size_t)n + 1)) {
+    if (n > 0 && !body_reserve(c, (size_t)n + 1)) {
         c->over_budget = true;
         return busy_answer(c); /* before the body */
     }
@@ -311,7 +366,7 @@ static enum MHD_Result begin(avowd_http *h, struct MHD_Connection *conn, const c
         c->body[0] = '\0';
         c->body_cap = (size_t)n + 1;
     } else if (n > 0) {
-        body_release(h, (size_t)n + 1);
+        body_release(c, (size_t)n + 1);
     }
     return MHD_YES;
 }
@@ -335,14 +390,14 @@ static enum MHD_Result take_body(req_ctx *c, const char *data, size_t n)
         while (cap < r->body_len + n + 1)
             cap *= 2;
         if (cap > max_body + 1) cap = max_body + 1;
-        if (!body_reserve(h, cap - c->body_cap)) {
+        if (!body_reserve(c, cap - c->body_cap)) {
             c->over_budget = true;
             body_drop(c);
             return MHD_YES;
         }
         uint8_t *nb = realloc(c->body, cap);
         if (!nb) {
-            body_release(h, cap - c->body_cap);
+            body_release(c, cap - c->body_cap);
             return MHD_NO;
         }
         c->body = nb;
@@ -558,6 +613,7 @@ static void http_free(avowd_http *h)
         free(h->tls_key_pem);
     }
     free(h->tls_cert_pem);
+    avowd_budget_free(h->budget);
     free(h);
 }
 
@@ -570,7 +626,12 @@ avowd_http *avowd_http_start(avowd *d, const char *host, uint16_t port, avow_err
     }
     h->d = d;
     h->loop_fd = h->kick_fd = h->wake_fd = -1;
-    atomic_init(&h->body_bytes, 0);
+    h->budget = avowd_budget_new(d->cfg->body_memory, client_share(d));
+    if (!h->budget) {
+        avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+        http_free(h);
+        return NULL;
+    }
     atomic_init(&h->in_flight, 0);
     atomic_init(&h->last_request_ms, 0);
     atomic_init(&h->draining, false);

@@ -43,11 +43,14 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* /health is public: it says what failed, and the database's own message
+ * (host, port, role names) goes to the log only (docs/security.md,
+ * "The store and its database connection"). */
 static void set_degraded(struct avowd_sync *s, const char *why, const avow_error *err)
 {
     pthread_mutex_lock(&s->mu);
     bool was_ok = !s->degraded[0];
-    snprintf(s->degraded, sizeof(s->degraded), "%s: %s", why, err->msg);
+    snprintf(s->degraded, sizeof(s->degraded), "%s (the error is in avowd's log)", why);
     pthread_mutex_unlock(&s->mu);
     if (was_ok)
         avowd_log("error",

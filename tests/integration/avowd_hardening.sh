@@ -3,8 +3,9 @@
 # (1.0 and 1.1 handshakes refused, with an openssl client that offers them);
 # the access log stays valid JSON whatever bytes a client puts in the method
 # and the path; a PCS subscription key with an http:// upstream is refused at
-# startup; the per-client connection limit; the global budget for request
-# bodies held in memory (503 + Retry-After); the drain at SIGTERM.
+# startup; the per-client connection limit; the budget for request bodies
+# held in memory, in all and per client address (503 + Retry-After); bodies
+# framed two ways refused; the drain at SIGTERM.
 source "$(dirname "$0")/avowd_lib/common.bash"
 cd "$WORK"
 
@@ -99,8 +100,8 @@ start_avowd limits "$PL" --data data-lim --trust-root q/root.pem --access-log of
 python3 - "$PL" attest.json <<'PY' || fail "limits"
 import json, socket, sys, time
 port, body = int(sys.argv[1]), open(sys.argv[2], "rb").read()
-def conn():
-    return socket.create_connection(("127.0.0.1", port), timeout=10)
+def conn(src="127.0.0.1"):  # any 127/8 address reaches the listener as another client
+    return socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(src, 0))
 def read_answer(s):
     data = b""
     while b"\r\n\r\n" not in data:
@@ -122,6 +123,10 @@ def request(s, method, path, body=b"", extra=""):
 def attest_ok(s):
     st, h, b = request(s, "POST", "/attest/SgxEnclave", body, "Content-Type: application/json\r\n")
     assert st == 200 and b'"token"' in b, (st, b[:200])
+def busy(st, h, b, what):
+    assert st == 503 and h.get("retry-after") == "1", (what, st, h, b[:200])
+    e = json.loads(b)["error"]
+    assert e["code"] == "ServiceUnavailable" and what in e["message"], e
 
 # per-IP: 4 keep-alive connections work; a 5th is closed without an answer;
 # once one of the 4 closes, a new one is served
@@ -141,22 +146,30 @@ for s in four: s.close()
 time.sleep(0.3)
 print("per-IP limit: 4 served, the 5th closed unanswered, a replacement served")
 
-# body budget 250000 with max-body 100000: two slow uploads of 100000 bytes
-# hold 200002; a third is answered 503 + Retry-After before its body; an
-# ordinary attestation (a few KB) still fits; a chunked body that grows past
-# the budget is 503 too; once the slow uploads end, the large one is taken.
-slow = [conn() for _ in range(2)]
-for s in slow:
+# body budget 250000 with max-body 100000, so 100001 per client address
+# (the larger of a quarter and one body): one client's second slow upload is
+# 503 + Retry-After before its body (before, one client's idle uploads held
+# the whole budget and every other client got 503); slow uploads from two
+# addresses hold 200002, and a third client's 100000 bytes are 503; an
+# ordinary attestation (a few KB) from a fourth still fits; a chunked body
+# that grows past the budget is 503 too; once the slow uploads end, the
+# large one is taken.
+def slow_upload(src):
+    s = conn(src)
     s.sendall(b"POST /attest/SgxEnclave HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"{" * 10)
+    return s
+slow = [slow_upload("127.0.0.1")]
 time.sleep(0.5)
-big = conn()
-st, h, b = request(big, "POST", "/attest/SgxEnclave", b"x" * 100000)
-assert st == 503 and h.get("retry-after") == "1", (st, h)
-e = json.loads(b)["error"]
-assert e["code"] == "ServiceUnavailable" and "250000" in e["message"], e
+again = conn("127.0.0.1")
+busy(*request(again, "POST", "/attest/SgxEnclave", b"x" * 100000), "100001 per client address")
+again.close()
+slow.append(slow_upload("127.0.0.2"))
+time.sleep(0.5)
+big = conn("127.0.0.3")
+busy(*request(big, "POST", "/attest/SgxEnclave", b"x" * 100000), "250000 bytes in all")
 big.close()
-s = conn(); attest_ok(s); s.close()
-ch = conn()
+s = conn("127.0.0.4"); attest_ok(s); s.close()
+ch = conn("127.0.0.3")
 ch.sendall(b"POST /attest/SgxEnclave HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
 for _ in range(6):
     ch.sendall(b"2710\r\n" + b"y" * 10000 + b"\r\n")
@@ -170,7 +183,7 @@ big = conn()
 st, h, b = request(big, "POST", "/attest/SgxEnclave", b"x" * 100000)
 assert st == 400, ("after the slow uploads ended", st, b[:200])
 big.close()
-print("body budget: 503 + Retry-After past 250000 bytes (Content-Length and chunked); released after")
+print("body budget: 503 + Retry-After past 100001 bytes per address and 250000 in all (Content-Length and chunked); released after")
 PY
 stop_avowd "$LAST_PID"
 ok "per-IP connection limit and body-memory budget enforced; ordinary attestations unaffected"
@@ -207,8 +220,46 @@ st, b = post("OpenEnclave", "report", oe(quote + b"xyz", len(quote)))
 assert st == 400 and "report_size" in b["error"]["message"], (st, b)
 print("trailing bytes: 200 on both attest routes; OE header size mismatch 400")
 PY
-stop_avowd "$LAST_PID"
 ok "trailing bytes after the auth data: accepted by /attest/SgxEnclave and /attest/OpenEnclave as by the verifier"
+
+# ---- a body framed two ways (request smuggling) ------------------------------------
+# Two different Content-Lengths, or Transfer-Encoding with Content-Length: a proxy
+# in front may take the other framing, so the request is refused (400) and the
+# connection closed, with exactly one answer. Before, avowd took the first
+# Content-Length and read the rest of the body as a second request (two
+# answers), and took chunked over Content-Length (200) without closing.
+python3 - "$PQ" q/quote.bin <<'PY' || fail "body framing"
+import base64, json, socket, sys
+port, quote = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+body = json.dumps({"quote": base64.urlsafe_b64encode(quote).decode().rstrip("=")}).encode()
+def send(head, rest):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"POST /attest/SgxEnclave HTTP/1.1\r\nHost: x\r\n" + head + b"\r\n" + rest)
+    out = b""
+    while True:  # until avowd closes the connection (the timeout fails the test)
+        chunk = s.recv(65536)
+        if not chunk: break
+        out += chunk
+    s.close()
+    return out
+chunked = b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+second = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"  # what a proxy would see as body
+cases = {
+    "two Content-Lengths": (b"Content-Length: 10\r\nContent-Length: %d\r\n" % (len(body) + len(second)), body + second),
+    "Transfer-Encoding and Content-Length": (b"Transfer-Encoding: chunked\r\nContent-Length: %d\r\n" % len(chunked), chunked + second),
+}
+for what, (head, rest) in cases.items():
+    out = send(head, rest)
+    assert out.count(b"HTTP/1.1 ") == 1, (what, out[:600])
+    assert out.startswith(b"HTTP/1.1 400 "), (what, out[:300])
+    e = json.loads(out.split(b"\r\n\r\n", 1)[1])["error"]
+    assert "frames its body two ways" in e["message"], (what, e)
+out = send(b"Transfer-Encoding: chunked\r\nConnection: close\r\n", chunked)  # one framing: served
+assert out.startswith(b"HTTP/1.1 200 ") and b'"token"' in out, out[:300]
+print("body framed two ways: one 400, connection closed; chunked alone: 200")
+PY
+stop_avowd "$LAST_PID"
+ok "a body framed two ways is refused and its connection closed"
 
 # ---- drain at SIGTERM --------------------------------------------------------------
 # A request in progress (headers and half its body sent) when SIGTERM arrives

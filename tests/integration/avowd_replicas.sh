@@ -192,7 +192,11 @@ h = json.load(open(sys.argv[1]))
 assert sys.argv[2] == "200", sys.argv[2]
 assert h["status"] == "degraded" and h["store"] == "postgresql", h
 assert "database unreachable" in h["reason"], h
+# the public route names no host, port or role: those are in the log only
+assert h["reason"] == "database unreachable (the error is in avowd's log)", h
 PY
+grep -q "store degraded (database unreachable: postgresql" "$WORK"/*.err ||
+    fail "the database's error is not in avowd's log"
 grep -qx "avowd_store_up 0" <<<"$(curl -s "$B/metrics")" || fail "avowd_store_up is not 0 during the outage"
 ok "degraded /health: 200, with the reason ($(json_get health.json 'd["reason"]' | head -c 120)...)"
 # more than the in-memory collateral layer's 5 s re-check interval: its store

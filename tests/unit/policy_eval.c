@@ -2,7 +2,8 @@
  * once per combination of matching claims, later rules see earlier additions,
  * deny wins over permit, no permit is a refusal naming the policy, negation,
  * integer ordering, kind mismatches, issue(claim=c), issueproperty, the 1.2
- * functions, evaluation bounds, and the default policy's exact claims. */
+ * functions, evaluation bounds (also against hostile policies), and the
+ * default policy's exact claims. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "avow/policy.h"
@@ -330,6 +332,117 @@ static void test_bounds(void **state)
     avow_policy_free(p);
 }
 
+/* A policy text built piece by piece (the hostile policies below are long). */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} text_buf;
+
+static void tb_add(text_buf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tb_add(text_buf *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0);
+    if (t->len + (size_t)n + 1 > t->cap) {
+        t->cap = (t->len + (size_t)n + 1) * 2;
+        t->s = realloc(t->s, t->cap);
+        assert_non_null(t->s);
+    }
+    va_start(ap, fmt);
+    vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    t->len += (size_t)n;
+}
+
+/* Evaluates `text` over the SGX claims plus `extra` (a string claim "big" of
+ * that many bytes, when non-zero); asserts a refusal naming `why`. */
+static void assert_limited(const char *text, size_t extra, const char *why)
+{
+    avow_policy *p = compile(text);
+    avow_claims *in = sgx_claims(false, "aa", 3);
+    if (extra) {
+        char *big = malloc(extra + 1);
+        assert_non_null(big);
+        memset(big, 'b', extra);
+        big[extra] = '\0';
+        assert_int_equal(avow_claims_add_string(in, "big", big, AVOW_ISSUER_SERVICE), AVOW_OK);
+        free(big);
+    }
+    avow_policy_result r;
+    eval(p, in, &r);
+    assert_false(r.permit);
+    assert_true(r.eval_error);
+    if (!strstr(r.reason, why)) fail_msg("reason lacks '%s': %s", why, r.reason);
+    avow_policy_result_free(&r);
+    avow_claims_free(in);
+    avow_policy_free(p);
+}
+
+/* Hostile draft policies (docs/security.md, "Policy evaluation limits"):
+ * each ran for seconds to hours or took gigabytes before its work and bytes
+ * were counted; each is now refused quickly, naming the limit. */
+static void test_hostile_policies(void **state)
+{
+    (void)state;
+    /* IsSubsetOf over two sets of 8192 distinct 1000-byte strings sharing a
+     * prefix: n^2/2 long comparisons a call (2.3 s each), 20 calls */
+    text_buf t = {0};
+    tb_add(&t, "version=1.2; authorizationrules { => permit(); }; issuancerules {\n");
+    tb_add(&t, "=> add(type=\"a\", value=\"%01000d\");\n", 0);
+    for (int i = 0; i < 13; i++)
+        tb_add(&t, "c:[type==\"a\"] => add(type=\"a\", value=AppendString(c.value, \"%c\"));\n",
+               'A' + i);
+    for (int i = 0; i < 20; i++)
+        tb_add(&t,
+               "c1:[type==\"a\"] && c2:[type==\"a\"] => add(type=\"r\", "
+               "value=IsSubsetOf(c1.value, c2.value));\n");
+    tb_add(&t, "};");
+    assert_limited(t.s, 0, "too much work");
+
+    /* AppendString doubles a string to 512 KiB, then 40 rules each add a
+     * 1 MiB value: 80 MiB held (claims and function results) */
+    t.len = 0;
+    tb_add(&t, "version=1.2; authorizationrules { => permit(); }; issuancerules {\n");
+    tb_add(&t, "=> add(type=\"s0\", value=\"%064d\");\n", 0);
+    for (int i = 1; i <= 13; i++)
+        tb_add(&t,
+               "c:[type==\"s%d\"] => add(type=\"s%d\", value=AppendString(c.value, c.value));\n",
+               i - 1, i);
+    for (int i = 0; i < 40; i++)
+        tb_add(&t, "c:[type==\"s13\"] => add(type=\"m\", value=AppendString(c.value, c.value));\n");
+    tb_add(&t, "};");
+    assert_limited(t.s, 0, "16 MiB");
+
+    /* no function at all (version 1.0): a 1 MiB claim compared with itself
+     * in 600 rules, 1 MiB a condition check */
+    t.len = 0;
+    tb_add(&t, "version=1.0; authorizationrules {\n");
+    for (int i = 0; i < 600; i++)
+        tb_add(&t, "c:[type==\"big\"] && [type==\"big\", value==c.value] => permit();\n");
+    tb_add(&t, "};");
+    assert_limited(t.s, 1u << 20, "too much work");
+
+    /* conditions of 1000 tests each, nested six deep: every check ran all
+     * its tests for one unit (22 s for this 72-KB policy) */
+    t.len = 0;
+    tb_add(&t, "version=1.0; authorizationrules {\n");
+    for (int c = 0; c < 6; c++) {
+        tb_add(&t, "%sc%d:[", c ? " && " : "", c);
+        for (int i = 0; i < 1000; i++)
+            tb_add(&t, "%stype!=\"zz\"", i ? ", " : "");
+        tb_add(&t, "]");
+    }
+    tb_add(&t, " => permit(); };");
+    clock_t t0 = clock();
+    assert_limited(t.s, 0, "too much work");
+    double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    if (cpu > 5) fail_msg("the six-deep policy took %.1f s of CPU", cpu);
+    free(t.s);
+}
+
 static void test_shared_across_threads_is_readonly(void **state)
 {
     (void)state;
@@ -359,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_issue_claim_and_properties),
         cmocka_unit_test(test_functions),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_hostile_policies),
         cmocka_unit_test(test_shared_across_threads_is_readonly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
