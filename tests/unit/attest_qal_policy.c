@@ -7,9 +7,9 @@
  * OutOfDate QE and an OutOfDate TDX module; collateral at Intel's expiry
  * second and past it; evaluation numbers 16, 17, 18; rejected advisories on
  * the TCB level and on the QE level; each PCK flag true, false and absent;
- * each SGX type. The last test fails when the document has a block that no
- * test judged. The claims themselves: tests/unit/attest_freshness.c.
- * Thread-safety: n/a (test). */
+ * each SGX type. The README's example is one of the blocks, byte for byte;
+ * the last test fails when the document has a block that no test judged. The claims themselves:
+ * tests/unit/attest_freshness.c. Thread-safety: n/a (test). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,6 +103,29 @@ static const avow_policy *block(const char *name)
         }
     fail_msg("docs/policy.md has no block named %s", name);
     return NULL;
+}
+
+/* The README's example of "Freshness and TCB recovery" is the
+ * platform_grace_period block, byte for byte. */
+static void test_readme_example(void **state)
+{
+    (void)state;
+    size_t len;
+    char *readme = (char *)tu_read_source("README.md", &len);
+    const char *sec = strstr(readme, "\n## Freshness and TCB recovery\n");
+    assert_non_null(sec);
+    const char *open = strstr(sec, "\n```\n");
+    assert_non_null(open);
+    open += 5;
+    const char *end = strstr(open, "\n```");
+    assert_non_null(end);
+    size_t tl;
+    const char *text = avow_policy_text(block("qal-platform-grace-period"), &tl);
+    if ((size_t)(end + 1 - open) != tl || memcmp(open, text, tl))
+        fail_msg(
+            "README's freshness example differs from docs/policy.md's "
+            "qal-platform-grace-period block");
+    free(readme);
 }
 
 /* The policy block `name` on `e` at `at` must give `want`. */
@@ -475,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_accepted_sgx_types),
         cmocka_unit_test(test_all_together),
         cmocka_unit_test(test_tdx),
+        cmocka_unit_test(test_readme_example),
         cmocka_unit_test(test_every_block_tested),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
