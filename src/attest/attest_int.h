@@ -26,6 +26,3 @@ avow_err attest_token_claims(avow_attestation *a, const avow_attest_request *req
  * <p>cached-keys (booleans, absent where the certificate says nothing).
  * Nothing when the verification reached no status (no supplemental data). */
 avow_err attest_freshness_claims(avow_claims *cs, const avow_verify_result *r);
-
-/* Whole days from `date` to `at`, rounded down; 0 when `date` is later. */
-int64_t attest_age_days(avow_time date, avow_time at);

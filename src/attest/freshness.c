@@ -12,29 +12,15 @@
 #include <jansson.h>
 
 #include "attest/attest_int.h"
+#include "avow/pck.h"
 #include "verify/result_json.h"
 
 #define DAY 86400
 
-int64_t attest_age_days(avow_time date, avow_time at)
+/* Whole days from `date` to `at`, rounded down; 0 when `date` is later. */
+static int64_t age_days(avow_time date, avow_time at)
 {
     return at > date ? (int64_t)((at - date) / DAY) : 0;
-}
-
-/* Intel's names of the PCK certificate's SGX Type (docs/verification.md A3);
- * NULL for a value Intel does not define. */
-static const char *sgx_type_name(int t)
-{
-    switch (t) {
-        case 0:
-            return "Standard";
-        case 1:
-            return "Scalable";
-        case 2:
-            return "ScalableWithIntegrity";
-        default:
-            return NULL;
-    }
 }
 
 /* "<prefix><name>" into buf. */
@@ -47,7 +33,7 @@ static const char *name(char buf[64], const char *prefix, const char *n)
 static avow_err add_age(avow_claims *cs, const char *type, avow_time date, avow_time at)
 {
     if (!date) return AVOW_OK; /* no level matched: no age */
-    return avow_claims_add_int(cs, type, attest_age_days(date, at), AVOW_ISSUER_SERVICE);
+    return avow_claims_add_int(cs, type, age_days(date, at), AVOW_ISSUER_SERVICE);
 }
 
 /* A PCK Configuration flag: absent where the certificate says nothing. */
@@ -89,7 +75,7 @@ avow_err attest_freshness_claims(avow_claims *cs, const avow_verify_result *r)
     TRY(avow_claims_add_bool(cs, name(n, p, "collateral-expired"),
                              s->collateral_expiration_status != 0, S));
     /* the PCK certificate's SGX Type: for a TD, of the platform under it */
-    const char *type = r->have_pck ? sgx_type_name(r->pck.sgx_type) : NULL;
+    const char *type = r->have_pck ? avow_pck_sgx_type_name(r->pck.sgx_type) : NULL;
     if (type) TRY(avow_claims_add_string(cs, name(n, p, r->is_td ? "sgx-type" : "type"), type, S));
     TRY(add_flag(cs, name(n, p, "smt-enabled"), s->smt_enabled));
     TRY(add_flag(cs, name(n, p, "dynamic-platform"), s->dynamic_platform));

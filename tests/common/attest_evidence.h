@@ -30,9 +30,9 @@ typedef struct {
     bool missing_crl; /* a real set without CRLs: attested with allow_missing_crl */
 } te_evidence;
 
-/* A simulated platform created at `now` (Processor CA when `ca` says so;
- * else Platform CA with this SGX type and Configuration flags, each 1, 0 or
- * -1 for left out), its root added to `v`. */
+/* A simulated platform created at `now` with this CA, SGX type and
+ * Configuration flags (Platform CA; each 1, 0 or -1 for left out), its root
+ * added to `v` unless `v` is NULL. */
 avow_sim_platform *te_platform(avow_verifier *v, avow_time now, avow_pck_ca ca, int sgx_type,
                                int dynamic_platform, int cached_keys, int smt_enabled);
 

@@ -140,6 +140,15 @@ static void expect(const char *name, const te_evidence *e, avow_time at, avow_at
     avow_attestation_free(&a);
 }
 
+/* The block `name` on real set `set` at its expected.json time. */
+static void expect_real(const char *name, const char *set, avow_attest_outcome want)
+{
+    te_evidence e;
+    avow_time at = te_real(&e, set);
+    expect(name, &e, at, want, set);
+    te_free(&e);
+}
+
 #define PERMIT AVOW_ATTEST_PERMITTED
 #define DENY   AVOW_ATTEST_DENIED
 
@@ -186,16 +195,9 @@ static void test_accepted_tcb_status(void **state)
         expect(B, &e, T0 + 3600, cases[i].want, avow_tcb_status_name(cases[i].st));
         te_free(&e);
     }
-    te_evidence e;
-    avow_time at = te_real(&e, "P1-phala-sgx-v3"); /* ConfigurationAndSWHardeningNeeded */
-    expect(B, &e, at, DENY, "P1");
-    te_free(&e);
-    at = te_real(&e, "R1-dcaprs-sgx-v3-tcbv2"); /* OutOfDate */
-    expect(B, &e, at, DENY, "R1");
-    te_free(&e);
-    at = te_real(&e, "O1-oasis-sgx-v3-nocrl"); /* SWHardeningNeeded */
-    expect(B, &e, at, PERMIT, "O1");
-    te_free(&e);
+    expect_real(B, "P1-phala-sgx-v3", DENY);         /* ConfigurationAndSWHardeningNeeded */
+    expect_real(B, "R1-dcaprs-sgx-v3-tcbv2", DENY);  /* OutOfDate */
+    expect_real(B, "O1-oasis-sgx-v3-nocrl", PERMIT); /* SWHardeningNeeded */
 }
 
 /* N-1, N, N+1 days, and one second either side of N days from `level`. */
@@ -238,9 +240,7 @@ static void test_platform_grace_period(void **state)
     expect(B, &e, o.next_update - 1, PERMIT, "UpToDate, old collateral");
     te_free(&e);
     /* real R1: OutOfDate since a level of 2023-08-09, 569 days old */
-    avow_time at = te_real(&e, "R1-dcaprs-sgx-v3-tcbv2");
-    expect(B, &e, at, DENY, "R1");
-    te_free(&e);
+    expect_real(B, "R1-dcaprs-sgx-v3-tcbv2", DENY);
 }
 
 static void test_collateral_grace_period(void **state)
@@ -292,16 +292,9 @@ static void test_min_eval_num(void **state)
         expect(B, &e, T0 + 3600, cases[i].want, what);
         te_free(&e);
     }
-    te_evidence e;
-    avow_time at = te_real(&e, "O1-oasis-sgx-v3-nocrl"); /* 13 */
-    expect(B, &e, at, DENY, "O1");
-    te_free(&e);
-    at = te_real(&e, "P1-phala-sgx-v3"); /* 17 */
-    expect(B, &e, at, PERMIT, "P1");
-    te_free(&e);
-    at = te_real(&e, "R1-dcaprs-sgx-v3-tcbv2"); /* 17 */
-    expect(B, &e, at, PERMIT, "R1");
-    te_free(&e);
+    expect_real(B, "O1-oasis-sgx-v3-nocrl", DENY);    /* 13 */
+    expect_real(B, "P1-phala-sgx-v3", PERMIT);        /* 17 */
+    expect_real(B, "R1-dcaprs-sgx-v3-tcbv2", PERMIT); /* 17 */
 }
 
 static void test_rejected_advisory_ids(void **state)
@@ -335,13 +328,8 @@ static void test_rejected_advisory_ids(void **state)
         expect(B, &e, T0 + 3600, cases[i].want, cases[i].what);
         te_free(&e);
     }
-    te_evidence e;
-    avow_time at = te_real(&e, "P1-phala-sgx-v3"); /* 00289, 00615 */
-    expect(B, &e, at, DENY, "P1");
-    te_free(&e);
-    at = te_real(&e, "O1-oasis-sgx-v3-nocrl"); /* 00615, 00657 */
-    expect(B, &e, at, DENY, "O1");
-    te_free(&e);
+    expect_real(B, "P1-phala-sgx-v3", DENY);       /* 00289, 00615 */
+    expect_real(B, "O1-oasis-sgx-v3-nocrl", DENY); /* 00615, 00657 */
 }
 
 /* Each flag block denies exactly the platforms whose certificate says true. */
@@ -395,13 +383,8 @@ static void test_accepted_sgx_types(void **state)
         expect(B, &e, T0 + 3600, PLATS[i].sgx_type == 2 ? DENY : PERMIT, what);
         te_free(&e);
     }
-    te_evidence e;
-    avow_time at = te_real(&e, "P1-phala-sgx-v3"); /* Standard */
-    expect(B, &e, at, PERMIT, "P1");
-    te_free(&e);
-    at = te_real(&e, "R1-dcaprs-sgx-v3-tcbv2"); /* Scalable */
-    expect(B, &e, at, PERMIT, "R1");
-    te_free(&e);
+    expect_real(B, "P1-phala-sgx-v3", PERMIT);        /* Standard */
+    expect_real(B, "R1-dcaprs-sgx-v3-tcbv2", PERMIT); /* Scalable */
 }
 
 static void test_all_together(void **state)
@@ -447,11 +430,8 @@ static void test_all_together(void **state)
     te_free(&e);
     static const char *const sets[] = {"P1-phala-sgx-v3", "O1-oasis-sgx-v3-nocrl",
                                        "R1-dcaprs-sgx-v3-tcbv2"};
-    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-        avow_time at = te_real(&e, sets[i]);
-        expect(B, &e, at, DENY, sets[i]);
-        te_free(&e);
-    }
+    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+        expect_real(B, sets[i], DENY);
 }
 
 static void test_tdx(void **state)
@@ -471,9 +451,7 @@ static void test_tdx(void **state)
     expect(B, &e, TE_LEVEL_OLD(T0) + GRACE * DAY, DENY, "TD module OutOfDate, 450 days");
     expect(B, &e, TE_LEVEL_OLD(T0) + (GRACE + 1) * DAY, DENY, "TD module OutOfDate, 451 days");
     te_free(&e);
-    avow_time at = te_real(&e, "P2-phala-tdx-v4");
-    expect(B, &e, at, PERMIT, "P2");
-    te_free(&e);
+    expect_real(B, "P2-phala-tdx-v4", PERMIT);
 }
 
 /* Every block of docs/policy.md was judged by a test above (runs last). */
