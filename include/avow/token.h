@@ -1,5 +1,6 @@
-/* Compact JWS / JWT (RFC 7515, 7519) signing and verification, JWK / JWKS
- * building, and the service's token signing keys. Algorithms: RS256
+/* Compact JWS / JWT (RFC 7515, 7519) signing and verification, the JWKS
+ * document, and the service's token signing keys (one certificate's kid and
+ * JWK are avow/cert.h's). Algorithms: RS256
  * (RSASSA-PKCS1-v1_5 with SHA-256), ES256 (ECDSA P-256, raw r||s per RFC 7518
  * §3.4), and "none" (unsigned; parsed for MAA policy JWS, never verified).
  * "RSA256" is accepted as an alias of RS256 when the caller allows it (the
@@ -19,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "avow/cert.h" /* certificates are the keys' identities: kid, JWK, x5c */
 #include "avow/err.h"
 #include "avow/time.h"
 
@@ -52,23 +54,6 @@ void avow_jws_key_free(avow_jws_key *k);
 /* RS256 for RSA keys, ES256 for P-256 keys. */
 avow_jws_alg avow_jws_key_alg(const avow_jws_key *k);
 bool avow_jws_key_is_private(const avow_jws_key *k);
-
-/* ---- certificates -------------------------------------------------------- */
-
-/* kid of a certificate: base64url (no padding, 43 characters) of SHA-256 of
- * its DER. Stable: the same certificate always gives the same kid, which is
- * used both in token headers and in /certs. `cert` may be PEM or DER. */
-#define AVOW_KID_LEN 44 /* including the NUL */
-avow_err avow_cert_kid(const uint8_t *cert, size_t len, char kid[AVOW_KID_LEN], avow_error *err);
-
-/* Lower-case hex SHA-1 of the certificate DER (MAA's
- * x-ms-certificate-thumbprint). `cert` may be PEM or DER. */
-avow_err avow_cert_thumbprint_sha1(const uint8_t *cert, size_t len, char hex[41], avow_error *err);
-
-/* PEM <-> DER for one certificate (the first one in a PEM). */
-avow_err avow_cert_pem_to_der(const char *pem, size_t len, uint8_t **der, size_t *der_len,
-                              avow_error *err);
-avow_err avow_cert_der_to_pem(const uint8_t *der, size_t len, char **pem, avow_error *err);
 
 /* ---- JWS ----------------------------------------------------------------- */
 
@@ -142,15 +127,8 @@ avow_err avow_jwt_verify(const char *token, size_t len, const avow_jws_key *key,
 
 /* ---- JWK / JWKS ---------------------------------------------------------- */
 
-/* One JWK for a certificate (PEM or DER):
- * RSA: {"kid","kty":"RSA","use":"sig","alg":"RS256","n","e","x5c":[b64 DER]};
- * EC:  {"kid","kty":"EC","use":"sig","alg":"ES256","crv":"P-256","x","y","x5c":[...]}.
- * With `minimal`, only {"kty", "x5c"} (MAA's x-ms-policy-signer and
- * policy-certificates shape). */
-avow_err avow_jwk_from_cert(const uint8_t *cert, size_t len, bool minimal, char **out_json,
-                            avow_error *err);
-
-/* {"keys":[JWK...]} for a list of certificates (PEM), in order; /certs. */
+/* {"keys":[JWK...]} for a list of certificates (PEM), in order, each JWK as
+ * avow_jwk_from_cert writes it; /certs. */
 avow_err avow_jwks_build(const char *const *cert_pems, size_t n, char **out_json, avow_error *err);
 
 /* ---- signing keys and the token signer ----------------------------------- */
@@ -176,10 +154,6 @@ void avow_signing_material_free(avow_signing_material *m);
 
 /* The longest CN an X.509 certificate may carry (RFC 5280 ub-common-name). */
 #define AVOW_SIGNING_MAX_CN 64
-
-/* The subject CN of a signing certificate (PEM) into cn[n]; "" when it has
- * none. AVOW_ERR_FORMAT when the PEM is not a certificate. */
-avow_err avow_signing_cert_cn(const char *cert_pem, char *cn, size_t n, avow_error *err);
 
 /* Signs tokens with one key; the key is parsed once and the header
  * (alg/jku/kid/typ) encoded once, so signing a token is one hash + one

@@ -13,7 +13,7 @@
 #include "attest/attest_int.h"
 #include "avow/encode.h"
 #include "avow/tcb.h"
-#include "pki/x509.h"
+#include "core/sha256.h"
 
 void avow_attestation_init(avow_attestation *a)
 {

@@ -10,10 +10,10 @@
 
 #include <jansson.h>
 
+#include "avow/attest.h"
 #include "avow/encode.h"
 #include "core/cursor.h"
-#include "pki/x509.h"
-#include "avow/attest.h"
+#include "core/sha256.h"
 
 void avow_attest_request_init(avow_attest_request *r)
 {

@@ -7,12 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avow/attest.h"
 #include "avow/encode.h"
 #include "avow/report.h"
 #include "avow/tcb.h"
 #include "avow/time.h"
 #include "attest/attest_int.h"
-#include "pki/x509.h"
+#include "core/sha256.h"
 
 /* The x-ms-sgx-collateral object as compact JSON (keys in MAA's order),
  * written directly: fixed ASCII keys and hex values, exactly the bytes jansson's

@@ -83,7 +83,8 @@ static int rotate(int argc, char **argv)
     avow_store_key active;
     avow_err ak = cn ? AVOW_ERR_NOT_FOUND : avow_store_key_active(s, &active, &e);
     if (ak == AVOW_OK) {
-        if (avow_signing_cert_cn(active.cert_pem, active_cn, sizeof(active_cn), NULL) == AVOW_OK &&
+        if (avow_cert_subject_cn((const uint8_t *)active.cert_pem, strlen(active.cert_pem),
+                                 active_cn, sizeof(active_cn), NULL) == AVOW_OK &&
             *active_cn)
             cn = active_cn;
         avow_store_key_free(&active);

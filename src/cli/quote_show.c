@@ -9,15 +9,13 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/bio.h>
-#include <openssl/objects.h>
-#include <openssl/x509.h>
 
 #include "avow/encode.h"
 #include "avow/pck.h"
 #include "avow/quote.h"
 #include "cli/cli.h"
-#include "pki/pem.h"
+#include "core/pem.h"
+#include "pki/cert.h"
 
 int cli_quote_show(int argc, char **argv);
 
@@ -118,18 +116,6 @@ static json_t *td_report_json(const uint8_t *b, size_t len)
     return o;
 }
 
-static char *name_string(const X509_NAME *n)
-{
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (!bio) return NULL;
-    X509_NAME_print_ex(bio, n, 0, XN_FLAG_RFC2253);
-    char *data;
-    long len = BIO_get_mem_data(bio, &data);
-    char *s = len >= 0 ? strndup(data, (size_t)len) : NULL;
-    BIO_free(bio);
-    return s;
-}
-
 static json_t *pck_json(const avow_pck_ext *x, avow_pck_ca ca)
 {
     json_t *o = json_object();
@@ -176,25 +162,23 @@ static void add_certs(json_t *cd, const avow_quote *q)
     for (size_t i = 0; i < n; i++) {
         json_t *c = json_object();
         json_object_set_new(c, "der_size", json_integer((json_int_t)blobs[i].len));
-        const unsigned char *p = blobs[i].der;
-        X509 *x = d2i_X509(NULL, &p, (long)blobs[i].len);
-        if (!x) {
+        avow_cert x;
+        if (avow_cert_parse(blobs[i].der, blobs[i].len, &x, NULL) != AVOW_OK) {
             json_object_set_new(c, "error", json_string("not an X.509 certificate"));
         } else {
-            char *s = name_string(X509_get_subject_name(x));
-            char *is = name_string(X509_get_issuer_name(x));
+            char *s = avow_name_rfc2253(x.subject);
+            char *is = avow_name_rfc2253(x.issuer);
             json_object_set_new(c, "subject", s ? json_string(s) : json_null());
             json_object_set_new(c, "issuer", is ? json_string(is) : json_null());
             if (i == 0) {
-                char cn[256] = "";
-                X509_NAME_get_text_by_NID(X509_get_issuer_name(x), NID_commonName, cn, sizeof(cn));
+                char cn[256];
+                avow_cert_text(x.issuer_cn, cn, sizeof(cn));
                 ca = strstr(cn, "Processor CA")  ? AVOW_PCK_CA_PROCESSOR
                      : strstr(cn, "Platform CA") ? AVOW_PCK_CA_PLATFORM
                                                  : AVOW_PCK_CA_UNKNOWN;
             }
             free(s);
             free(is);
-            X509_free(x);
         }
         json_array_append_new(arr, c);
     }

@@ -1,7 +1,7 @@
 /* `avow sim`: drive the software SGX platform (sim.h).
  *   avow sim init DIR [--ca processor|platform] [--fmspc HEX] [--comp-svn HEX]
  *                     [--pce-svn N] [--qe-svn N] [--now TIME] [--force]
- *                     [--sgx-type 0|1|2] [--pck-config D,C,S]
+ *                     [--sgx-type 0|1|2] [--pck-config D,C,S] [--pki FROM_DIR]
  *   avow sim quote --platform DIR --out OUT [--report-data HEX]
  *                  [--enclave SIGSTRUCT | --mrenclave HEX --mrsigner HEX]
  *                  [--isv-prod-id N] [--isv-svn N] [--debug] [--tcb-status S]
@@ -22,13 +22,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
-
 #include "avow/encode.h"
 #include "avow/quote.h"
 #include "sim/sim.h"
 #include "cli/cli.h"
 #include "cli/sim_tdx.h"
+#include "core/sha256.h"
 
 enum {
     O_PLATFORM = 1,
@@ -45,6 +44,7 @@ enum {
     O_FORCE,
     O_SGX_TYPE,
     O_PCK_CONFIG,
+    O_PKI,
     /* the enclave (quote, report) */
     O_ENCLAVE,
     O_MRENCLAVE,
@@ -86,6 +86,9 @@ static const cli_option init_opts[] = {
     {O_PCK_CONFIG, "pck-config", "D,C,S",
      "a Platform-CA PCK certificate's dynamic platform, cached keys and SMT flags, each 1, 0 or "
      "- (left out)"},
+    {O_PKI, "pki", "FROM_DIR",
+     "issue the PCK certificate from FROM_DIR's simulated PKI (same root and --ca): many "
+     "platforms under one root"},
     {O_FORCE, "force", NULL, "replace a platform already in DIR"},
     {0},
 };
@@ -333,10 +336,8 @@ static bool make_enclave(const avow_sim_platform *p, const enclave_args *a, avow
             !parse_hex_fixed("--mrsigner", a->mrsigner, s.mr_signer, 32))
             return false;
     } else {
-        EVP_Digest(DEFAULT_ENCLAVE, sizeof DEFAULT_ENCLAVE - 1, s.mr_enclave, NULL, EVP_sha256(),
-                   NULL);
-        EVP_Digest(DEFAULT_SIGNER, sizeof DEFAULT_SIGNER - 1, s.mr_signer, NULL, EVP_sha256(),
-                   NULL);
+        avow_sha256(DEFAULT_ENCLAVE, sizeof DEFAULT_ENCLAVE - 1, s.mr_enclave);
+        avow_sha256(DEFAULT_SIGNER, sizeof DEFAULT_SIGNER - 1, s.mr_signer);
     }
     s.attr_flags = AVOW_ATTR_INIT | AVOW_ATTR_MODE64BIT | (a->debug ? AVOW_ATTR_DEBUG : 0);
     s.attr_xfrm = 0x3;
@@ -396,7 +397,7 @@ static bool parse_pck_config(const char *v, avow_sim_platform_opts *o)
 /* ---- init ---- */
 static int cmd_init(int argc, char **argv)
 {
-    const char *dir = NULL, *v;
+    const char *dir = NULL, *v, *pki = NULL;
     bool force = false;
     avow_sim_platform_opts o;
     avow_sim_platform_opts_default(&o, avow_time_now());
@@ -442,6 +443,9 @@ static int cmd_init(int argc, char **argv)
             case O_PCK_CONFIG:
                 if (!parse_pck_config(v, &o)) return CLI_USAGE;
                 break;
+            case O_PKI:
+                pki = v;
+                break;
             case CLI_ARG:
                 dir = v;
                 break;
@@ -457,10 +461,14 @@ static int cmd_init(int argc, char **argv)
         fprintf(stderr, "avow: %s already holds a platform (use --force to replace it)\n", dir);
         return CLI_USAGE;
     }
-    avow_sim_platform *p = NULL;
+    avow_sim_platform *p = NULL, *from = NULL;
     avow_error e;
     avow_error_clear(&e);
-    if (avow_sim_platform_new(&o, &p, &e) || avow_sim_platform_save(p, dir, &e)) {
+    if (pki && !(from = load_platform(pki))) return CLI_USAGE;
+    o.pki_from = from;
+    avow_err rc = avow_sim_platform_new(&o, &p, &e);
+    avow_sim_platform_free(from);
+    if (rc || avow_sim_platform_save(p, dir, &e)) {
         cli_error(&e, "sim init %s", dir);
         avow_sim_platform_free(p);
         return CLI_USAGE;

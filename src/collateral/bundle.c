@@ -15,6 +15,7 @@
 #include "collateral/jfield.h"
 #include "collateral/json_span.h"
 #include "collateral/pem_chain.h"
+#include "pki/cert.h"
 
 void avow_collateral_init(avow_collateral *c)
 {
@@ -130,12 +131,12 @@ static avow_err read_chain(json_t *root, const char *key, char **out, avow_error
     snprintf(what, sizeof(what), "collateral.%s", key);
     char *text;
     if ((e = coll_pem_text(s, len, what, &text, &tlen, err))) return e;
-    STACK_OF(X509) * certs;
-    if ((e = coll_pem_certs(text, tlen, what, &certs, err))) {
+    avow_cert_chain certs;
+    if ((e = avow_cert_chain_read(text, tlen, what, &certs, err))) {
         free(text);
         return e;
     }
-    sk_X509_pop_free(certs, X509_free);
+    avow_cert_chain_free(&certs);
     *out = text;
     return AVOW_OK;
 }

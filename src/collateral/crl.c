@@ -1,18 +1,16 @@
 /* CRL normalisation (avow_crl_to_der, collateral.h): Intel and PCCS serve
  * CRLs as PEM, raw DER, hex-encoded DER or base64 (docs/verification.md A11
  * item 9). The encoding is sniffed, and the result must be exactly one
- * well-formed X.509 CRL (OpenSSL d2i_X509_CRL consuming every byte).
+ * well-formed X.509 CRL as pki/cert.h reads it (every byte used).
  * Signatures and dates are the verifier's business. Thread-safe: no state. */
-#include <limits.h>
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "avow/collateral.h"
 #include "avow/encode.h"
+#include "core/pem.h"
+#include "pki/cert.h"
 
 static bool is_ws(uint8_t c)
 {
@@ -32,59 +30,43 @@ static avow_err check_der(const uint8_t *der, size_t len, avow_error *err)
 {
     if (len < 2 || der[0] != 0x30)
         return avow_error_set(err, AVOW_ERR_FORMAT, 0, "CRL: DER does not start with a SEQUENCE");
-    if (len > LONG_MAX) return avow_error_set(err, AVOW_ERR_FORMAT, 0, "CRL: too large");
-    const unsigned char *p = der;
-    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
-    if (!crl) return avow_error_set(err, AVOW_ERR_FORMAT, 0, "CRL: DER is not an X.509 CRL");
-    X509_CRL_free(crl);
-    size_t used = (size_t)(p - der);
+    size_t used = avow_der_tlv_len(der, len);
+    avow_crl crl;
+    if (used == 0 || avow_crl_parse(der, used, &crl, NULL) != AVOW_OK)
+        return avow_error_set(err, AVOW_ERR_FORMAT, 0, "CRL: DER is not an X.509 CRL");
     if (used != len)
         return avow_error_set(err, AVOW_ERR_FORMAT, used,
                               "CRL: %zu bytes after the DER CRL (offset %zu)", len - used, used);
     return AVOW_OK;
 }
 
+/* The first PEM block, which must be an X509 CRL with nothing but
+ * whitespace after it. */
 static avow_err pem_to_der(const uint8_t *in, size_t len, uint8_t **der, size_t *der_len,
                            avow_error *err)
 {
-    if (len > INT_MAX) return avow_error_set(err, AVOW_ERR_FORMAT, 0, "CRL: too large");
-    BIO *bio = BIO_new_mem_buf(in, (int)len);
-    if (!bio) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
-    char *name = NULL, *header = NULL;
-    unsigned char *data = NULL;
-    long n = 0;
+    avow_der_blob *b;
+    avow_error sub;
+    avow_error_clear(&sub);
+    if (avow_pem_first((const char *)in, len, NULL, &b, &sub))
+        return avow_error_set(err, AVOW_ERR_FORMAT, sub.offset, "CRL: unreadable PEM: %s", sub.msg);
     avow_err e = AVOW_OK;
-    if (!PEM_read_bio(bio, &name, &header, &data, &n)) {
-        e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "CRL: unreadable PEM");
+    if (strcmp(b->label, "X509 CRL") != 0) {
+        e = avow_error_set(err, AVOW_ERR_FORMAT, b->off, "CRL: PEM block is '%s', not 'X509 CRL'",
+                           b->label);
         goto done;
     }
-    if (strcmp(name, "X509 CRL") != 0) {
-        e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                           "CRL: PEM block is '%.40s', not 'X509 CRL'", name);
-        goto done;
-    }
-    /* Nothing but whitespace may follow the block. */
-    char *rest;
-    long left = BIO_get_mem_data(bio, &rest);
-    for (long i = 0; i < left; i++)
-        if (!is_ws((uint8_t)rest[i])) {
-            e = avow_error_set(err, AVOW_ERR_FORMAT, len - (size_t)left + (size_t)i,
-                               "CRL: data after the PEM block");
+    for (size_t i = b->end; i < len; i++)
+        if (!is_ws(in[i])) {
+            e = avow_error_set(err, AVOW_ERR_FORMAT, i, "CRL: data after the PEM block");
             goto done;
         }
-    if ((e = check_der(data, (size_t)n, err))) goto done;
-    *der = malloc((size_t)n);
-    if (!*der) {
-        e = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
-        goto done;
-    }
-    memcpy(*der, data, (size_t)n);
-    *der_len = (size_t)n;
+    if ((e = check_der(b->der, b->len, err))) goto done;
+    *der = b->der; /* taken over */
+    *der_len = b->len;
+    b->der = NULL;
 done:
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    OPENSSL_free(data);
-    BIO_free(bio);
+    avow_der_blobs_free(b, 1);
     return e;
 }
 

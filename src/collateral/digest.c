@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "avow/collateral.h"
-#include "pki/x509.h"
+#include "core/sha256.h"
 
 void avow_collateral_identity(const avow_collateral *c, uint8_t out[32])
 {

@@ -116,7 +116,9 @@ avow_err jf_opt_string(json_t *obj, const char *path, const char *key, avow_erro
                           path, key, jf_type_name(v));
 }
 
-avow_err jf_uint_value(json_t *v, const char *path, uint64_t max, uint64_t *out, avow_error *err)
+/* jf_uint for a value already in hand; `path` names the value itself. */
+static avow_err jf_uint_value(json_t *v, const char *path, uint64_t max, uint64_t *out,
+                              avow_error *err)
 {
     if (json_is_real(v))
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s: %g is not an integer",

@@ -34,8 +34,6 @@ avow_err jf_string(json_t *obj, const char *path, const char *key, const char **
                    avow_error *err);
 avow_err jf_uint(json_t *obj, const char *path, const char *key, uint64_t max, uint64_t *out,
                  avow_error *err);
-/* The same for a value already in hand; `path` names the value itself. */
-avow_err jf_uint_value(json_t *v, const char *path, uint64_t max, uint64_t *out, avow_error *err);
 
 /* A string of exactly 2*n hex digits (either case), decoded into out[n]. */
 avow_err jf_hex(json_t *obj, const char *path, const char *key, uint8_t *out, size_t n,

@@ -17,8 +17,6 @@
  * Thread-safe: no state. */
 #include <dirent.h>
 #include <errno.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +27,11 @@
 #include "collateral/jfield.h"
 #include "collateral/json_span.h"
 #include "collateral/pem_chain.h"
+#include "core/pem.h"
+#include "pki/cert.h"
 
 #define MAX_FILE_SIZE (16u << 20)
+#define CHAIN_MAX     32 /* certificates in a file, plus a root */
 
 static avow_err read_file(const char *path, uint8_t **buf, size_t *len, avow_error *err)
 {
@@ -78,14 +79,14 @@ static avow_err read_file(const char *path, uint8_t **buf, size_t *len, avow_err
 
 typedef struct {
     char *file;
-    STACK_OF(X509) * certs;
+    avow_cert_chain ch;
 } cert_file;
 
 typedef struct {
     char *file;
     uint8_t *der;
     size_t len;
-    X509_CRL *crl;
+    avow_crl crl; /* views into der */
 } crl_file;
 
 typedef struct {
@@ -103,13 +104,12 @@ static void folder_free(folder *f)
     free(f->qe_file);
     for (size_t i = 0; i < f->n_certs; i++) {
         free(f->certs[i].file);
-        sk_X509_pop_free(f->certs[i].certs, X509_free);
+        avow_cert_chain_free(&f->certs[i].ch);
     }
     free(f->certs);
     for (size_t i = 0; i < f->n_crls; i++) {
         free(f->crls[i].file);
         free(f->crls[i].der);
-        X509_CRL_free(f->crls[i].crl);
     }
     free(f->crls);
 }
@@ -174,33 +174,37 @@ static avow_err add_certs(folder *f, const char *name, const uint8_t *b, size_t 
     size_t tlen;
     avow_err e = coll_pem_text((const char *)b, n, "certificates", &text, &tlen, err);
     if (e) return e;
-    STACK_OF(X509) * sk;
-    e = coll_pem_certs(text, tlen, "certificates", &sk, err);
+    avow_cert_chain ch;
+    e = avow_cert_chain_read(text, tlen, "certificates", &ch, err);
     free(text);
     if (e) return e;
+    if (ch.n >= CHAIN_MAX) {
+        avow_cert_chain_free(&ch);
+        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                              "certificates: more than %d in one file", CHAIN_MAX - 1);
+    }
     cert_file *nc = realloc(f->certs, (f->n_certs + 1) * sizeof(*nc));
     char *fname = strdup(name);
     if (nc) f->certs = nc;
     if (!nc || !fname) {
         free(fname);
-        sk_X509_pop_free(sk, X509_free);
+        avow_cert_chain_free(&ch);
         return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     }
-    f->certs[f->n_certs++] = (cert_file){fname, sk};
+    f->certs[f->n_certs++] = (cert_file){fname, ch};
     return AVOW_OK;
 }
 
 static avow_err add_crl(folder *f, const char *name, uint8_t *der, size_t len, avow_error *err)
 {
-    const unsigned char *p = der;
-    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len); /* avow_crl_to_der checked it */
+    avow_crl crl;
+    bool ok = avow_crl_parse(der, len, &crl, NULL) == AVOW_OK; /* avow_crl_to_der checked it */
     crl_file *nc = realloc(f->crls, (f->n_crls + 1) * sizeof(*nc));
     char *fname = strdup(name);
     if (nc) f->crls = nc;
-    if (!crl || !nc || !fname) {
+    if (!ok || !nc || !fname) {
         free(fname);
         free(der);
-        X509_CRL_free(crl);
         return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     }
     f->crls[f->n_crls++] = (crl_file){fname, der, len, crl};
@@ -244,92 +248,89 @@ typedef enum { CHAIN_OTHER, CHAIN_ROOT, CHAIN_SIGNER, CHAIN_PCK_CA } chain_kind;
 /* What a certificate file is, judged by its first certificate. */
 static chain_kind kind_of(const cert_file *cf)
 {
-    X509 *first = sk_X509_value(cf->certs, 0);
-    if (coll_cert_self_issued(first)) return sk_X509_num(cf->certs) == 1 ? CHAIN_ROOT : CHAIN_OTHER;
-    if (coll_name_cn_contains(X509_get_subject_name(first), "TCB Signing")) return CHAIN_SIGNER;
-    if (X509_check_ca(first) != 0) return CHAIN_PCK_CA;
+    const avow_cert *first = &cf->ch.certs[0];
+    if (avow_cert_self_issued(first)) return cf->ch.n == 1 ? CHAIN_ROOT : CHAIN_OTHER;
+    if (avow_name_cn_contains(first->subject, "TCB Signing")) return CHAIN_SIGNER;
+    if (avow_cert_looks_ca(first)) return CHAIN_PCK_CA;
     /* A leaf: the TCB signer of a simulated PKI, unless it is a PCK leaf. */
-    return coll_name_cn_contains(X509_get_subject_name(first), "PCK") ? CHAIN_OTHER : CHAIN_SIGNER;
+    return avow_name_cn_contains(first->subject, "PCK") ? CHAIN_OTHER : CHAIN_SIGNER;
 }
 
-static bool same_chain(STACK_OF(X509) * a, STACK_OF(X509) * b)
+/* A chain as the certificates (DER views) it is made of. */
+typedef struct {
+    const avow_cert *c[CHAIN_MAX];
+    size_t n;
+} chain;
+
+static bool same_chain(const chain *a, const chain *b)
 {
-    if (sk_X509_num(a) != sk_X509_num(b)) return false;
-    for (int i = 0; i < sk_X509_num(a); i++)
-        if (X509_cmp(sk_X509_value(a, i), sk_X509_value(b, i)) != 0) return false;
+    if (a->n != b->n) return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->c[i]->der.len != b->c[i]->der.len ||
+            memcmp(a->c[i]->der.p, b->c[i]->der.p, a->c[i]->der.len) != 0)
+            return false;
     return true;
 }
 
 /* The chain of `cf` cut after its first self-issued certificate and, if it
  * stops short of a root, completed by a root file of the folder. */
-static avow_err build_chain(const folder *f, const cert_file *cf, STACK_OF(X509) * *out,
-                            avow_error *err)
+static void build_chain(const folder *f, const cert_file *cf, chain *out)
 {
-    STACK_OF(X509) *sk = sk_X509_new_null();
-    if (!sk) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    out->n = 0;
     bool rooted = false;
-    for (int i = 0; i < sk_X509_num(cf->certs) && !rooted; i++) {
-        X509 *x = sk_X509_value(cf->certs, i);
-        rooted = coll_cert_self_issued(x);
-        if (!X509_up_ref(x) || !sk_X509_push(sk, x)) goto nomem;
+    for (size_t i = 0; i < cf->ch.n && !rooted; i++) {
+        out->c[out->n++] = &cf->ch.certs[i];
+        rooted = avow_cert_self_issued(&cf->ch.certs[i]);
     }
-    if (!rooted) {
-        X509 *last = sk_X509_value(sk, sk_X509_num(sk) - 1);
-        for (size_t i = 0; i < f->n_certs; i++) {
-            if (kind_of(&f->certs[i]) != CHAIN_ROOT) continue;
-            X509 *root = sk_X509_value(f->certs[i].certs, 0);
-            if (X509_NAME_cmp(X509_get_issuer_name(last), X509_get_subject_name(root)) != 0)
-                continue;
-            if (!X509_up_ref(root) || !sk_X509_push(sk, root)) goto nomem;
-            break;
-        }
+    if (rooted) return;
+    const avow_cert *last = out->c[out->n - 1];
+    for (size_t i = 0; i < f->n_certs; i++) {
+        if (kind_of(&f->certs[i]) != CHAIN_ROOT) continue;
+        const avow_cert *root = &f->certs[i].ch.certs[0];
+        if (!avow_name_eq(last->issuer, root->subject)) continue;
+        out->c[out->n++] = root;
+        break;
     }
-    *out = sk;
-    return AVOW_OK;
-nomem:
-    sk_X509_pop_free(sk, X509_free);
-    return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
 }
 
 /* Picks the one chain of a kind (signer or PCK CA); two different ones are
- * an error naming both files. */
+ * an error naming both files. Written as PEM, one block per certificate. */
 static avow_err pick_chain(const folder *f, chain_kind kind, char **pem, avow_error *err)
 {
-    STACK_OF(X509) *chosen = NULL;
+    chain chosen = {.n = 0}, other;
     const char *chosen_file = NULL;
-    avow_err e = AVOW_OK;
-    for (size_t i = 0; i < f->n_certs && !e; i++) {
+    for (size_t i = 0; i < f->n_certs; i++) {
         const cert_file *cf = &f->certs[i];
         if (kind_of(cf) != kind) continue;
-        STACK_OF(X509) * sk;
-        if ((e = build_chain(f, cf, &sk, err))) break;
-        if (!chosen) {
-            chosen = sk;
+        build_chain(f, cf, chosen_file ? &other : &chosen);
+        if (!chosen_file)
             chosen_file = cf->file;
-        } else {
-            if (!same_chain(chosen, sk))
-                e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                                   "%s: %s and %s hold two different %s chains", f->dir,
-                                   chosen_file, cf->file,
-                                   kind == CHAIN_SIGNER ? "TCB Signing" : "PCK CA");
-            sk_X509_pop_free(sk, X509_free);
+        else if (!same_chain(&chosen, &other))
+            return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                                  "%s: %s and %s hold two different %s chains", f->dir, chosen_file,
+                                  cf->file, kind == CHAIN_SIGNER ? "TCB Signing" : "PCK CA");
+    }
+    size_t len = 0;
+    for (size_t i = 0; i < chosen.n; i++) {
+        avow_err e = avow_pem_append(pem, &len, "CERTIFICATE", chosen.c[i]->der.p,
+                                     chosen.c[i]->der.len, err);
+        if (e) {
+            free(*pem);
+            *pem = NULL;
+            return e;
         }
     }
-    if (!e && chosen) e = coll_pem_write(chosen, pem, err);
-    sk_X509_pop_free(chosen, X509_free);
-    return e;
+    return AVOW_OK;
 }
 
-static bool is_root_crl(const folder *f, X509_CRL *crl)
+static bool is_root_crl(const folder *f, const avow_crl *crl)
 {
-    const X509_NAME *issuer = X509_CRL_get_issuer(crl);
     for (size_t i = 0; i < f->n_certs; i++)
-        for (int j = 0; j < sk_X509_num(f->certs[i].certs); j++) {
-            X509 *x = sk_X509_value(f->certs[i].certs, j);
-            if (coll_cert_self_issued(x) && X509_NAME_cmp(X509_get_subject_name(x), issuer) == 0)
-                return true;
+        for (size_t j = 0; j < f->certs[i].ch.n; j++) {
+            const avow_cert *x = &f->certs[i].ch.certs[j];
+            if (avow_cert_self_issued(x) && avow_name_eq(x->subject, crl->issuer)) return true;
         }
-    return coll_name_cn_contains(issuer, "Root CA");
+    return avow_name_cn_contains(crl->issuer, "Root CA");
 }
 
 static avow_err pick_crls(const folder *f, avow_collateral *c, avow_error *err)
@@ -337,7 +338,7 @@ static avow_err pick_crls(const folder *f, avow_collateral *c, avow_error *err)
     const char *root_file = NULL, *pck_file = NULL;
     for (size_t i = 0; i < f->n_crls; i++) {
         const crl_file *cf = &f->crls[i];
-        bool root = is_root_crl(f, cf->crl);
+        bool root = is_root_crl(f, &cf->crl);
         uint8_t **der = root ? &c->root_ca_crl : &c->pck_crl;
         size_t *len = root ? &c->root_ca_crl_len : &c->pck_crl_len;
         const char **from = root ? &root_file : &pck_file;

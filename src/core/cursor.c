@@ -22,14 +22,6 @@ avow_err avow_cursor_bytes(avow_cursor *c, const char *field, size_t n, const ui
     return AVOW_OK;
 }
 
-avow_err avow_cursor_u8(avow_cursor *c, const char *field, uint8_t *v)
-{
-    const uint8_t *p = NULL;
-    avow_err e = avow_cursor_bytes(c, field, 1, &p);
-    if (!e) *v = p[0];
-    return e;
-}
-
 avow_err avow_cursor_u16(avow_cursor *c, const char *field, uint16_t *v)
 {
     const uint8_t *p = NULL;

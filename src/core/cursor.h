@@ -27,7 +27,6 @@ static inline size_t avow_cursor_left(const avow_cursor *c)
 }
 
 /* Each returns AVOW_OK or AVOW_ERR_FORMAT (with the field name and offset). */
-avow_err avow_cursor_u8(avow_cursor *c, const char *field, uint8_t *v);
 avow_err avow_cursor_u16(avow_cursor *c, const char *field, uint16_t *v);
 avow_err avow_cursor_u32(avow_cursor *c, const char *field, uint32_t *v);
 avow_err avow_cursor_u64(avow_cursor *c, const char *field, uint64_t *v);

@@ -59,8 +59,11 @@ avow_err avow_pccs_new(const avow_pccs_opts *opts, avow_pccs **out, avow_error *
 /* Stops the fetch threads (a fetch under way ends by its timeout), fails
  * what is still queued (waking its waiters), frees everything. */
 void avow_pccs_free(avow_pccs *s);
-/* Refuses new fetches and fails the queued ones (their waiters are woken);
- * fetches under way finish. For a clean shutdown before freeing. */
+/* Refuses new fetches and fails the queued ones; wakes every waiter, also
+ * those of fetches under way (which finish unwatched), and from now on a
+ * caller with a waiter is never parked: it gets AVOW_ERR_AGAIN ("the service
+ * is stopping"). For a clean shutdown before freeing: nothing stays parked
+ * on an upstream slower than the shutdown. */
 void avow_pccs_quiesce(avow_pccs *s);
 
 /* A caller waiting for a fetch (embed it in the request). `ready` is called

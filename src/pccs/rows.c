@@ -10,8 +10,8 @@
 #include <strings.h>
 
 #include "avow/encode.h"
+#include "core/sha256.h"
 #include "pccs/pccs.h"
-#include "pki/x509.h"
 
 void avow_pccs_row_key_of(const avow_platform_id *pid, avow_pccs_row_key *out)
 {

@@ -397,9 +397,17 @@ static fetch *enqueue(avow_pccs *s, entry *e, avow_time at, avow_time stale_end)
 /* ---- lookup ----------------------------------------------------------------- */
 
 /* Waits for the fetch `f` of `e` (under mu): parks `w`, or blocks. Returns
- * AVOW_ERR_AGAIN when parked; AVOW_OK when a blocking wait ended (look again). */
-static avow_err await(avow_pccs *s, entry *e, fetch *f, avow_pccs_waiter *w, bool *parked)
+ * AVOW_ERR_AGAIN when parked, or at once (not parked) once the service is
+ * quiesced: the caller's owner is shutting down and could not take a late
+ * wake-up; AVOW_OK when a blocking wait ended (look again). */
+static avow_err await(avow_pccs *s, entry *e, fetch *f, avow_pccs_waiter *w, bool *parked,
+                      const char *d, avow_error *err)
 {
+    if (w && s->quiesced) {
+        s->st.busy++;
+        return avow_error_set(err, AVOW_ERR_AGAIN, AVOW_NO_OFFSET,
+                              "collateral for %s: the service is stopping", d);
+    }
     if (w) {
         w->next = f->waiters;
         f->waiters = w;
@@ -445,7 +453,7 @@ again:;
         }
         if (e->fetch) {
             fetch *f = e->fetch;
-            avow_err rc = await(s, e, f, w, parked);
+            avow_err rc = await(s, e, f, w, parked, d, err);
             pthread_mutex_unlock(&s->mu);
             if (rc == AVOW_OK) {
                 waited = true;
@@ -545,7 +553,7 @@ again:;
             return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
         }
     }
-    rc = await(s, e, f, w, parked);
+    rc = await(s, e, f, w, parked, d, err);
     pthread_mutex_unlock(&s->mu);
     if (rc == AVOW_OK) {
         waited = true;
@@ -598,6 +606,17 @@ avow_err avow_pccs_new(const avow_pccs_opts *opts, avow_pccs **out, avow_error *
     return AVOW_OK;
 }
 
+/* Moves the waiters `w` onto *all (woken once the lock is released). */
+static void collect(avow_pccs_waiter **all, avow_pccs_waiter *w)
+{
+    while (w) {
+        avow_pccs_waiter *next = w->next;
+        w->next = *all;
+        *all = w;
+        w = next;
+    }
+}
+
 void avow_pccs_quiesce(avow_pccs *s)
 {
     if (!s) return;
@@ -615,15 +634,17 @@ void avow_pccs_quiesce(avow_pccs *s)
         describe(&f->e->pid, d);
         avow_error_set(&err, AVOW_ERR_AGAIN, AVOW_NO_OFFSET,
                        "collateral for %s: the service is stopping", d);
-        avow_pccs_waiter *w = finish(s, f, AVOW_ERR_AGAIN, NULL, NULL, &err);
-        while (w) { /* collect: woken after the unlock */
-            avow_pccs_waiter *next = w->next;
-            w->next = all;
-            all = w;
-            w = next;
-        }
+        collect(&all, finish(s, f, AVOW_ERR_AGAIN, NULL, NULL, &err));
         free(f);
     }
+    /* The waiters of fetches under way too: those fetches may outlast the
+     * owner's shutdown (each upstream request has its own timeout), and a
+     * waiter woken after that would be gone. The fetches finish unwatched. */
+    for (entry *e = s->lru_head; e; e = e->next)
+        if (e->fetch) {
+            collect(&all, e->fetch->waiters);
+            e->fetch->waiters = NULL;
+        }
     pthread_mutex_unlock(&s->mu);
     wake(all);
 }

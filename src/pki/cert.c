@@ -1,18 +1,12 @@
-/* Certificates and CRLs from DER for the DCAP verifier (cert.h): a strict walk
- * of RFC 5280's Certificate and CertificateList keeping views of the fields
- * the checks use. Hand-written for speed on the cold verification path
- * (d2i_X509 ~100-170 us per certificate on OpenSSL 3.0, this walk a few us;
- * docs/performance.md); signatures are still verified by OpenSSL.
- * Thread-safe: no state. */
+/* Certificates and CRLs from DER (cert.h): a strict walk of RFC 5280's
+ * Certificate and CertificateList keeping views of the fields the library
+ * uses. Hand-written for speed on the cold verification path (d2i_X509
+ * ~100-170 us per certificate on OpenSSL 3.0, this walk a few us;
+ * docs/performance.md); signatures are still verified by OpenSSL
+ * (cert_check.c). Thread-safe: no state. */
 #include "pki/cert.h"
 
-#include <stdio.h>
 #include <string.h>
-
-#include <openssl/err.h>
-#include <openssl/x509.h>
-
-#include "pki/x509.h"
 
 /* OID contents. */
 static const uint8_t OID_ECDSA_SHA256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
@@ -29,6 +23,7 @@ enum {
     CE_CRL_NUMBER = 20,
     CE_REASON = 21,
     CE_INVALIDITY_DATE = 24,
+    CE_CERT_ISSUER = 29,
     CE_IDP = 28,
     CE_CRL_DP = 31,
     CE_POLICIES = 32,
@@ -48,20 +43,29 @@ static avow_err bad(avow_error *err, const char *what, const char *field, size_t
                           field, off);
 }
 
+/* AlgorithmIdentifier parameters (ANY): absent, NULL, an OBJECT IDENTIFIER
+ * (a named curve) or a SEQUENCE (e.g. RSASSA-PSS), nothing else. */
+static bool params_ok(const avow_tlv *p)
+{
+    return (p->tag == DER_NULL && p->val.len == 0) ||
+           (p->tag == DER_OID && avow_der_oid_ok(p->val)) || p->tag == DER_SEQUENCE;
+}
+
 /* AlgorithmIdentifier; true if it is ecdsa-with-SHA256 with absent parameters. */
 static bool alg(avow_der *d, avow_tlv *t, bool *is_ecdsa)
 {
     if (!avow_der_expect(d, DER_SEQUENCE, t)) return false;
     avow_der a = avow_der_inside(t);
     avow_tlv oid, params;
-    if (!avow_der_expect(&a, DER_OID, &oid) || oid.val.len == 0) return false;
+    if (!avow_der_expect(&a, DER_OID, &oid) || !avow_der_oid_ok(oid.val)) return false;
     bool has_params = avow_der_next(&a, &params);
-    if (!avow_der_empty(&a)) return false;
+    if (!avow_der_empty(&a) || (has_params && !params_ok(&params))) return false;
     *is_ecdsa = !has_params && avow_der_oid_is(oid.val, OID_ECDSA_SHA256, sizeof(OID_ECDSA_SHA256));
     return true;
 }
 
-/* Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }; the first CN. */
+/* Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }; the first CN.
+ * Values must be directory strings that decode (avow_der_dirstring_ok). */
 static bool name(avow_der *d, avow_tlv *t, avow_span *cn)
 {
     if (!avow_der_expect(d, DER_SEQUENCE, t)) return false;
@@ -76,8 +80,9 @@ static bool name(avow_der *d, avow_tlv *t, avow_span *cn)
             avow_tlv ava, type, value;
             if (!avow_der_expect(&avas, DER_SEQUENCE, &ava)) return false;
             avow_der x = avow_der_inside(&ava);
-            if (!avow_der_expect(&x, DER_OID, &type) || type.val.len == 0 ||
-                !avow_der_next(&x, &value) || !avow_der_empty(&x))
+            if (!avow_der_expect(&x, DER_OID, &type) || !avow_der_oid_ok(type.val) ||
+                !avow_der_next(&x, &value) || !avow_der_empty(&x) ||
+                !avow_der_dirstring_ok(value.tag, value.val))
                 return false;
             if (!found && avow_der_oid_is(type.val, OID_CN, sizeof(OID_CN))) {
                 found = true;
@@ -101,7 +106,7 @@ static bool extension(avow_der *exts, avow_tlv *ext, avow_span *oid, bool *criti
     avow_tlv o, c;
     if (!avow_der_expect(exts, DER_SEQUENCE, ext)) return false;
     avow_der e = avow_der_inside(ext);
-    if (!avow_der_expect(&e, DER_OID, &o) || o.val.len == 0) return false;
+    if (!avow_der_expect(&e, DER_OID, &o) || !avow_der_oid_ok(o.val)) return false;
     *critical = false;
     if (avow_der_optional(&e, DER_BOOLEAN, &c) && !avow_der_bool(c.val, critical)) return false;
     if (!avow_der_expect(&e, DER_OCTET_STRING, value) || !avow_der_empty(&e)) return false;
@@ -161,7 +166,8 @@ static bool basic_constraints(avow_tlv *v, avow_cert *c)
         return false; /* DEFAULT FALSE is never encoded in DER */
     if (avow_der_optional(&s, DER_INTEGER, &t)) {
         uint32_t pl;
-        if (!avow_der_small_uint(t.val, 255, &pl)) return false;
+        /* RFC 5280 4.2.1.9: no pathLenConstraint unless cA is asserted */
+        if (!c->ca || !avow_der_small_uint(t.val, 255, &pl)) return false;
         c->path_len = (int)pl;
     }
     c->has_bc = true;
@@ -173,14 +179,49 @@ static bool key_usage(avow_tlv *v, avow_cert *c)
     avow_der d = avow_der_inside(v);
     avow_tlv bits;
     if (!avow_der_expect(&d, DER_BIT_STRING, &bits) || !avow_der_empty(&d) || bits.val.len < 2 ||
-        bits.val.len > 3 || bits.val.p[0] > 7)
+        bits.val.len > 3 || !avow_der_bits_ok(bits.val))
         return false;
     c->ku = (uint16_t)(bits.val.p[1] | (bits.val.len == 3 ? bits.val.p[2] << 8 : 0));
     c->has_ku = true;
     return true;
 }
 
-/* AuthorityKeyIdentifier ::= SEQUENCE { [0] keyIdentifier OPTIONAL, [1] ..., [2] ... } */
+/* GeneralNames (the contents of `t`), as far as an authority is named in
+ * practice: rfc822Name, dNSName, URI ([1] [2] [6] IA5String), directoryName
+ * ([4] Name), iPAddress ([7]), registeredID ([8]); at least one. Other forms
+ * (otherName, x400Address, ediPartyName) are refused rather than half read. */
+static bool general_names(const avow_tlv *t)
+{
+    avow_der d = avow_der_inside(t);
+    if (avow_der_empty(&d)) return false;
+    while (!avow_der_empty(&d)) {
+        avow_tlv gn, nm;
+        avow_span cn;
+        if (!avow_der_next(&d, &gn)) return false;
+        switch (gn.tag) {
+            case 0x81:
+            case 0x82:
+            case 0x86:
+            case 0x87:
+                break;
+            case 0x88:
+                if (!avow_der_oid_ok(gn.val)) return false;
+                break;
+            case 0xa4: {
+                avow_der in = avow_der_inside(&gn);
+                if (!name(&in, &nm, &cn) || !avow_der_empty(&in)) return false;
+                break;
+            }
+            default:
+                return false;
+        }
+    }
+    return true;
+}
+
+/* AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] OCTET STRING
+ * OPTIONAL, authorityCertIssuer [1] GeneralNames OPTIONAL,
+ * authorityCertSerialNumber [2] INTEGER OPTIONAL } (the last two together). */
 static bool aki(avow_tlv *v, avow_span *out)
 {
     avow_der d = avow_der_inside(v);
@@ -188,7 +229,9 @@ static bool aki(avow_tlv *v, avow_span *out)
     if (!avow_der_expect(&d, DER_SEQUENCE, &seq) || !avow_der_empty(&d)) return false;
     avow_der s = avow_der_inside(&seq);
     if (avow_der_optional(&s, 0x80, &t)) *out = t.val;
-    if (avow_der_optional(&s, 0xa1, &t) && !avow_der_optional(&s, 0x82, &t)) return false;
+    if (avow_der_optional(&s, 0xa1, &t) &&
+        (!general_names(&t) || !avow_der_optional(&s, 0x82, &t) || !avow_der_int_ok(t.val)))
+        return false;
     return avow_der_empty(&s);
 }
 
@@ -251,9 +294,12 @@ static bool spki(avow_der *d, avow_tlv *t, avow_cert *c)
         !avow_der_empty(&s) || !avow_der_bits_whole(bits.val, &c->key))
         return false;
     avow_der ad = avow_der_inside(&a);
-    if (!avow_der_expect(&ad, DER_OID, &oid) || oid.val.len == 0) return false;
+    if (!avow_der_expect(&ad, DER_OID, &oid) || !avow_der_oid_ok(oid.val)) return false;
     bool has_param = avow_der_next(&ad, &param);
-    if (!avow_der_empty(&ad)) return false;
+    if (!avow_der_empty(&ad) || (has_param && !params_ok(&param))) return false;
+    c->spki = t->tlv;
+    c->key_alg = oid.val;
+    if (has_param) c->key_param = param.tlv;
     c->key_p256 = has_param && param.tag == DER_OID &&
                   avow_der_oid_is(oid.val, OID_EC_PUBKEY, sizeof(OID_EC_PUBKEY)) &&
                   avow_der_oid_is(param.val, OID_P256, sizeof(OID_P256)) && c->key.len == 65 &&
@@ -280,6 +326,7 @@ avow_err avow_cert_parse(const uint8_t *der, size_t len, avow_cert *c, avow_erro
     if (!avow_der_expect(&cd, DER_SEQUENCE, &tbs)) return BAD("tbsCertificate", &tbs);
     c->tbs = tbs.tlv;
     if (!alg(&cd, &t, &outer_ecdsa)) return BAD("signatureAlgorithm", &t);
+    c->sig_alg = t.tlv;
     if (!avow_der_expect(&cd, DER_BIT_STRING, &sigval) ||
         !avow_der_bits_whole(sigval.val, &c->sig) || !avow_der_empty(&cd))
         return BAD("signatureValue", &sigval);
@@ -296,6 +343,8 @@ avow_err avow_cert_parse(const uint8_t *der, size_t len, avow_cert *c, avow_erro
         return BAD("serialNumber", &t);
     c->serial = t.val;
     if (!alg(&d, &t, &inner_ecdsa)) return BAD("signature", &t);
+    c->sig_alg_match =
+        t.tlv.len == c->sig_alg.len && !memcmp(t.tlv.p, c->sig_alg.p, c->sig_alg.len);
     if (!name(&d, &t, &c->issuer_cn)) return BAD("issuer", &t);
     c->issuer = t.tlv;
     avow_tlv val;
@@ -306,8 +355,10 @@ avow_err avow_cert_parse(const uint8_t *der, size_t len, avow_cert *c, avow_erro
     if (!name(&d, &t, &c->subject_cn)) return BAD("subject", &t);
     c->subject = t.tlv;
     if (!spki(&d, &t, c)) return BAD("subjectPublicKeyInfo", &t);
-    if (avow_der_optional(&d, 0x81, &t) && c->version < 1) return BAD("issuerUniqueID", &t);
-    if (avow_der_optional(&d, 0x82, &t) && c->version < 1) return BAD("subjectUniqueID", &t);
+    if (avow_der_optional(&d, 0x81, &t) && (c->version < 1 || !avow_der_bits_ok(t.val)))
+        return BAD("issuerUniqueID", &t);
+    if (avow_der_optional(&d, 0x82, &t) && (c->version < 1 || !avow_der_bits_ok(t.val)))
+        return BAD("subjectUniqueID", &t);
     if (avow_der_optional(&d, DER_CTX3, &t)) {
         if (c->version != 2) return BAD("extensions", &t);
         avow_err rc = cert_extensions(&t, c, err, what);
@@ -321,145 +372,17 @@ avow_err avow_cert_parse(const uint8_t *der, size_t len, avow_cert *c, avow_erro
     return AVOW_OK;
 }
 
-void avow_cert_text(avow_span cn, char *out, size_t n)
-{
-    if (!n) return;
-    size_t k = cn.len < n - 1 ? cn.len : n - 1;
-    if (k) memcpy(out, cn.p, k);
-    out[k] = '\0';
-}
-
-bool avow_name_eq(avow_span a, avow_span b)
-{
-    if (a.len == b.len && !memcmp(a.p, b.p, a.len)) return true;
-    /* differently encoded: compare as OpenSSL does (rare; not the hot path) */
-    const unsigned char *pa = a.p, *pb = b.p;
-    X509_NAME *na = d2i_X509_NAME(NULL, &pa, (long)a.len);
-    X509_NAME *nb = d2i_X509_NAME(NULL, &pb, (long)b.len);
-    bool eq = na && nb && X509_NAME_cmp(na, nb) == 0;
-    if (!na || !nb) ERR_clear_error();
-    X509_NAME_free(na);
-    X509_NAME_free(nb);
-    return eq;
-}
-
-avow_err avow_cert_key(const avow_cert *c, EVP_PKEY **out)
-{
-    *out = NULL;
-    if (!c->key_p256) return AVOW_ERR_FORMAT;
-    return avow_ecdsa_key_from_point(c->key.p, out);
-}
-
-avow_err avow_cert_check_issued(const avow_cert *child, const avow_cert *issuer,
-                                EVP_PKEY *issuer_key, char *why, size_t n)
-{
-    char cn[128], icn[128];
-    if (!avow_name_eq(child->issuer, issuer->subject)) {
-        avow_cert_text(child->issuer_cn, cn, sizeof(cn));
-        avow_cert_text(issuer->subject_cn, icn, sizeof(icn));
-        snprintf(why, n, "issuer '%s' is not the subject '%s' of the next certificate", cn, icn);
-        return AVOW_ERR_CHAIN;
-    }
-    if (!issuer_key || !child->sig_ecdsa_sha256 ||
-        avow_ecdsa_verify_der(issuer_key, child->tbs.p, child->tbs.len, child->sig.p,
-                              child->sig.len) != AVOW_OK) {
-        avow_cert_text(child->subject_cn, cn, sizeof(cn));
-        avow_cert_text(issuer->subject_cn, icn, sizeof(icn));
-        snprintf(why, n, "signature of '%s' does not verify with the key of '%s'", cn, icn);
-        return AVOW_ERR_SIGNATURE;
-    }
-    return AVOW_OK;
-}
-
-static const char *ku_name(uint16_t bit)
-{
-    return bit == AVOW_KU_DIGITAL_SIGNATURE ? "digitalSignature"
-           : bit == AVOW_KU_KEY_CERT_SIGN   ? "keyCertSign"
-           : bit == AVOW_KU_CRL_SIGN        ? "cRLSign"
-                                            : "the required bit";
-}
-
-bool avow_cert_has_ku(const avow_cert *c, uint16_t bit, char *why, size_t n)
-{
-    char cn[128];
-    avow_cert_text(c->subject_cn, cn, sizeof(cn));
-    if (!c->has_ku) {
-        snprintf(why, n, "'%s' has no keyUsage extension (%s required)", cn, ku_name(bit));
-        return false;
-    }
-    if (!(c->ku & bit)) {
-        snprintf(why, n, "'%s' keyUsage lacks %s", cn, ku_name(bit));
-        return false;
-    }
-    return true;
-}
-
-bool avow_cert_may_issue(const avow_cert *ca, int below, char *why, size_t n)
-{
-    char cn[128];
-    avow_cert_text(ca->subject_cn, cn, sizeof(cn));
-    if (!ca->has_bc || !ca->ca) {
-        snprintf(why, n, "'%s' lacks basicConstraints CA:TRUE", cn);
-        return false;
-    }
-    if (!avow_cert_has_ku(ca, AVOW_KU_KEY_CERT_SIGN, why, n)) return false;
-    if (ca->path_len >= 0 && ca->path_len < below) {
-        snprintf(why, n,
-                 "'%s' pathLenConstraint %d allows %d CA certificate(s) below it; the chain has "
-                 "%d",
-                 cn, ca->path_len, ca->path_len, below);
-        return false;
-    }
-    return true;
-}
-
-void avow_cert_serial_hex(const avow_cert *c, char *out, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    if (!n) return;
-    out[0] = '\0';
-    if (c->serial.len && (c->serial.p[0] & 0x80)) {
-        /* negative (not RFC 5280, but parseable): let OpenSSL format it */
-        uint8_t buf[2 + 126];
-        if (c->serial.len > 126) return;
-        buf[0] = DER_INTEGER;
-        buf[1] = (uint8_t)c->serial.len;
-        memcpy(buf + 2, c->serial.p, c->serial.len);
-        const unsigned char *p = buf;
-        ASN1_INTEGER *ai = d2i_ASN1_INTEGER(NULL, &p, (long)(2 + c->serial.len));
-        BIGNUM *bn = ai ? ASN1_INTEGER_to_BN(ai, NULL) : NULL;
-        char *h = bn ? BN_bn2hex(bn) : NULL;
-        size_t o = 0;
-        for (; h && h[o] && o + 1 < n; o++)
-            out[o] = (char)((h[o] >= 'A' && h[o] <= 'F') ? h[o] + 32 : h[o]);
-        out[o] = '\0';
-        OPENSSL_free(h);
-        BN_free(bn);
-        ASN1_INTEGER_free(ai);
-        return;
-    }
-    /* as BN_bn2hex: leading zero bytes dropped, whole bytes printed, "0" for zero */
-    size_t o = 0, i = 0;
-    while (i < c->serial.len && c->serial.p[i] == 0)
-        i++;
-    for (; i < c->serial.len && o + 2 < n; i++) {
-        out[o++] = hex[c->serial.p[i] >> 4];
-        out[o++] = hex[c->serial.p[i] & 15];
-    }
-    if (o == 0 && n > 1) out[o++] = '0';
-    out[o] = '\0';
-}
-
 /* ---- CRLs ------------------------------------------------------------------ */
 
 /* One revokedCertificates entry: SEQUENCE { serial INTEGER, revocationDate Time,
- * crlEntryExtensions Extensions OPTIONAL }. `removed` when its reason is
- * removeFromCRL (8). */
-static bool crl_entry(avow_der *list, avow_tlv *e, avow_span *serial, bool *removed)
+ * crlEntryExtensions Extensions OPTIONAL }. The reason removeFromCRL (8)
+ * belongs to delta CRLs only (RFC 5280 5.3.1) and is refused: with it, which of
+ * two entries of one serial counts is up to the reader (OpenSSL takes the
+ * first after an unstable sort), and Intel publishes complete CRLs. */
+static bool crl_entry(avow_der *list, avow_tlv *e, avow_span *serial)
 {
     avow_tlv s, t, exts;
     avow_time when;
-    *removed = false;
     if (!avow_der_expect(list, DER_SEQUENCE, e)) return false;
     avow_der d = avow_der_inside(e);
     if (!avow_der_expect(&d, DER_INTEGER, &s) || !avow_der_int_ok(s.val) ||
@@ -482,8 +405,10 @@ static bool crl_entry(avow_der *list, avow_tlv *e, avow_span *serial, bool *remo
                 if (!avow_der_expect(&v, DER_ENUMERATED, &r) || !avow_der_empty(&v) ||
                     !avow_der_small_uint(r.val, 10, &code))
                     return false;
-                *removed = code == 8;
-            } else if (critical && arc != CE_INVALIDITY_DATE) {
+                if (code == 8) return false;
+            } else if (arc == CE_CERT_ISSUER || (critical && arc != CE_INVALIDITY_DATE)) {
+                /* an entry of an indirect CRL revokes another issuer's
+                 * certificate: not what Intel publishes, refused */
                 return false;
             }
         }
@@ -568,8 +493,7 @@ avow_err avow_crl_parse(const uint8_t *der, size_t len, avow_crl *c, avow_error 
         while (!avow_der_empty(&l)) {
             avow_tlv e;
             avow_span serial;
-            bool removed;
-            if (!crl_entry(&l, &e, &serial, &removed)) return BAD("revokedCertificate", &e);
+            if (!crl_entry(&l, &e, &serial)) return BAD("revokedCertificate", &e);
             c->n_revoked++;
         }
         c->revoked = list.val;
@@ -592,28 +516,8 @@ bool avow_crl_has_serial(const avow_crl *crl, avow_span serial)
     while (!avow_der_empty(&l)) {
         avow_tlv e;
         avow_span s;
-        bool removed;
-        if (!crl_entry(&l, &e, &s, &removed)) return false; /* checked at parse */
-        if (!removed && s.len == serial.len && !memcmp(s.p, serial.p, s.len)) return true;
+        if (!crl_entry(&l, &e, &s)) return false; /* checked at parse */
+        if (s.len == serial.len && !memcmp(s.p, serial.p, s.len)) return true;
     }
     return false;
-}
-
-avow_err avow_crl_check_signed(const avow_crl *crl, const avow_cert *issuer, EVP_PKEY *issuer_key,
-                               char *why, size_t n)
-{
-    char cn[128], icn[128];
-    avow_cert_text(crl->issuer_cn, cn, sizeof(cn));
-    avow_cert_text(issuer->subject_cn, icn, sizeof(icn));
-    if (!avow_name_eq(crl->issuer, issuer->subject)) {
-        snprintf(why, n, "issued by '%s', expected '%s'", cn, icn);
-        return AVOW_ERR_CHAIN;
-    }
-    if (!issuer_key || !crl->sig_ecdsa_sha256 ||
-        avow_ecdsa_verify_der(issuer_key, crl->tbs.p, crl->tbs.len, crl->sig.p, crl->sig.len) !=
-            AVOW_OK) {
-        snprintf(why, n, "signature does not verify with the key of '%s'", icn);
-        return AVOW_ERR_SIGNATURE;
-    }
-    return AVOW_OK;
 }

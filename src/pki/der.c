@@ -5,27 +5,19 @@
  * few microseconds. Thread-safe: no state. */
 #include "pki/der.h"
 
+#include "core/pem.h"
+
 bool avow_der_next(avow_der *d, avow_tlv *t)
 {
-    size_t left = d->len - d->pos;
     const uint8_t *p = d->p + d->pos;
-    if (left < 2 || (p[0] & 0x1f) == 0x1f) return false;
-    size_t hdr = 2, n = p[1];
-    if (n & 0x80) {
-        size_t k = n & 0x7f;
-        if (k == 0 || k > 4 || left < 2 + k || p[2] == 0) return false;
-        n = 0;
-        for (size_t i = 0; i < k; i++)
-            n = n << 8 | p[2 + i];
-        if (n < 0x80) return false;
-        hdr += k;
-    }
-    if (n > left - hdr) return false;
+    size_t whole = avow_der_tlv_len(p, d->len - d->pos);
+    if (whole == 0) return false;
+    size_t hdr = p[1] & 0x80 ? 2 + (p[1] & 0x7fu) : 2;
     t->tag = p[0];
-    t->tlv = (avow_span){p, hdr + n};
-    t->val = (avow_span){p + hdr, n};
+    t->tlv = (avow_span){p, whole};
+    t->val = (avow_span){p + hdr, whole - hdr};
     t->off = d->off + d->pos;
-    d->pos += hdr + n;
+    d->pos += whole;
     return true;
 }
 
@@ -78,6 +70,12 @@ bool avow_der_bool(avow_span v, bool *out)
     return true;
 }
 
+bool avow_der_bits_ok(avow_span v)
+{
+    if (v.len < 1 || v.p[0] > 7 || (v.len == 1 && v.p[0] != 0)) return false;
+    return v.len == 1 || !(v.p[v.len - 1] & ((1u << v.p[0]) - 1));
+}
+
 bool avow_der_bits_whole(avow_span v, avow_span *out)
 {
     if (v.len < 1 || v.p[0] != 0) return false;
@@ -118,4 +116,66 @@ bool avow_der_time(const avow_tlv *t, avow_time *out)
     if (day > mdays[mon - 1] + (mon == 2 && leap)) return false;
     *out = avow_time_from_civil(year, mon, day, hour, min, sec);
     return true;
+}
+
+bool avow_der_oid_ok(avow_span v)
+{
+    if (v.len == 0 || (v.p[v.len - 1] & 0x80)) return false;
+    for (size_t i = 0; i < v.len; i++)
+        if (v.p[i] == 0x80 && (i == 0 || !(v.p[i - 1] & 0x80))) return false;
+    return true;
+}
+
+static bool unicode_ok(uint32_t c)
+{
+    return c <= 0x10ffff && (c < 0xd800 || c > 0xdfff);
+}
+
+/* One UTF-8 character at p (n bytes left): its length, or 0 if malformed. */
+static size_t utf8_char(const uint8_t *p, size_t n, uint32_t *c)
+{
+    size_t k = p[0] < 0x80             ? 1
+               : (p[0] & 0xe0) == 0xc0 ? 2
+               : (p[0] & 0xf0) == 0xe0 ? 3
+               : (p[0] & 0xf8) == 0xf0 ? 4
+                                       : 0;
+    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (k == 0 || k > n) return 0;
+    uint32_t v = k == 1 ? p[0] : p[0] & (0x7fu >> k);
+    for (size_t i = 1; i < k; i++) {
+        if ((p[i] & 0xc0) != 0x80) return 0;
+        v = v << 6 | (p[i] & 0x3fu);
+    }
+    if (v < min[k]) return 0; /* overlong */
+    *c = v;
+    return k;
+}
+
+bool avow_der_dirstring_ok(uint8_t tag, avow_span v)
+{
+    uint32_t c;
+    switch (tag) {
+        case 0x12: /* NumericString */
+        case 0x13: /* PrintableString */
+        case 0x14: /* TeletexString */
+        case 0x16: /* IA5String */
+            return true;
+        case 0x0c: /* UTF8String */
+            for (size_t i = 0, k; i < v.len; i += k)
+                if (!(k = utf8_char(v.p + i, v.len - i, &c)) || !unicode_ok(c)) return false;
+            return true;
+        case 0x1e: /* BMPString */
+            if (v.len % 2) return false;
+            for (size_t i = 0; i < v.len; i += 2)
+                if (!unicode_ok((uint32_t)v.p[i] << 8 | v.p[i + 1])) return false;
+            return true;
+        case 0x1c: /* UniversalString */
+            if (v.len % 4) return false;
+            for (size_t i = 0; i < v.len; i += 4)
+                if (!unicode_ok((uint32_t)v.p[i] << 24 | (uint32_t)v.p[i + 1] << 16 |
+                                (uint32_t)v.p[i + 2] << 8 | v.p[i + 3]))
+                    return false;
+            return true;
+    }
+    return false;
 }

@@ -86,6 +86,10 @@ bool avow_der_small_uint(avow_span v, uint32_t max, uint32_t *out);
 /* A BOOLEAN's contents: 0x00 or 0xff (DER). */
 bool avow_der_bool(avow_span v, bool *out);
 
+/* A BIT STRING's contents are DER: the unused-bits octet is 0..7, 0 when
+ * there are no bits, and the unused bits are zero. */
+bool avow_der_bits_ok(avow_span v);
+
 /* A BIT STRING's contents with no unused bits: the bytes after the leading
  * 0x00 octet. */
 bool avow_der_bits_whole(avow_span v, avow_span *out);
@@ -93,6 +97,18 @@ bool avow_der_bits_whole(avow_span v, avow_span *out);
 /* UTCTime (YYMMDDHHMMSSZ, 1950..2049) or GeneralizedTime (YYYYMMDDHHMMSSZ),
  * RFC 5280 profile, into unix seconds. */
 bool avow_der_time(const avow_tlv *t, avow_time *out);
+
+/* An OBJECT IDENTIFIER's contents are well formed (X.690 8.19): non-empty,
+ * no subidentifier with a leading 0x80 octet, the last octet ending one. */
+bool avow_der_oid_ok(avow_span v);
+
+/* A universal string type allowed as a Name attribute value (UTF8String,
+ * NumericString, PrintableString, TeletexString, IA5String,
+ * UniversalString, BMPString; primitive) whose contents decode: UTF-8
+ * without overlong forms, BMP and Universal in whole characters, every
+ * character a Unicode scalar value (as OpenSSL requires to canonicalise a
+ * Name). */
+bool avow_der_dirstring_ok(uint8_t tag, avow_span v);
 
 /* `v` equals the DER contents `oid` of `oid_len` bytes. */
 static inline bool avow_der_oid_is(avow_span v, const uint8_t *oid, size_t oid_len)

@@ -1,8 +1,8 @@
-/* SHA-256 and ECDSA P-256 with raw signatures and raw public keys, the two
- * primitives of DCAP (quote, QE report, TCB Info and QE Identity are signed
- * with raw r||s; the attestation key is a raw X||Y point).
- * Thread-safe: the digest and a P-256 template key are made once with
- * pthread_once and then only read; each call uses its own contexts. */
+/* ECDSA P-256 with raw signatures and raw public keys (pki/ecdsa.h), the
+ * primitive of DCAP (quote, QE report, TCB Info and QE Identity are signed
+ * with raw r||s; the attestation key is a raw X||Y point); SHA-256 is core's.
+ * Thread-safe: a P-256 template key is made once with pthread_once and then
+ * only read; each call uses its own contexts. */
 #include <pthread.h>
 #include <string.h>
 
@@ -11,61 +11,9 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#include "pki/x509.h"
-
-static EVP_MD *g_sha256;
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-
-static void fetch_digest(void)
-{
-    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-const EVP_MD *avow_pki_sha256(void)
-{
-    pthread_once(&g_once, fetch_digest);
-    return g_sha256 ? g_sha256 : EVP_sha256();
-}
-
-void avow_sha256(const void *data, size_t len, uint8_t out[32])
-{
-    unsigned int n = 32;
-    if (!EVP_Digest(data, len, out, &n, avow_pki_sha256(), NULL)) memset(out, 0, 32);
-}
-
-bool avow_sha256_init(avow_sha256_ctx *c)
-{
-    c->ctx = EVP_MD_CTX_new();
-    if (!c->ctx) return false;
-    if (!EVP_DigestInit_ex(c->ctx, avow_pki_sha256(), NULL)) {
-        EVP_MD_CTX_free(c->ctx);
-        c->ctx = NULL;
-        return false;
-    }
-    return true;
-}
-
-void avow_sha256_update(avow_sha256_ctx *c, const void *data, size_t len)
-{
-    if (c->ctx && len) EVP_DigestUpdate(c->ctx, data, len);
-}
-
-void avow_sha256_update_lp(avow_sha256_ctx *c, const void *data, size_t len)
-{
-    uint8_t n[8];
-    for (int i = 0; i < 8; i++)
-        n[i] = (uint8_t)((uint64_t)len >> (8 * i));
-    avow_sha256_update(c, n, sizeof(n));
-    if (data) avow_sha256_update(c, data, len);
-}
-
-void avow_sha256_final(avow_sha256_ctx *c, uint8_t out[32])
-{
-    unsigned int n = 32;
-    if (!c->ctx || !EVP_DigestFinal_ex(c->ctx, out, &n)) memset(out, 0, 32);
-    EVP_MD_CTX_free(c->ctx);
-    c->ctx = NULL;
-}
+#include "core/sha256.h"
+#include "pki/ecdsa.h"
+#include "pki/roots.h"
 
 /* One DER INTEGER from a 32-byte big-endian unsigned value. */
 static size_t der_uint(const uint8_t v[32], uint8_t *out)
@@ -83,7 +31,8 @@ static size_t der_uint(const uint8_t v[32], uint8_t *out)
     return o + n;
 }
 
-size_t avow_ecdsa_sig_raw_to_der(const uint8_t sig[64], uint8_t der[72])
+/* Raw r||s (32+32 big-endian) -> DER ECDSA-Sig-Value; its length (<= 72). */
+static size_t sig_raw_to_der(const uint8_t sig[64], uint8_t der[72])
 {
     uint8_t body[70];
     size_t n = der_uint(sig, body);
@@ -97,7 +46,7 @@ size_t avow_ecdsa_sig_raw_to_der(const uint8_t sig[64], uint8_t der[72])
 avow_err avow_ecdsa_verify_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t sig[64])
 {
     uint8_t der[72];
-    size_t der_len = avow_ecdsa_sig_raw_to_der(sig, der);
+    size_t der_len = sig_raw_to_der(sig, der);
     return avow_ecdsa_verify_der(key, msg, len, der, der_len);
 }
 

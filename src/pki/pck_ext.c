@@ -8,9 +8,8 @@
  * which item is wrong and at which offset of the extension. OIDs are compared
  * as encoded byte strings. Only definite, minimal lengths are accepted.
  *
- * Finding the extension inside a certificate uses OpenSSL (d2i_X509 +
- * X509_get_ext_by_OBJ): parsing a whole X.509 certificate is OpenSSL's job,
- * and the verifier holds the parsed X509 anyway.
+ * The extension is found in a certificate read by pki/cert.h, which has
+ * already refused a second SGX extension.
  * Layout: docs/verification.md A3, docs/formats.md §6.4.
  * Thread-safe: no state. */
 #include "avow/pck.h"
@@ -18,11 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/objects.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-
-#include "pki/pck_x509.h"
+#include "pki/pck_cert.h"
 
 /* DER contents of OID 1.2.840.113741.1.13.1 (the extension and the prefix of
  * every item's OID). */
@@ -392,27 +387,6 @@ avow_err avow_pck_ext_parse(const uint8_t *buf, size_t len, avow_pck_ext *out, a
                                   "pck_ext.%s: missing (required in a %zu-entry extension)",
                                   item_names[arc], n);
     return AVOW_OK;
-}
-
-avow_err avow_pck_ext_from_x509(const X509 *cert, avow_pck_ext *out, avow_error *err)
-{
-    ASN1_OBJECT *obj = OBJ_txt2obj(AVOW_SGX_EXT_OID, 1);
-    if (!obj) return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "pck_ext: OID");
-    int idx = X509_get_ext_by_OBJ(cert, obj, -1);
-    int again = idx >= 0 ? X509_get_ext_by_OBJ(cert, obj, idx) : -1;
-    ASN1_OBJECT_free(obj);
-    if (idx < 0)
-        return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
-                              "pck_ext: the certificate has no SGX extension (%s)",
-                              AVOW_SGX_EXT_OID);
-    if (again >= 0)
-        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                              "pck_ext: the certificate has the SGX extension twice");
-    X509_EXTENSION *ext = X509_get_ext(cert, idx);
-    const ASN1_OCTET_STRING *val = ext ? X509_EXTENSION_get_data(ext) : NULL;
-    if (!val) return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "pck_ext: no value");
-    return avow_pck_ext_parse(ASN1_STRING_get0_data(val), (size_t)ASN1_STRING_length(val), out,
-                              err);
 }
 
 avow_err avow_pck_ext_from_cert(const avow_cert *cert, avow_pck_ext *out, avow_error *err)

@@ -5,7 +5,7 @@
  * verifier recognise a byte-identical chain root without parsing it again.
  * Source: https://certificates.trustedservices.intel.com/ and
  * tests/vectors/data/roots/. Thread-safe: constants only. */
-#include "pki/x509.h"
+#include "pki/roots.h"
 
 const char AVOW_INTEL_ROOT_PEM[] =
     "-----BEGIN CERTIFICATE-----\n"

@@ -4,6 +4,16 @@
  * except for two allocation-light fast paths that produce the same bytes:
  * JSON claim text already in canonical form is kept as is, and the token body
  * of an all-ASCII set is written directly (see json_is_canonical).
+ *
+ * Why these two paths must not be jansson (measured with callgrind on a
+ * 28-claim token like avowd's, two 600-byte JSON claims): jansson's
+ * parse + dump of one such JSON claim costs ~100 k instructions and the
+ * jansson token body ~450 k, against ~9 k and ~55 k here; per attestation
+ * that is ~5 % of avowd's CPU (~11 M instructions, docs/performance.md,
+ * avowd section). They are
+ * held to jansson's output byte for byte by tests/fuzz/fuzz_claims_json.c,
+ * which compares them with avow_claims_to_json_jansson and json_dumps. Copies
+ * of a set do not re-read its JSON text: it is already jansson's form.
  * Thread-safety: a set is a plain value; concurrent readers are fine, writers
  * need the caller's exclusion. */
 #include <jansson.h>
@@ -62,8 +72,10 @@ void avow_claims_free(avow_claims *cs)
     free(cs);
 }
 
-avow_err avow_claims_push_owned(avow_claims *cs, char *type, avow_claim_value v,
-                                avow_claim_issuer issuer)
+/* Appends a claim whose `type` and `value.str` are already malloc'd: takes
+ * ownership of both (frees them on failure). */
+static avow_err claims_push_owned(avow_claims *cs, char *type, avow_claim_value v,
+                                  avow_claim_issuer issuer)
 {
     if (!cs || !type) {
         free(type);
@@ -90,9 +102,7 @@ avow_err avow_claims_push_owned(avow_claims *cs, char *type, avow_claim_value v,
 
 /* ---- canonical-text scanner ------------------------------------------------
  * Hand-written on purpose (docs/contributing.md allows it where it is the better
- * choice): claim sets are copied several times per attestation (incoming set,
- * policy evaluation, token body) and every JSON-kind claim used to go through
- * a full jansson parse and dump each time (~11 % of avowd's CPU). This scanner
+ * choice; the costs are in the opening comment). This scanner
  * recognises, without allocating, text that jansson would re-serialize to
  * exactly the same bytes, so the caller can keep it as is; anything else (any
  * doubt) goes the jansson way, so results are identical either way.
@@ -272,7 +282,7 @@ avow_err avow_claims_add(avow_claims *cs, const avow_claim *c)
         free(type);
         return AVOW_ERR_ARG;
     }
-    return avow_claims_push_owned(cs, type, v, c->issuer);
+    return claims_push_owned(cs, type, v, c->issuer);
 }
 
 avow_err avow_claims_add_string(avow_claims *cs, const char *type, const char *value,
@@ -312,7 +322,17 @@ avow_err avow_claims_add_all(avow_claims *dst, const avow_claims *src)
     if (!dst || !src) return AVOW_ERR_ARG;
     size_t n = src->n; /* dst == src: copy only the original claims */
     for (size_t i = 0; i < n; i++) {
-        avow_err e = avow_claims_add(dst, &src->v[i]);
+        /* a set's JSON text is already in jansson's form: copied, not re-read */
+        const avow_claim *c = &src->v[i];
+        char *type = strdup(c->type), *str = c->value.str ? strdup(c->value.str) : NULL;
+        avow_claim_value v = c->value;
+        v.str = str;
+        if (!type || (c->value.str && !str)) {
+            free(type);
+            free(str);
+            return AVOW_ERR_NOMEM;
+        }
+        avow_err e = claims_push_owned(dst, type, v, c->issuer);
         if (e) return e;
     }
     return AVOW_OK;
@@ -534,6 +554,12 @@ avow_err avow_claims_to_json(const avow_claims *cs, char **out, avow_error *err)
     int fast = claims_to_json_fast(cs, out);
     if (fast > 0) return AVOW_OK;
     if (fast < 0) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "claims: no memory");
+    return avow_claims_to_json_jansson(cs, out, err);
+}
+
+avow_err avow_claims_to_json_jansson(const avow_claims *cs, char **out, avow_error *err)
+{
+    *out = NULL;
     json_t *obj = json_object();
     if (!obj) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "claims: no memory");
     avow_err rc = AVOW_OK;

@@ -10,7 +10,7 @@ struct avow_claims {
     size_t n, cap;
 };
 
-/* Appends a claim whose `type` and `value.str` are already malloc'd: takes
- * ownership of both (frees them on failure). */
-avow_err avow_claims_push_owned(avow_claims *cs, char *type, avow_claim_value v,
-                                avow_claim_issuer issuer);
+/* The token body as jansson writes it (avow_claims_to_json without its fast
+ * path): the reference that path must equal, byte for byte
+ * (tests/fuzz/fuzz_claims_json.c). */
+avow_err avow_claims_to_json_jansson(const avow_claims *cs, char **out, avow_error *err);

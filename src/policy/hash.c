@@ -5,7 +5,7 @@
 
 #include "avow/encode.h"
 #include "avow/policy.h"
-#include "pki/x509.h"
+#include "core/sha256.h"
 
 avow_err avow_policy_hash(const char *text, size_t len, char out[AVOW_POLICY_HASH_LEN])
 {

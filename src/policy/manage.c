@@ -14,7 +14,7 @@
 #include "avow/encode.h"
 #include "avow/policy.h"
 #include "avow/token.h"
-#include "pki/x509.h"
+#include "core/sha256.h"
 #include "policy/manage_int.h"
 
 avow_err mgmt_body_jws(const uint8_t *body, size_t len, char **out, avow_error *err)

@@ -43,7 +43,10 @@ void avowd_keys_put(avowd_keys *k)
 static void check_subject(const char *cert_pem, const char *iss)
 {
     char cn[512];
-    if (avow_signing_cert_cn(cert_pem, cn, sizeof(cn), NULL) != AVOW_OK || !strcmp(cn, iss)) return;
+    if (avow_cert_subject_cn((const uint8_t *)cert_pem, strlen(cert_pem), cn, sizeof(cn), NULL) !=
+            AVOW_OK ||
+        !strcmp(cn, iss))
+        return;
     if (strlen(iss) > AVOW_SIGNING_MAX_CN)
         avowd_log("warn",
                   "token signing certificate subject CN=%s: the issuer %s is longer than a CN "

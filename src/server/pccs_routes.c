@@ -20,6 +20,7 @@
 
 #include "avow/encode.h"
 #include "avow/quote.h"
+#include "core/pem.h"
 #include "store/store.h"
 #include "server/pccs_routes.h"
 #include "server/service.h"
@@ -140,24 +141,8 @@ int avowd_handle_pccs(avowd_req *r)
                 if (body) memcpy(body, c.pck_crl, c.pck_crl_len);
                 len = c.pck_crl_len;
             } else {
-                size_t b64 = avow_base64_len(c.pck_crl_len);
-                size_t cap = b64 + b64 / 64 + 64;
-                body = malloc(cap);
-                char *tmp = malloc(b64);
                 len = 0;
-                if (body && tmp) {
-                    avow_base64_encode(c.pck_crl, c.pck_crl_len, tmp);
-                    len = (size_t)snprintf(body, cap, "-----BEGIN X509 CRL-----\n");
-                    size_t tl = strlen(tmp);
-                    for (size_t i = 0; i < tl; i += 64) {
-                        size_t k = tl - i < 64 ? tl - i : 64;
-                        memcpy(body + len, tmp + i, k);
-                        len += k;
-                        body[len++] = '\n';
-                    }
-                    len += (size_t)snprintf(body + len, cap - len, "-----END X509 CRL-----\n");
-                }
-                free(tmp);
+                avow_pem_append(&body, &len, "X509 CRL", c.pck_crl, c.pck_crl_len, NULL);
             }
             if (!body) {
                 ret = avowd_error(r, 500, "InternalError", "out of memory");

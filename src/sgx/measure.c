@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "core/cursor.h"
+#include "core/sha256.h"
 
 #define TAG_ECREATE  0x0045544145524345ULL /* "ECREATE\0" */
 #define TAG_EADD     0x0000000044444145ULL /* "EADD\0\0\0\0" */
@@ -50,7 +51,7 @@ avow_err avow_measure_ecreate(avow_measure **out, uint64_t size, uint32_t ssa_fr
     avow_put_le64(rec, TAG_ECREATE);
     avow_put_le32(rec + 8, ssa_frame_size);
     avow_put_le64(rec + 12, size);
-    if (!m->md || EVP_DigestInit_ex(m->md, EVP_sha256(), NULL) != 1 || !md_update(m, rec, 64)) {
+    if (!m->md || EVP_DigestInit_ex(m->md, avow_sha256_md(), NULL) != 1 || !md_update(m, rec, 64)) {
         avow_measure_free(m);
         return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "measure: SHA-256 failed");
     }

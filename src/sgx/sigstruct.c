@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -17,6 +16,8 @@
 
 #include "avow/encode.h"
 #include "core/cursor.h"
+#include "core/pem.h"
+#include "core/sha256.h"
 
 const uint8_t avow_sigstruct_header[16] = {0x06, 0, 0, 0, 0xe1, 0, 0, 0, 0, 0, 0x01, 0, 0, 0, 0, 0};
 const uint8_t avow_sigstruct_header2[16] = {0x01, 0x01, 0, 0, 0x60, 0, 0, 0,
@@ -143,14 +144,9 @@ void avow_sigstruct_signed_bytes(const avow_sigstruct *s, uint8_t out[AVOW_SIGST
     memcpy(out + 128, full + 900, 128);
 }
 
-static void sha256(const uint8_t *p, size_t n, uint8_t out[32])
-{
-    EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
-}
-
 void avow_sigstruct_mrsigner(const avow_sigstruct *s, uint8_t mrsigner[32])
 {
-    sha256(s->modulus, AVOW_RSA3072_SIZE, mrsigner);
+    avow_sha256(s->modulus, AVOW_RSA3072_SIZE, mrsigner);
 }
 
 void avow_sigstruct_init(avow_sigstruct *s)
@@ -206,7 +202,7 @@ avow_err avow_sigstruct_verify(const avow_sigstruct *s, avow_error *err)
     memset(want + 2, 0xff, ps);
     want[2 + ps] = 0x00;
     memcpy(want + 3 + ps, DIGEST_INFO, sizeof DIGEST_INFO);
-    sha256(msg, sizeof msg, want + sizeof want - 32);
+    avow_sha256(msg, sizeof msg, want + sizeof want - 32);
     if (memcmp(em, want, sizeof em) != 0) {
         rc = avow_error_set(err, AVOW_ERR_SIGNATURE, AVOW_SS_SIGNATURE,
                             "sigstruct.signature at offset %d: does not verify with the "
@@ -245,10 +241,8 @@ static EVP_PKEY *load_rsa3072(const char *pem, size_t len, avow_error *err)
         avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "signing key: no PEM given");
         return NULL;
     }
-    BIO *bio = BIO_new_mem_buf(pem, (int)len);
-    EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-    BIO_free(bio);
-    if (!k) {
+    EVP_PKEY *k = NULL;
+    if (avow_pem_private_key(pem, len, &k, NULL) != AVOW_OK) {
         avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                        "signing key: not a PEM private key (PKCS#1 or PKCS#8)");
         return NULL;
@@ -282,7 +276,7 @@ avow_err avow_rsa3072_sign_digest(const char *key_pem, size_t key_len, const uin
     size_t be_len = sizeof be;
     if (!pctx || !ctx || !q1 || !q2 || EVP_PKEY_sign_init(pctx) <= 0 ||
         EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0 ||
-        EVP_PKEY_CTX_set_signature_md(pctx, EVP_sha256()) <= 0 ||
+        EVP_PKEY_CTX_set_signature_md(pctx, avow_sha256_md()) <= 0 ||
         EVP_PKEY_sign(pctx, be, &be_len, digest, 32) <= 0 || be_len != sizeof be)
         goto done;
     if (!EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &n)) goto done;
@@ -314,7 +308,7 @@ avow_err avow_sigstruct_sign(avow_sigstruct *s, const char *key_pem, size_t key_
     uint8_t msg[AVOW_SIGSTRUCT_SIGNED], digest[32];
     s->exponent = 3;
     avow_sigstruct_signed_bytes(s, msg);
-    sha256(msg, sizeof msg, digest);
+    avow_sha256(msg, sizeof msg, digest);
     return avow_rsa3072_sign_digest(key_pem, key_len, digest, s->signature, s->q1, s->q2,
                                     s->modulus, err);
 }

@@ -1,5 +1,5 @@
 /* P-256 keys and raw (r||s) ECDSA-SHA256 signatures for the simulated QE, PCE
- * and PKI, and PEM conversion of keys and certificates.
+ * and PKI, and PEM conversion of private keys.
  * Thread-safe: no shared state. */
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +12,9 @@
 #include <openssl/pem.h>
 
 #include "avow/encode.h"
+#include "core/pem.h"
+#include "core/sha256.h"
 #include "sim/sim_internal.h"
-
-void sim_sha256(const void *p, size_t n, uint8_t out[32])
-{
-    EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL);
-}
 
 EVP_PKEY *sim_ec_generate(void)
 {
@@ -64,7 +61,7 @@ avow_err sim_ecdsa_sign(EVP_PKEY *k, const uint8_t *msg, size_t len, uint8_t sig
     uint8_t der[80];
     size_t der_len = sizeof der;
     ECDSA_SIG *es = NULL;
-    if (!md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) != 1 ||
+    if (!md || EVP_DigestSignInit(md, NULL, avow_sha256_md(), NULL, k) != 1 ||
         EVP_DigestSign(md, der, &der_len, msg, len) != 1)
         goto done;
     const uint8_t *pp = der;
@@ -114,29 +111,10 @@ char *sim_key_to_pem(EVP_PKEY *k)
 
 EVP_PKEY *sim_key_from_pem(const char *pem, size_t len)
 {
-    BIO *b = len <= INT32_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
-    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
-    BIO_free(b);
-    if (k && !EVP_PKEY_is_a(k, "EC")) {
+    EVP_PKEY *k = NULL;
+    if (avow_pem_private_key(pem, len, &k, NULL) == AVOW_OK && !EVP_PKEY_is_a(k, "EC")) {
         EVP_PKEY_free(k);
         k = NULL;
     }
     return k;
-}
-
-char *sim_cert_to_pem(X509 *c)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    char *s = NULL;
-    if (b && PEM_write_bio_X509(b, c)) s = bio_to_string(b);
-    BIO_free(b);
-    return s;
-}
-
-X509 *sim_cert_from_pem(const char *pem, size_t len)
-{
-    BIO *b = len <= INT32_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
-    X509 *c = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-    BIO_free(b);
-    return c;
 }

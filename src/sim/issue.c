@@ -116,8 +116,8 @@ avow_err avow_sim_collateral(const avow_sim_platform *p, const avow_sim_collater
         out->tcb_info = build_tcb_info(p, o, st, next);
     }
     out->qe_identity = build_qe_identity(o, tdx ? "TD_QE" : "QE", qe, qst, next);
-    X509 *tcb_chain[] = {p->tcb_cert, p->root_cert, NULL};
-    X509 *pck_chain[] = {p->ca_cert, p->root_cert, NULL};
+    const avow_cert_copy *tcb_chain[] = {&p->tcb_cert, &p->root_cert, NULL};
+    const avow_cert_copy *pck_chain[] = {&p->ca_cert, &p->root_cert, NULL};
     out->tcb_info_issuer_chain = sim_pem_chain(tcb_chain);
     out->qe_identity_issuer_chain = sim_pem_chain(tcb_chain);
     out->pck_crl_issuer_chain = sim_pem_chain(pck_chain);
@@ -132,10 +132,10 @@ avow_err avow_sim_collateral(const avow_sim_platform *p, const avow_sim_collater
         sim_ecdsa_sign(p->tcb_key, (const uint8_t *)out->qe_identity, out->qe_identity_len,
                        out->qe_identity_sig))
         goto fail;
-    if ((rc = sim_pki_crl(p->root_cert, p->root_key, o->revoke_pck_ca ? p->ca_cert : NULL,
+    if ((rc = sim_pki_crl(&p->root_cert, p->root_key, o->revoke_pck_ca ? &p->ca_cert : NULL,
                           o->issue_date, next, &out->root_ca_crl, &out->root_ca_crl_len, err)) ||
-        (rc = sim_pki_crl(p->ca_cert, p->ca_key, o->revoke_pck ? p->pck_cert : NULL, o->issue_date,
-                          next, &out->pck_crl, &out->pck_crl_len, err)))
+        (rc = sim_pki_crl(&p->ca_cert, p->ca_key, o->revoke_pck ? &p->pck_cert : NULL,
+                          o->issue_date, next, &out->pck_crl, &out->pck_crl_len, err)))
         goto fail;
     return AVOW_OK;
 fail:

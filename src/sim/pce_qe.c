@@ -12,6 +12,7 @@
 
 #include "avow/encode.h"
 #include "core/cursor.h"
+#include "core/sha256.h"
 #include "sim/sim_internal.h"
 
 static const char AE_SIGNER[] = "Avow simulated SGX architectural enclave signer";
@@ -22,8 +23,8 @@ static void ae_identity(avow_sim_secs *s, const char *name, const char *signer, 
                         uint16_t svn)
 {
     memset(s, 0, sizeof *s);
-    sim_sha256(name, strlen(name), s->mr_enclave);
-    sim_sha256(signer, strlen(signer), s->mr_signer);
+    avow_sha256(name, strlen(name), s->mr_enclave);
+    avow_sha256(signer, strlen(signer), s->mr_signer);
     s->attr_flags = SIM_AE_FLAGS;
     s->attr_xfrm = SIM_AE_XFRM;
     s->isv_prod_id = prod;
@@ -148,7 +149,7 @@ avow_err sim_qe_certify(const avow_sim_platform *p, const avow_sim_secs *qe_secs
     if (auth_len > 512 || sim_ec_pub_raw(att, buf))
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "sim QE: bad auth data");
     memcpy(buf + 64, auth, auth_len);
-    sim_sha256(buf, 64 + auth_len, rd);
+    avow_sha256(buf, 64 + auth_len, rd);
     uint8_t ti[AVOW_TARGETINFO_SIZE], report[AVOW_REPORT_SIZE];
     avow_sim_targetinfo(&pce, ti);
     avow_err rc = avow_sim_ereport(&qe, ti, rd, report, err);

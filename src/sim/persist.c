@@ -77,9 +77,11 @@ static avow_err save_key(const char *dir, const char *name, EVP_PKEY *k, avow_er
     return rc;
 }
 
-static avow_err save_cert(const char *dir, const char *name, X509 *c, avow_error *err)
+static avow_err save_cert(const char *dir, const char *name, const avow_cert_copy *c,
+                          avow_error *err)
 {
-    char *pem = sim_cert_to_pem(c);
+    const avow_cert_copy *one[] = {c, NULL};
+    char *pem = sim_pem_chain(one);
     if (!pem)
         return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "%s: cannot encode", name);
     avow_err rc = write_file(dir, name, pem, strlen(pem), 0644, err);
@@ -125,10 +127,10 @@ avow_err avow_sim_platform_save(const avow_sim_platform *p, const char *dir, avo
     if (!rc) rc = save_key(dir, "root.key", p->root_key, err);
     if (!rc) rc = save_key(dir, "pckca.key", p->ca_key, err);
     if (!rc) rc = save_key(dir, "tcbsign.key", p->tcb_key, err);
-    if (!rc) rc = save_cert(dir, "root.pem", p->root_cert, err);
-    if (!rc) rc = save_cert(dir, "pckca.pem", p->ca_cert, err);
-    if (!rc) rc = save_cert(dir, "tcbsign.pem", p->tcb_cert, err);
-    if (!rc) rc = save_cert(dir, "pck.pem", p->pck_cert, err);
+    if (!rc) rc = save_cert(dir, "root.pem", &p->root_cert, err);
+    if (!rc) rc = save_cert(dir, "pckca.pem", &p->ca_cert, err);
+    if (!rc) rc = save_cert(dir, "tcbsign.pem", &p->tcb_cert, err);
+    if (!rc) rc = save_cert(dir, "pck.pem", &p->pck_cert, err);
     return rc;
 }
 
@@ -145,17 +147,17 @@ static avow_err load_key(const char *dir, const char *name, EVP_PKEY **k, avow_e
                                "%s/%s: not a P-256 private key PEM", dir, name);
 }
 
-static avow_err load_cert(const char *dir, const char *name, X509 **c, avow_error *err)
+static avow_err load_cert(const char *dir, const char *name, avow_cert_copy *c, avow_error *err)
 {
     char *b;
     size_t n;
     avow_err rc = read_file(dir, name, &b, &n, err);
     if (rc) return rc;
-    *c = sim_cert_from_pem(b, n);
+    rc = avow_cert_copy_read((const uint8_t *)b, n, NULL, c, NULL);
     free(b);
-    return *c ? AVOW_OK
-              : avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s/%s: not a PEM certificate",
-                               dir, name);
+    return rc ? avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "%s/%s: not a PEM certificate",
+                               dir, name)
+              : AVOW_OK;
 }
 
 static avow_err parse_params(const char *dir, avow_sim_platform_opts *o, avow_error *err)
@@ -228,9 +230,12 @@ avow_err avow_sim_platform_load(const char *dir, avow_sim_platform **out, avow_e
     if (!rc) rc = load_cert(dir, "tcbsign.pem", &p->tcb_cert, err);
     if (!rc) rc = load_cert(dir, "pck.pem", &p->pck_cert, err);
     if (!rc) rc = sim_platform_derive(p, err);
-    if (!rc && EVP_PKEY_eq(X509_get0_pubkey(p->pck_cert), p->pck_key) != 1)
+    EVP_PKEY *certified = NULL;
+    if (!rc && (avow_cert_pubkey(&p->pck_cert.c, &certified, NULL) != AVOW_OK ||
+                EVP_PKEY_eq(certified, p->pck_key) != 1))
         rc = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                             "%s/pck.pem: does not certify the key derived from this CPU", dir);
+    EVP_PKEY_free(certified);
     if (rc) {
         avow_sim_platform_free(p);
         return rc;

@@ -10,6 +10,7 @@
 #include <openssl/bn.h>
 #include <openssl/x509v3.h>
 
+#include "core/sha256.h"
 #include "sim/sim_internal.h"
 
 #define ORG  "Avow Simulation (not Intel)"
@@ -40,21 +41,60 @@ static bool set_random_serial(X509 *x)
     return ok;
 }
 
-static bool add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+static bool add_ext(X509 *x, int nid, const char *value)
 {
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+    X509V3_set_ctx(&ctx, NULL, x, NULL, NULL, 0);
     X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
     bool ok = e && X509_add_ext(x, e, -1);
     X509_EXTENSION_free(e);
     return ok;
 }
 
+/* The Name of a certificate of the model as OpenSSL's builder wants it. */
+static X509_NAME *name_of(avow_span der)
+{
+    const unsigned char *p = der.p;
+    return d2i_X509_NAME(NULL, &p, (long)der.len);
+}
+
+/* authorityKeyIdentifier with only keyIdentifier `id` (as "keyid:always"). */
+static bool add_aki(int (*add)(void *, int, void *, int, unsigned long), void *obj,
+                    const uint8_t *id, size_t len)
+{
+    AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
+    bool ok = akid && (akid->keyid = ASN1_OCTET_STRING_new()) &&
+              ASN1_OCTET_STRING_set(akid->keyid, id, (int)len) &&
+              add(obj, NID_authority_key_identifier, akid, 0, 0) == 1;
+    AUTHORITY_KEYID_free(akid);
+    return ok;
+}
+
+static int x509_add_i2d(void *x, int nid, void *v, int crit, unsigned long flags)
+{
+    return X509_add1_ext_i2d(x, nid, v, crit, flags);
+}
+
+static int crl_add_i2d(void *x, int nid, void *v, int crit, unsigned long flags)
+{
+    return X509_CRL_add1_ext_i2d(x, nid, v, crit, flags);
+}
+
+/* DER of what a builder made, read into the certificate model. */
+static bool keep(X509 *x, avow_cert_copy *out)
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    bool ok = n > 0 && avow_cert_copy_read(der, (size_t)n, NULL, out, NULL) == AVOW_OK;
+    OPENSSL_free(der);
+    return ok;
+}
+
 typedef struct {
     const char *cn;
     EVP_PKEY *subject_key;
-    X509 *issuer; /* NULL: self-signed */
+    const avow_cert_copy *issuer; /* NULL: self-signed */
     EVP_PKEY *issuer_key;
     avow_time not_before, not_after;
     int ca_pathlen;         /* -1: not a CA */
@@ -64,27 +104,29 @@ typedef struct {
     size_t sgx_ext_len;
 } cert_spec;
 
-static X509 *issue(const cert_spec *s, avow_error *err)
+static avow_err issue(const cert_spec *s, avow_cert_copy *out, avow_error *err)
 {
     X509 *x = X509_new();
-    X509_NAME *subj = make_name(s->cn);
-    bool ok = x && subj && X509_set_version(x, 2) && set_random_serial(x) &&
-              X509_set_subject_name(x, subj) &&
-              X509_set_issuer_name(x, s->issuer ? X509_get_subject_name(s->issuer) : subj) &&
+    X509_NAME *subj = make_name(s->cn), *iss = s->issuer ? name_of(s->issuer->c.subject) : NULL;
+    ASN1_OCTET_STRING *ski = NULL;
+    bool ok = x && subj && (iss || !s->issuer) && X509_set_version(x, 2) && set_random_serial(x) &&
+              X509_set_subject_name(x, subj) && X509_set_issuer_name(x, iss ? iss : subj) &&
               ASN1_TIME_set(X509_getm_notBefore(x), (time_t)s->not_before) &&
               ASN1_TIME_set(X509_getm_notAfter(x), (time_t)s->not_after) &&
               X509_set_pubkey(x, s->subject_key);
-    X509 *iss = s->issuer ? s->issuer : x;
     if (ok) {
         char bc[48];
         if (s->ca_pathlen >= 0)
             snprintf(bc, sizeof bc, "critical,CA:TRUE,pathlen:%d", s->ca_pathlen);
         else
             snprintf(bc, sizeof bc, "critical,CA:FALSE");
-        ok = add_ext(x, iss, NID_subject_key_identifier, "hash") &&
-             add_ext(x, iss, NID_authority_key_identifier, "keyid:always") &&
-             (!*s->key_usage || add_ext(x, iss, NID_key_usage, s->key_usage)) &&
-             add_ext(x, iss, NID_basic_constraints, s->bc ? s->bc : bc);
+        ok = add_ext(x, NID_subject_key_identifier, "hash") &&
+             (ski = X509_get_ext_d2i(x, NID_subject_key_identifier, NULL, NULL)) &&
+             (s->issuer ? add_aki(x509_add_i2d, x, s->issuer->c.ski.p, s->issuer->c.ski.len)
+                        : add_aki(x509_add_i2d, x, ASN1_STRING_get0_data(ski),
+                                  (size_t)ASN1_STRING_length(ski))) &&
+             (!*s->key_usage || add_ext(x, NID_key_usage, s->key_usage)) &&
+             add_ext(x, NID_basic_constraints, s->bc ? s->bc : bc);
     }
     if (ok && s->sgx_ext) {
         ASN1_OBJECT *obj = OBJ_txt2obj(AVOW_SGX_EXT_OID, 1);
@@ -97,13 +139,15 @@ static X509 *issue(const cert_spec *s, avow_error *err)
         ASN1_OBJECT_free(obj);
     }
     if (ok) ok = X509_sign(x, s->issuer_key, EVP_sha256()) > 0;
+    avow_cert_copy_free(out);
+    if (ok) ok = keep(x, out);
+    ASN1_OCTET_STRING_free(ski);
     X509_NAME_free(subj);
-    if (!ok) {
-        X509_free(x);
-        avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "sim pki: cannot issue '%s'", s->cn);
-        return NULL;
-    }
-    return x;
+    X509_NAME_free(iss);
+    X509_free(x);
+    return ok ? AVOW_OK
+              : avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "sim pki: cannot issue '%s'",
+                               s->cn);
 }
 
 static void validity(const avow_sim_platform *p, avow_time *nb, avow_time *na, avow_time life)
@@ -112,8 +156,29 @@ static void validity(const avow_sim_platform *p, avow_time *nb, avow_time *na, a
     *na = p->opts.cert_not_after ? p->opts.cert_not_after : p->opts.now + life;
 }
 
+/* Shares the PKI of `from` (checked in platform.c): its keys are referenced
+ * and its certificates copied; freeing either platform is safe. */
+static avow_err pki_share(avow_sim_platform *p, const avow_sim_platform *from, avow_error *err)
+{
+    EVP_PKEY *const keys[] = {from->root_key, from->ca_key, from->tcb_key};
+    EVP_PKEY **key_to[] = {&p->root_key, &p->ca_key, &p->tcb_key};
+    const avow_cert_copy *const certs[] = {&from->root_cert, &from->ca_cert, &from->tcb_cert};
+    avow_cert_copy *const cert_to[] = {&p->root_cert, &p->ca_cert, &p->tcb_cert};
+    for (size_t i = 0; i < 3; i++) {
+        if (EVP_PKEY_up_ref(keys[i]) == 1) *key_to[i] = keys[i];
+        if (!*key_to[i])
+            return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
+                                  "sim pki: cannot share the PKI");
+        avow_err rc = avow_cert_copy_read(certs[i]->der, certs[i]->len, "shared PKI certificate",
+                                          cert_to[i], err);
+        if (rc) return rc;
+    }
+    return AVOW_OK;
+}
+
 avow_err sim_pki_create(avow_sim_platform *p, avow_error *err)
 {
+    if (p->opts.pki_from) return pki_share(p, p->opts.pki_from, err);
     p->root_key = sim_ec_generate();
     p->ca_key = sim_ec_generate();
     p->tcb_key = sim_ec_generate();
@@ -130,20 +195,20 @@ avow_err sim_pki_create(avow_sim_platform *p, avow_error *err)
                    .bc = o->bc_root,
                    .key_usage = o->ku_root ? o->ku_root : "critical,keyCertSign,cRLSign"};
     validity(p, &s.not_before, &s.not_after, 20 * YEAR);
-    if (!(p->root_cert = issue(&s, err))) return AVOW_ERR_INTERNAL;
+    if (issue(&s, &p->root_cert, err)) return AVOW_ERR_INTERNAL;
     s.bc = NULL;
     s.key_usage = o->ku_ca ? o->ku_ca : "critical,keyCertSign,cRLSign";
     s.cn = p->opts.ca == AVOW_PCK_CA_PLATFORM ? "Avow Simulated SGX PCK Platform CA"
                                               : "Avow Simulated SGX PCK Processor CA";
     s.subject_key = p->ca_key;
-    s.issuer = p->root_cert;
+    s.issuer = &p->root_cert;
     s.ca_pathlen = 0;
-    if (!(p->ca_cert = issue(&s, err))) return AVOW_ERR_INTERNAL;
+    if (issue(&s, &p->ca_cert, err)) return AVOW_ERR_INTERNAL;
     s.cn = "Avow Simulated SGX TCB Signing";
     s.subject_key = p->tcb_key;
     s.ca_pathlen = -1;
     s.key_usage = o->ku_tcb ? o->ku_tcb : "critical,digitalSignature,nonRepudiation";
-    if (!(p->tcb_cert = issue(&s, err))) return AVOW_ERR_INTERNAL;
+    if (issue(&s, &p->tcb_cert, err)) return AVOW_ERR_INTERNAL;
     return AVOW_OK;
 }
 
@@ -161,7 +226,7 @@ avow_err sim_pki_issue_pck(avow_sim_platform *p, avow_error *err)
     if (platform) {
         /* PlatformInstanceID: derived from the PPID so it is stable per platform. */
         uint8_t h[32];
-        sim_sha256(p->ppid, 16, h);
+        avow_sha256(p->ppid, 16, h);
         memcpy(e.platform_instance_id, h, 16);
         e.has_platform_instance_id = e.has_configuration = true;
         const int f[3] = {p->opts.dynamic_platform, p->opts.cached_keys, p->opts.smt_enabled};
@@ -179,46 +244,45 @@ avow_err sim_pki_issue_pck(avow_sim_platform *p, avow_error *err)
     cert_spec s = {
         .cn = "Avow Simulated SGX PCK Certificate",
         .subject_key = p->pck_key,
-        .issuer = p->ca_cert,
+        .issuer = &p->ca_cert,
         .issuer_key = p->ca_key,
         .ca_pathlen = -1,
         .key_usage = p->opts.ku_pck ? p->opts.ku_pck : "critical,digitalSignature,nonRepudiation",
         .sgx_ext = der,
         .sgx_ext_len = der_len};
     validity(p, &s.not_before, &s.not_after, 7 * YEAR);
-    X509_free(p->pck_cert);
-    p->pck_cert = issue(&s, err);
+    avow_err rc = issue(&s, &p->pck_cert, err);
     free(der);
-    return p->pck_cert ? AVOW_OK : AVOW_ERR_INTERNAL;
+    return rc;
 }
 
-avow_err sim_pki_crl(X509 *issuer, EVP_PKEY *key, X509 *revoked, avow_time this_update,
-                     avow_time next_update, uint8_t **der, size_t *len, avow_error *err)
+avow_err sim_pki_crl(const avow_cert_copy *issuer, EVP_PKEY *key, const avow_cert_copy *revoked,
+                     avow_time this_update, avow_time next_update, uint8_t **der, size_t *len,
+                     avow_error *err)
 {
     X509_CRL *crl = X509_CRL_new();
+    X509_NAME *iss = name_of(issuer->c.subject);
     ASN1_TIME *tu = ASN1_TIME_set(NULL, (time_t)this_update);
     ASN1_TIME *nu = ASN1_TIME_set(NULL, (time_t)next_update);
     ASN1_INTEGER *num = ASN1_INTEGER_new();
-    AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
-    const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(issuer);
-    bool ok = crl && tu && nu && num && akid && ski && X509_CRL_set_version(crl, 1) &&
-              X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer)) &&
-              X509_CRL_set1_lastUpdate(crl, tu) && X509_CRL_set1_nextUpdate(crl, nu);
+    bool ok = crl && iss && tu && nu && num && issuer->c.ski.len && X509_CRL_set_version(crl, 1) &&
+              X509_CRL_set_issuer_name(crl, iss) && X509_CRL_set1_lastUpdate(crl, tu) &&
+              X509_CRL_set1_nextUpdate(crl, nu);
     if (ok && revoked) {
         X509_REVOKED *r = X509_REVOKED_new();
-        ok = r && X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked)) &&
+        BIGNUM *bn = BN_bin2bn(revoked->c.serial.p, (int)revoked->c.serial.len, NULL);
+        ASN1_INTEGER *sn = bn ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
+        ok = r && sn && X509_REVOKED_set_serialNumber(r, sn) &&
              X509_REVOKED_set_revocationDate(r, tu) && X509_CRL_add0_revoked(crl, r);
         if (!ok) X509_REVOKED_free(r);
+        ASN1_INTEGER_free(sn);
+        BN_free(bn);
     }
     /* CRL Number: the issue time, so later CRLs have larger numbers. */
     if (ok)
         ok = ASN1_INTEGER_set_int64(num, this_update) &&
              X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) == 1;
-    if (ok) {
-        akid->keyid = ASN1_OCTET_STRING_dup(ski);
-        ok = akid->keyid &&
-             X509_CRL_add1_ext_i2d(crl, NID_authority_key_identifier, akid, 0, 0) == 1;
-    }
+    if (ok) ok = add_aki(crl_add_i2d, crl, issuer->c.ski.p, issuer->c.ski.len);
     if (ok) ok = X509_CRL_sort(crl) && X509_CRL_sign(crl, key, EVP_sha256()) > 0;
     int n = ok ? i2d_X509_CRL(crl, NULL) : -1;
     uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL, *pp = buf;
@@ -230,39 +294,23 @@ avow_err sim_pki_crl(X509 *issuer, EVP_PKEY *key, X509 *revoked, avow_time this_
         ok = false;
     }
     X509_CRL_free(crl);
+    X509_NAME_free(iss);
     ASN1_TIME_free(tu);
     ASN1_TIME_free(nu);
     ASN1_INTEGER_free(num);
-    AUTHORITY_KEYID_free(akid);
     return ok ? AVOW_OK
               : avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET,
                                "sim pki: cannot issue a CRL");
 }
 
-char *sim_pem_chain(X509 *const *certs)
+char *sim_pem_chain(const avow_cert_copy *const *certs)
 {
-    size_t total = 0, n = 0;
-    char *parts[8];
-    for (; certs[n] && n < 8; n++) {
-        parts[n] = sim_cert_to_pem(certs[n]);
-        if (!parts[n]) {
-            while (n--)
-                free(parts[n]);
+    char *out = NULL;
+    size_t len = 0;
+    for (; *certs; certs++)
+        if (avow_pem_append(&out, &len, "CERTIFICATE", (*certs)->der, (*certs)->len, NULL)) {
+            free(out);
             return NULL;
         }
-        total += strlen(parts[n]);
-    }
-    char *out = malloc(total + 1);
-    if (out) {
-        size_t at = 0;
-        for (size_t i = 0; i < n; i++) {
-            size_t l = strlen(parts[i]);
-            memcpy(out + at, parts[i], l);
-            at += l;
-        }
-        out[at] = '\0';
-    }
-    for (size_t i = 0; i < n; i++)
-        free(parts[i]);
     return out;
 }

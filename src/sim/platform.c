@@ -36,10 +36,10 @@ void avow_sim_platform_free(avow_sim_platform *p)
     EVP_PKEY_free(p->root_key);
     EVP_PKEY_free(p->ca_key);
     EVP_PKEY_free(p->tcb_key);
-    X509_free(p->root_cert);
-    X509_free(p->ca_cert);
-    X509_free(p->tcb_cert);
-    X509_free(p->pck_cert);
+    avow_cert_copy_free(&p->root_cert);
+    avow_cert_copy_free(&p->ca_cert);
+    avow_cert_copy_free(&p->tcb_cert);
+    avow_cert_copy_free(&p->pck_cert);
     avow_wipe(p, sizeof *p);
     free(p);
 }
@@ -55,6 +55,10 @@ static avow_err check_opts(const avow_sim_platform_opts *o, avow_error *err)
     if (o->sgx_type < 0 || o->sgx_type > 2)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
                               "sim platform: SGX type %d (0, 1 or 2)", o->sgx_type);
+    if (o->pki_from && o->pki_from->opts.ca != o->ca)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
+                              "sim platform: the shared PKI has a %s CA, not a %s CA",
+                              avow_pck_ca_name(o->pki_from->opts.ca), avow_pck_ca_name(o->ca));
     const int flags[3] = {o->dynamic_platform, o->cached_keys, o->smt_enabled};
     for (int i = 0; i < 3; i++)
         if (flags[i] < -1 || flags[i] > 1)
@@ -92,6 +96,7 @@ avow_err avow_sim_platform_new(const avow_sim_platform_opts *o, avow_sim_platfor
     if ((rc = sim_platform_derive(p, err)) || (rc = sim_pki_create(p, err)) ||
         (rc = sim_pki_issue_pck(p, err)))
         goto fail;
+    p->opts.pki_from = NULL; /* borrowed for the creation only */
     *out = p;
     return AVOW_OK;
 fail:
@@ -119,25 +124,28 @@ void avow_sim_platform_get_info(const avow_sim_platform *p, avow_sim_platform_in
     memcpy(out->qe_mr_enclave, p->qe_secs.mr_enclave, 32);
     memcpy(out->qe_mr_signer, p->qe_secs.mr_signer, 32);
     out->qe_isv_prod_id = p->qe_secs.isv_prod_id;
-    const ASN1_INTEGER *sn = p->pck_cert ? X509_get0_serialNumber(p->pck_cert) : NULL;
-    if (sn) {
-        int n = ASN1_STRING_length(sn);
-        if (n > 0 && n <= 20) {
-            memcpy(out->pck_serial, ASN1_STRING_get0_data(sn), (size_t)n);
-            out->pck_serial_len = (size_t)n;
-        }
+    /* the serial's magnitude (its DER contents without a sign byte) */
+    avow_span sn = p->pck_cert.c.serial;
+    if (sn.len > 1 && sn.p[0] == 0) {
+        sn.p++;
+        sn.len--;
+    }
+    if (sn.len > 0 && sn.len <= 20) {
+        memcpy(out->pck_serial, sn.p, sn.len);
+        out->pck_serial_len = sn.len;
     }
 }
 
 avow_err avow_sim_root_pem(const avow_sim_platform *p, char **pem, avow_error *err)
 {
-    *pem = sim_cert_to_pem(p->root_cert);
+    const avow_cert_copy *chain[] = {&p->root_cert, NULL};
+    *pem = sim_pem_chain(chain);
     return *pem ? AVOW_OK : avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
 }
 
 avow_err avow_sim_pck_chain_pem(const avow_sim_platform *p, char **pem, avow_error *err)
 {
-    X509 *chain[] = {p->pck_cert, p->ca_cert, p->root_cert, NULL};
+    const avow_cert_copy *chain[] = {&p->pck_cert, &p->ca_cert, &p->root_cert, NULL};
     *pem = sim_pem_chain(chain);
     return *pem ? AVOW_OK : avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
 }

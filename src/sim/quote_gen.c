@@ -38,7 +38,7 @@ avow_err sim_quote_assemble(const avow_sim_platform *p, const avow_sim_secs *qe,
     if (rc) return rc;
     if (sim_ec_pub_raw(att, att_pub))
         return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "sim QE: attestation key");
-    X509 *chain[] = {p->pck_cert, p->ca_cert, p->root_cert, NULL};
+    const avow_cert_copy *chain[] = {&p->pck_cert, &p->ca_cert, &p->root_cert, NULL};
     char *pem = sim_pem_chain(chain);
     if (!pem) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "sim QE: out of memory");
     size_t pem_len = strlen(pem);

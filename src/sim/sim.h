@@ -73,6 +73,12 @@ typedef struct {
      * (e.g. "critical,CA:TRUE,pathlen:0"). NULL: conforming. Read while the
      * platform is created; not saved. */
     const char *ku_root, *ku_ca, *ku_tcb, *ku_pck, *bc_root;
+    /* NULL: a fresh PKI. Else the new platform's PCK certificate is issued by
+     * this platform's PKI (its root, PCK CA and TCB Signing keys and
+     * certificates are shared, and the ku_ / bc_ fields are ignored): many
+     * platforms, each with its own FMSPC, under one root. `ca` must be that
+     * PKI's CA. Borrowed while the platform is created; not saved. */
+    const avow_sim_platform *pki_from;
     /* Platform-CA PCK certificates: the Configuration flags (docs/formats.md
      * §6.4), each 1 (true), 0 (false) or -1 (left out of the extension: not
      * what Intel issues, for tests of the "undefined" state). Defaults 0, 0,

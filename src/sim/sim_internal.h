@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
-#include <openssl/x509.h>
 
+#include "pki/cert.h"
 #include "sim/sim.h"
 
 /* Architectural enclaves of the model: fixed identities. */
@@ -34,7 +34,7 @@ struct avow_sim_platform {
     EVP_PKEY *td_att_key;
     /* PKI */
     EVP_PKEY *root_key, *ca_key, *tcb_key;
-    X509 *root_cert, *ca_cert, *tcb_cert, *pck_cert;
+    avow_cert_copy root_cert, ca_cert, tcb_cert, pck_cert; /* as issued, DER */
 };
 
 /* ---- kdf.c: the model KDF of docs/formats.md §3.4 ---- */
@@ -65,12 +65,9 @@ EVP_PKEY *sim_ec_from_private(const uint8_t d[32]);
 avow_err sim_ecdsa_sign(EVP_PKEY *k, const uint8_t *msg, size_t len, uint8_t sig[64]);
 /* Raw public point X||Y (64 bytes). */
 avow_err sim_ec_pub_raw(EVP_PKEY *k, uint8_t out[64]);
-/* PEM I/O (private keys PKCS#8; malloc'd strings). */
+/* PEM I/O of private keys (PKCS#8; malloc'd strings); a P-256 key or NULL. */
 char *sim_key_to_pem(EVP_PKEY *k);
 EVP_PKEY *sim_key_from_pem(const char *pem, size_t len);
-char *sim_cert_to_pem(X509 *c);
-X509 *sim_cert_from_pem(const char *pem, size_t len);
-void sim_sha256(const void *p, size_t n, uint8_t out[32]);
 
 /* ---- pck_der.c ---- */
 /* DER of the SGX extension value (SEQUENCE OF SEQUENCE {OID, value}); malloc'd. */
@@ -80,10 +77,11 @@ avow_err sim_pck_ext_der(const avow_pck_ext *e, bool platform_ca, uint8_t **der,
 avow_err sim_pki_create(avow_sim_platform *p, avow_error *err);    /* root, CA, TCB signing */
 avow_err sim_pki_issue_pck(avow_sim_platform *p, avow_error *err); /* needs pck_key, ppid */
 /* CRL by `issuer` listing `revoked` (may be NULL), DER malloc'd. */
-avow_err sim_pki_crl(X509 *issuer, EVP_PKEY *key, X509 *revoked, avow_time this_update,
-                     avow_time next_update, uint8_t **der, size_t *len, avow_error *err);
+avow_err sim_pki_crl(const avow_cert_copy *issuer, EVP_PKEY *key, const avow_cert_copy *revoked,
+                     avow_time this_update, avow_time next_update, uint8_t **der, size_t *len,
+                     avow_error *err);
 /* PEM of certificates concatenated (NULL-terminated list); malloc'd. */
-char *sim_pem_chain(X509 *const *certs);
+char *sim_pem_chain(const avow_cert_copy *const *certs);
 
 /* ---- platform.c ---- */
 /* Everything derived from the secrets and options (shared by new and load). */

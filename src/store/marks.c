@@ -13,10 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
-
 #include "avow/encode.h"
-#include "avow/token.h"
+#include "core/sha256.h"
+#include "pki/cert.h"
 #include "store/backend.h"
 
 #define MARK_KEY_MAX 96
@@ -144,7 +143,7 @@ avow_err avow_store_policy_put_guarded(avow_store *s, const char *type, const ch
     for (size_t i = 0; i <= n; i++)
         t[i] = (type[i] >= 'A' && type[i] <= 'Z') ? (char)(type[i] - 'A' + 'a') : type[i];
     uint8_t h[32];
-    SHA256((const uint8_t *)jws, strlen(jws), h);
+    avow_sha256(jws, strlen(jws), h);
     avow_base64url_encode(h, sizeof(h), hash);
     policy_ctx c = {t, jws, hash, at};
     avow_err rc = guarded(s, t, iat, write_policy, &c, g, err);
@@ -184,14 +183,9 @@ avow_err avow_store_cert_change_guarded(avow_store *s, bool add, const char *cer
     memset(g, 0, sizeof(*g));
     if (!cert_pem)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "certificate: none given");
-    uint8_t *der = NULL;
-    size_t der_len = 0;
     char *pem = NULL, thumb[41];
     /* one canonical PEM per certificate, as avow_store_cert_add keeps it */
-    avow_err rc = avow_cert_pem_to_der(cert_pem, strlen(cert_pem), &der, &der_len, err);
-    if (!rc) rc = avow_cert_der_to_pem(der, der_len, &pem, err);
-    if (!rc) rc = avow_cert_thumbprint_sha1(der, der_len, thumb, err);
-    free(der);
+    avow_err rc = avow_cert_pem_canonical(cert_pem, strlen(cert_pem), &pem, thumb, err);
     if (!rc) {
         cert_ctx c = {add, thumb, pem, at, 0};
         rc = guarded(s, NULL, iat, write_cert, &c, g, err);

@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
-
 #include "avow/encode.h"
-#include "avow/token.h"
+#include "core/sha256.h"
+#include "pki/cert.h"
 #include "store/backend.h"
 
 /* ---- open / close ---------------------------------------------------------*/
@@ -410,7 +409,7 @@ avow_err avow_store_policy_put(avow_store *s, const char *type, const char *jws,
                               "policy: bad attestation type or no JWS");
     uint8_t h[32];
     char hash[44], ts[24];
-    SHA256((const uint8_t *)jws, strlen(jws), h);
+    avow_sha256(jws, strlen(jws), h);
     avow_base64url_encode(h, sizeof(h), hash);
     fmt_i64(at, ts);
     const char *p[] = {t, jws, hash, ts};
@@ -454,14 +453,9 @@ avow_err avow_store_cert_add(avow_store *s, const char *cert_pem, avow_time at, 
     if (added) *added = false;
     if (!cert_pem)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "certificate: none given");
-    uint8_t *der = NULL;
-    size_t der_len = 0;
     char *pem = NULL, thumb[41], ts[24];
     /* Keep one canonical certificate, whatever surrounded it in the input. */
-    avow_err rc = avow_cert_pem_to_der(cert_pem, strlen(cert_pem), &der, &der_len, err);
-    if (!rc) rc = avow_cert_der_to_pem(der, der_len, &pem, err);
-    if (!rc) rc = avow_cert_thumbprint_sha1(der, der_len, thumb, err);
-    free(der);
+    avow_err rc = avow_cert_pem_canonical(cert_pem, strlen(cert_pem), &pem, thumb, err);
     if (rc) {
         free(pem);
         return rc;

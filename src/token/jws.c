@@ -13,11 +13,11 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #include "avow/encode.h"
-#include "pki/x509.h"
+#include "core/sha256.h"
+#include "pki/cert.h"
 #include "token/token_internal.h"
 
 const char *tok_ossl_err(char *buf, size_t len)
@@ -47,13 +47,6 @@ char *tok_b64url(const uint8_t *in, size_t len)
 {
     char *out = malloc(avow_base64_len(len));
     if (out) avow_base64url_encode(in, len, out);
-    return out;
-}
-
-char *tok_b64(const uint8_t *in, size_t len)
-{
-    char *out = malloc(avow_base64_len(len));
-    if (out) avow_base64_encode(in, len, out);
     return out;
 }
 
@@ -104,77 +97,16 @@ done:
     return rc;
 }
 
-X509 *tok_cert_parse(const uint8_t *in, size_t len, avow_error *err)
-{
-    X509 *x = NULL;
-    if (!in || len == 0 || len > INT32_MAX) {
-        avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "empty certificate");
-        return NULL;
-    }
-    size_t i = 0;
-    while (i < len && (in[i] == ' ' || in[i] == '\n' || in[i] == '\r' || in[i] == '\t'))
-        i++;
-    if (len - i >= 10 && !memcmp(in + i, "-----BEGIN", 10)) {
-        BIO *b = BIO_new_mem_buf(in, (int)len);
-        if (b) x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-        BIO_free(b);
-    } else {
-        const unsigned char *p = in;
-        x = d2i_X509(NULL, &p, (long)len);
-        if (x && p != in + len) {
-            X509_free(x);
-            x = NULL;
-        }
-    }
-    if (!x) {
-        char eb[160];
-        avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "not an X.509 certificate: %s",
-                       tok_ossl_err(eb, sizeof(eb)));
-    }
-    return x;
-}
-
-avow_err tok_cert_der(X509 *x, uint8_t **der, size_t *len, avow_error *err)
-{
-    unsigned char *buf = NULL;
-    int n = i2d_X509(x, &buf);
-    if (n <= 0) return avow_error_set(err, AVOW_ERR_INTERNAL, AVOW_NO_OFFSET, "i2d_X509 failed");
-    *der = malloc((size_t)n);
-    if (!*der) {
-        OPENSSL_free(buf);
-        return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
-    }
-    memcpy(*der, buf, (size_t)n);
-    *len = (size_t)n;
-    OPENSSL_free(buf);
-    return AVOW_OK;
-}
-
 avow_err avow_jws_key_from_pem(const char *pem, size_t len, avow_jws_key **out, avow_error *err)
 {
     *out = NULL;
-    if (!pem || len == 0 || len > INT32_MAX)
-        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "empty key PEM");
-    BIO *b = BIO_new_mem_buf(pem, (int)len);
-    if (!b) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
-    EVP_PKEY *pk = NULL;
-    bool priv = false;
-    if (memmem(pem, len, "PRIVATE KEY-----", 16)) {
-        pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-        priv = true;
-    } else if (memmem(pem, len, "-----BEGIN PUBLIC KEY", 21)) {
-        pk = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
-    } else if (memmem(pem, len, "-----BEGIN CERTIFICATE", 22)) {
-        X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-        if (x) pk = X509_get_pubkey(x);
-        X509_free(x);
-    }
-    BIO_free(b);
-    if (!pk) {
-        char eb[160];
-        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                              "not a PEM private key, public key or certificate: %s",
-                              tok_ossl_err(eb, sizeof(eb)));
+    if (!pem || len == 0) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "empty key PEM");
+    EVP_PKEY *pk;
+    bool priv;
+    avow_err rc = avow_key_from_pem(pem, len, &pk, &priv, err);
+    if (rc) {
+        avow_error_prefix(err, "not a PEM private key, public key or certificate");
+        return rc;
     }
     return tok_key_wrap(pk, priv, out, err);
 }
@@ -183,14 +115,13 @@ avow_err avow_jws_key_from_cert_der(const uint8_t *der, size_t len, avow_jws_key
                                     avow_error *err)
 {
     *out = NULL;
-    X509 *x = tok_cert_parse(der, len, err);
-    if (!x) return err ? err->code : AVOW_ERR_FORMAT;
-    EVP_PKEY *pk = X509_get_pubkey(x);
-    X509_free(x);
-    if (!pk)
-        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                              "certificate public key unreadable");
-    return tok_key_wrap(pk, false, out, err);
+    avow_cert_copy c;
+    avow_err rc = avow_cert_copy_read(der, len, NULL, &c, err);
+    if (rc) return rc;
+    EVP_PKEY *pk;
+    rc = avow_cert_pubkey(&c.c, &pk, err);
+    avow_cert_copy_free(&c);
+    return rc ? rc : tok_key_wrap(pk, false, out, err);
 }
 
 void avow_jws_key_free(avow_jws_key *k)
@@ -219,7 +150,7 @@ EVP_PKEY_CTX *tok_sign_ctx_new(const avow_jws_key *key)
     if (!c || EVP_PKEY_sign_init(c) != 1 ||
         (key->alg == AVOW_JWS_ALG_RS256 &&
          EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1) ||
-        EVP_PKEY_CTX_set_signature_md(c, avow_pki_sha256()) != 1) {
+        EVP_PKEY_CTX_set_signature_md(c, avow_sha256_md()) != 1) {
         EVP_PKEY_CTX_free(c);
         return NULL;
     }
@@ -262,8 +193,10 @@ avow_err tok_sign_hash(const avow_jws_key *key, EVP_PKEY_CTX *ctx, const uint8_t
     return rc;
 }
 
-avow_err tok_sign(const avow_jws_key *key, const uint8_t *data, size_t len, uint8_t **sig,
-                  size_t *sig_len, avow_error *err)
+/* Signs the SHA-256 of `data` with the JWS algorithm of `key` into a malloc'd
+ * signature (RS256: PKCS#1 v1.5; ES256: raw 64-byte r||s). */
+static avow_err tok_sign(const avow_jws_key *key, const uint8_t *data, size_t len, uint8_t **sig,
+                         size_t *sig_len, avow_error *err)
 {
     char eb[160];
     *sig = NULL;
@@ -281,8 +214,9 @@ avow_err tok_sign(const avow_jws_key *key, const uint8_t *data, size_t len, uint
     return rc;
 }
 
-avow_err tok_verify(const avow_jws_key *key, const uint8_t *data, size_t len, const uint8_t *sig,
-                    size_t sig_len, avow_error *err)
+/* AVOW_ERR_SIGNATURE when the signature does not verify. */
+static avow_err tok_verify(const avow_jws_key *key, const uint8_t *data, size_t len,
+                           const uint8_t *sig, size_t sig_len, avow_error *err)
 {
     avow_err rc = AVOW_OK;
     unsigned char *der = NULL;

@@ -19,7 +19,9 @@
 #include <openssl/x509v3.h>
 
 #include "avow/encode.h"
-#include "pki/x509.h"
+#include "core/pem.h"
+#include "core/sha256.h"
+#include "pki/cert.h"
 #include "token/token_internal.h"
 
 #define SIGNER_SLOTS 8 /* more than the request threads of a typical avowd */
@@ -60,22 +62,6 @@ void avow_signing_material_free(avow_signing_material *m)
     memset(m, 0, sizeof(*m));
 }
 
-avow_err avow_signing_cert_cn(const char *cert_pem, char *cn, size_t n, avow_error *err)
-{
-    if (n) cn[0] = '\0';
-    BIO *b = cert_pem ? BIO_new_mem_buf(cert_pem, -1) : NULL;
-    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-    BIO_free(b);
-    if (!x)
-        return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
-                              "signing certificate: not a PEM certificate");
-    if (n && X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
-                                       n > INT_MAX ? INT_MAX : (int)n) < 0)
-        cn[0] = '\0';
-    X509_free(x);
-    return AVOW_OK;
-}
-
 avow_err avow_signing_key_generate(const char *subject_cn, avow_time not_before, int valid_days,
                                    avow_signing_material *out, avow_error *err)
 {
@@ -98,9 +84,11 @@ avow_err avow_signing_key_generate(const char *subject_cn, avow_time not_before,
     EVP_PKEY *pk = EVP_RSA_gen(2048);
     X509 *x = X509_new();
     BIGNUM *serial = BN_new();
-    BIO *kb = BIO_new(BIO_s_mem()), *cb = BIO_new(BIO_s_mem());
+    BIO *kb = BIO_new(BIO_s_mem());
+    unsigned char *der = NULL;
+    int der_len = 0;
     uint8_t rnd[16];
-    if (!pk || !x || !serial || !kb || !cb || RAND_bytes(rnd, sizeof(rnd)) != 1) goto ossl;
+    if (!pk || !x || !serial || !kb || RAND_bytes(rnd, sizeof(rnd)) != 1) goto ossl;
     rnd[0] &= 0x7f; /* positive, 16 bytes at most */
     rnd[0] |= 0x40;
     X509_NAME *name = X509_get_subject_name(x);
@@ -118,11 +106,12 @@ avow_err avow_signing_key_generate(const char *subject_cn, avow_time not_before,
         !add_ext(x, NID_subject_key_identifier, "hash") || X509_sign(x, pk, EVP_sha256()) <= 0)
         goto ossl;
     if (PEM_write_bio_PKCS8PrivateKey(kb, pk, NULL, NULL, 0, NULL, NULL) != 1 ||
-        PEM_write_bio_X509(cb, x) != 1)
+        (der_len = i2d_X509(x, &der)) <= 0)
         goto ossl;
     out->key_pem = bio_text(kb);
-    out->cert_pem = bio_text(cb);
-    if (!out->key_pem || !out->cert_pem) {
+    size_t pem_len = 0;
+    if (!out->key_pem ||
+        avow_pem_append(&out->cert_pem, &pem_len, "CERTIFICATE", der, (size_t)der_len, err)) {
         rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
         goto done;
     }
@@ -140,7 +129,7 @@ done:
         if (n > 0) OPENSSL_cleanse(data, (size_t)n);
     }
     BIO_free(kb);
-    BIO_free(cb);
+    OPENSSL_free(der);
     BN_free(serial);
     X509_free(x);
     EVP_PKEY_free(pk);
@@ -184,15 +173,19 @@ avow_err avow_token_signer_new(const char *key_pem, const char *cert_pem, const 
         rc = avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "signing key: not a private key");
         goto fail;
     }
-    X509 *x = tok_cert_parse((const uint8_t *)cert_pem, strlen(cert_pem), err);
-    if (!x) {
-        rc = err ? err->code : AVOW_ERR_FORMAT;
+    avow_cert_copy cert;
+    if ((rc = avow_cert_copy_read((const uint8_t *)cert_pem, strlen(cert_pem), NULL, &cert, err))) {
         avow_error_prefix(err, "signing certificate");
         goto fail;
     }
-    bool match = X509_check_private_key(x, s->key->pkey) == 1;
-    EVP_PKEY *pub = X509_get_pubkey(x);
-    X509_free(x);
+    EVP_PKEY *pub = NULL;
+    rc = avow_cert_pubkey(&cert.c, &pub, err);
+    avow_cert_copy_free(&cert);
+    if (rc) {
+        avow_error_prefix(err, "signing certificate");
+        goto fail;
+    }
+    bool match = EVP_PKEY_eq(pub, s->key->pkey) == 1;
     ERR_clear_error();
     if (!match) {
         EVP_PKEY_free(pub);

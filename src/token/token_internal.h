@@ -4,7 +4,6 @@
 #pragma once
 
 #include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include "avow/token.h"
 
@@ -18,30 +17,16 @@ struct avow_jws_key {
  * checking its type and size (RSA >= 1024 bits, >= 2048 to sign; EC P-256). */
 avow_err tok_key_wrap(EVP_PKEY *pkey, bool priv, avow_jws_key **out, avow_error *err);
 
-/* Signs the SHA-256 of `data` with the JWS algorithm of `key` into a malloc'd
- * signature (RS256: PKCS#1 v1.5; ES256: raw 64-byte r||s). */
-avow_err tok_sign(const avow_jws_key *key, const uint8_t *data, size_t len, uint8_t **sig,
-                  size_t *sig_len, avow_error *err);
-/* The same in two parts, for signers that keep contexts: a signing context of
+/* Signing in two parts, for signers that keep contexts: a signing context of
  * a private key set up for its algorithm over SHA-256 (NULL on failure; free
  * with EVP_PKEY_CTX_free), reusable for any number of signatures by one thread
  * at a time; and a signature over a SHA-256 `hash` with such a context. */
 EVP_PKEY_CTX *tok_sign_ctx_new(const avow_jws_key *key);
 avow_err tok_sign_hash(const avow_jws_key *key, EVP_PKEY_CTX *ctx, const uint8_t hash[32],
                        uint8_t **sig, size_t *sig_len, avow_error *err);
-/* AVOW_ERR_SIGNATURE when the signature does not verify. */
-avow_err tok_verify(const avow_jws_key *key, const uint8_t *data, size_t len, const uint8_t *sig,
-                    size_t sig_len, avow_error *err);
 
 /* base64url (no padding) of `len` bytes into a malloc'd string. */
 char *tok_b64url(const uint8_t *in, size_t len);
-/* Standard base64 (padded) into a malloc'd string. */
-char *tok_b64(const uint8_t *in, size_t len);
-
-/* A certificate from PEM (first certificate) or DER bytes. */
-X509 *tok_cert_parse(const uint8_t *in, size_t len, avow_error *err);
-/* DER of a certificate into a malloc'd buffer. */
-avow_err tok_cert_der(X509 *x, uint8_t **der, size_t *len, avow_error *err);
 
 /* The last OpenSSL error as text (clears the queue). */
 const char *tok_ossl_err(char *buf, size_t len);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pki/x509.h"
+#include "core/sha256.h"
 #include "verify/internal.h"
 
 struct avow_verified_collateral {

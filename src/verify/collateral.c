@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pki/pem.h"
-#include "pki/x509.h"
+#include "core/pem.h"
+#include "pki/ecdsa.h"
 #include "verify/internal.h"
 
 void vcoll_ref(void *p)

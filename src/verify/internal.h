@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <openssl/x509.h>
+#include <openssl/evp.h>
 
 #include "avow/quote.h"
 #include "avow/verify.h"
@@ -44,8 +44,7 @@ void vcert_ref(void *c);
 void vcert_unref(void *c);
 
 typedef struct {
-    X509 *x;   /* as OpenSSL reads it (checked once when the root is added) */
-    vcert *vc; /* the same bytes through pki/cert.h; NULL if it does not read */
+    vcert *vc; /* checked once when the root is added */
     uint8_t der_hash[32];
     bool intel; /* the Intel SGX Root CA key */
 } vroot;

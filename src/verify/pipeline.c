@@ -13,7 +13,8 @@
 
 #include "avow/quote.h"
 #include "core/cursor.h"
-#include "pki/x509.h"
+#include "core/sha256.h"
+#include "pki/ecdsa.h"
 #include "verify/internal.h"
 #include "verify/tcb_match.h"
 

@@ -39,10 +39,11 @@
 #include <string.h>
 
 #include "avow/encode.h"
+#include "core/pem.h"
+#include "core/sha256.h"
 #include "pki/cert.h"
-#include "pki/pck_x509.h"
-#include "pki/pem.h"
-#include "pki/x509.h"
+#include "pki/ecdsa.h"
+#include "pki/pck_cert.h"
 #include "verify/internal.h"
 #include "verify/steps.h"
 #include "verify/tcb_match.h"

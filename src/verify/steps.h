@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "pki/pem.h"
+#include "core/pem.h"
 #include "verify/internal.h"
 
 typedef struct {

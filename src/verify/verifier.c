@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/err.h>
-
 #include "avow/quote.h"
-#include "pki/pem.h"
-#include "pki/x509.h"
+#include "core/pem.h"
+#include "core/sha256.h"
+#include "pki/roots.h"
 #include "verify/internal.h"
 #include "verify/tcb_match.h"
 
@@ -56,32 +55,30 @@ static avow_err root_from_der(avow_verifier *v, const uint8_t *der, size_t len, 
 {
     if (v->n_roots == VROOT_MAX)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "too many trusted roots");
-    X509 *x = avow_x509_from_der(der, len);
-    if (!x) {
-        ERR_clear_error();
+    vcert *c = vcert_new(der, len);
+    if (!c)
         return avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                               "root: not a DER X.509 certificate");
-    }
-    char why[200];
-    if (X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(x)) != 0 ||
-        avow_x509_check_issued(x, x, why, sizeof(why)) != AVOW_OK) {
-        X509_free(x);
+    /* any algorithm OpenSSL verifies, as the root is the caller's choice */
+    EVP_PKEY *key = c->key, *other = NULL;
+    if (!key && avow_cert_pubkey(&c->c, &other, NULL) == AVOW_OK) key = other;
+    bool self_signed = avow_cert_self_issued(&c->c) && avow_cert_signed_by(&c->c, key);
+    EVP_PKEY_free(other);
+    if (!self_signed) {
+        vcert_unref(c);
         return avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
                               "root: not a self-signed certificate");
     }
-    if (!avow_x509_is_ca(x)) {
-        X509_free(x);
+    if (!c->c.has_bc || !c->c.ca) {
+        vcert_unref(c);
         return avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
                               "root: basicConstraints CA:TRUE missing");
     }
-    size_t klen;
-    const uint8_t *k = avow_x509_key_bytes(x, &klen);
     vroot *r = &v->roots[v->n_roots++];
-    r->x = x;
-    r->vc = vcert_new(der, len); /* NULL: chains ending here fail their checks */
+    r->vc = c;
     avow_sha256(der, len, r->der_hash);
-    r->intel =
-        k && klen == sizeof(AVOW_INTEL_ROOT_PUBKEY) && !memcmp(k, AVOW_INTEL_ROOT_PUBKEY, klen);
+    r->intel = c->c.key.len == sizeof(AVOW_INTEL_ROOT_PUBKEY) &&
+               !memcmp(c->c.key.p, AVOW_INTEL_ROOT_PUBKEY, c->c.key.len);
     return AVOW_OK;
 }
 
@@ -153,10 +150,8 @@ void avow_verifier_free(avow_verifier *v)
     vcache_free(v->plats);
     vcache_free(v->colls);
     vcache_free(v->certs);
-    for (size_t i = 0; i < v->n_roots; i++) {
-        X509_free(v->roots[i].x);
+    for (size_t i = 0; i < v->n_roots; i++)
         vcert_unref(v->roots[i].vc);
-    }
     free(v);
 }
 
@@ -199,9 +194,8 @@ vcert *vcert_get(avow_verifier *v, const uint8_t *der, size_t len)
 int vroot_find(const avow_verifier *v, const vcert *c)
 {
     for (size_t i = 0; i < v->n_roots; i++) {
-        size_t klen;
-        const uint8_t *k = avow_x509_key_bytes(v->roots[i].x, &klen);
-        if (k && klen == c->c.key.len && !memcmp(k, c->c.key.p, klen)) return (int)i;
+        const avow_span k = v->roots[i].vc->c.key;
+        if (k.len == c->c.key.len && !memcmp(k.p, c->c.key.p, k.len)) return (int)i;
     }
     return -1;
 }

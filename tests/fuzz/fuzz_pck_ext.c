@@ -1,12 +1,12 @@
 /* libFuzzer target: the PCK SGX extension walker (avow_pck_ext_parse) and the
- * PEM splitter it is usually fed through (pki/pem.h).
+ * PEM splitter it is usually fed through (core/pem.h).
  * Thread-safe: no state. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "avow/pck.h"
-#include "pki/pem.h"
+#include "core/pem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

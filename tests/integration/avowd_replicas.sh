@@ -193,7 +193,7 @@ assert sys.argv[2] == "200", sys.argv[2]
 assert h["status"] == "degraded" and h["store"] == "postgresql", h
 assert "database unreachable" in h["reason"], h
 PY
-curl -s "$B/metrics" | grep -qx "avowd_store_up 0" || fail "avowd_store_up is not 0 during the outage"
+grep -qx "avowd_store_up 0" <<<"$(curl -s "$B/metrics")" || fail "avowd_store_up is not 0 during the outage"
 ok "degraded /health: 200, with the reason ($(json_get health.json 'd["reason"]' | head -c 120)...)"
 # more than the in-memory collateral layer's 5 s re-check interval: its store
 # re-check fails and the cached copy is kept
@@ -224,7 +224,7 @@ T1=$(date +%s.%N)
 pg_start
 await_health ok "$T1" "$A" "$B" "$C"
 ok "/health ok on A, B and C $ELAPSED s after the database began to start again"
-curl -s "$B/metrics" | grep -qx "avowd_store_up 1" || fail "avowd_store_up is not 1 after the outage"
+grep -qx "avowd_store_up 1" <<<"$(curl -s "$B/metrics")" || fail "avowd_store_up is not 1 after the outage"
 h=$(policy BACK)
 python3 "$WATCH" put-policy --writer "$C" --admin "$ADMIN" --jws BACK.jws --hash="$h" --label BACK \
     --body attest.json --within 1 "$A" "$B" >BACK.delay || fail "policy after the outage: $(cat BACK.delay)"

@@ -45,7 +45,8 @@ if nm -D "$LIBDIR"/libavow.so | grep __asan_ >/dev/null; then # the sanitizer bu
 fi
 "${CC[@]}" -std=c11 -Wall -Werror "$AVOW_SOURCE/examples/verify_quote.c" $(pkg-config --cflags --libs avow) \
     -Wl,-rpath,"$LIBDIR" -o "$T/verify_quote" || fail "the example does not build against the installed library"
-ldd "$T/verify_quote" | grep -q "$LIBDIR/libavow.so" || fail "the example is not linked to the installed libavow"
+# (read whole first: under pipefail, grep -q leaving early would SIGPIPE ldd)
+grep -qF "$LIBDIR/libavow.so" <<<"$(ldd "$T/verify_quote")" || fail "the example is not linked to the installed libavow"
 
 run() { "$T/verify_quote" "$@" >"$T/out" 2>&1; echo $?; }
 P1=$AVOW_VECTORS/dcap/P1-phala-sgx-v3

@@ -22,7 +22,7 @@ uses["server"] = lib | {"store", "pccs"}
 uses["cli"] = lib | {"store", "pccs", "sim"}
 public = {  # include/avow/NAME.h -> its layer
     "err": "core", "encode": "core", "time": "core", "trace": "core", "file": "core",
-    "quote": "sgx", "report": "sgx", "enclave": "sgx", "pck": "pki",
+    "quote": "sgx", "report": "sgx", "enclave": "sgx", "pck": "pki", "cert": "pki",
     "collateral": "collateral", "tcb": "collateral", "verify": "verify",
     "token": "token", "claims": "policy", "policy": "policy", "attest": "attest",
 }

@@ -12,8 +12,10 @@ the real response bodies and the issuer-chain headers Intel sends
 
 --bundle gives the issuer chains (and, when the raw files are not given,
 the TCB Info / QE Identity bodies and the CRLs). GET /_stats answers the
-number of requests per route as JSON (counted as they arrive; --delay holds
-each /tcb answer back, for tests of concurrent requests); GET /_seen the path and the
+number of requests per route as JSON (counted as they arrive), and under
+"tcb_by_fmspc" the /tcb requests per FMSPC (lower-case hex) and under
+"tcb_max_concurrent" the most /tcb requests held at once; --delay holds each
+/tcb answer back, for tests of concurrent requests. GET /_seen: the path and the
 Ocp-Apim-Subscription-Key header (null when absent) of every request. With
 --redirect URL every request answers 307 to URL + its path and query; with
 --redirect self, to /moved + its path on this server (served normally).
@@ -32,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 args = None
 stats = {}
 seen = []
+tcb_now = [0]  # /tcb requests being held back (--delay) right now
 lock = threading.Lock()
 
 
@@ -84,16 +87,26 @@ class Handler(BaseHTTPRequestHandler):
             route = path
         with lock:
             stats[route] = stats.get(route, 0) + 1
-        if route == "/_stats":
-            return self.send(200, json.dumps(stats).encode())
+            snapshot = json.dumps(stats).encode() if route == "/_stats" else None
+        if snapshot is not None:
+            return self.send(200, snapshot)
         if args.api_key and self.headers.get("Ocp-Apim-Subscription-Key") != args.api_key:
             return self.error(401, "Unauthorized", "missing or wrong subscription key")
         b = args.bundle_json
         enc = lambda pem: urllib.parse.quote(pem, safe="")
         if route == "/tcb":
-            if args.delay:
-                time.sleep(args.delay)
             fmspc = q.get("fmspc", [""])[0]
+            with lock:
+                by = stats.setdefault("tcb_by_fmspc", {})
+                by[fmspc.lower()] = by.get(fmspc.lower(), 0) + 1
+                tcb_now[0] += 1
+                stats["tcb_max_concurrent"] = max(stats.get("tcb_max_concurrent", 0), tcb_now[0])
+            try:
+                if args.delay:
+                    time.sleep(args.delay)
+            finally:
+                with lock:
+                    tcb_now[0] -= 1
             if fmspc.lower() != args.fmspc.lower():
                 return self.error(404, "NotFound", f"no TCB info for FMSPC {fmspc}")
             name = "SGX-TCB-Info-Issuer-Chain" if args.v3_headers else "TCB-Info-Issuer-Chain"

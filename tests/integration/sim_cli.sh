@@ -99,6 +99,21 @@ expect_rc 1 "tampered body" "$AVOW" sim report --platform "$T/p" --check "$T/rb.
 python3 -c "import sys; b=bytearray(open(sys.argv[1],'rb').read()); b[431]^=1; open(sys.argv[2],'wb').write(b)" "$T/r.bin" "$T/rm.bin"
 expect_rc 1 "tampered MAC" "$AVOW" sim report --platform "$T/p" --check "$T/rm.bin" --mrenclave "$MRE" --mrsigner "$MRS"
 expect_rc 2 "short report" "$AVOW" sim report --platform "$T/p" --check "$T/short.ss" --mrenclave "$MRE" --mrsigner "$MRS"
+# ---- many platforms under one root: --pki shares p's PKI, --fmspc is chosen
+expect_rc 0 "sim init --pki" "$AVOW" sim init "$T/m" --pki "$T/p" --fmspc 0a0b0c0d0e0f
+grep -q "FMSPC 0a0b0c0d0e0f" "$T/out" || fail "--pki: FMSPC not taken: $(cat "$T/out")"
+cmp -s "$T/p/root.pem" "$T/m/root.pem" || fail "--pki: the root is not p's"
+cmp -s "$T/p/pckca.pem" "$T/m/pckca.pem" || fail "--pki: the PCK CA is not p's"
+cmp -s "$T/p/pck.pem" "$T/m/pck.pem" && fail "--pki: the PCK certificate is p's, not its own"
+expect_rc 0 "quote under the shared root" "$AVOW" sim quote --platform "$T/m" --out "$T/qs"
+if "$AVOW" quote verify --help >/dev/null 2>&1; then
+    expect_rc 0 "verify with p's root" "$AVOW" quote verify "$T/qs/quote.bin" --collateral "$T/qs/collateral.json" \
+        --root "$T/p/root.pem" --json
+    [ "$(jq_ "$T/out" platform.fmspc)" = 0a0b0c0d0e0f ] || fail "--pki quote: fmspc $(jq_ "$T/out" platform.fmspc)"
+fi
+expect_rc 2 "--pki with another CA kind" "$AVOW" sim init "$T/m2" --pki "$T/p" --ca platform
+grep -q "the shared PKI has a processor CA" "$T/err" || fail "--pki --ca platform: message: $(cat "$T/err")"
+expect_rc 2 "--pki of no platform" "$AVOW" sim init "$T/m3" --pki "$T/nope"
 expect_rc 0 "sim info" "$AVOW" sim info --platform "$T/p"
 [ "$(jq_ "$T/out" root)" = "Avow Simulated SGX Root CA" ] || fail "info root name"
 

@@ -48,7 +48,7 @@ pg_psql avowcli "CREATE ROLE avowapp LOGIN;
   GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO avowapp"
 app_uri="postgresql://avowapp@127.0.0.1:$PG_PORT/avowcli"
 kid3=$("$AVOW_BIN" key rotate --data "$app_uri")
-"$AVOW_BIN" key show --data "$app_uri" | grep -q "^$kid3 .* active$" || { echo "row-only role: rotate failed"; exit 1; }
+grep -q "^$kid3 .* active$" <<<"$("$AVOW_BIN" key show --data "$app_uri")" || { echo "row-only role: rotate failed"; exit 1; }
 if pg_psql avowcli "SET ROLE avowapp; CREATE TABLE nope (x int)" 2>/dev/null; then
     echo "the row-only role could create a table"; exit 1
 fi

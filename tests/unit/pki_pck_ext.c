@@ -13,7 +13,7 @@
 #include "avow/encode.h"
 #include "avow/pck.h"
 #include "avow/quote.h"
-#include "pki/pem.h"
+#include "core/pem.h"
 #include "testutil.h"
 
 static void assert_hex(const uint8_t *p, size_t n, const char *want)

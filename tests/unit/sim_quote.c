@@ -501,6 +501,63 @@ static void test_persistence(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Many platforms under one root: a platform made with pki_from shares the
+ * other's root, PCK CA and TCB Signing certificate (and outlives it), has its
+ * own PCK certificate with its own FMSPC, and its quotes verify against the
+ * shared root; a CA kind other than the shared PKI's is refused. */
+static void test_shared_pki(void **state)
+{
+    (void)state;
+    avow_sim_platform *a = new_platform(AVOW_PCK_CA_PROCESSOR), *b = NULL;
+    avow_sim_platform_opts o;
+    avow_sim_platform_opts_default(&o, NOW);
+    static const uint8_t fmspc[6] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06};
+    memcpy(o.fmspc, fmspc, 6);
+    o.pki_from = a;
+    o.ca = AVOW_PCK_CA_PLATFORM;
+    avow_error e;
+    assert_int_equal(avow_sim_platform_new(&o, &b, &e), AVOW_ERR_ARG);
+    assert_null(b);
+    assert_non_null(strstr(e.msg, "the shared PKI has a processor CA"));
+    o.ca = AVOW_PCK_CA_PROCESSOR;
+    assert_int_equal(avow_sim_platform_new(&o, &b, &e), AVOW_OK);
+    char *root_a, *root_b, *chain_a, *chain_b;
+    assert_int_equal(avow_sim_root_pem(a, &root_a, &e), AVOW_OK);
+    assert_int_equal(avow_sim_pck_chain_pem(a, &chain_a, &e), AVOW_OK);
+    avow_sim_platform_info ia, ib;
+    avow_sim_platform_get_info(a, &ia);
+    avow_sim_platform_free(a); /* b holds its own references */
+    assert_int_equal(avow_sim_root_pem(b, &root_b, &e), AVOW_OK);
+    assert_int_equal(avow_sim_pck_chain_pem(b, &chain_b, &e), AVOW_OK);
+    assert_string_equal(root_a, root_b);
+    assert_string_not_equal(chain_a, chain_b); /* its own PCK certificate */
+    avow_sim_platform_get_info(b, &ib);
+    assert_memory_equal(ib.fmspc, fmspc, 6);
+    assert_memory_not_equal(ia.ppid, ib.ppid, 16);
+    size_t len;
+    uint8_t *q = make_quote(b, 3, &len);
+    uint8_t got[6];
+    avow_pck_ca ca;
+    assert_int_equal(avow_quote_platform_id(q, len, got, &ca, NULL, &e), AVOW_OK);
+    assert_memory_equal(got, fmspc, 6);
+    avow_sim_collateral_opts co;
+    avow_sim_collateral_opts_default(&co, NOW);
+    avow_collateral c;
+    assert_int_equal(avow_sim_collateral(b, &co, &c, &e), AVOW_OK);
+    avow_verify_result r;
+    verify(b, q, len, &c, NOW + 60, true, &r); /* trusting root_b, which is root_a */
+    assert_true(r.ok);
+    assert_true(r.simulated_root);
+    avow_verify_result_free(&r);
+    avow_collateral_free(&c);
+    free(q);
+    free(root_a);
+    free(root_b);
+    free(chain_a);
+    free(chain_b);
+    avow_sim_platform_free(b);
+}
+
 static void test_status_names(void **state)
 {
     (void)state;
@@ -526,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_statuses_c_api),  cmocka_unit_test(test_expired_certificates),
         cmocka_unit_test(test_persistence),     cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_td_quote_layout), cmocka_unit_test(test_tdx_collateral),
+        cmocka_unit_test(test_shared_pki),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* Unit tests of the PEM bundle splitter (pki/pem.h): the PCK chain inside
+/* Unit tests of the PEM bundle splitter (core/pem.h): the PCK chain inside
  * P1's quote (trailing NUL), CRLF, junk between blocks, other labels, and
  * malformed blocks (bad base64, missing END, headers, extra bytes). */
 #include <setjmp.h>
@@ -14,7 +14,7 @@
 
 #include "avow/encode.h"
 #include "avow/quote.h"
-#include "pki/pem.h"
+#include "core/pem.h"
 #include "testutil.h"
 
 static void assert_msg_has(const avow_error *e, const char *needle)

@@ -1,14 +1,20 @@
-/* PEM bundle splitter (pem.h): finds BEGIN/END blocks, decodes their strict
- * base64 bodies with the core codec and checks each result is one DER TLV.
- * Hand-written rather than PEM_read_bio_X509 because quotes and PCS headers
- * carry chains with a trailing NUL, CRLF and junk between blocks, and we want
- * an error that says which block is bad and where, without OpenSSL's error
- * queue. Thread-safe: no state. */
-#include "pki/pem.h"
+/* PEM reading and writing (core/pem.h): finds BEGIN/END blocks, decodes
+ * their strict base64 bodies with the core codec and checks each result is
+ * one DER TLV; writes blocks in OpenSSL's layout. Hand-written rather than
+ * PEM_read_bio_* because quotes and PCS headers carry chains with a trailing
+ * NUL, CRLF and junk between blocks, and we want an error that says which
+ * block is bad and where, without OpenSSL's error queue. Thread-safe: no
+ * state. */
+#include "core/pem.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "avow/encode.h"
 
@@ -112,8 +118,9 @@ static avow_err decode_body(const char *body, size_t blen, size_t body_off, size
     return AVOW_OK;
 }
 
-avow_err avow_pem_split(const char *pem, size_t len, const char *label, avow_der_blob **out,
-                        size_t *n, avow_error *err)
+/* Splits up to `max` blocks (0: all). */
+static avow_err pem_scan(const char *pem, size_t len, const char *label, size_t max,
+                         avow_der_blob **out, size_t *n, avow_error *err)
 {
     if (!out || !n || (!pem && len))
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "pem: no input or output");
@@ -180,11 +187,15 @@ avow_err avow_pem_split(const char *pem, size_t len, const char *label, avow_der
             blobs = nb;
             cap = ncap;
         }
-        blobs[count].der = NULL;
-        blobs[count].len = 0;
-        if ((e = decode_body(pem + body, eoff - body, body, boff, block, &blobs[count], err)))
-            goto done;
+        avow_der_blob *bl = &blobs[count];
+        memset(bl, 0, sizeof(*bl));
+        size_t keep = lab_len < sizeof(bl->label) ? lab_len : sizeof(bl->label) - 1;
+        memcpy(bl->label, pem + lab, keep);
+        bl->off = boff;
+        bl->end = pos;
+        if ((e = decode_body(pem + body, eoff - body, body, boff, block, bl, err))) goto done;
         count++;
+        if (count == max) break;
     }
     if (count == 0) {
         e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET, "pem: no -----BEGIN %s----- block",
@@ -197,4 +208,77 @@ avow_err avow_pem_split(const char *pem, size_t len, const char *label, avow_der
 done:
     avow_der_blobs_free(blobs, count);
     return e;
+}
+
+avow_err avow_pem_split(const char *pem, size_t len, const char *label, avow_der_blob **out,
+                        size_t *n, avow_error *err)
+{
+    return pem_scan(pem, len, label, 0, out, n, err);
+}
+
+avow_err avow_pem_first(const char *pem, size_t len, const char *label, avow_der_blob **out,
+                        avow_error *err)
+{
+    size_t n;
+    return pem_scan(pem, len, label, 1, out, &n, err);
+}
+
+avow_err avow_pem_append(char **pem, size_t *pem_len, const char *label, const uint8_t *der,
+                         size_t len, avow_error *err)
+{
+    size_t lab = strlen(label), b64 = avow_base64_len(len) - 1, lines = (b64 + 63) / 64;
+    size_t have = *pem ? *pem_len : 0;
+    /* "-----BEGIN " label "-----\n" body-with-newlines "-----END " label "-----\n" */
+    size_t add = (11 + lab + 6) + b64 + lines + (9 + lab + 6);
+    char *enc = malloc(b64 + 1), *out = realloc(*pem, have + add + 1);
+    if (!enc || !out) {
+        free(enc);
+        if (out) *pem = out;
+        return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    }
+    avow_base64_encode(der, len, enc);
+    char *w = out + have;
+    w += sprintf(w, "-----BEGIN %s-----\n", label);
+    for (size_t i = 0; i < b64; i += 64) {
+        size_t k = b64 - i < 64 ? b64 - i : 64;
+        memcpy(w, enc + i, k);
+        w += k;
+        *w++ = '\n';
+    }
+    w += sprintf(w, "-----END %s-----\n", label);
+    free(enc);
+    *pem = out;
+    *pem_len = (size_t)(w - out);
+    return AVOW_OK;
+}
+
+avow_err avow_pem_private_key(const char *pem, size_t len, EVP_PKEY **out, avow_error *err)
+{
+    static const char *const labels[] = {"PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"};
+    *out = NULL;
+    avow_der_blob *b = NULL;
+    size_t n = 0;
+    avow_err rc = avow_pem_split(pem, len, NULL, &b, &n, err);
+    if (rc) return rc;
+    const avow_der_blob *key_block = NULL;
+    for (size_t i = 0; i < n && !key_block; i++)
+        for (size_t k = 0; k < 3 && !key_block; k++)
+            if (!strcmp(b[i].label, labels[k])) key_block = &b[i];
+    if (!key_block) {
+        rc = avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "pem: no private key block");
+    } else {
+        const unsigned char *p = key_block->der;
+        EVP_PKEY *key = d2i_AutoPrivateKey(NULL, &p, (long)key_block->len);
+        if (key && p == key_block->der + key_block->len) {
+            *out = key;
+        } else {
+            EVP_PKEY_free(key);
+            ERR_clear_error();
+            rc = avow_error_set(err, AVOW_ERR_FORMAT, key_block->off,
+                                "pem block '%s' at offset %zu: not a private key", key_block->label,
+                                key_block->off);
+        }
+    }
+    avow_der_blobs_free(b, n);
+    return rc;
 }
