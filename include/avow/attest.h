@@ -143,12 +143,40 @@ void avow_attestation_free(avow_attestation *a);
 avow_attest_outcome avow_attest_begin(avow_attestation *a, avow_verifier *v,
                                       const avow_attest_request *req);
 
+/* Days since the TCB recovery that made the platform's TCB out of date, for
+ * a verified SGX quote (docs/policy.md "Days since a TCB recovery"): true
+ * with *days when the caller knows it (it holds Intel's evaluation numbers
+ * document and the older collateral: avow_days_since_tcb_recovery); false
+ * leaves the claim out. */
+typedef bool (*avow_attest_recovery_fn)(void *ctx, const avow_verify_result *r, int64_t *days);
+
 typedef struct {
     avow_time at;                  /* the verification time */
     bool allow_missing_crl;        /* verify.h */
     const avow_policy *policy;     /* the policy in force (a draft in the request wins) */
     const char *policy_signer_jwk; /* x-ms-policy-signer ({"kty","x5c"}), or NULL */
+    /* optional: x-avow-sgx-days-since-tcb-recovery (an Integer incoming claim) */
+    avow_attest_recovery_fn days_since_recovery;
+    void *recovery_ctx;
 } avow_attest_opts;
+
+/* The policy property that selects the TCB baseline (docs/maa.md §3.3). */
+#define AVOW_TCB_IDENTIFIER_CLAIM "x-ms-sgx-tcbidentifier"
+#define AVOW_TCB_EVAL_NUM_MAX     1000000
+
+/* The TCB evaluation number `policy` selects (MAA's TCB baselines,
+ * docs/maa.md §1.11): its configurationrules run alone, before anything is
+ * verified, and the x-ms-sgx-tcbidentifier they issue is read: a number N
+ * gives *eval_num N; "azuredefault" or no such property gives 0 (the
+ * service's default: the newest number it holds, or the one configured).
+ * AVOW_ERR_FORMAT, naming the policy and the value, for anything else.
+ * `policy` NULL gives 0. */
+avow_err avow_attest_tcb_eval_num(const avow_policy *policy, int *eval_num, avow_error *err);
+
+/* The policy that decides an attestation begun with avow_attest_begin: the
+ * request's draft policy when it has one, else `in_force`. */
+const avow_policy *avow_attest_deciding_policy(const avow_attestation *a,
+                                               const avow_policy *in_force);
 
 /* Phase 2: verification against `vc` (checked by the same verifier), the
  * incoming claims, the decision, and on permit the token's claims. */

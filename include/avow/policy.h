@@ -132,6 +132,15 @@ void avow_policy_result_free(avow_policy_result *r);
 avow_err avow_policy_evaluate(const avow_policy *p, const avow_claims *incoming,
                               avow_policy_result *res, avow_error *err);
 
+/* Runs configurationrules alone over `incoming` and returns the properties
+ * they set (*properties, free with avow_claims_free), e.g.
+ * x-ms-sgx-tcbidentifier (docs/maa.md §3.3). A service runs this before the
+ * evidence is verified, to know what configures the verification (which
+ * TCB evaluation number judges); a rule conditioned on claims that do not
+ * exist yet does not fire then. An evaluation error is AVOW_ERR_FORMAT. */
+avow_err avow_policy_configuration(const avow_policy *p, const avow_claims *incoming,
+                                   avow_claims **properties, avow_error *err);
+
 /* ---- policy management (MAA PUT /policies, certificates:add|remove) ------ */
 
 typedef enum {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "avow/collateral.h"
+#include "avow/evalnum.h"
 #include "avow/err.h"
 #include "avow/pck.h"
 #include "avow/quote.h"
@@ -274,6 +275,41 @@ const avow_collateral_digests *avow_verified_collateral_digests(const avow_verif
 avow_err avow_verify_quote_checked(avow_verifier *v, const avow_quote *q,
                                    const avow_verified_collateral *vc, const avow_verify_opts *opts,
                                    avow_verify_result *r);
+
+/* ---- TCB evaluation data numbers (evalnum.h) ------------------------------ */
+
+/* Checks a document: its issuer chain is a TCB Signing certificate issued by
+ * one of `v`'s trusted roots (the same check as TCB Info's issuer chain,
+ * docs/verification.md A6 step 4), its signature verifies over the exact
+ * signed bytes with that key, and it parses. `out` (may be NULL) receives the
+ * parsed document. Validity (nextUpdate) is the caller's to judge.
+ * AVOW_ERR_CHAIN / AVOW_ERR_SIGNATURE / AVOW_ERR_FORMAT naming what failed. */
+avow_err avow_evalnums_check(avow_verifier *v, const avow_evalnums_raw *r, avow_evalnums *out,
+                             avow_error *err);
+
+/* One evaluation number's TCB Info for a platform (parsed), for the days
+ * since a TCB recovery. */
+typedef struct {
+    int number;
+    const avow_tcb_info *tcb;
+} avow_evalnum_tcb;
+
+/* Days since the TCB recovery that made a platform's TCB out of date
+ * (docs/policy.md "Days since a TCB recovery"): with `judged` the number that
+ * judged the quote, `comp` / `pcesvn` the platform's TCB from its PCK
+ * certificate, and `tcbs` the TCB Info the caller holds per number:
+ * walking the document's numbers down from `judged`, find the lowest number
+ * N such that under N and every listed number above it up to `judged` the
+ * platform's matched level is out of date (OutOfDate, OutOfDateConfiguration-
+ * Needed or Revoked), while under the listed number just below N it is not;
+ * *days = whole days (floor) from N's tcbRecoveryEventDate to `at`.
+ * Returns false (the claim is absent) when under `judged` the platform is
+ * not out of date, when a number on the way down is not held (its TCB Info
+ * missing from `tcbs`) or not listed, when the platform was already out of
+ * date under the lowest listed number, or when `at` precedes the date. */
+bool avow_days_since_tcb_recovery(const avow_evalnums *doc, const avow_evalnum_tcb *tcbs,
+                                  size_t n_tcbs, int judged, const uint8_t comp[16],
+                                  uint16_t pcesvn, avow_time at, int64_t *days);
 
 #ifdef __cplusplus
 }

@@ -139,6 +139,12 @@ static avow_err mint_incoming(avow_attestation *a, const avow_attest_request *re
     return e;
 }
 
+const avow_policy *avow_attest_deciding_policy(const avow_attestation *a,
+                                               const avow_policy *in_force)
+{
+    return a && a->own_draft ? a->own_draft : in_force;
+}
+
 /* Phase 2 against checked collateral `vc`, or (avow_attest) raw collateral
  * `coll` verified as it is, so that a set that does not check is reported
  * by the verification's own trace. */
@@ -152,7 +158,7 @@ static avow_attest_outcome finish(avow_attestation *a, avow_verifier *v,
             refuse(a, AVOW_ATTEST_FAILED, "InternalError", "the attestation was not begun");
         return a->outcome;
     }
-    const avow_policy *policy = a->own_draft ? a->own_draft : o->policy;
+    const avow_policy *policy = avow_attest_deciding_policy(a, o->policy);
     if (!policy)
         return refuse(a, AVOW_ATTEST_FAILED, "InternalError", "no policy to appraise with");
     snprintf(a->policy_hash, sizeof(a->policy_hash), "%s", avow_policy_get_hash(policy));
@@ -163,7 +169,8 @@ static avow_attest_outcome finish(avow_attestation *a, avow_verifier *v,
     a->verified = true;
     if (vc) coll = avow_verified_collateral_raw(vc);
     if (e == AVOW_OK &&
-        mint_incoming(a, req, coll, vc ? avow_verified_collateral_digests(vc) : NULL) != AVOW_OK)
+        (mint_incoming(a, req, coll, vc ? avow_verified_collateral_digests(vc) : NULL) != AVOW_OK ||
+         (a->verify.ok && attest_recovery_claim(a, o) != AVOW_OK)))
         return refuse(a, AVOW_ATTEST_FAILED, "InternalError",
                       "building the incoming claims failed");
     if (e != AVOW_OK || !a->verify.ok || a->verify.collateral_expired) {

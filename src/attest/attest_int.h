@@ -1,6 +1,7 @@
 /* Internals of the attestation layer (include/avow/attest.h) shared by its
  * files: attest.c runs the steps, token.c builds the token's claim set,
- * freshness.c the claims read from Intel's supplemental data.
+ * freshness.c the claims read from Intel's supplemental data, tcb_select.c
+ * the TCB evaluation number a policy selects.
  * Thread-safety: as attest.h. */
 #pragma once
 
@@ -26,3 +27,8 @@ avow_err attest_token_claims(avow_attestation *a, const avow_attest_request *req
  * <p>cached-keys (booleans, absent where the certificate says nothing).
  * Nothing when the verification reached no status (no supplemental data). */
 avow_err attest_freshness_claims(avow_claims *cs, const avow_verify_result *r);
+
+/* Adds x-avow-sgx-days-since-tcb-recovery to a->incoming when the caller's
+ * o->days_since_recovery computes it for this verified SGX quote
+ * (tcb_select.c). */
+avow_err attest_recovery_claim(avow_attestation *a, const avow_attest_opts *o);

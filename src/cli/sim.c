@@ -27,6 +27,7 @@
 #include "sim/sim.h"
 #include "cli/cli.h"
 #include "cli/sim_tdx.h"
+#include "cli/sim_evalnums.h"
 #include "core/sha256.h"
 
 enum {
@@ -66,6 +67,7 @@ enum {
     O_MODULE_MISMATCH,
     O_TEE_TCB_SVN,
     O_MRTD,
+    O_EVAL_NUM,
     /* report; the --target* ids last (enclave_opt) */
     O_CHECK,
     O_TARGET,
@@ -137,6 +139,8 @@ static const cli_option quote_opts[] = {
     {O_NOW, "now", "TIME", "the collateral's issue date (default: now)"},
     {O_NEXT_UPDATE, "next-update", "TIME", "the collateral's nextUpdate (default: 30 days on)"},
     {O_TEE, "tee", "sgx|tdx", "an SGX enclave quote (default) or a TD quote"},
+    {O_EVAL_NUM, "eval-num", "N",
+     "the TCB evaluation data number the TCB Info and QE Identity carry (default 17)"},
     {0},
 };
 
@@ -258,7 +262,7 @@ static bool parse_time(const char *name, const char *s, avow_time *t)
     return true;
 }
 
-static avow_sim_platform *load_platform(const char *dir)
+avow_sim_platform *cli_sim_load_platform(const char *dir)
 {
     if (!dir) {
         fprintf(stderr, "avow: --platform DIR is required\n");
@@ -464,7 +468,7 @@ static int cmd_init(int argc, char **argv)
     avow_sim_platform *p = NULL, *from = NULL;
     avow_error e;
     avow_error_clear(&e);
-    if (pki && !(from = load_platform(pki))) return CLI_USAGE;
+    if (pki && !(from = cli_sim_load_platform(pki))) return CLI_USAGE;
     o.pki_from = from;
     avow_err rc = avow_sim_platform_new(&o, &p, &e);
     avow_sim_platform_free(from);
@@ -510,7 +514,7 @@ static int cmd_quote(int argc, char **argv)
     avow_sim_collateral_opts co;
     avow_time now = avow_time_now(), next = 0;
     avow_sim_collateral_opts_default(&co, now);
-    bool now_set = false, version_set = false, tdx_opts = false;
+    bool now_set = false, version_set = false, tdx_opts = false, eval_set = false;
     unsigned long version = 3;
     cli_sim_tdx td = {0};
     cli_args a;
@@ -598,6 +602,16 @@ static int cmd_quote(int argc, char **argv)
             case O_NEXT_UPDATE:
                 if (!parse_time("--next-update", v, &next)) return CLI_USAGE;
                 break;
+            case O_EVAL_NUM: {
+                unsigned long n;
+                if (!parse_uint("--eval-num", v, 1000000, &n) || n == 0) {
+                    if (n == 0) fprintf(stderr, "avow: --eval-num: a number from 1\n");
+                    return CLI_USAGE;
+                }
+                co.tcb_eval_num = (int)n;
+                eval_set = true;
+                break;
+            }
             default:
                 return a.rc;
         }
@@ -639,7 +653,7 @@ static int cmd_quote(int argc, char **argv)
         co.n_advisory_ids = n;
     }
     int rc = CLI_USAGE;
-    avow_sim_platform *p = load_platform(dir);
+    avow_sim_platform *p = cli_sim_load_platform(dir);
     uint8_t *quote = NULL;
     size_t qlen = 0;
     char *bundle = NULL, *root = NULL;
@@ -671,20 +685,21 @@ static int cmd_quote(int argc, char **argv)
         !write_out(out, "collateral.json", bundle, strlen(bundle)) ||
         !write_out(out, "root.pem", root, strlen(root)))
         goto done;
-    char module_desc[64] = "";
+    char module_desc[64] = "", eval_desc[40] = "";
+    if (eval_set) snprintf(eval_desc, sizeof eval_desc, ", evaluation number %d", co.tcb_eval_num);
     if (td.tdx)
         snprintf(module_desc, sizeof module_desc, ", module %s%s",
                  avow_sim_status_name(td.module_status ? td.module_status : AVOW_TCB_UP_TO_DATE),
                  td.module_mismatch ? " (identity mismatch)" : "");
     printf(
-        "%s/quote.bin: %zu bytes, quote v%lu%s; %s/collateral.json: TCB %s%s, QE %s%s; "
+        "%s/quote.bin: %zu bytes, quote v%lu%s; %s/collateral.json: TCB %s%s, QE %s%s%s; "
         "%s/root.pem: simulated root (pass it with --root)\n",
         out, qlen, version,
         !td.tdx   ? ""
         : td.td15 ? " (TDX, TD report 1.5)"
                   : " (TDX, TD report 1.0)",
         out, avow_sim_status_name(co.tcb_status), module_desc, avow_sim_status_name(co.qe_status),
-        co.revoke_pck ? ", PCK revoked" : "", out);
+        co.revoke_pck ? ", PCK revoked" : "", eval_desc, out);
     rc = CLI_OK;
 done:
     free(adv_copy);
@@ -729,7 +744,7 @@ static int cmd_report(int argc, char **argv)
     uint8_t rd[64] = {0};
     if (rd_hex && !parse_hex_upto("--report-data", rd_hex, rd, 64)) return CLI_USAGE;
     int rc = CLI_USAGE;
-    avow_sim_platform *p = load_platform(dir);
+    avow_sim_platform *p = cli_sim_load_platform(dir);
     avow_sim_enclave me, tg;
     avow_error e;
     avow_error_clear(&e);
@@ -784,7 +799,7 @@ static int cmd_info(int argc, char **argv)
         if (o != O_PLATFORM) return a.rc;
         dir = v;
     }
-    avow_sim_platform *p = load_platform(dir);
+    avow_sim_platform *p = cli_sim_load_platform(dir);
     if (!p) return CLI_USAGE;
     avow_sim_platform_info in;
     avow_sim_platform_get_info(p, &in);
@@ -811,6 +826,7 @@ int cli_sim(int argc, char **argv)
         {"quote", cmd_quote, "quote an enclave or a TD, with collateral at any TCB status"},
         {"report", cmd_report, "make or check a local-attestation REPORT"},
         {"info", cmd_info, "print a platform's identity as JSON"},
+        {"evalnums", cli_sim_evalnums, "sign a TCB evaluation data numbers document"},
         {0},
     };
     static const cli_group g = {

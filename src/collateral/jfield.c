@@ -63,6 +63,20 @@ avow_err jf_load_object(const char *json, size_t len, const char *what, json_t *
     return AVOW_OK;
 }
 
+avow_err jf_parse_with(const char *json, size_t len, const char *what,
+                       avow_err (*parse)(json_t *root, void *out, avow_error *err), void *out,
+                       void (*release)(void *out), avow_error *err)
+{
+    json_t *root;
+    avow_err e = jf_load_object(json, len, what, &root, err);
+    if (!e) {
+        e = parse(root, out, err);
+        json_decref(root);
+        if (e) release(out);
+    }
+    return e;
+}
+
 static avow_err member(json_t *obj, const char *path, const char *key, json_type type, json_t **out,
                        avow_error *err)
 {

@@ -23,6 +23,11 @@ void jf_pathf(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 
  * UTF-8 rejected) and requires an object. `what` names it in messages. */
 avow_err jf_load_object(const char *json, size_t len, const char *what, json_t **out,
                         avow_error *err);
+/* jf_load_object, then `parse` of the object into `out`; when that fails,
+ * `release(out)` (a parser's whole life cycle in one call). */
+avow_err jf_parse_with(const char *json, size_t len, const char *what,
+                       avow_err (*parse)(json_t *root, void *out, avow_error *err), void *out,
+                       void (*release)(void *out), avow_error *err);
 
 /* Member `key` of `obj`: required object / array / string / unsigned integer.
  * Arrays may be required non-empty. Integers must be JSON integers (no

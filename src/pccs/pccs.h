@@ -20,6 +20,15 @@
  * The caller checks the quote's PCK chain (avow_quote_platform) before it
  * asks, so a chain no trusted root issued never costs a store read or a fetch.
  *
+ * Collateral per TCB evaluation number (docs/verification.md A13): a lookup
+ * names a number N (0: the current set, the newest the service holds in its
+ * update channel); (platform, N) is an entry like a platform, under the same
+ * bounds (single flight, pending, failure memory, LRU). Intel's evaluation
+ * numbers document of each TEE is kept (memory, store) and refreshed by the
+ * fetch threads when missing or past its nextUpdate; when one is held, a
+ * number it does not list is refused at once, without a fetch, so a flood of
+ * made-up numbers costs no upstream request (docs/security.md).
+ *
  * Store rows (rows.c) are written only from checked collateral; entries kept
  * in memory are re-read from the store every `recheck_seconds` (one thread at
  * a time, the others keep the current copy) so that imports and other
@@ -36,6 +45,7 @@
 
 #include "avow/collateral.h"
 #include "avow/err.h"
+#include "avow/evalnum.h"
 #include "pccs/upstream.h"
 #include "store/store.h"
 #include "avow/time.h"
@@ -53,6 +63,9 @@ typedef struct {
     double failure_ttl;              /* seconds an upstream failure is remembered (0: 10) */
     size_t max_entries;              /* platforms kept in memory (0: 512) */
     double recheck_seconds;          /* store re-check of a kept entry (0: 5) */
+    const char *update;              /* the update channel fetched and stored: "standard"
+                                        (NULL) or "early"; the upstream client asks for the
+                                        same (avow_pcs_opts.update) */
 } avow_pccs_opts;
 
 avow_err avow_pccs_new(const avow_pccs_opts *opts, avow_pccs **out, avow_error *err);
@@ -91,6 +104,33 @@ avow_err avow_pccs_get(avow_pccs *s, const avow_platform_id *pid, avow_time at,
                        avow_pccs_waiter *w, bool *parked, avow_verified_collateral **out,
                        avow_error *err);
 
+/* avow_pccs_get for TCB evaluation number `eval_num` (0: the current set).
+ * The set answered carries that number in its TCB Info. AVOW_ERR_NOT_FOUND
+ * names the number when it cannot be had: not held and no upstream, not
+ * listed in the evaluation numbers document held for the TEE, or the
+ * upstream has none. */
+avow_err avow_pccs_get_num(avow_pccs *s, const avow_platform_id *pid, int eval_num, avow_time at,
+                           avow_pccs_waiter *w, bool *parked, avow_verified_collateral **out,
+                           avow_error *err);
+
+/* The evaluation numbers document held for `tee` (checked by the service's
+ * verifier; memory, else the store; never an upstream request), copied into
+ * `out` (avow_evalnums_free). AVOW_ERR_NOT_FOUND when none is held. */
+avow_err avow_pccs_evalnums(avow_pccs *s, uint32_t tee, avow_evalnums *out, avow_error *err);
+
+/* The TCB Info of every evaluation number held for `pid` (parsed from the
+ * store, newest last) for the days since a TCB recovery; free with
+ * avow_pccs_history_free. */
+typedef struct {
+    avow_evalnum_tcb *items; /* tcb points into infos */
+    avow_tcb_info *infos;
+    size_t n;
+} avow_pccs_history;
+
+avow_err avow_pccs_history_get(avow_pccs *s, const avow_platform_id *pid, avow_pccs_history *out,
+                               avow_error *err);
+void avow_pccs_history_free(avow_pccs_history *h);
+
 /* Counters since creation (for /metrics). */
 typedef struct {
     uint64_t hits;             /* answered from memory */
@@ -120,12 +160,14 @@ typedef struct {
 
 void avow_pccs_row_key_of(const avow_platform_id *pid, avow_pccs_row_key *out);
 
-/* Writes checked collateral as the row of `pid` (NULL: its own platform),
- * replacing the row there. `source` is recorded ("import:/path", an URL);
+/* Writes checked collateral for `pid` (NULL: its own platform): under its
+ * TCB evaluation number and `update` channel ("standard" when NULL), and,
+ * with `current`, as the platform's current row too (replacing it unless
+ * that holds a newer number). `source` is recorded ("import:/path", an URL);
  * `digest` (optional) receives the SHA-256 of the stored text. */
 avow_err avow_pccs_row_put(avow_store *st, const avow_verified_collateral *vc,
                            const avow_platform_id *pid, const char *source, avow_time fetched_at,
-                           uint8_t digest[32], avow_error *err);
+                           const char *update, bool current, uint8_t digest[32], avow_error *err);
 
 /* One stored row as read back. */
 typedef struct {
@@ -136,14 +178,30 @@ typedef struct {
     avow_collateral coll;   /* parsed, unless !found or unchanged; avow_pccs_row_free */
 } avow_pccs_row;
 
-/* Reads the row of `pid`. With `known` (a digest from an earlier read or
- * write) and the same text stored, nothing is parsed (`unchanged`). */
-avow_err avow_pccs_row_get(avow_store *st, const avow_platform_id *pid, const uint8_t *known,
-                           avow_pccs_row *out, avow_error *err);
+/* Reads the current row of `pid` (eval_num 0) or its set of number eval_num
+ * (channel `update` first, NULL: standard). With `known` (a digest from an
+ * earlier read or write) and the same text stored, nothing is parsed
+ * (`unchanged`). */
+avow_err avow_pccs_row_get(avow_store *st, const avow_platform_id *pid, int eval_num,
+                           const char *update, const uint8_t *known, avow_pccs_row *out,
+                           avow_error *err);
 void avow_pccs_row_free(avow_pccs_row *r);
 
-/* The stored collateral best matching the filters (NULL: any) — the row with
- * the latest nextUpdate — parsed into `out` (for the PCCS-compatible routes).
- * AVOW_ERR_NOT_FOUND ("no collateral for FMSPC ... in this store") when none. */
+/* The stored collateral best matching the filters (NULL: any), parsed into
+ * `out` (for the PCCS-compatible routes): with eval_num > 0 the set of that
+ * number (channel `update` first); else with `update` the highest number of
+ * that channel; else (or when no set of the channel is held) the current row
+ * with the latest nextUpdate. AVOW_ERR_NOT_FOUND ("no collateral for FMSPC
+ * ... in this store") when none. */
 avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, const char *tee,
-                            avow_collateral *out, avow_error *err);
+                            int eval_num, const char *update, avow_collateral *out,
+                            avow_error *err);
+
+/* Stores a checked evaluation numbers document (replacing an older one). */
+avow_err avow_pccs_evalnums_put(avow_store *st, const avow_evalnums_raw *raw,
+                                const avow_evalnums *doc, const char *source, avow_time fetched_at,
+                                avow_error *err);
+/* The stored document of `tee` as kept (not checked here);
+ * AVOW_ERR_NOT_FOUND when none. */
+avow_err avow_pccs_evalnums_get(avow_store *st, uint32_t tee, avow_evalnums_raw *out,
+                                avow_error *err);

@@ -1,6 +1,8 @@
-/* Collateral rows in the store (pccs.h): one row per platform family
+/* Collateral rows in the store (pccs.h): one current row per platform family
  * (FMSPC, PCK CA, TEE) holding the collateral bundle JSON, its earliest
- * nextUpdate, when and where it came from. Rows are written only from
+ * nextUpdate, its TCB evaluation number, when and where it came from; every
+ * set also under its evaluation number (collateral_sets); Intel's evaluation
+ * numbers document per TEE. Rows are written only from
  * checked collateral, so the key and the bounds come from what the verifier
  * parsed, never from a second, laxer reading of the bytes.
  * Thread-safe: no state (the store is thread-safe). */
@@ -10,6 +12,7 @@
 #include <strings.h>
 
 #include "avow/encode.h"
+#include "avow/quote.h"
 #include "core/sha256.h"
 #include "pccs/pccs.h"
 
@@ -23,24 +26,46 @@ void avow_pccs_row_key_of(const avow_platform_id *pid, avow_pccs_row_key *out)
 
 avow_err avow_pccs_row_put(avow_store *st, const avow_verified_collateral *vc,
                            const avow_platform_id *pid, const char *source, avow_time fetched_at,
-                           uint8_t digest[32], avow_error *err)
+                           const char *update, bool current, uint8_t digest[32], avow_error *err)
 {
     const avow_collateral_info *info = avow_verified_collateral_info(vc);
     avow_pccs_row_key k;
     avow_pccs_row_key_of(pid ? pid : &info->platform, &k);
-    avow_store_collateral row;
-    memset(&row, 0, sizeof(row));
-    memcpy(row.fmspc, k.fmspc, sizeof(row.fmspc));
-    memcpy(row.ca, k.ca, sizeof(row.ca));
-    memcpy(row.tee, k.tee, sizeof(row.tee));
-    row.next_update = info->next_update;
-    row.fetched_at = fetched_at;
-    row.source = (char *)(source ? source : "");
-    avow_err rc = avow_collateral_to_bundle(avow_verified_collateral_raw(vc), &row.bundle, err);
+    char *bundle = NULL;
+    avow_err rc = avow_collateral_to_bundle(avow_verified_collateral_raw(vc), &bundle, err);
     if (rc) return rc;
-    if (digest) avow_sha256(row.bundle, strlen(row.bundle), digest);
-    rc = avow_store_collateral_put(st, &row, err);
-    free(row.bundle);
+    if (digest) avow_sha256(bundle, strlen(bundle), digest);
+    /* The set under its number (docs/verification.md A13); a set without
+     * one (a TCB Info whose number is 0) only as the current row. */
+    int num = info->tcb_eval_num;
+    if (num > 0) {
+        avow_store_coll_set set;
+        memset(&set, 0, sizeof(set));
+        memcpy(set.fmspc, k.fmspc, sizeof(set.fmspc));
+        memcpy(set.ca, k.ca, sizeof(set.ca));
+        memcpy(set.tee, k.tee, sizeof(set.tee));
+        set.eval_num = num;
+        snprintf(set.update, sizeof(set.update), "%s", update ? update : "standard");
+        set.bundle = bundle;
+        set.next_update = info->next_update;
+        set.fetched_at = fetched_at;
+        set.source = (char *)(source ? source : "");
+        rc = avow_store_coll_set_put(st, &set, err);
+    }
+    if (!rc && current) {
+        avow_store_collateral row;
+        memset(&row, 0, sizeof(row));
+        memcpy(row.fmspc, k.fmspc, sizeof(row.fmspc));
+        memcpy(row.ca, k.ca, sizeof(row.ca));
+        memcpy(row.tee, k.tee, sizeof(row.tee));
+        row.next_update = info->next_update;
+        row.fetched_at = fetched_at;
+        row.source = (char *)(source ? source : "");
+        row.bundle = bundle;
+        row.eval_num = num;
+        rc = avow_store_collateral_put(st, &row, err);
+    }
+    free(bundle);
     return rc;
 }
 
@@ -50,14 +75,53 @@ void avow_pccs_row_free(avow_pccs_row *r)
     memset(r, 0, sizeof(*r));
 }
 
-avow_err avow_pccs_row_get(avow_store *st, const avow_platform_id *pid, const uint8_t *known,
-                           avow_pccs_row *out, avow_error *err)
+/* Fills `out` from one stored bundle (its text `bundle`). */
+static avow_err row_take(const char *bundle, avow_time next_update, const uint8_t *known,
+                         const char *fmspc, const char *tee, avow_pccs_row *out, avow_error *err)
+{
+    out->found = true;
+    out->next_update = next_update;
+    avow_sha256(bundle, strlen(bundle), out->digest);
+    if (known && !memcmp(known, out->digest, 32)) {
+        out->unchanged = true;
+        return AVOW_OK;
+    }
+    avow_err rc =
+        avow_collateral_from_bundle((const uint8_t *)bundle, strlen(bundle), &out->coll, err);
+    if (rc) {
+        char what[96];
+        snprintf(what, sizeof(what), "stored collateral for FMSPC %s (%s)", fmspc, tee);
+        avow_error_prefix(err, what);
+        out->found = false;
+    }
+    return rc;
+}
+
+avow_err avow_pccs_row_get(avow_store *st, const avow_platform_id *pid, int eval_num,
+                           const char *update, const uint8_t *known, avow_pccs_row *out,
+                           avow_error *err)
 {
     memset(out, 0, sizeof(*out));
     avow_pccs_row_key k;
     avow_pccs_row_key_of(pid, &k);
+    avow_err rc;
+    if (eval_num > 0) {
+        avow_store_coll_set set;
+        const char *u = update ? update : "standard";
+        rc = avow_store_coll_set_get(st, k.fmspc, k.ca, k.tee, eval_num, u, &set, err);
+        if (rc == AVOW_ERR_NOT_FOUND && k.ca[0]) /* imported without a PCK CRL */
+            rc = avow_store_coll_set_get(st, k.fmspc, "", k.tee, eval_num, u, &set, err);
+        if (rc == AVOW_ERR_NOT_FOUND) {
+            avow_error_clear(err);
+            return AVOW_OK;
+        }
+        if (rc) return rc;
+        rc = row_take(set.bundle, set.next_update, known, set.fmspc, set.tee, out, err);
+        avow_store_coll_set_free(&set);
+        return rc;
+    }
     avow_store_collateral row;
-    avow_err rc = avow_store_collateral_get(st, k.fmspc, k.ca, k.tee, &row, err);
+    rc = avow_store_collateral_get(st, k.fmspc, k.ca, k.tee, &row, err);
     if (rc == AVOW_ERR_NOT_FOUND && k.ca[0]) /* imported without a PCK CRL */
         rc = avow_store_collateral_get(st, k.fmspc, "", k.tee, &row, err);
     if (rc == AVOW_ERR_NOT_FOUND) {
@@ -65,30 +129,79 @@ avow_err avow_pccs_row_get(avow_store *st, const avow_platform_id *pid, const ui
         return AVOW_OK;
     }
     if (rc) return rc;
-    out->found = true;
-    out->next_update = row.next_update;
-    avow_sha256(row.bundle, strlen(row.bundle), out->digest);
-    if (known && !memcmp(known, out->digest, 32)) {
-        out->unchanged = true;
-    } else {
-        rc = avow_collateral_from_bundle((const uint8_t *)row.bundle, strlen(row.bundle),
-                                         &out->coll, err);
-        if (rc) {
-            char what[96];
-            snprintf(what, sizeof(what), "stored collateral for FMSPC %s (%s)", row.fmspc,
-                     row.tee);
-            avow_error_prefix(err, what);
-            out->found = false;
-        }
-    }
+    rc = row_take(row.bundle, row.next_update, known, row.fmspc, row.tee, out, err);
     avow_store_collateral_free(&row);
     return rc;
 }
 
+static bool key_matches(const char *rf, const char *rca, const char *rtee, const char *fmspc,
+                        const char *ca, const char *tee)
+{
+    return (!fmspc || !strcasecmp(rf, fmspc)) && (!ca || !strcmp(rca, ca)) &&
+           (!tee || !strcmp(rtee, tee));
+}
+
+static bool better(const avow_store_coll_set *r, const avow_store_coll_set *b, const char *update)
+{
+    bool rk = update && !strcmp(r->update, update), bk = update && !strcmp(b->update, update);
+    if (rk != bk) return rk;
+    if (r->eval_num != b->eval_num) return r->eval_num > b->eval_num;
+    return r->next_update > b->next_update;
+}
+
+/* The set best matching a number and an update kind among the stored sets:
+ * number `eval_num` (the kind asked for first), or with eval_num 0 the
+ * highest number of kind `update`; ties go to the latest nextUpdate. */
+static avow_err find_set(avow_store *st, const char *fmspc, const char *ca, const char *tee,
+                         int eval_num, const char *update, avow_collateral *out, bool *found,
+                         avow_error *err)
+{
+    *found = false;
+    avow_store_coll_set *rows = NULL;
+    size_t n = 0;
+    avow_err e = avow_store_coll_set_list(st, NULL, NULL, NULL, &rows, &n, err);
+    if (e) return e;
+    const avow_store_coll_set *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const avow_store_coll_set *r = &rows[i];
+        if (!key_matches(r->fmspc, r->ca, r->tee, fmspc, ca, tee)) continue;
+        bool kind = update && !strcmp(r->update, update);
+        if (eval_num > 0 ? r->eval_num != eval_num : !kind) continue;
+        if (best && !better(r, best, update)) continue;
+        best = r;
+    }
+    if (best) {
+        avow_store_coll_set set;
+        e = avow_store_coll_set_get(st, best->fmspc, best->ca, best->tee, best->eval_num,
+                                    best->update, &set, err);
+        if (!e) {
+            e = avow_collateral_from_bundle((const uint8_t *)set.bundle, strlen(set.bundle), out,
+                                            err);
+            if (e)
+                avow_error_prefix(err, "stored collateral");
+            else
+                *found = true;
+            avow_store_coll_set_free(&set);
+        }
+    }
+    avow_store_coll_set_list_free(rows, n);
+    return e;
+}
+
 avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, const char *tee,
-                            avow_collateral *out, avow_error *err)
+                            int eval_num, const char *update, avow_collateral *out, avow_error *err)
 {
     avow_collateral_init(out);
+    if (eval_num > 0 || update) {
+        bool found;
+        avow_err e = find_set(st, fmspc, ca, tee, eval_num, update, out, &found, err);
+        if (e || found) return e;
+        if (eval_num > 0)
+            return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
+                                  "no collateral of TCB evaluation number %d%s%s in this store",
+                                  eval_num, fmspc ? " for FMSPC " : "", fmspc ? fmspc : "");
+        /* no set of that kind: the current rows (written before schema 4) */
+    }
     avow_store_collateral *rows = NULL;
     size_t n = 0;
     avow_err e = avow_store_collateral_list(st, &rows, &n, err);
@@ -96,9 +209,7 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
     const avow_store_collateral *best = NULL;
     for (size_t i = 0; i < n; i++) {
         const avow_store_collateral *row = &rows[i];
-        if (fmspc && strcasecmp(row->fmspc, fmspc)) continue;
-        if (ca && strcmp(row->ca, ca)) continue;
-        if (tee && strcmp(row->tee, tee)) continue;
+        if (!key_matches(row->fmspc, row->ca, row->tee, fmspc, ca, tee)) continue;
         if (!best || row->next_update > best->next_update) best = row;
     }
     if (!best) {
@@ -118,4 +229,43 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
     avow_store_collateral_free(&row);
     if (e != AVOW_OK) avow_error_prefix(err, "stored collateral");
     return e;
+}
+
+/* ---- the evaluation numbers document ---------------------------------------- */
+
+avow_err avow_pccs_evalnums_put(avow_store *st, const avow_evalnums_raw *raw,
+                                const avow_evalnums *doc, const char *source, avow_time fetched_at,
+                                avow_error *err)
+{
+    avow_store_evalnums d;
+    memset(&d, 0, sizeof(d));
+    snprintf(d.tee, sizeof(d.tee), "%s", doc->tee_type == AVOW_TEE_TDX ? "tdx" : "sgx");
+    d.signed_json = raw->signed_json;
+    avow_hex_encode(raw->sig, 64, d.signature);
+    d.issuer_chain = raw->issuer_chain;
+    d.newest = avow_evalnums_newest(doc);
+    d.next_update = doc->next_update;
+    d.fetched_at = fetched_at;
+    d.source = (char *)(source ? source : "");
+    return avow_store_evalnums_put(st, &d, err);
+}
+
+avow_err avow_pccs_evalnums_get(avow_store *st, uint32_t tee, avow_evalnums_raw *out,
+                                avow_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    avow_store_evalnums d;
+    avow_err e = avow_store_evalnums_get(st, tee == AVOW_TEE_TDX ? "tdx" : "sgx", &d, err);
+    if (e) return e;
+    if (avow_hex_decode_fixed(d.signature, strlen(d.signature), out->sig, 64, err) != AVOW_OK) {
+        avow_store_evalnums_free(&d);
+        avow_error_prefix(err, "stored TCB evaluation data numbers: signature");
+        return AVOW_ERR_FORMAT;
+    }
+    out->signed_json = d.signed_json;
+    out->signed_len = strlen(d.signed_json);
+    out->issuer_chain = d.issuer_chain;
+    d.signed_json = d.issuer_chain = NULL;
+    avow_store_evalnums_free(&d);
+    return AVOW_OK;
 }

@@ -23,12 +23,14 @@
 #include <time.h>
 
 #include "avow/encode.h"
+#include "pccs/evaldocs.h"
 #include "pccs/pccs.h"
 
 typedef struct fetch fetch;
 
 typedef struct entry {
     avow_platform_id pid;
+    int eval_num;              /* 0: the current set; else that TCB evaluation number */
     struct entry *hnext;       /* hash bucket chain */
     struct entry *prev, *next; /* LRU list, most recent first */
     avow_verified_collateral *vc;
@@ -53,6 +55,7 @@ struct fetch {
 
 struct avow_pccs {
     avow_pccs_opts o;
+    pccs_docs *docs; /* the evaluation numbers documents (evaldocs.c) */
     pthread_mutex_t mu;
     pthread_cond_t work; /* fetch threads: the queue has something, or exit */
     pthread_cond_t done; /* blocking callers: a fetch ended */
@@ -74,13 +77,18 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* "FMSPC 00606a000000 (platform CA, SGX)" */
-static void describe(const avow_platform_id *p, char out[64])
+/* "FMSPC 00606a000000 (platform CA, SGX)", with ", TCB evaluation number
+ * 17" when one is named */
+#define DESCRIBE_LEN 100
+static void describe(const avow_platform_id *p, int eval_num, char out[DESCRIBE_LEN])
 {
     char hex[13];
     avow_hex_encode(p->fmspc, 6, hex);
-    snprintf(out, 64, "FMSPC %s (%s CA, %s)", hex, avow_pck_ca_name(p->ca),
-             p->tee_type == AVOW_TEE_TDX ? "TDX" : "SGX");
+    int n = snprintf(out, DESCRIBE_LEN, "FMSPC %s (%s CA, %s", hex, avow_pck_ca_name(p->ca),
+                     p->tee_type == AVOW_TEE_TDX ? "TDX" : "SGX");
+    if (eval_num > 0 && n > 0 && n < DESCRIBE_LEN)
+        n += snprintf(out + n, DESCRIBE_LEN - (size_t)n, ", TCB evaluation number %d", eval_num);
+    if (n > 0 && n < DESCRIBE_LEN) snprintf(out + n, DESCRIBE_LEN - (size_t)n, ")");
 }
 
 /* ---- the table ------------------------------------------------------------- */
@@ -90,13 +98,14 @@ static bool same(const avow_platform_id *a, const avow_platform_id *b)
     return !memcmp(a->fmspc, b->fmspc, 6) && a->ca == b->ca && a->tee_type == b->tee_type;
 }
 
-static entry **bucket(avow_pccs *s, const avow_platform_id *p)
+static entry **bucket(avow_pccs *s, const avow_platform_id *p, int eval_num)
 {
     uint64_t h = 1469598103934665603ULL;
     for (int i = 0; i < 6; i++)
         h = (h ^ p->fmspc[i]) * 1099511628211ULL;
     h = (h ^ (uint64_t)p->ca) * 1099511628211ULL;
     h = (h ^ p->tee_type) * 1099511628211ULL;
+    h = (h ^ (uint64_t)(unsigned)eval_num) * 1099511628211ULL;
     return &s->buckets[h & s->mask];
 }
 
@@ -123,16 +132,16 @@ static void lru_front(avow_pccs *s, entry *e)
     if (!s->lru_tail) s->lru_tail = e;
 }
 
-static entry *find(avow_pccs *s, const avow_platform_id *p)
+static entry *find(avow_pccs *s, const avow_platform_id *p, int eval_num)
 {
-    for (entry *e = *bucket(s, p); e; e = e->hnext)
-        if (same(&e->pid, p)) return e;
+    for (entry *e = *bucket(s, p, eval_num); e; e = e->hnext)
+        if (same(&e->pid, p) && e->eval_num == eval_num) return e;
     return NULL;
 }
 
 static void drop(avow_pccs *s, entry *e)
 {
-    entry **pp = bucket(s, &e->pid);
+    entry **pp = bucket(s, &e->pid, e->eval_num);
     while (*pp != e)
         pp = &(*pp)->hnext;
     *pp = e->hnext;
@@ -144,9 +153,9 @@ static void drop(avow_pccs *s, entry *e)
 
 /* The entry of `p`, made (evicting the least recently used idle entry when
  * full) if absent; NULL only when out of memory. */
-static entry *find_or_make(avow_pccs *s, const avow_platform_id *p)
+static entry *find_or_make(avow_pccs *s, const avow_platform_id *p, int eval_num)
 {
-    entry *e = find(s, p);
+    entry *e = find(s, p, eval_num);
     if (e) return e;
     if (s->n_entries >= s->o.max_entries)
         for (entry *v = s->lru_tail; v; v = v->prev)
@@ -157,7 +166,8 @@ static entry *find_or_make(avow_pccs *s, const avow_platform_id *p)
             }
     if (!(e = calloc(1, sizeof(*e)))) return NULL;
     e->pid = *p;
-    entry **b = bucket(s, p);
+    e->eval_num = eval_num;
+    entry **b = bucket(s, p, eval_num);
     e->hnext = *b;
     *b = e;
     lru_front(s, e);
@@ -187,13 +197,13 @@ static avow_err remembered(const entry *e, avow_error *err)
 /* ---- store ------------------------------------------------------------------ */
 
 /* Checks a row read from the store. */
-static avow_err check_row(avow_pccs *s, const avow_platform_id *p, avow_pccs_row *row,
+static avow_err check_row(avow_pccs *s, const avow_platform_id *p, int eval_num, avow_pccs_row *row,
                           avow_verified_collateral **vc, avow_error *err)
 {
     avow_err rc = avow_collateral_check(s->o.verifier, &row->coll, vc, err);
     if (rc) {
-        char what[128], d[64];
-        describe(p, d);
+        char what[160], d[DESCRIBE_LEN];
+        describe(p, eval_num, d);
         snprintf(what, sizeof(what), "the stored collateral for %s does not check", d);
         avow_error_prefix(err, what);
     }
@@ -209,11 +219,12 @@ static avow_verified_collateral *recheck(avow_pccs *s, entry *e, avow_verified_c
     avow_pccs_row row;
     avow_error err;
     avow_error_clear(&err);
-    avow_err rc = avow_pccs_row_get(s->o.store, &e->pid, digest, &row, &err);
+    avow_err rc =
+        avow_pccs_row_get(s->o.store, &e->pid, e->eval_num, s->o.update, digest, &row, &err);
     avow_verified_collateral *vc = NULL;
     bool read_ok = rc == AVOW_OK;
     if (read_ok && row.found && !row.unchanged && at <= row.next_update &&
-        check_row(s, &e->pid, &row, &vc, &err) != AVOW_OK)
+        check_row(s, &e->pid, e->eval_num, &row, &vc, &err) != AVOW_OK)
         read_ok = false;
     pthread_mutex_lock(&s->mu);
     if (!read_ok) s->st.store_errors++;
@@ -237,11 +248,11 @@ static avow_verified_collateral *recheck(avow_pccs *s, entry *e, avow_verified_c
 /* ---- fetching --------------------------------------------------------------- */
 
 /* Fetches, checks and stores the collateral of f->e->pid; on success *out. */
-static avow_err run_fetch(avow_pccs *s, const fetch *f, const avow_platform_id *p,
+static avow_err run_fetch(avow_pccs *s, const fetch *f, const avow_platform_id *p, int num,
                           avow_verified_collateral **out, uint8_t digest[32], avow_error *err)
 {
-    char d[64], when[21];
-    describe(p, d);
+    char d[DESCRIBE_LEN], when[21];
+    describe(p, num, d);
     const char *url = avow_pcs_client_base_url(s->o.upstream);
     double waited = mono() - f->queued;
     if (waited > s->o.max_queue_seconds)
@@ -251,7 +262,11 @@ static avow_err run_fetch(avow_pccs *s, const fetch *f, const avow_platform_id *
     avow_collateral coll;
     avow_error sub;
     avow_error_clear(&sub);
-    avow_err rc = avow_pcs_fetch(s->o.upstream, p->fmspc, p->ca, p->tee_type, &coll, &sub);
+    pccs_docs_refresh(s->docs, p->tee_type, f->at);
+    if (num > 0 && !pccs_docs_lists(s->docs, p->tee_type, num, &sub))
+        return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "collateral for %s: %s", d,
+                              sub.msg);
+    avow_err rc = avow_pcs_fetch_num(s->o.upstream, p->fmspc, p->ca, p->tee_type, num, &coll, &sub);
     if (rc) {
         if (f->stale_end) {
             avow_time_format(f->stale_end, when);
@@ -279,11 +294,16 @@ static avow_err run_fetch(avow_pccs *s, const fetch *f, const avow_platform_id *
     const avow_collateral_info *i = avow_verified_collateral_info(vc);
     if (memcmp(i->platform.fmspc, p->fmspc, 6) || i->platform.tee_type != p->tee_type ||
         (i->platform.ca != AVOW_PCK_CA_UNKNOWN && i->platform.ca != p->ca)) {
-        char got[64];
-        describe(&i->platform, got);
+        char got[DESCRIBE_LEN];
+        describe(&i->platform, 0, got);
         rc = avow_error_set(err, AVOW_ERR_MISMATCH, AVOW_NO_OFFSET,
                             "the upstream %s served the collateral of %s when asked for %s", url,
                             got, d);
+    } else if (num > 0 && (i->tcb_eval_num != num || i->qe_eval_num != num)) {
+        rc = avow_error_set(err, AVOW_ERR_MISMATCH, AVOW_NO_OFFSET,
+                            "the upstream %s served TCB Info of evaluation number %d and QE "
+                            "Identity of %d when asked for %s",
+                            url, i->tcb_eval_num, i->qe_eval_num, d);
     } else if (f->at > i->next_update) {
         avow_time_format(i->next_update, when);
         rc = avow_error_set(err, AVOW_ERR_EXPIRED, AVOW_NO_OFFSET,
@@ -296,7 +316,8 @@ static avow_err run_fetch(avow_pccs *s, const fetch *f, const avow_platform_id *
     }
     /* Stored under the platform asked for, so the next lookup finds it. A
      * store failure does not waste the fetch: the copy serves from memory. */
-    if (avow_pccs_row_put(s->o.store, vc, p, url, f->at, digest, &sub) != AVOW_OK) {
+    if (avow_pccs_row_put(s->o.store, vc, p, url, f->at, s->o.update, num == 0, digest, &sub) !=
+        AVOW_OK) {
         pthread_mutex_lock(&s->mu);
         s->st.store_errors++;
         pthread_mutex_unlock(&s->mu);
@@ -353,13 +374,14 @@ static void *fetch_thread(void *arg)
         if (!s->q_head) s->q_tail = NULL;
         s->st.in_flight++;
         avow_platform_id p = f->e->pid; /* the entry is pinned while f is its fetch */
+        int num = f->e->eval_num;
         pthread_mutex_unlock(&s->mu);
 
         avow_verified_collateral *vc = NULL;
         uint8_t digest[32] = {0};
         avow_error err;
         avow_error_clear(&err);
-        avow_err rc = run_fetch(s, f, &p, &vc, digest, &err);
+        avow_err rc = run_fetch(s, f, &p, num, &vc, digest, &err);
 
         pthread_mutex_lock(&s->mu);
         s->st.in_flight--;
@@ -423,16 +445,24 @@ avow_err avow_pccs_get(avow_pccs *s, const avow_platform_id *pid, avow_time at,
                        avow_pccs_waiter *w, bool *parked, avow_verified_collateral **out,
                        avow_error *err)
 {
+    return avow_pccs_get_num(s, pid, 0, at, w, parked, out, err);
+}
+
+avow_err avow_pccs_get_num(avow_pccs *s, const avow_platform_id *pid, int num, avow_time at,
+                           avow_pccs_waiter *w, bool *parked, avow_verified_collateral **out,
+                           avow_error *err)
+{
     *out = NULL;
     if (parked) *parked = false;
     bool dummy, waited = false;
     if (!parked) parked = &dummy;
-    char d[64], when[21];
-    describe(pid, d);
+    if (num < 0) num = 0;
+    char d[DESCRIBE_LEN], when[21];
+    describe(pid, num, d);
 again:;
     double now = mono();
     pthread_mutex_lock(&s->mu);
-    entry *e = find(s, pid);
+    entry *e = find(s, pid, num);
     if (e) {
         lru_front(s, e);
         if (e->vc && at <= e->next_update) {
@@ -472,7 +502,7 @@ again:;
 
     /* Not in memory: the store. */
     avow_pccs_row row;
-    avow_err rc = avow_pccs_row_get(s->o.store, pid, NULL, &row, err);
+    avow_err rc = avow_pccs_row_get(s->o.store, pid, num, s->o.update, NULL, &row, err);
     if (rc) {
         pthread_mutex_lock(&s->mu);
         s->st.store_errors++;
@@ -482,10 +512,10 @@ again:;
     avow_time stale_end = 0;
     if (row.found && at <= row.next_update) {
         avow_verified_collateral *vc = NULL;
-        rc = check_row(s, pid, &row, &vc, err);
+        rc = check_row(s, pid, num, &row, &vc, err);
         if (rc == AVOW_OK) {
             pthread_mutex_lock(&s->mu);
-            entry *e2 = find_or_make(s, pid);
+            entry *e2 = find_or_make(s, pid, num);
             if (e2) install(e2, vc, row.digest, mono());
             s->st.store_loads++;
             pthread_mutex_unlock(&s->mu);
@@ -520,9 +550,17 @@ again:;
                               d);
     }
 
+    /* A number Intel's document (held for this TEE) does not list is not
+     * asked for: made-up numbers cost no upstream request. */
+    avow_error sub;
+    avow_error_clear(&sub);
+    if (num > 0 && !pccs_docs_lists(s->docs, pid->tee_type, num, &sub))
+        return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no collateral for %s: %s",
+                              d, sub.msg);
+
     /* The upstream: one fetch per platform, bounded. */
     pthread_mutex_lock(&s->mu);
-    e = find_or_make(s, pid);
+    e = find_or_make(s, pid, num);
     if (!e) {
         pthread_mutex_unlock(&s->mu);
         return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
@@ -583,11 +621,13 @@ avow_err avow_pccs_new(const avow_pccs_opts *opts, avow_pccs **out, avow_error *
     while (n < s->o.max_entries * 2)
         n <<= 1;
     s->buckets = calloc(n, sizeof(*s->buckets));
+    s->docs = pccs_docs_new(s->o.store, s->o.verifier, s->o.upstream, s->o.recheck_seconds,
+                            s->o.failure_ttl);
     s->mask = n - 1;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work, NULL);
     pthread_cond_init(&s->done, NULL);
-    if (!s->buckets) {
+    if (!s->buckets || !s->docs) {
         avow_pccs_free(s);
         return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     }
@@ -630,8 +670,8 @@ void avow_pccs_quiesce(avow_pccs *s)
     while (q) {
         fetch *f = q;
         q = f->next;
-        char d[64];
-        describe(&f->e->pid, d);
+        char d[DESCRIBE_LEN];
+        describe(&f->e->pid, f->e->eval_num, d);
         avow_error_set(&err, AVOW_ERR_AGAIN, AVOW_NO_OFFSET,
                        "collateral for %s: the service is stopping", d);
         collect(&all, finish(s, f, AVOW_ERR_AGAIN, NULL, NULL, &err));
@@ -662,6 +702,7 @@ void avow_pccs_free(avow_pccs *s)
     free(s->threads);
     while (s->lru_head)
         drop(s, s->lru_head);
+    pccs_docs_free(s->docs);
     free(s->buckets);
     pthread_cond_destroy(&s->work);
     pthread_cond_destroy(&s->done);
@@ -675,4 +716,15 @@ void avow_pccs_stats_get(avow_pccs *s, avow_pccs_stats *out)
     *out = s->st;
     out->entries = s->n_entries;
     pthread_mutex_unlock(&s->mu);
+}
+
+avow_err avow_pccs_evalnums(avow_pccs *s, uint32_t tee, avow_evalnums *out, avow_error *err)
+{
+    return pccs_docs_get(s->docs, tee, out, err);
+}
+
+avow_err avow_pccs_history_get(avow_pccs *s, const avow_platform_id *pid, avow_pccs_history *out,
+                               avow_error *err)
+{
+    return pccs_history_load(s->o.store, s->o.update, pid, out, err);
 }

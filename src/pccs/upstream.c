@@ -460,6 +460,25 @@ static char *url_join(const char *base, const char *path)
 avow_err avow_pcs_fetch(const avow_pcs_client *c, const uint8_t fmspc[6], avow_pck_ca ca,
                         uint32_t tee_type, avow_collateral *out, avow_error *err)
 {
+    return avow_pcs_fetch_num(c, fmspc, ca, tee_type, 0, out, err);
+}
+
+/* The query naming what to fetch: "tcbEvaluationDataNumber=N" for a
+ * number, else "update=<channel>" when one is configured (Intel takes one
+ * or the other, never both: docs/verification.md A12). */
+static void which_query(const avow_pcs_client *c, int eval_num, char *out, size_t n)
+{
+    if (eval_num > 0)
+        snprintf(out, n, "tcbEvaluationDataNumber=%d", eval_num);
+    else if (c->update)
+        snprintf(out, n, "update=%s", c->update);
+    else
+        out[0] = '\0';
+}
+
+avow_err avow_pcs_fetch_num(const avow_pcs_client *c, const uint8_t fmspc[6], avow_pck_ca ca,
+                            uint32_t tee_type, int eval_num, avow_collateral *out, avow_error *err)
+{
     avow_collateral_init(out);
     if (!c || !fmspc) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "pcs: no client");
     if (ca != AVOW_PCK_CA_PROCESSOR && ca != AVOW_PCK_CA_PLATFORM)
@@ -480,8 +499,9 @@ avow_err avow_pcs_fetch(const avow_pcs_client *c, const uint8_t fmspc[6], avow_p
     out->tee_type = tee_type;
 
     /* TCB Info. */
-    snprintf(path, sizeof(path), "/tcb?fmspc=%s%s%s", upper, c->update ? "&update=" : "",
-             c->update ? c->update : "");
+    char which[48];
+    which_query(c, eval_num, which, sizeof(which));
+    snprintf(path, sizeof(path), "/tcb?fmspc=%s%s%s", upper, which[0] ? "&" : "", which);
     if (!(url = url_join(tbase, path))) goto nomem;
     static const char *const tcb_chain[] = {"TCB-Info-Issuer-Chain", "SGX-TCB-Info-Issuer-Chain",
                                             "TDX-TCB-Info-Issuer-Chain", NULL};
@@ -495,8 +515,7 @@ avow_err avow_pcs_fetch(const avow_pcs_client *c, const uint8_t fmspc[6], avow_p
     free(url);
 
     /* QE Identity. */
-    snprintf(path, sizeof(path), "/qe/identity%s%s", c->update ? "?update=" : "",
-             c->update ? c->update : "");
+    snprintf(path, sizeof(path), "/qe/identity%s%s", which[0] ? "?" : "", which);
     if (!(url = url_join(tbase, path))) goto nomem;
     static const char *const qe_chain[] = {"SGX-Enclave-Identity-Issuer-Chain",
                                            "Enclave-Identity-Issuer-Chain",
@@ -541,5 +560,33 @@ fail:
     response_free(&r);
     free(url);
     avow_collateral_free(out);
+    return rc;
+}
+
+avow_err avow_pcs_fetch_evalnums(const avow_pcs_client *c, uint32_t tee_type,
+                                 avow_evalnums_raw *out, avow_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (!c) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "pcs: no client");
+    char *url =
+        url_join(tee_type == AVOW_TEE_TDX ? c->tdx_base : c->base, "/tcbevaluationdatanumbers");
+    if (!url) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
+    response r = {0};
+    char *chain = NULL;
+    static const char *const names[] = {"TCB-Evaluation-Data-Numbers-Issuer-Chain", NULL};
+    avow_err rc = get_ok(c, url, &r, err);
+    if (!rc) rc = chain_header(&r, url, names, &chain, err);
+    if (!rc) {
+        rc = avow_evalnums_raw_from_body(r.body.data ? r.body.data : "", r.body.len, chain, out,
+                                         err);
+        if (rc) {
+            char what[300];
+            snprintf(what, sizeof(what), "GET %s: body", url);
+            avow_error_prefix(err, what);
+        }
+    }
+    free(chain);
+    response_free(&r);
+    free(url);
     return rc;
 }

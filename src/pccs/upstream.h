@@ -7,7 +7,11 @@
  *   GET {base}/qe/identity              SGX-Enclave-Identity-Issuer-Chain
  *   GET {base}/pckcrl?ca=<ca>&encoding=der   SGX-PCK-CRL-Issuer-Chain (body DER, PEM or hex)
  *   GET {base}/rootcacrl                (PCCS; hex DER, DER or PEM accepted)
+ *   GET {base}/tcbevaluationdatanumbers TCB-Evaluation-Data-Numbers-Issuer-Chain
  *
+ * TCB Info and QE Identity are asked for with "update=<channel>" (the
+ * configured one) or, for one TCB evaluation number, with
+ * "tcbEvaluationDataNumber=N" instead (Intel takes one or the other).
  * Issuer chains arrive URL-encoded in headers. For TDX, TCB Info and QE
  * Identity come from the TDX tree: "/sgx/certification/" in the base URL is
  * replaced by "/tdx/certification/" (a base without that part is used as is).
@@ -25,6 +29,7 @@
 
 #include "avow/collateral.h"
 #include "avow/err.h"
+#include "avow/evalnum.h"
 #include "avow/pck.h"
 
 #ifdef __cplusplus
@@ -71,6 +76,16 @@ const char *avow_pcs_client_base_url(const avow_pcs_client *c);
  * header), AVOW_ERR_MISMATCH (wrong FMSPC/TEE in the answer). */
 avow_err avow_pcs_fetch(const avow_pcs_client *c, const uint8_t fmspc[6], avow_pck_ca ca,
                         uint32_t tee_type, avow_collateral *out, avow_error *err);
+
+/* avow_pcs_fetch for TCB evaluation number `eval_num` (0: the configured
+ * update channel, as avow_pcs_fetch). */
+avow_err avow_pcs_fetch_num(const avow_pcs_client *c, const uint8_t fmspc[6], avow_pck_ca ca,
+                            uint32_t tee_type, int eval_num, avow_collateral *out, avow_error *err);
+
+/* Fetches the TCB evaluation data numbers document of `tee_type` with its
+ * issuer chain (not checked: avow_evalnums_check does). Same errors. */
+avow_err avow_pcs_fetch_evalnums(const avow_pcs_client *c, uint32_t tee_type,
+                                 avow_evalnums_raw *out, avow_error *err);
 
 #ifdef __cplusplus
 }

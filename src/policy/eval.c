@@ -322,6 +322,29 @@ static void run_section(ev *E, int s)
     }
 }
 
+/* An evaluation's state over a copy of `incoming` (ev_end frees it, also
+ * after a failed begin). */
+static avow_err ev_begin(ev *E, const avow_policy *p, const avow_claims *incoming,
+                         avow_error *err)
+{
+    memset(E, 0, sizeof(*E));
+    E->p = p;
+    E->claims = avow_claims_copy(incoming);
+    E->issued = avow_claims_new();
+    E->props = avow_claims_new();
+    if (!E->claims || !E->issued || !E->props)
+        return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "policy evaluate: no memory");
+    return AVOW_OK;
+}
+
+static void ev_end(ev *E)
+{
+    arena_free(&E->a);
+    avow_claims_free(E->claims);
+    avow_claims_free(E->issued);
+    avow_claims_free(E->props);
+}
+
 static const char *sec_word(int s)
 {
     return avow_policy_section_name((avow_policy_section)(s + 1));
@@ -334,15 +357,9 @@ avow_err avow_policy_evaluate(const avow_policy *p, const avow_claims *incoming,
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "policy evaluate: missing input");
     avow_policy_result_free(res);
     avow_policy_result_init(res);
-    ev E = {.p = p};
-    E.claims = avow_claims_copy(incoming);
-    E.issued = avow_claims_new();
-    E.props = avow_claims_new();
-    avow_err rc = AVOW_OK;
-    if (!E.claims || !E.issued || !E.props) {
-        rc = avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "policy evaluate: no memory");
-        goto done;
-    }
+    ev E;
+    avow_err rc = ev_begin(&E, p, incoming, err);
+    if (rc) goto done;
     const char *name = p->name;
     for (int s = 0; s < 3; s++) {
         if (s == 2 && (E.denied || !E.permitted)) break;
@@ -382,9 +399,33 @@ avow_err avow_policy_evaluate(const avow_policy *p, const avow_claims *incoming,
     res->properties = E.props;
     E.claims = E.issued = E.props = NULL;
 done:
-    arena_free(&E.a);
-    avow_claims_free(E.claims);
-    avow_claims_free(E.issued);
-    avow_claims_free(E.props);
+    ev_end(&E);
+    return rc;
+}
+
+avow_err avow_policy_configuration(const avow_policy *p, const avow_claims *incoming,
+                                   avow_claims **properties, avow_error *err)
+{
+    *properties = NULL;
+    if (!p || !incoming)
+        return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "policy configuration: no input");
+    ev E;
+    avow_err rc = ev_begin(&E, p, incoming, err);
+    if (rc) goto done;
+    run_section(&E, 0);
+    if (E.fatal) {
+        rc = avow_error_set(err, E.fatal, AVOW_NO_OFFSET, "policy configuration: no memory");
+        goto done;
+    }
+    if (E.failed) {
+        rc = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
+                            "%s: configurationrules failed at %d:%d: %s", p->name, E.why_line,
+                            E.why_col, E.why);
+        goto done;
+    }
+    *properties = E.props;
+    E.props = NULL;
+done:
+    ev_end(&E);
     return rc;
 }

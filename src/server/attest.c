@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "avow/encode.h"
+#include "avow/evalnum.h"
 #include "avow/quote.h"
 #include "avow/tcb.h"
 #include "avow/attest.h"
@@ -86,6 +87,38 @@ static void audit(avowd_req *r, const audit_rec *a)
     free(line);
 }
 
+/* x-avow-sgx-days-since-tcb-recovery (docs/policy.md "Days since a TCB
+ * recovery"): from the evaluation numbers document and the older sets the
+ * collateral service holds for the platform; only for a platform whose TCB
+ * level is out of date, so other quotes cost no store read. */
+typedef struct {
+    avowd *d;
+    const avow_platform_id *pid;
+    avow_time at;
+} recovery_ctx;
+
+static bool days_since_recovery(void *ctx, const avow_verify_result *r, int64_t *days)
+{
+    recovery_ctx *c = ctx;
+    avow_tcb_status st = r->platform_status;
+    if (!r->have_pck || (st != AVOW_TCB_OUT_OF_DATE &&
+                         st != AVOW_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED && st != AVOW_TCB_REVOKED))
+        return false;
+    avow_evalnums doc;
+    avow_pccs_history h;
+    avow_error err;
+    avow_error_clear(&err);
+    if (avow_pccs_evalnums(c->d->pccs, c->pid->tee_type, &doc, &err) != AVOW_OK) return false;
+    bool ok = false;
+    if (avow_pccs_history_get(c->d->pccs, c->pid, &h, &err) == AVOW_OK) {
+        ok = avow_days_since_tcb_recovery(&doc, h.items, h.n, r->tcb_eval_num, r->pck.comp_svn,
+                                          r->pck.pcesvn, c->at, days);
+        avow_pccs_history_free(&h);
+    }
+    avow_evalnums_free(&doc);
+    return ok;
+}
+
 /* The audit verdict of an outcome. */
 static const char *verdict_of(avow_attest_outcome o)
 {
@@ -127,9 +160,24 @@ int avowd_handle_attest(avowd_req *r, avow_attest_type type)
     if (avow_attest_begin(&at, d->verifier, &req) != AVOW_ATTEST_PERMITTED) goto refused;
     a.fmspc = at.platform.fmspc;
 
+    /* The policy first: its configurationrules choose the TCB evaluation
+     * number that judges (MAA's TCB baselines, docs/maa.md §1.11); none
+     * ("azuredefault") is avowd's --tcb-eval-num, else the current set. */
+    pol = avowd_pol_get(d, avowd_policy_type_index(avow_attest_type_name(type)));
+    int num = 0;
+    if (avow_attest_tcb_eval_num(avow_attest_deciding_policy(&at, pol->policy), &num, &err) !=
+        AVOW_OK) {
+        a.verdict = "fail";
+        a.reason = err.msg;
+        ret = avowd_error(r, 400, "PolicyEvaluationFailed", "%s", err.msg);
+        goto done;
+    }
+    if (!num) num = (int)d->cfg->tcb_eval_num;
+
     avow_time now = avowd_now(d);
     bool parked;
-    avow_err e = avow_pccs_get(d->pccs, &at.platform, now, &r->waiter, &parked, &coll, &err);
+    avow_err e =
+        avow_pccs_get_num(d->pccs, &at.platform, num, now, &r->waiter, &parked, &coll, &err);
     if (e == AVOW_ERR_AGAIN && parked) {
         audit_off = true; /* run again when the fetch ends: audited then */
         ret = AVOWD_PARKED;
@@ -149,11 +197,13 @@ int avowd_handle_attest(avowd_req *r, avow_attest_type type)
         goto done;
     }
 
-    pol = avowd_pol_get(d, avowd_policy_type_index(avow_attest_type_name(type)));
+    recovery_ctx rc_ctx = {.d = d, .pid = &at.platform, .at = now};
     avow_attest_opts opts = {.at = now,
                              .allow_missing_crl = d->cfg->allow_missing_crl,
                              .policy = pol->policy,
-                             .policy_signer_jwk = pol->signer_jwk};
+                             .policy_signer_jwk = pol->signer_jwk,
+                             .days_since_recovery = days_since_recovery,
+                             .recovery_ctx = &rc_ctx};
     avow_attest_finish(&at, d->verifier, &req, coll, &opts);
     if (at.verified) a.vr = &at.verify;
     if (at.policy_hash[0]) a.policy_hash = at.policy_hash;

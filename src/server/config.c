@@ -23,9 +23,10 @@ void avowd_config_init(avowd_config *c)
 void avowd_config_free(avowd_config *c)
 {
     char **strs[] = {
-        &c->listen,      &c->data,       &c->clock,    &c->issuer,      &c->tls_cert,
-        &c->tls_key,     &c->pcs_url,    &c->pcs_key,  &c->admin_token, &c->policy_signer_cert,
-        &c->policy_mode, &c->access_log, &c->audit_log};
+        &c->listen,         &c->data,       &c->clock,     &c->issuer,      &c->tls_cert,
+        &c->tls_key,        &c->pcs_url,    &c->pcs_key,   &c->admin_token, &c->policy_signer_cert,
+        &c->policy_mode,    &c->access_log, &c->audit_log, &c->pcs_update,  &c->min_psw_linux,
+        &c->min_psw_windows};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         if (*strs[i] && strs[i] == &c->admin_token) memset(*strs[i], 0, strlen(*strs[i]));
         free(*strs[i]);
@@ -52,6 +53,11 @@ void avowd_config_usage(void)
         "                            https://api.trustedservices.intel.com/sgx/certification/v4\n"
         "  --pcs-key KEY             Intel PCS subscription key (Ocp-Apim-Subscription-Key)\n"
         "  --pcs-timeout SECONDS     per upstream request, connect included (default 10)\n"
+        "  --pcs-update standard|early  Intel's update channel for collateral (default standard)\n"
+        "  --tcb-eval-num N          the TCB evaluation number that judges when the policy names\n"
+        "                            none (default: the newest held in the channel)\n"
+        "  --min-psw-linux VERSION   minimumPswLinuxVersion in /tcbbaselines (default: none)\n"
+        "  --min-psw-windows VERSION minimumPswWindowsVersion in /tcbbaselines (default: none)\n"
         "  --collateral-fetchers N   upstream fetches at once (default 4)\n"
         "  --collateral-max-pending N  platforms queued for a fetch; beyond, 503 (default 64)\n"
         "  --collateral-failure-ttl SECONDS  an upstream failure is remembered (default 10)\n"
@@ -125,6 +131,9 @@ static bool apply(avowd_config *c, const char *name_in, const char *value, const
         {"policy-mode", &c->policy_mode},
         {"access-log", &c->access_log},
         {"audit-log", &c->audit_log},
+        {"pcs-update", &c->pcs_update},
+        {"min-psw-linux", &c->min_psw_linux},
+        {"min-psw-windows", &c->min_psw_windows},
     };
     if (!strcmp(name, "allow-missing-crl")) {
         if (!parse_bool(value ? value : "", &c->allow_missing_crl)) {
@@ -143,6 +152,11 @@ static bool apply(avowd_config *c, const char *name_in, const char *value, const
             if (!strcmp(name, "policy-mode") && strcmp(value, "token") &&
                 strcmp(value, "isolated")) {
                 fprintf(stderr, "avowd: %s: policy-mode must be token or isolated\n", where);
+                return false;
+            }
+            if (!strcmp(name, "pcs-update") && strcmp(value, "standard") &&
+                strcmp(value, "early")) {
+                fprintf(stderr, "avowd: %s: pcs-update must be standard or early\n", where);
                 return false;
             }
             return true;
@@ -171,6 +185,7 @@ static bool apply(avowd_config *c, const char *name_in, const char *value, const
         {"per-ip-connections", 0, 65535, NULL, NULL, &c->per_ip_connections},
         {"drain-time", 0, 3600, NULL, &c->drain_seconds, NULL},
         {"pcs-timeout", 1, 600, NULL, NULL, &c->pcs_timeout},
+        {"tcb-eval-num", 1, 1000000, NULL, NULL, &c->tcb_eval_num},
         {"collateral-fetchers", 1, 64, NULL, NULL, &c->collateral_fetchers},
         {"collateral-max-pending", 1, 100000, NULL, NULL, &c->collateral_max_pending},
         {"collateral-failure-ttl", 1, 86400, NULL, NULL, &c->collateral_failure_ttl},

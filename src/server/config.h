@@ -22,6 +22,9 @@ typedef struct {
     char *issuer; /* public base URL */
     char *tls_cert, *tls_key;
     char *pcs_url, *pcs_key;
+    char *pcs_update; /* "standard" (default) or "early": the channel fetched and served */
+    char *min_psw_linux, *min_psw_windows; /* TCB baselines' minimum PSW versions, or NULL */
+    unsigned tcb_eval_num; /* the TCB evaluation number judging by default; 0: the newest held */
     char *admin_token; /* secret: never logged */
     char *policy_signer_cert;
     char *policy_mode; /* "token" or "isolated" at store creation */

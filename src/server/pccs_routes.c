@@ -9,6 +9,11 @@
  *       from a set of either TEE (TDX platforms use the same CRL);
  *       header SGX-PCK-CRL-Issuer-Chain
  *   GET /sgx/certification/v4/rootcacrl             hex-encoded DER (as Intel PCCS)
+ *   GET /sgx|tdx/certification/v4/tcbevaluationdatanumbers   Intel's signed
+ *       document as stored; header TCB-Evaluation-Data-Numbers-Issuer-Chain
+ * tcb and qe/identity take Intel's `update=standard|early` or
+ * `tcbEvaluationDataNumber=N` (one or the other, as Intel): the set of that
+ * number, or the newest of that channel (docs/verification.md A13).
  * The signed JSON is rebuilt byte-exact around the stored signed span
  * (avow_signed_json_join). Absent collateral is a 404 with an MAA-style body.
  * Thread-safety: per-request state only (the store is thread-safe). */
@@ -19,6 +24,7 @@
 #include <strings.h>
 
 #include "avow/encode.h"
+#include "avow/evalnum.h"
 #include "avow/quote.h"
 #include "core/pem.h"
 #include "store/store.h"
@@ -67,6 +73,43 @@ static int respond_with_chain(avowd_req *r, const char *ctype, char *body, size_
     return ret;
 }
 
+/* The `update` and `tcbEvaluationDataNumber` parameters (docs/verification.md
+ * A12, A13): *num 0 and *update NULL when neither is given. Returns 0, or
+ * the response already made for a bad parameter. */
+static int which_set(avowd_req *r, int *num, const char **update, bool *bad)
+{
+    *num = 0;
+    *update = NULL;
+    *bad = false;
+    const char *u = avowd_req_query(r, "update");
+    const char *n = avowd_req_query(r, "tcbEvaluationDataNumber");
+    if (u && n) {
+        *bad = true;
+        return avowd_error(r, 400, "InvalidParameter",
+                           "update and tcbEvaluationDataNumber cannot be given together");
+    }
+    if (u) {
+        if (strcmp(u, "standard") && strcmp(u, "early")) {
+            *bad = true;
+            return avowd_error(r, 400, "InvalidParameter",
+                               "update must be \"standard\" or \"early\" (got '%s')", u);
+        }
+        *update = u;
+    }
+    if (n) {
+        char *end;
+        long v = strtol(n, &end, 10);
+        if (!*n || *end || v < 1 || v > 1000000) {
+            *bad = true;
+            return avowd_error(r, 400, "InvalidParameter",
+                               "tcbEvaluationDataNumber must be a positive integer (got '%.32s')",
+                               n);
+        }
+        *num = (int)v;
+    }
+    return 0;
+}
+
 int avowd_handle_pccs(avowd_req *r)
 {
     avowd *d = r->d;
@@ -79,7 +122,30 @@ int avowd_handle_pccs(avowd_req *r)
     int ret;
     char *body = NULL;
 
+    int num = 0;
+    const char *update = NULL;
+    bool bad = false;
+    if (r->route == ROUTE_PCCS_TCB || r->route == ROUTE_PCCS_QE) {
+        ret = which_set(r, &num, &update, &bad);
+        if (bad) return ret;
+    }
+
     switch (r->route) {
+        case ROUTE_PCCS_EVALNUMS: {
+            avow_evalnums_raw raw;
+            e = avow_pccs_evalnums_get(d->store, r->path[1] == 't' ? AVOW_TEE_TDX : AVOW_TEE_SGX,
+                                       &raw, &err);
+            if (e != AVOW_OK) return fail(r, e, &err);
+            e = avow_evalnums_raw_to_body(&raw, &body, &err);
+            if (e != AVOW_OK)
+                ret = fail(r, e, &err);
+            else
+                ret = respond_with_chain(r, AVOWD_JSON, body, strlen(body),
+                                         "TCB-Evaluation-Data-Numbers-Issuer-Chain",
+                                         raw.issuer_chain);
+            avow_evalnums_raw_free(&raw);
+            break;
+        }
         case ROUTE_PCCS_TCB: {
             const char *fmspc = avowd_req_query(r, "fmspc");
             uint8_t raw[6];
@@ -89,7 +155,8 @@ int avowd_handle_pccs(avowd_req *r)
                                    fmspc ? fmspc : "");
             char lower[13];
             avow_hex_encode(raw, 6, lower);
-            if ((e = avow_pccs_row_find(d->store, lower, NULL, tee, &c, &err)) != AVOW_OK)
+            if ((e = avow_pccs_row_find(d->store, lower, NULL, tee, num, update, &c, &err)) !=
+                AVOW_OK)
                 return fail(r, e, &err);
             e = avow_signed_json_join("tcbInfo", c.tcb_info, c.tcb_info_len, c.tcb_info_sig, &body,
                                       &err);
@@ -102,7 +169,8 @@ int avowd_handle_pccs(avowd_req *r)
             break;
         }
         case ROUTE_PCCS_QE:
-            if ((e = avow_pccs_row_find(d->store, NULL, NULL, tee, &c, &err)) != AVOW_OK)
+            if ((e = avow_pccs_row_find(d->store, NULL, NULL, tee, num, update, &c, &err)) !=
+                AVOW_OK)
                 return fail(r, e, &err);
             e = avow_signed_json_join("enclaveIdentity", c.qe_identity, c.qe_identity_len,
                                       c.qe_identity_sig, &body, &err);
@@ -127,7 +195,7 @@ int avowd_handle_pccs(avowd_req *r)
             const char *cal = !strcasecmp(ca, "processor") ? "processor" : "platform";
             /* one PCK CRL per CA for SGX and TDX platforms alike (Intel serves
              * it only here, under /sgx): any TEE's row of that CA, newest */
-            if ((e = avow_pccs_row_find(d->store, NULL, cal, NULL, &c, &err)) != AVOW_OK)
+            if ((e = avow_pccs_row_find(d->store, NULL, cal, NULL, 0, NULL, &c, &err)) != AVOW_OK)
                 return fail(r, e, &err);
             if (!c.pck_crl) {
                 avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
@@ -155,7 +223,7 @@ int avowd_handle_pccs(avowd_req *r)
             break;
         }
         case ROUTE_PCCS_ROOTCACRL: {
-            if ((e = avow_pccs_row_find(d->store, NULL, NULL, NULL, &c, &err)) != AVOW_OK)
+            if ((e = avow_pccs_row_find(d->store, NULL, NULL, NULL, 0, NULL, &c, &err)) != AVOW_OK)
                 return fail(r, e, &err);
             if (!c.root_ca_crl) {
                 avow_error_set(&err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,

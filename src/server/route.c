@@ -29,6 +29,8 @@ static const char *const route_names[ROUTE_COUNT] = {
     [ROUTE_PCCS_QE] = "pccs_qe_identity",
     [ROUTE_PCCS_PCKCRL] = "pccs_pckcrl",
     [ROUTE_PCCS_ROOTCACRL] = "pccs_rootcacrl",
+    [ROUTE_PCCS_EVALNUMS] = "pccs_tcbevaluationdatanumbers",
+    [ROUTE_TCB_BASELINES] = "tcbbaselines",
 };
 
 const char *avowd_route_name(avowd_route r)
@@ -91,6 +93,11 @@ avowd_route avowd_route_classify(const char *method, const char *path, bool *met
         *method_ok = get;
         return ROUTE_POLICY_GET;
     }
+    if (!strncmp(path, "/tcbbaselines/", 14) && path[14] && !strchr(path + 14, '/')) {
+        *method_ok = get;
+        *allow = "GET, HEAD";
+        return ROUTE_TCB_BASELINES;
+    }
     if (!strcmp(path, "/certificates")) {
         *method_ok = get;
         *allow = "GET, HEAD";
@@ -114,6 +121,8 @@ avowd_route avowd_route_classify(const char *method, const char *path, bool *met
             rt = ROUTE_PCCS_PCKCRL;
         else if (!tdx && !strcmp(rest, "rootcacrl"))
             rt = ROUTE_PCCS_ROOTCACRL;
+        else if (!strcmp(rest, "tcbevaluationdatanumbers"))
+            rt = ROUTE_PCCS_EVALNUMS;
         if (rt != ROUTE_NONE) {
             *method_ok = get;
             *allow = "GET, HEAD";

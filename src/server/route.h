@@ -26,6 +26,8 @@ typedef enum {
     ROUTE_PCCS_QE,
     ROUTE_PCCS_PCKCRL,
     ROUTE_PCCS_ROOTCACRL,
+    ROUTE_PCCS_EVALNUMS,
+    ROUTE_TCB_BASELINES,
     ROUTE_COUNT
 } avowd_route;
 

@@ -9,6 +9,7 @@
 #include "server/certs.h"
 #include "server/health.h"
 #include "server/pccs_routes.h"
+#include "server/tcbbaselines.h"
 #include "server/policies.h"
 #include "server/router.h"
 
@@ -78,7 +79,10 @@ int avowd_route_request(avowd_req *r)
         case ROUTE_PCCS_QE:
         case ROUTE_PCCS_PCKCRL:
         case ROUTE_PCCS_ROOTCACRL:
+        case ROUTE_PCCS_EVALNUMS:
             return avowd_handle_pccs(r);
+        case ROUTE_TCB_BASELINES:
+            return avowd_handle_tcbbaselines(r);
         default:
             return avowd_error(r, 404, "NotFound", "no route for %s %s", r->method, r->path);
     }

@@ -132,6 +132,7 @@ static bool setup_collateral(avowd *d, avow_error *err)
     if (d->cfg->pcs_url) {
         avow_pcs_opts o = {.base_url = d->cfg->pcs_url,
                            .api_key = d->cfg->pcs_key,
+                           .update = d->cfg->pcs_update ? d->cfg->pcs_update : "standard",
                            .timeout_ms = 1000L * (d->cfg->pcs_timeout ? d->cfg->pcs_timeout : 10)};
         if (avow_pcs_client_new(&o, &d->pcs, err) != AVOW_OK) return false;
         avowd_log("info", "collateral upstream: %s%s", avow_pcs_client_base_url(d->pcs),
@@ -146,7 +147,8 @@ static bool setup_collateral(avowd *d, avow_error *err)
                          .fetchers = c->collateral_fetchers,
                          .max_pending = c->collateral_max_pending,
                          .failure_ttl = c->collateral_failure_ttl,
-                         .max_entries = c->collateral_cache_entries};
+                         .max_entries = c->collateral_cache_entries,
+                         .update = c->pcs_update ? c->pcs_update : "standard"};
     return avow_pccs_new(&po, &d->pccs, err) == AVOW_OK;
 }
 

@@ -311,6 +311,22 @@ void avow_sim_collateral_opts_default(avow_sim_collateral_opts *o, avow_time now
 avow_err avow_sim_collateral(const avow_sim_platform *p, const avow_sim_collateral_opts *o,
                              avow_collateral *out, avow_error *err);
 
+/* One number of a simulated TCB evaluation data numbers document. */
+typedef struct {
+    int number;
+    avow_time recovery_date; /* tcbRecoveryEventDate */
+    avow_time tcb_date;      /* tcbDate; 0: the day after the recovery event */
+} avow_sim_evalnum;
+
+/* Intel's TCB evaluation data numbers document for `tee` (AVOW_TEE_SGX or
+ * _TDX), as PCS serves it: *body {"tcbEvaluationDataNumbers":{...},
+ * "signature":"hex"} signed by the TCB Signing key over the exact inner
+ * bytes, *chain the TCB-Evaluation-Data-Numbers-Issuer-Chain (PEM). Both
+ * malloc'd. next_update 0: issue_date + 30 days. */
+avow_err avow_sim_evalnums(const avow_sim_platform *p, const avow_sim_evalnum *nums, size_t n,
+                           avow_time issue_date, avow_time next_update, uint32_t tee, char **body,
+                           char **chain, avow_error *err);
+
 /* Signs arbitrary bytes with the TCB Signing key (raw r||s), for tests that
  * craft their own TCB Info / QE Identity JSON. */
 avow_err avow_sim_tcb_sign(const avow_sim_platform *p, const uint8_t *msg, size_t len,

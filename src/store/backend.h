@@ -110,3 +110,13 @@ avow_err st_tx_end(avow_store *s, void *conn, avow_err rc, avow_error *err);
 
 /* Schema (schema.c): applies the missing migrations in order. */
 avow_err st_schema_apply(avow_store *s, avow_error *err);
+
+/* Shared helpers of store.c and evalnum.c. */
+void st_fmt_i64(int64_t v, char buf[24]);
+int64_t st_parse_i64(const char *s); /* 0 for NULL */
+char *st_dup_cell(const char *c);    /* NULL for NULL */
+avow_err st_nomem(avow_error *err);
+/* Checks a collateral key (fmspc 12 hex digits, ca "processor"|"platform"|"",
+ * tee "sgx"|"tdx") and writes the lower-case FMSPC into f. */
+avow_err st_check_coll_key(const char *fmspc, const char *ca, const char *tee, char f[13],
+                           avow_error *err);

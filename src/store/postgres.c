@@ -235,6 +235,8 @@ static const struct {
     {"policies", AVOW_STORE_CHANGED_POLICIES},
     {"policy_certificates", AVOW_STORE_CHANGED_CERTIFICATES},
     {"collateral", AVOW_STORE_CHANGED_COLLATERAL},
+    {"collateral_sets", AVOW_STORE_CHANGED_COLLATERAL},
+    {"tcb_eval_numbers", AVOW_STORE_CHANGED_COLLATERAL},
 };
 
 /* ORs the queued notifications into *changes; an unknown payload (a newer

@@ -85,10 +85,49 @@ static const char *const v3_pg[] = {
     NULL,
 };
 
+/* Collateral per TCB evaluation number (docs/verification.md A13): the
+ * current row of a platform records its number (0: written before this
+ * migration, number unknown; such rows stay readable as the current set);
+ * every checked set is also kept per (platform, number, update kind) in
+ * collateral_sets, so older numbers stay beside newer ones; Intel's signed
+ * evaluation-numbers document per TEE in tcb_eval_numbers. */
+static const char *const v4[] = {
+    "ALTER TABLE collateral ADD COLUMN eval_num INTEGER NOT NULL DEFAULT 0",
+    "CREATE TABLE collateral_sets ("
+    " fmspc TEXT NOT NULL,"
+    " ca TEXT NOT NULL,"
+    " tee TEXT NOT NULL,"
+    " eval_num INTEGER NOT NULL,"
+    " update_kind TEXT NOT NULL,"
+    " bundle TEXT NOT NULL,"
+    " next_update BIGINT NOT NULL,"
+    " fetched_at BIGINT NOT NULL,"
+    " source TEXT NOT NULL,"
+    " PRIMARY KEY (fmspc, ca, tee, eval_num, update_kind))",
+    "CREATE TABLE tcb_eval_numbers ("
+    " tee TEXT PRIMARY KEY,"
+    " signed_json TEXT NOT NULL,"
+    " signature TEXT NOT NULL,"
+    " issuer_chain TEXT NOT NULL,"
+    " newest INTEGER NOT NULL,"
+    " next_update BIGINT NOT NULL,"
+    " fetched_at BIGINT NOT NULL,"
+    " source TEXT NOT NULL)",
+    NULL,
+};
+
+static const char *const v5_pg[] = {
+    NOTIFY_TRIGGER("collateral_sets"),
+    NOTIFY_TRIGGER("tcb_eval_numbers"),
+    NULL,
+};
+
 static const migration migrations[] = {
     {1, "settings, signing keys, policies, policy certificates, collateral", v1, NULL},
     {2, "indexes on collateral.next_update and signing_keys.active", v2, NULL},
     {3, "change notifications (PostgreSQL: triggers calling pg_notify)", v3_pg, "postgresql"},
+    {4, "collateral per TCB evaluation number, the evaluation numbers document", v4, NULL},
+    {5, "change notifications of the v4 tables (PostgreSQL)", v5_pg, "postgresql"},
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -93,22 +93,22 @@ const char *avow_store_location(const avow_store *s)
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static void fmt_i64(int64_t v, char buf[24])
+void st_fmt_i64(int64_t v, char buf[24])
 {
     snprintf(buf, 24, "%lld", (long long)v);
 }
 
-static int64_t parse_i64(const char *s)
+int64_t st_parse_i64(const char *s)
 {
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
-static char *dup_cell(const char *c)
+char *st_dup_cell(const char *c)
 {
     return c ? strdup(c) : NULL;
 }
 
-static avow_err nomem(avow_error *err)
+avow_err st_nomem(avow_error *err)
 {
     return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
 }
@@ -136,8 +136,8 @@ avow_err avow_store_setting_get(avow_store *s, const char *key, char **value, av
     if (!r.nrows)
         rc =
             avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "setting '%s' is not set", key);
-    else if (!(*value = dup_cell(st_cell(&r, 0, 0))))
-        rc = nomem(err);
+    else if (!(*value = st_dup_cell(st_cell(&r, 0, 0))))
+        rc = st_nomem(err);
     st_rows_free(&r);
     return rc;
 }
@@ -202,15 +202,15 @@ void avow_store_key_list_free(avow_store_key *keys, size_t n)
 static avow_err key_from_row(const st_rows *r, size_t i, avow_store_key *k, avow_error *err)
 {
     memset(k, 0, sizeof(*k));
-    k->kid = dup_cell(st_cell(r, i, 0));
-    k->key_pem = dup_cell(st_cell(r, i, 1));
-    k->cert_pem = dup_cell(st_cell(r, i, 2));
-    k->created_at = parse_i64(st_cell(r, i, 3));
-    k->active = parse_i64(st_cell(r, i, 4)) != 0;
-    k->retired_at = parse_i64(st_cell(r, i, 5));
+    k->kid = st_dup_cell(st_cell(r, i, 0));
+    k->key_pem = st_dup_cell(st_cell(r, i, 1));
+    k->cert_pem = st_dup_cell(st_cell(r, i, 2));
+    k->created_at = st_parse_i64(st_cell(r, i, 3));
+    k->active = st_parse_i64(st_cell(r, i, 4)) != 0;
+    k->retired_at = st_parse_i64(st_cell(r, i, 5));
     if (!k->kid || !k->key_pem || !k->cert_pem) {
         avow_store_key_free(k);
-        return nomem(err);
+        return st_nomem(err);
     }
     return AVOW_OK;
 }
@@ -239,8 +239,8 @@ static avow_err key_add(avow_store *s, const avow_store_key *k, bool only_first,
     const st_backend *be = s->be;
     st_rows r;
     char created[24], active[2] = {k->active ? '1' : '0', 0}, retired[24];
-    fmt_i64(k->created_at, created);
-    fmt_i64(k->retired_at, retired);
+    st_fmt_i64(k->created_at, created);
+    st_fmt_i64(k->retired_at, retired);
     const char *pk[] = {k->kid};
     const char *pi[] = {k->kid, k->key_pem, k->cert_pem, created, active, retired};
     bool skipped = false;
@@ -320,7 +320,7 @@ avow_err avow_store_key_list(avow_store *s, bool include_retired, avow_store_key
     if (rc) return rc;
     if (r.nrows) {
         *out = calloc(r.nrows, sizeof(avow_store_key));
-        if (!*out) rc = nomem(err);
+        if (!*out) rc = st_nomem(err);
         for (size_t i = 0; !rc && i < r.nrows; i++) {
             rc = key_from_row(&r, i, &(*out)[i], err);
             if (!rc) *n = i + 1;
@@ -339,7 +339,7 @@ avow_err avow_store_key_retire(avow_store *s, const char *kid, avow_time at, avo
 {
     if (!kid) return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "retire: no kid");
     char t[24];
-    fmt_i64(at, t);
+    st_fmt_i64(at, t);
     const char *p[] = {kid, t};
     int64_t changed = 0;
     avow_err rc = st_exec(s,
@@ -387,13 +387,13 @@ avow_err avow_store_policy_get(avow_store *s, const char *type, avow_store_polic
         rc = avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no policy stored for %s",
                             type);
     } else {
-        out->type = dup_cell(st_cell(&r, 0, 0));
-        out->jws = dup_cell(st_cell(&r, 0, 1));
-        out->hash = dup_cell(st_cell(&r, 0, 2));
-        out->updated_at = parse_i64(st_cell(&r, 0, 3));
+        out->type = st_dup_cell(st_cell(&r, 0, 0));
+        out->jws = st_dup_cell(st_cell(&r, 0, 1));
+        out->hash = st_dup_cell(st_cell(&r, 0, 2));
+        out->updated_at = st_parse_i64(st_cell(&r, 0, 3));
         if (!out->type || !out->jws || !out->hash) {
             avow_store_policy_free(out);
-            rc = nomem(err);
+            rc = st_nomem(err);
         }
     }
     st_rows_free(&r);
@@ -411,7 +411,7 @@ avow_err avow_store_policy_put(avow_store *s, const char *type, const char *jws,
     char hash[44], ts[24];
     avow_sha256(jws, strlen(jws), h);
     avow_base64url_encode(h, sizeof(h), hash);
-    fmt_i64(at, ts);
+    st_fmt_i64(at, ts);
     const char *p[] = {t, jws, hash, ts};
     avow_err rc = st_exec(s,
                           "INSERT INTO policies (attestation_type, jws, hash, updated_at)"
@@ -460,7 +460,7 @@ avow_err avow_store_cert_add(avow_store *s, const char *cert_pem, avow_time at, 
         free(pem);
         return rc;
     }
-    fmt_i64(at, ts);
+    st_fmt_i64(at, ts);
     const char *p[] = {thumb, pem, ts};
     int64_t n = 0;
     rc = st_exec(s,
@@ -503,13 +503,13 @@ avow_err avow_store_cert_list(avow_store *s, avow_store_cert **out, size_t *n, a
     if (rc) return rc;
     if (r.nrows) {
         *out = calloc(r.nrows, sizeof(avow_store_cert));
-        if (!*out) rc = nomem(err);
+        if (!*out) rc = st_nomem(err);
         for (size_t i = 0; !rc && i < r.nrows; i++) {
             avow_store_cert *c = &(*out)[i];
             snprintf(c->thumbprint, sizeof(c->thumbprint), "%s",
                      st_cell(&r, i, 0) ? st_cell(&r, i, 0) : "");
-            c->added_at = parse_i64(st_cell(&r, i, 2));
-            if (!(c->cert_pem = dup_cell(st_cell(&r, i, 1)))) rc = nomem(err);
+            c->added_at = st_parse_i64(st_cell(&r, i, 2));
+            if (!(c->cert_pem = st_dup_cell(st_cell(&r, i, 1)))) rc = st_nomem(err);
             *n = i + 1;
         }
         if (rc) {
@@ -541,8 +541,8 @@ void avow_store_collateral_list_free(avow_store_collateral *rows, size_t n)
     free(rows);
 }
 
-static avow_err check_key(const char *fmspc, const char *ca, const char *tee, char f[13],
-                          avow_error *err)
+avow_err st_check_coll_key(const char *fmspc, const char *ca, const char *tee, char f[13],
+                           avow_error *err)
 {
     if (!lower_into(fmspc, f, 13) || strlen(f) != 12 || strspn(f, "0123456789abcdef") != 12)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
@@ -559,20 +559,26 @@ static avow_err check_key(const char *fmspc, const char *ca, const char *tee, ch
 avow_err avow_store_collateral_put(avow_store *s, const avow_store_collateral *row, avow_error *err)
 {
     char f[13], nu[24], fa[24];
-    avow_err rc = check_key(row->fmspc, row->ca, row->tee, f, err);
+    avow_err rc = st_check_coll_key(row->fmspc, row->ca, row->tee, f, err);
     if (rc) return rc;
     if (!row->bundle)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "collateral: no bundle");
-    fmt_i64(row->next_update, nu);
-    fmt_i64(row->fetched_at, fa);
-    const char *p[] = {f, row->ca, row->tee, row->bundle, nu, fa, row->source ? row->source : ""};
+    st_fmt_i64(row->next_update, nu);
+    st_fmt_i64(row->fetched_at, fa);
+    char en[24];
+    st_fmt_i64(row->eval_num, en);
+    const char *p[] = {f, row->ca, row->tee, row->bundle, nu, fa, row->source ? row->source : "",
+                       en};
+    /* an older evaluation number never replaces a newer one (it is kept in
+     * collateral_sets, evalnum.c) */
     return st_exec(
         s,
-        "INSERT INTO collateral (fmspc, ca, tee, bundle, next_update, fetched_at, source)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (fmspc, ca, tee) DO UPDATE"
+        "INSERT INTO collateral (fmspc, ca, tee, bundle, next_update, fetched_at, source,"
+        " eval_num) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (fmspc, ca, tee) DO UPDATE"
         " SET bundle = excluded.bundle, next_update = excluded.next_update,"
-        " fetched_at = excluded.fetched_at, source = excluded.source",
-        7, p, NULL, NULL, err);
+        " fetched_at = excluded.fetched_at, source = excluded.source,"
+        " eval_num = excluded.eval_num WHERE collateral.eval_num <= excluded.eval_num",
+        8, p, NULL, NULL, err);
 }
 
 static void coll_from_row(const st_rows *r, size_t i, bool with_bundle, avow_store_collateral *c)
@@ -584,10 +590,11 @@ static void coll_from_row(const st_rows *r, size_t i, bool with_bundle, avow_sto
     k++;
     snprintf(c->tee, sizeof(c->tee), "%s", st_cell(r, i, k) ? st_cell(r, i, k) : "");
     k++;
-    c->next_update = parse_i64(st_cell(r, i, k++));
-    c->fetched_at = parse_i64(st_cell(r, i, k++));
-    c->source = dup_cell(st_cell(r, i, k++));
-    c->bundle = with_bundle ? dup_cell(st_cell(r, i, k)) : NULL;
+    c->next_update = st_parse_i64(st_cell(r, i, k++));
+    c->fetched_at = st_parse_i64(st_cell(r, i, k++));
+    c->source = st_dup_cell(st_cell(r, i, k++));
+    c->eval_num = (int)st_parse_i64(st_cell(r, i, k++));
+    c->bundle = with_bundle ? st_dup_cell(st_cell(r, i, k)) : NULL;
 }
 
 avow_err avow_store_collateral_get(avow_store *s, const char *fmspc, const char *ca,
@@ -595,12 +602,13 @@ avow_err avow_store_collateral_get(avow_store *s, const char *fmspc, const char 
 {
     memset(out, 0, sizeof(*out));
     char f[13];
-    avow_err rc = check_key(fmspc, ca, tee, f, err);
+    avow_err rc = st_check_coll_key(fmspc, ca, tee, f, err);
     if (rc) return rc;
     const char *p[] = {f, ca, tee};
     st_rows r;
     rc = st_exec(s,
-                 "SELECT fmspc, ca, tee, next_update, fetched_at, source, bundle FROM collateral"
+                 "SELECT fmspc, ca, tee, next_update, fetched_at, source, eval_num, bundle"
+                 " FROM collateral"
                  " WHERE fmspc = $1 AND ca = $2 AND tee = $3",
                  3, p, &r, NULL, err);
     if (rc) return rc;
@@ -611,7 +619,7 @@ avow_err avow_store_collateral_get(avow_store *s, const char *fmspc, const char 
         coll_from_row(&r, 0, true, out);
         if (!out->source || !out->bundle) {
             avow_store_collateral_free(out);
-            rc = nomem(err);
+            rc = st_nomem(err);
         }
     }
     st_rows_free(&r);
@@ -625,17 +633,17 @@ avow_err avow_store_collateral_list(avow_store *s, avow_store_collateral **out, 
     *n = 0;
     st_rows r;
     avow_err rc = st_exec(s,
-                          "SELECT fmspc, ca, tee, next_update, fetched_at, source FROM collateral"
-                          " ORDER BY fmspc, ca, tee",
+                          "SELECT fmspc, ca, tee, next_update, fetched_at, source, eval_num"
+                          " FROM collateral ORDER BY fmspc, ca, tee",
                           0, NULL, &r, NULL, err);
     if (rc) return rc;
     if (r.nrows) {
         *out = calloc(r.nrows, sizeof(avow_store_collateral));
-        if (!*out) rc = nomem(err);
+        if (!*out) rc = st_nomem(err);
         for (size_t i = 0; !rc && i < r.nrows; i++) {
             coll_from_row(&r, i, false, &(*out)[i]);
             *n = i + 1;
-            if (!(*out)[i].source) rc = nomem(err);
+            if (!(*out)[i].source) rc = st_nomem(err);
         }
         if (rc) {
             avow_store_collateral_list_free(*out, *n);
@@ -652,7 +660,7 @@ avow_err avow_store_collateral_delete(avow_store *s, const char *fmspc, const ch
 {
     if (removed) *removed = false;
     char f[13];
-    avow_err rc = check_key(fmspc, ca, tee, f, err);
+    avow_err rc = st_check_coll_key(fmspc, ca, tee, f, err);
     if (rc) return rc;
     const char *p[] = {f, ca, tee};
     int64_t n = 0;

@@ -165,11 +165,14 @@ typedef struct {
     avow_time next_update;
     avow_time fetched_at;
     char *source; /* upstream URL or "import:<path>" */
+    int eval_num; /* the set's TCB evaluation number; 0: unknown (a row older than schema 4) */
 } avow_store_collateral;
 
 void avow_store_collateral_free(avow_store_collateral *c);
 void avow_store_collateral_list_free(avow_store_collateral *rows, size_t n);
-/* Inserts or replaces the row of (fmspc, ca, tee). */
+/* Inserts or replaces the row of (fmspc, ca, tee), unless the row there has
+ * a higher eval_num (then nothing changes: an older number never displaces
+ * a newer current set). */
 avow_err avow_store_collateral_put(avow_store *s, const avow_store_collateral *row,
                                    avow_error *err);
 /* AVOW_ERR_NOT_FOUND when absent. `fmspc` in either case. */
@@ -180,6 +183,58 @@ avow_err avow_store_collateral_list(avow_store *s, avow_store_collateral **out, 
                                     avow_error *err);
 avow_err avow_store_collateral_delete(avow_store *s, const char *fmspc, const char *ca,
                                       const char *tee, bool *removed, avow_error *err);
+
+/* ---- collateral per TCB evaluation number (evalnum.c) ---------------------
+ * Every checked set is also kept under (fmspc, ca, tee, eval_num,
+ * update_kind "standard"|"early"), so older numbers stay beside newer ones
+ * (docs/verification.md A13). Same conventions as the rows above. */
+typedef struct {
+    char fmspc[13];
+    char ca[10];
+    char tee[4];
+    int eval_num;   /* > 0 */
+    char update[9]; /* "standard" or "early" */
+    char *bundle;   /* NULL in list results */
+    avow_time next_update;
+    avow_time fetched_at;
+    char *source;
+} avow_store_coll_set;
+
+void avow_store_coll_set_free(avow_store_coll_set *c);
+void avow_store_coll_set_list_free(avow_store_coll_set *rows, size_t n);
+avow_err avow_store_coll_set_put(avow_store *s, const avow_store_coll_set *row, avow_error *err);
+/* The set of number `eval_num` (> 0) for the key, of `update` when held,
+ * else of the other kind; AVOW_ERR_NOT_FOUND when neither. */
+avow_err avow_store_coll_set_get(avow_store *s, const char *fmspc, const char *ca, const char *tee,
+                                 int eval_num, const char *update, avow_store_coll_set *out,
+                                 avow_error *err);
+/* The sets (without bundles) of one key, or of every key when fmspc is NULL,
+ * ordered by fmspc, ca, tee, eval_num, update_kind. */
+avow_err avow_store_coll_set_list(avow_store *s, const char *fmspc, const char *ca, const char *tee,
+                                  avow_store_coll_set **out, size_t *n, avow_error *err);
+
+/* Intel's TCB evaluation data numbers document of one TEE ("sgx"|"tdx"),
+ * as checked: the exact signed JSON, its signature (128 hex), the issuer
+ * chain (PEM), the newest number listed and its nextUpdate. */
+typedef struct {
+    char tee[4];
+    char *signed_json;
+    char signature[129];
+    char *issuer_chain;
+    int newest;
+    avow_time next_update;
+    avow_time fetched_at;
+    char *source;
+} avow_store_evalnums;
+
+void avow_store_evalnums_free(avow_store_evalnums *d);
+/* Inserts or replaces the document of d->tee, unless the stored one was
+ * issued with a later nextUpdate (an older document never displaces a
+ * newer one). */
+avow_err avow_store_evalnums_put(avow_store *s, const avow_store_evalnums *d, avow_error *err);
+/* AVOW_ERR_NOT_FOUND when none is stored for `tee`. */
+avow_err avow_store_evalnums_get(avow_store *s, const char *tee, avow_store_evalnums *out,
+                                 avow_error *err);
 
 /* ---- rollback marks (marks.c) ---------------------------------------------
  * The highest `iat` (unix seconds) of a management request accepted so far:

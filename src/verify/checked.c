@@ -111,7 +111,7 @@ avow_err avow_collateral_check(avow_verifier *v, const avow_collateral *coll,
         free(vc);
         return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     }
-    vc->c = vcoll_build(v, &vc->raw);
+    vc->c = vcoll_build(v, &vc->raw, NULL, NULL);
     avow_err rc = !vc->c ? avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory")
                   : !vc->c->complete ? stage_error(vc->c, err)
                                      : AVOW_OK;
@@ -129,7 +129,7 @@ avow_err avow_verify_collateral(avow_verifier *v, const avow_collateral *coll, a
 {
     if (!v || !coll)
         return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET, "collateral check: no input");
-    vcoll *c = vcoll_build(v, coll);
+    vcoll *c = vcoll_build(v, coll, NULL, NULL);
     if (!c) return avow_error_set(err, AVOW_ERR_NOMEM, AVOW_NO_OFFSET, "out of memory");
     avow_err rc = c->complete ? AVOW_OK : stage_error(c, err);
     vcoll_unref(c);

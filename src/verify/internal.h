@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <openssl/evp.h>
 
@@ -127,7 +128,19 @@ typedef struct vcoll {
     avow_qe_identity qe;
 } vcoll;
 
-vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll);
+/* `known_ca`/`known_root` (both NULL when none): a PCK CA certificate the
+ * caller has already checked as issued by that trusted root (the quote's
+ * chain, step pck_chain). When the PCK CRL issuer chain holds byte-identical
+ * certificates, that signature is not verified a second time: the result
+ * could not differ, and a cold verification saves one ECDSA verify. */
+vcoll *vcoll_build(avow_verifier *v, const avow_collateral *coll, const vcert *known_ca,
+                   const vcert *known_root);
+/* The checks TCB Info's signed JSON gets (issuer chain [TCB Signing, trusted
+ * root], signature over the exact bytes), for another document Intel signs
+ * with the same key (the TCB evaluation data numbers, evalnums.c). `what`
+ * names it in `err`. */
+avow_err vsigned_doc_check(avow_verifier *v, const char *what, const char *chain_pem,
+                           const char *json, size_t len, const uint8_t sig[64], avow_error *err);
 /* The verified form of checked collateral (checked.c), with its raw pieces
  * and identity digest; NULL when it was checked by another verifier. */
 vcoll *vcoll_of_checked(const avow_verifier *v, const avow_verified_collateral *vc,
@@ -202,6 +215,12 @@ vcert *vcert_get(avow_verifier *v, const uint8_t *der, size_t len);
 int vroot_find(const avow_verifier *v, const vcert *c);
 
 /* basicConstraints CA:TRUE (OpenSSL's EXFLAG_CA). */
+/* The same certificate: one object, or byte-identical DER. */
+static inline bool vcert_same(const vcert *a, const vcert *b)
+{
+    return a == b || (a && b && a->len == b->len && !memcmp(a->der, b->der, a->len));
+}
+
 static inline bool vcert_is_ca(const vcert *c)
 {
     return c->c.has_bc && c->c.ca;

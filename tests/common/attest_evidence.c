@@ -13,6 +13,7 @@
 #include "attest_evidence.h"
 #include "avow/collateral.h"
 #include "avow/policy.h"
+#include "sim_fixture.h"
 #include "testutil.h"
 
 avow_sim_platform *te_platform(avow_verifier *v, avow_time now, avow_pck_ca ca, int sgx_type,
@@ -46,17 +47,9 @@ void te_copts(avow_sim_collateral_opts *o, avow_time issue, avow_time next_updat
 void te_sim_sgx(te_evidence *e, const avow_sim_platform *p, const avow_sim_collateral_opts *o)
 {
     memset(e, 0, sizeof(*e));
-    avow_sim_secs secs = {0};
-    memset(secs.mr_enclave, 0xaa, 32);
-    memset(secs.mr_signer, 0xbb, 32);
-    secs.attr_flags = 0x4; /* MODE64BIT */
-    secs.attr_xfrm = 0x3;
-    avow_sim_enclave app;
-    avow_sim_enclave_from_identity(p, &secs, &app);
+    tu_sim_quote(p, &e->quote, &e->len);
     avow_error err;
     avow_error_clear(&err);
-    if (avow_sim_quote_enclave(&app, NULL, 3, &e->quote, &e->len, &err) != AVOW_OK)
-        fail_msg("quote: %s", err.msg);
     if (avow_sim_collateral(p, o, &e->coll, &err) != AVOW_OK) fail_msg("collateral: %s", err.msg);
 }
 

@@ -39,7 +39,8 @@ avow_sim_platform *te_platform(avow_verifier *v, avow_time now, avow_pck_ca ca, 
 /* Collateral options issued at `issue`, valid until `next_update`. */
 void te_copts(avow_sim_collateral_opts *o, avow_time issue, avow_time next_update);
 
-/* An enclave quote (v3) of `p` and collateral issued with `o`. */
+/* An enclave quote (tu_sim_quote, sim_fixture.h) of `p` and collateral
+ * issued with `o`. */
 void te_sim_sgx(te_evidence *e, const avow_sim_platform *p, const avow_sim_collateral_opts *o);
 
 /* A TD quote (v4, default TD) of `p` and TDX collateral issued with `o`

@@ -140,7 +140,8 @@ static void make_instance(instance *in, bool isolated, avow_time clock)
     if (avow_collateral_load(path, &coll, &err) != AVOW_OK) die("%s: %s", path, err.msg);
     if (avow_collateral_check(in->d->verifier, &coll, &vc, &err) != AVOW_OK)
         die("%s does not verify: %s", path, err.msg);
-    if (avow_pccs_row_put(in->d->store, vc, NULL, "fuzz", avow_time_now(), NULL, &err) != AVOW_OK)
+    if (avow_pccs_row_put(in->d->store, vc, NULL, "fuzz", avow_time_now(), NULL, true, NULL,
+                          &err) != AVOW_OK)
         die("importing %s: %s", path, err.msg);
     avow_verified_collateral_unref(vc);
     avow_collateral_free(&coll);

@@ -72,7 +72,7 @@ LATEST=$(pg_psql avowempty "SELECT MAX(version) FROM avow_schema_migrations")
 [[ $(pg_psql avowempty "SELECT COUNT(*), COUNT(DISTINCT version) FROM avow_schema_migrations") == "$LATEST|$LATEST" ]] ||
     fail "schema migrations: $(pg_psql avowempty 'SELECT * FROM avow_schema_migrations')"
 [[ $LATEST -ge 3 ]] || fail "schema version $LATEST (expected 3 or more)"
-[[ $(pg_psql avowempty "SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'avow_notify'") == 5 ]] ||
+[[ $(pg_psql avowempty "SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'avow_notify'") == 7 ]] ||
     fail "notification triggers missing"
 [[ $(pg_psql avowempty "SELECT COUNT(*), SUM(active) FROM signing_keys") == "1|1" ]] ||
     fail "signing keys after a simultaneous start: $(pg_psql avowempty 'SELECT kid, active FROM signing_keys')"

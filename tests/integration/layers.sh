@@ -23,7 +23,7 @@ uses["cli"] = lib | {"store", "pccs", "sim"}
 public = {  # include/avow/NAME.h -> its layer
     "err": "core", "encode": "core", "time": "core", "trace": "core", "file": "core",
     "quote": "sgx", "report": "sgx", "enclave": "sgx", "pck": "pki", "cert": "pki",
-    "collateral": "collateral", "tcb": "collateral", "verify": "verify",
+    "collateral": "collateral", "tcb": "collateral", "evalnum": "collateral", "verify": "verify",
     "token": "token", "claims": "policy", "policy": "policy", "attest": "attest",
 }
 inc = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/([a-z0-9_]+)\.h"')

@@ -9,6 +9,7 @@ the real response bodies and the issuer-chain headers Intel sends
                 [--pck-crl FILE] [--root-crl FILE] [--v3-headers]
                 [--crl-encoding der|hex|pem] [--api-key KEY]
                 [--tls-cert PEM --tls-key PEM] [--redirect URL|self] [--delay SECONDS]
+                [--number-bundle N=collateral.json]... [--evalnums BODY --evalnums-chain PEM]
 
 --bundle gives the issuer chains (and, when the raw files are not given,
 the TCB Info / QE Identity bodies and the CRLs). GET /_stats answers the
@@ -21,6 +22,10 @@ Ocp-Apim-Subscription-Key header (null when absent) of every request. With
 --redirect self, to /moved + its path on this server (served normally).
 --tls-cert/--tls-key serve HTTPS. A missing CRL answers 404 with
 Error-Code / Error-Message headers, as PCS does.
+--number-bundle N=FILE serves FILE's TCB Info and QE Identity for
+tcbEvaluationDataNumber=N (any other number: 404, as PCS answers a number it
+no longer serves); --evalnums serves /tcbevaluationdatanumbers with the
+TCB-Evaluation-Data-Numbers-Issuer-Chain header.
 """
 import argparse
 import base64
@@ -94,6 +99,20 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(401, "Unauthorized", "missing or wrong subscription key")
         b = args.bundle_json
         enc = lambda pem: urllib.parse.quote(pem, safe="")
+        if route == "/tcbevaluationdatanumbers":
+            if not args.evalnums:
+                return self.error(404, "NotFound", "no TCB evaluation data numbers")
+            return self.send(200, read(args.evalnums),
+                             {"TCB-Evaluation-Data-Numbers-Issuer-Chain": enc(read(args.evalnums_chain, "r"))})
+        num = q.get("tcbEvaluationDataNumber", [None])[0]
+        if num is not None and route in ("/tcb", "/qe/identity"):
+            if "update" in q:
+                return self.error(400, "InvalidParameter", "update and tcbEvaluationDataNumber")
+            if num not in args.numbers:
+                return self.error(404, "NotFound", f"no collateral for tcbEvaluationDataNumber={num}")
+            b, tcb_body, qe_body = args.numbers[num]
+        else:
+            tcb_body, qe_body = args.tcb_body, args.qe_body
         if route == "/tcb":
             fmspc = q.get("fmspc", [""])[0]
             with lock:
@@ -110,9 +129,9 @@ class Handler(BaseHTTPRequestHandler):
             if fmspc.lower() != args.fmspc.lower():
                 return self.error(404, "NotFound", f"no TCB info for FMSPC {fmspc}")
             name = "SGX-TCB-Info-Issuer-Chain" if args.v3_headers else "TCB-Info-Issuer-Chain"
-            return self.send(200, args.tcb_body, {name: enc(b["tcb_info_issuer_chain"])})
+            return self.send(200, tcb_body, {name: enc(b["tcb_info_issuer_chain"])})
         if route == "/qe/identity":
-            return self.send(200, args.qe_body,
+            return self.send(200, qe_body,
                              {"SGX-Enclave-Identity-Issuer-Chain": enc(b["qe_identity_issuer_chain"])})
         if route == "/pckcrl":
             ca = q.get("ca", [""])[0]
@@ -148,14 +167,24 @@ def main():
     p.add_argument("--tls-key")
     p.add_argument("--redirect")
     p.add_argument("--delay", type=float, default=0)
+    p.add_argument("--number-bundle", action="append", default=[])
+    p.add_argument("--evalnums")
+    p.add_argument("--evalnums-chain")
     args = p.parse_args()
     b = json.loads(read(args.bundle))
     args.bundle_json = b
-    args.tcb_body = read(args.tcb) if args.tcb else json.dumps(
-        {"tcbInfo": "@@", "signature": b["tcb_info_signature"]}).replace('"@@"', b["tcb_info"]).encode()
-    args.qe_body = read(args.qe) if args.qe else json.dumps(
+    bodies = lambda b: (json.dumps({"tcbInfo": "@@", "signature": b["tcb_info_signature"]}).replace(
+        '"@@"', b["tcb_info"]).encode(), json.dumps(
         {"enclaveIdentity": "@@", "signature": b["qe_identity_signature"]}).replace(
-        '"@@"', b["qe_identity"]).encode()
+        '"@@"', b["qe_identity"]).encode())
+    tcb_body, qe_body = bodies(b)
+    args.tcb_body = read(args.tcb) if args.tcb else tcb_body
+    args.qe_body = read(args.qe) if args.qe else qe_body
+    args.numbers = {}
+    for nb in args.number_bundle:
+        n, path = nb.split("=", 1)
+        nbj = json.loads(read(path))
+        args.numbers[n] = (nbj,) + bodies(nbj)
     args.fmspc = json.loads(b["tcb_info"])["fmspc"]
     args.pck_crl = read(args.pck_crl) if args.pck_crl else bytes.fromhex(b["pck_crl"] or "")
     args.root_crl = read(args.root_crl) if args.root_crl else bytes.fromhex(b["root_ca_crl"] or "")

@@ -18,6 +18,9 @@ echo "== store suite against $uri"
 AVOW_TEST_STORE="$uri" "$AVOW_BUILD/test_store_sqlite"
 echo "== rollback marks against $uri"
 AVOW_TEST_STORE="$uri" "$AVOW_BUILD/test_store_marks"
+ev_uri=$(pg_createdb avowevalnum)
+echo "== collateral per TCB evaluation number against $ev_uri"
+AVOW_TEST_STORE="$ev_uri" "$AVOW_BUILD/test_store_evalnum"
 
 echo "== CLI against $cli_uri"
 kid1=$("$AVOW_BIN" key rotate --data "$cli_uri")
@@ -52,4 +55,24 @@ grep -q "^$kid3 .* active$" <<<"$("$AVOW_BIN" key show --data "$app_uri")" || { 
 if pg_psql avowcli "SET ROLE avowapp; CREATE TABLE nope (x int)" 2>/dev/null; then
     echo "the row-only role could create a table"; exit 1
 fi
+# `avow collateral import` keeps two evaluation numbers of one platform side
+# by side in PostgreSQL too, and the evaluation numbers document with them.
+sim=$(mktemp -d)
+"$AVOW_BIN" sim init "$sim/plat" >/dev/null
+"$AVOW_BIN" sim quote --platform "$sim/plat" --out "$sim/q17" --eval-num 17 >/dev/null
+"$AVOW_BIN" sim quote --platform "$sim/plat" --out "$sim/q18" --eval-num 18 --tcb-status OutOfDate >/dev/null
+"$AVOW_BIN" sim evalnums --platform "$sim/plat" --out "$sim/ev" --number 17,2026-01-01T00:00:00Z \
+    --number 18,2026-06-01T00:00:00Z >/dev/null
+sets_uri=$(pg_createdb avowsets)
+"$AVOW_BIN" collateral import --data "$sets_uri" --root "$sim/q17/root.pem" \
+    --evalnums "$sim/ev/evalnums.json" --chain "$sim/ev/evalnums-chain.pem" \
+    "$sim/q18/collateral.json" "$sim/q17/collateral.json" >/dev/null
+"$AVOW_BIN" collateral show --data "$sets_uri" --sets --json | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert [r["eval_num"] for r in rows] == [17, 18], rows' || { echo "PostgreSQL: sets 17 and 18 not both kept"; exit 1; }
+[[ $(pg_psql avowsets "SELECT eval_num FROM collateral") == 18 ]] || { echo "PostgreSQL: current set is not 18"; exit 1; }
+[[ $(pg_psql avowsets "SELECT newest FROM tcb_eval_numbers WHERE tee = 'sgx'") == 18 ]] ||
+    { echo "PostgreSQL: evaluation numbers document not stored"; exit 1; }
+rm -rf "$sim"
 echo "store_postgres: ok"

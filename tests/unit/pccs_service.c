@@ -364,8 +364,8 @@ static void test_lru_and_recheck(void **state)
     pids[1].fmspc[5] = 1;
     pids[2].fmspc[5] = 2;
     for (int i = 0; i < 3; i++)
-        assert_int_equal(avow_pccs_row_put(f.st, vr1, &pids[i], "test", R1_AT, NULL, NULL),
-                         AVOW_OK);
+        assert_int_equal(
+            avow_pccs_row_put(f.st, vr1, &pids[i], "test", R1_AT, NULL, true, NULL, NULL), AVOW_OK);
     avow_error e;
     for (int i = 0; i < 3; i++) {
         assert_int_equal(get(&f, &pids[i], R1_AT, &vc, &e), AVOW_OK);
@@ -380,7 +380,8 @@ static void test_lru_and_recheck(void **state)
     avow_verified_collateral_unref(vc);
     assert_int_equal(stats(&f).store_loads, 4);
     /* another set written to pids[0]'s row is seen at the next re-check */
-    assert_int_equal(avow_pccs_row_put(f.st, vp1, &pids[0], "test", R1_AT, NULL, NULL), AVOW_OK);
+    assert_int_equal(avow_pccs_row_put(f.st, vp1, &pids[0], "test", R1_AT, NULL, true, NULL, NULL),
+                     AVOW_OK);
     assert_int_equal(get(&f, &pids[0], R1_AT, &vc, &e), AVOW_OK); /* not yet due */
     assert_true(avow_collateral_equal(avow_verified_collateral_raw(vc), &r1));
     avow_verified_collateral_unref(vc);

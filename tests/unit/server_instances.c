@@ -58,8 +58,9 @@ static void start(svc *s, const char *issuer, avow_time clock)
     avow_verified_collateral *vc = NULL;
     assert_int_equal(avow_collateral_load(path, &coll, &err), AVOW_OK);
     assert_int_equal(avow_collateral_check(s->d->verifier, &coll, &vc, &err), AVOW_OK);
-    assert_int_equal(avow_pccs_row_put(s->d->store, vc, NULL, "test", avow_time_now(), NULL, &err),
-                     AVOW_OK);
+    assert_int_equal(
+        avow_pccs_row_put(s->d->store, vc, NULL, "test", avow_time_now(), NULL, true, NULL, &err),
+        AVOW_OK);
     avow_verified_collateral_unref(vc);
     avow_collateral_free(&coll);
     free(path);

@@ -165,6 +165,7 @@ static void test_migration_from_v1(void **state)
                      AVOW_OK);
     assert_int_equal(row.next_update, 1740000000);
     assert_string_equal(row.source, "import:v1");
+    assert_int_equal(row.eval_num, 0); /* schema 4: a row from before has no number */
     avow_store_collateral_free(&row);
     avow_store_close(st);
     /* v2's indexes are there */
@@ -752,7 +753,8 @@ static void test_service_rows(void **state)
     avow_verified_collateral *vc;
     if (avow_collateral_check(v, &c, &vc, &e)) fail_msg("check: %s", e.msg);
     uint8_t digest[32];
-    assert_int_equal(avow_pccs_row_put(s, vc, NULL, "import:R1", 1740713705, digest, &e), AVOW_OK);
+    assert_int_equal(
+        avow_pccs_row_put(s, vc, NULL, "import:R1", 1740713705, NULL, true, digest, &e), AVOW_OK);
     avow_store_collateral row;
     assert_int_equal(avow_store_collateral_get(s, "00606a000000", "platform", "sgx", &row, &e),
                      AVOW_OK);
@@ -764,31 +766,33 @@ static void test_service_rows(void **state)
 
     const avow_platform_id *pid = &avow_verified_collateral_info(vc)->platform;
     avow_pccs_row r;
-    assert_int_equal(avow_pccs_row_get(s, pid, NULL, &r, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_row_get(s, pid, 0, NULL, NULL, &r, &e), AVOW_OK);
     assert_true(r.found);
     assert_false(r.unchanged);
     assert_memory_equal(r.digest, digest, 32);
     assert_true(avow_collateral_equal(&r.coll, &c));
     avow_pccs_row_free(&r);
-    assert_int_equal(avow_pccs_row_get(s, pid, digest, &r, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_row_get(s, pid, 0, NULL, digest, &r, &e), AVOW_OK);
     assert_true(r.found && r.unchanged);
     avow_pccs_row_free(&r);
     /* a row stored without a CA serves any CA of that FMSPC */
     avow_platform_id none = *pid, proc = *pid;
     none.ca = AVOW_PCK_CA_UNKNOWN;
     proc.ca = AVOW_PCK_CA_PROCESSOR;
-    assert_int_equal(avow_pccs_row_get(s, &proc, NULL, &r, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_row_get(s, &proc, 0, NULL, NULL, &r, &e), AVOW_OK);
     assert_false(r.found);
-    assert_int_equal(avow_pccs_row_put(s, vc, &none, "import:R1", 1740713705, NULL, &e), AVOW_OK);
-    assert_int_equal(avow_pccs_row_get(s, &proc, NULL, &r, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_row_put(s, vc, &none, "import:R1", 1740713705, NULL, true, NULL, &e),
+                     AVOW_OK);
+    assert_int_equal(avow_pccs_row_get(s, &proc, 0, NULL, NULL, &r, &e), AVOW_OK);
     assert_true(r.found);
     avow_pccs_row_free(&r);
     /* the best row for the PCCS routes: the latest nextUpdate */
     avow_collateral got;
-    assert_int_equal(avow_pccs_row_find(s, "00606A000000", NULL, "sgx", &got, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_row_find(s, "00606A000000", NULL, "sgx", 0, NULL, &got, &e),
+                     AVOW_OK);
     assert_true(avow_collateral_equal(&got, &c));
     avow_collateral_free(&got);
-    assert_int_equal(avow_pccs_row_find(s, "010203040506", NULL, NULL, &got, &e),
+    assert_int_equal(avow_pccs_row_find(s, "010203040506", NULL, NULL, 0, NULL, &got, &e),
                      AVOW_ERR_NOT_FOUND);
     assert_non_null(strstr(e.msg, "no collateral for FMSPC 010203040506"));
     avow_verified_collateral_unref(vc);

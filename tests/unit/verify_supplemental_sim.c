@@ -26,6 +26,7 @@
 #include "avow/quote.h"
 #include "avow/verify.h"
 #include "sim/sim.h"
+#include "sim_fixture.h"
 #include "verify/result_json.h"
 
 #define NOW ((avow_time)1751624924) /* 2025-07-04 */
@@ -35,36 +36,17 @@ static avow_sim_platform *platform(avow_pck_ca ca, int sgx_type, int d, int c, i
     return te_platform(NULL, NOW - 86400, ca, sgx_type, d, c, s);
 }
 
-static avow_verifier *verifier(const avow_sim_platform *p)
-{
-    avow_verifier *v;
-    char *root;
-    assert_int_equal(avow_verifier_new(&v, NULL), AVOW_OK);
-    assert_int_equal(avow_sim_root_pem(p, &root, NULL), AVOW_OK);
-    assert_int_equal(avow_verifier_add_root_pem(v, root, strlen(root), NULL), AVOW_OK);
-    free(root);
-    return v;
-}
-
 /* An SGX quote of the platform, verified against collateral made with `co`. */
 static void sgx_verify(const avow_sim_platform *p, const avow_sim_collateral_opts *co,
                        avow_collateral *coll, avow_verify_result *r)
 {
-    avow_sim_secs secs;
-    memset(&secs, 0, sizeof(secs));
-    memset(secs.mr_enclave, 0x42, 32);
-    memset(secs.mr_signer, 0x43, 32);
-    secs.attr_flags = AVOW_ATTR_MODE64BIT;
-    secs.attr_xfrm = 3;
-    avow_sim_enclave app;
-    avow_sim_enclave_from_identity(p, &secs, &app);
     uint8_t *q;
     size_t len;
+    tu_sim_quote(p, &q, &len);
     avow_error e;
     avow_error_clear(&e);
-    assert_int_equal(avow_sim_quote_enclave(&app, NULL, 3, &q, &len, &e), AVOW_OK);
     if (avow_sim_collateral(p, co, coll, &e) != AVOW_OK) fail_msg("collateral: %s", e.msg);
-    avow_verifier *v = verifier(p);
+    avow_verifier *v = tu_sim_verifier(p);
     avow_verify_opts o = {.at = NOW};
     avow_verify_result_init(r);
     assert_int_equal(avow_verify_quote(v, q, len, coll, &o, r), AVOW_OK);
@@ -301,7 +283,7 @@ static void test_td_module_fields(void **state)
     avow_error_clear(&e);
     assert_int_equal(avow_sim_td_quote(p, &td, &q, &len, &e), AVOW_OK);
     if (avow_sim_collateral(p, &co, &coll, &e) != AVOW_OK) fail_msg("collateral: %s", e.msg);
-    avow_verifier *v = verifier(p);
+    avow_verifier *v = tu_sim_verifier(p);
     avow_verify_opts o = {.at = NOW};
     avow_verify_result r;
     avow_verify_result_init(&r);
