@@ -208,7 +208,16 @@ avow_attest_outcome avow_attest(avow_attestation *a, avow_verifier *v,
  *   $maa-attestationcollateral (same object);
  *   Avow's own: x-avow-sgx-tcb-status (Intel status string, when determined),
  *   x-avow-sgx-advisory-ids (one String claim per advisory ID),
- *   x-avow-sgx-tcb-date (RFC 3339 of the matched TCB level's tcbDate, when known).
+ *   x-avow-sgx-tcb-date (RFC 3339 of the matched TCB level's tcbDate, when known);
+ *   when the verification reached a status (Intel's supplemental data,
+ *   docs/maa.md §3.4, docs/policy.md): x-avow-sgx-supplemental (JSON: the
+ *   supplemental object of `avow quote verify --json`), x-avow-sgx-tcb-eval-num,
+ *   x-avow-sgx-tcb-level-age-days, x-avow-sgx-qe-tcb-level-age-days (ints:
+ *   whole days from the level's tcbDate to r->at, rounded down, 0 for a later
+ *   date), x-avow-sgx-collateral-expired (bool, Intel's rule), x-avow-sgx-type
+ *   ("Standard", "Scalable", "ScalableWithIntegrity"), x-avow-sgx-smt-enabled,
+ *   x-avow-sgx-dynamic-platform, x-avow-sgx-cached-keys (bools, absent where
+ *   the PCK certificate says nothing).
  *
  * x-ms-sgx-collateral: lowercase hex SHA-256 of
  *   quotehash         the quote bytes exactly as given (quote, quote_len)
@@ -255,7 +264,10 @@ avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *qu
  *   x-avow-tdx-module-id (the tdxModuleIdentities entry judged, when one),
  *   x-avow-tdx-tcb-date (RFC 3339 of the TDX TCB level's tcbDate, when
  *   known), and for a TD report 1.5 x-avow-tdx-tee-tcb-svn2 (32 hex) and
- *   x-avow-tdx-mrservicetd (96 hex).
+ *   x-avow-tdx-mrservicetd (96 hex); the freshness claims of the SGX set above
+ *   under x-avow-tdx-* (the SGX Type as x-avow-tdx-sgx-type), plus
+ *   x-avow-tdx-module-tcb-level-age-days (the TDX module level's, when the
+ *   module's major version has levels).
  *
  * Request-dependent claims (x-ms-runtime, x-ms-inittime) are added by
  * avow_attest_finish. AVOW_ERR_UNSUPPORTED for an SGX result (!r->is_td). */

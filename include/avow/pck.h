@@ -47,6 +47,10 @@ avow_err avow_pck_ext_from_cert_der(const uint8_t *cert, size_t len, avow_pck_ex
 /* "processor", "platform" or "unknown" (PCS `ca=` parameter). */
 const char *avow_pck_ca_name(avow_pck_ca ca);
 
+/* The SGX Type as Intel names it: "Standard" (0), "Scalable" (1),
+ * "ScalableWithIntegrity" (2); NULL for any other value. */
+const char *avow_pck_sgx_type_name(int sgx_type);
+
 #ifdef __cplusplus
 }
 #endif

@@ -65,7 +65,7 @@ typedef struct {
     uint8_t td_attributes[8], xfam[8], mr_td[48], mr_config_id[48], mr_owner[48];
     uint8_t mr_owner_config[48], rtmr[4][48], report_data[64];
     uint8_t tee_tcb_svn2[16], mr_service_td[48]; /* TD 1.5 only; zero for TD 1.0 */
-    uint16_t body_type; /* AVOW_BODY_TD10 or AVOW_BODY_TD15 */
+    uint16_t body_type;                          /* AVOW_BODY_TD10 or AVOW_BODY_TD15 */
 } avow_td_info;
 
 /* Intel's pck_cert_flag_enum_t: a Configuration flag of a PCK certificate. */
@@ -179,6 +179,11 @@ typedef struct {
 
     /* ---- Intel's supplemental data (addition; `valid` false when none) ---- */
     avow_supplemental supplemental;
+
+    /* the verification time (opts->at), which the supplemental data's
+     * collateral_expiration_status and the attestation's age claims are
+     * judged at (addition) */
+    avow_time at;
 } avow_verify_result;
 
 void avow_verify_result_init(avow_verify_result *r);

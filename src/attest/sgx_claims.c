@@ -1,6 +1,7 @@
 /* Mints the incoming claim set of a verified SGX quote (include/avow/attest.h,
  * avow_claims_incoming_sgx): MAA's x-ms-sgx-* names, the deprecated `$`
- * aliases, the collateral hashes, and Avow's TCB status claims.
+ * aliases, the collateral hashes, Avow's TCB status claims and the
+ * freshness claims of freshness.c.
  * Thread-safe: no state. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "avow/report.h"
 #include "avow/tcb.h"
 #include "avow/time.h"
+#include "attest/attest_int.h"
 #include "core/sha256.h"
 
 /* The x-ms-sgx-collateral object as compact JSON (keys in MAA's order),
@@ -146,6 +148,12 @@ avow_err avow_claims_incoming_sgx(const avow_verify_result *r, const uint8_t *qu
         avow_time_format(r->tcb_date, date);
         TRY(avow_claims_add_string(cs, "x-avow-sgx-tcb-date", date, S));
     }
+
+    /* Freshness and platform claims from Intel's supplemental data
+     * (x-avow-sgx-supplemental, -tcb-eval-num, -tcb-level-age-days,
+     * -qe-tcb-level-age-days, -collateral-expired, -type, -smt-enabled,
+     * -dynamic-platform, -cached-keys): freshness.c, docs/policy.md. */
+    TRY(attest_freshness_claims(cs, r));
 #undef TRY
     *out = cs;
     cs = NULL;

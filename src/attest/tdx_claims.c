@@ -1,14 +1,14 @@
 /* Mints the incoming claim set of a verified TD quote (include/avow/attest.h,
  * avow_claims_incoming_tdx): the claims of MAA's EAT profile for Intel TDX
  * with the value formats of docs/maa.md §3.4 (lowercase hex of the TD
- * report's bytes, integers, booleans, EAT strings), and Avow's TDX TCB
- * claims.
+ * report's bytes, integers, booleans, EAT strings), Avow's TDX TCB
+ * claims and the freshness claims of freshness.c.
  * Thread-safe: no state. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "avow/attest.h"
+#include "attest/attest_int.h"
 #include "avow/encode.h"
 #include "avow/quote.h"
 #include "avow/tcb.h"
@@ -105,6 +105,13 @@ avow_err avow_claims_incoming_tdx(const avow_verify_result *r, avow_claims **out
         TRY(add_hex(cs, "x-avow-tdx-tee-tcb-svn2", td->tee_tcb_svn2, 16));
         TRY(add_hex(cs, "x-avow-tdx-mrservicetd", td->mr_service_td, 48));
     }
+
+    /* Freshness and platform claims from Intel's supplemental data
+     * (x-avow-tdx-supplemental, -tcb-eval-num, -tcb-level-age-days,
+     * -qe-tcb-level-age-days, -module-tcb-level-age-days, -collateral-expired,
+     * -sgx-type, -smt-enabled, -dynamic-platform, -cached-keys): freshness.c,
+     * docs/policy.md. */
+    TRY(attest_freshness_claims(cs, r));
 #undef TRY
     *out = cs;
     cs = NULL;

@@ -116,19 +116,6 @@ static json_t *td_report_json(const uint8_t *b, size_t len)
     return o;
 }
 
-static const char *sgx_type_name(int t)
-{
-    switch (t) {
-        case 0:
-            return "Standard";
-        case 1:
-            return "Scalable";
-        case 2:
-            return "ScalableWithIntegrity";
-    }
-    return "unknown";
-}
-
 static json_t *pck_json(const avow_pck_ext *x, avow_pck_ca ca)
 {
     json_t *o = json_object();
@@ -141,7 +128,8 @@ static json_t *pck_json(const avow_pck_ext *x, avow_pck_ca ca)
     json_object_set_new(o, "comp_svn", c);
     json_object_set_new(o, "cpusvn", hex(x->cpusvn, 16));
     json_object_set_new(o, "sgx_type", json_integer(x->sgx_type));
-    json_object_set_new(o, "sgx_type_name", json_string(sgx_type_name(x->sgx_type)));
+    const char *type = avow_pck_sgx_type_name(x->sgx_type);
+    json_object_set_new(o, "sgx_type_name", json_string(type ? type : "unknown"));
     json_object_set_new(o, "ppid", hex(x->ppid, 16));
     json_object_set_new(o, "ca", json_string(avow_pck_ca_name(ca)));
     if (x->has_platform_instance_id)

@@ -425,3 +425,17 @@ const char *avow_pck_ca_name(avow_pck_ca ca)
     }
     return "unknown";
 }
+
+const char *avow_pck_sgx_type_name(int sgx_type)
+{
+    switch (sgx_type) {
+        case 0:
+            return "Standard";
+        case 1:
+            return "Scalable";
+        case 2:
+            return "ScalableWithIntegrity";
+        default:
+            return NULL;
+    }
+}

@@ -321,6 +321,7 @@ avow_err avow_verify_quote(avow_verifier *v, const uint8_t *quote, size_t len,
     if (!r) return AVOW_ERR_ARG;
     avow_verify_result_init(r);
     if (!params_ok(v, quote, coll, opts, r)) return AVOW_ERR_ARG;
+    r->at = opts->at;
     /* quote_format: parse (trailing bytes accepted and ignored, as everywhere). */
     avow_quote q;
     avow_error e;
@@ -341,6 +342,7 @@ avow_err avow_verify_quote_checked(avow_verifier *v, const avow_quote *q,
     if (!r) return AVOW_ERR_ARG;
     avow_verify_result_init(r);
     if (!params_ok(v, q, vc, opts, r)) return AVOW_ERR_ARG;
+    r->at = opts->at;
     const avow_collateral *raw = NULL;
     const uint8_t *identity = NULL;
     vcoll *c = vcoll_of_checked(v, vc, &raw, &identity);

@@ -10,7 +10,10 @@
 # and refusals (policy deny, runtimeData that does not match) with the same
 # reason on both sides. Then the same for TD quotes at /attest/TdxVm (v4 and
 # v5 TD 1.5; the TdxVm default, a stored policy on TDX claims, a draft, the
-# refusals), with eval taking the type from the quote or from --type.
+# refusals), with eval taking the type from the quote or from --type. In both
+# the freshness claims (docs/policy.md: x-avow-sgx-*, x-avow-tdx-*) are
+# present, the supplemental object equal to the verification's, the ages and
+# evaluation number real JSON integers.
 source "$(dirname "$0")/avowd_lib/common.bash"
 cd "$WORK"
 
@@ -113,6 +116,7 @@ for k in ("iss", "iat", "nbf", "exp", "jti"):
     del claims[k]
 ev = json.load(open(sys.argv[2]))
 assert ev["decision"] == "permit", ev.get("reason")
+json.dump(claims, open("avowd_claims.json", "w"))
 mine = ev["token_claims"]
 if claims != mine:
     for k in sorted(set(claims) | set(mine)):
@@ -156,6 +160,30 @@ assert c["x-ms-policy-signer"]["kty"] == "RSA" and len(c["x-ms-policy-signer"]["
 # a draft policy: an unsigned token, same claims as eval of that text
 printf 'version=1.0; authorizationrules { => permit(); }; issuancerules { => issue(type="draft", value=true); };' >draft.txt
 agree "draft policy" draft.txt qj rt.json JSON it.json JSON draft.txt
+
+# The freshness claims (docs/policy.md), in avowd's token and eval's claims
+# alike: the supplemental object equal to the verification's (eval's
+# verdict), real JSON integers and booleans, the SGX Type, the PCK flags
+# absent for a Processor-CA platform. PREFIX TYPE-CLAIM
+fresh_claims() {
+    python3 - "$1" "$2" <<'PY' || fail "freshness claims ($1)"
+import json, sys
+p, type_claim = sys.argv[1], sys.argv[2]
+ev = json.load(open("eval.json"))
+for who, c in (("avowd", json.load(open("avowd_claims.json"))), ("eval", ev["token_claims"])):
+    assert c[p + "supplemental"] == ev["verdict"]["supplemental"], who
+    assert isinstance(c[p + "supplemental"], dict), who
+    for n in ("tcb-eval-num", "tcb-level-age-days", "qe-tcb-level-age-days"):
+        assert type(c[p + n]) is int, (who, n, c.get(p + n))
+    assert c[p + "tcb-eval-num"] == ev["verdict"]["supplemental"]["tcb_eval_ref_num"], who
+    assert c[p + "collateral-expired"] is False, who
+    assert c[type_claim] == "Standard", (who, c.get(type_claim))
+    for n in ("smt-enabled", "dynamic-platform", "cached-keys"):
+        assert p + n not in c, (who, n)
+print(f"ok: {p}* freshness claims in avowd's token and eval's claims")
+PY
+}
+fresh_claims x-avow-sgx- x-avow-sgx-type
 
 # refusals: the same reason on both sides
 refused() { # NAME POLICY QUOTE-DIR RT RT-TYPE WANT
@@ -221,6 +249,7 @@ import json; c = json.load(open("eval.json"))["token_claims"]
 assert c["stage"] == "tdx" and c["measurement"] == c["tdx_mrtd"] and c["module"] == "UpToDate", c
 assert c["tdx_mrtd"] != "forged" and "x-avow-tdx-mrservicetd" in c, c' || fail "TdxVm issued claims"
 agree "TdxVm draft policy" draft.txt tj rt.json JSON - - draft.txt
+fresh_claims x-avow-tdx- x-avow-tdx-sgx-type
 cat >tdx-deny.txt <<'EOF'
 version= 1.0;
 authorizationrules {

@@ -1,9 +1,9 @@
 /* Unit tests of policy evaluation semantics (docs/maa.md §3.3): a rule fires
  * once per combination of matching claims, later rules see earlier additions,
  * deny wins over permit, no permit is a refusal naming the policy, negation,
- * integer ordering, kind mismatches, issue(claim=c), issueproperty, the 1.2
- * functions, evaluation bounds (also against hostile policies), and the
- * default policy's exact claims. */
+ * integer ordering (each operator at N-1, N, N+1), kind mismatches,
+ * issue(claim=c), issueproperty, the 1.2 functions, evaluation bounds (also
+ * against hostile policies), and the default policy's exact claims. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -240,6 +240,51 @@ static void test_negation_and_kinds(void **state)
     avow_policy_free(p);
 }
 
+/* The six operators on integers at N-1, N, N+1 (docs/maa.md §3.3), as the
+ * freshness claims are compared (docs/policy.md); a value past 32 bits. */
+static void test_integer_ordering_boundaries(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *op;
+        bool want[3]; /* value 449, 450, 451 against 450 */
+    } ops[] = {
+        {"<", {true, false, false}}, {"<=", {true, true, false}},  {">", {false, false, true}},
+        {">=", {false, true, true}}, {"==", {false, true, false}}, {"!=", {true, false, true}},
+    };
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        char text[200];
+        snprintf(text, sizeof(text),
+                 "version=1.0; authorizationrules { [type==\"age\", value%s450] => permit(); };",
+                 ops[i].op);
+        avow_policy *p = compile(text);
+        for (int k = 0; k < 3; k++) {
+            avow_claims *in = avow_claims_new();
+            assert_int_equal(avow_claims_add_int(in, "age", 449 + k, AVOW_ISSUER_SERVICE), AVOW_OK);
+            avow_policy_result r;
+            eval(p, in, &r);
+            if (r.permit != ops[i].want[k])
+                fail_msg("%d %s 450: %s", 449 + k, ops[i].op, r.permit ? "permit" : "deny");
+            avow_policy_result_free(&r);
+            avow_claims_free(in);
+        }
+        avow_policy_free(p);
+    }
+    avow_policy *p = compile(
+        "version=1.0; authorizationrules { [type==\"age\", value>=4294967296] => permit(); };");
+    for (int k = 0; k < 2; k++) {
+        avow_claims *in = avow_claims_new();
+        assert_int_equal(avow_claims_add_int(in, "age", 4294967295LL + k, AVOW_ISSUER_SERVICE),
+                         AVOW_OK);
+        avow_policy_result r;
+        eval(p, in, &r);
+        assert_int_equal(r.permit, k == 1);
+        avow_policy_result_free(&r);
+        avow_claims_free(in);
+    }
+    avow_policy_free(p);
+}
+
 static void test_issue_claim_and_properties(void **state)
 {
     (void)state;
@@ -469,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_deny_wins),
         cmocka_unit_test(test_no_authorization_section),
         cmocka_unit_test(test_negation_and_kinds),
+        cmocka_unit_test(test_integer_ordering_boundaries),
         cmocka_unit_test(test_issue_claim_and_properties),
         cmocka_unit_test(test_functions),
         cmocka_unit_test(test_bounds),

@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "attest_evidence.h"
 #include "avow/quote.h"
 #include "avow/verify.h"
 #include "sim/sim.h"
@@ -32,18 +33,7 @@
 
 static avow_sim_platform *platform(avow_pck_ca ca, int sgx_type, int d, int c, int s)
 {
-    avow_sim_platform_opts o;
-    avow_sim_platform_opts_default(&o, NOW - 86400);
-    o.ca = ca;
-    o.sgx_type = sgx_type;
-    o.dynamic_platform = d;
-    o.cached_keys = c;
-    o.smt_enabled = s;
-    avow_sim_platform *p = NULL;
-    avow_error e;
-    avow_error_clear(&e);
-    if (avow_sim_platform_new(&o, &p, &e) != AVOW_OK) fail_msg("sim platform: %s", e.msg);
-    return p;
+    return te_platform(NULL, NOW - 86400, ca, sgx_type, d, c, s);
 }
 
 /* An SGX quote of the platform, verified against collateral made with `co`. */
