@@ -36,9 +36,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+source "$(dirname "${BASH_SOURCE[0]}")/ports.bash" # free_port
 
 # start_avowd NAME PORT ARGS... : starts avowd on 127.0.0.1:PORT, logs to
 # $WORK/NAME.err, waits up to 30 s for /health. Sets LAST_PID.

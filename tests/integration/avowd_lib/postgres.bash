@@ -9,6 +9,7 @@
 #   pg_stop [MODE]     pg_ctl stop (fast by default)
 #   pg_start           starts it again on PG_PORT
 #   pg_psql DB SQL     runs SQL, prints unaligned tuples
+source "$(dirname "${BASH_SOURCE[0]}")/ports.bash" # free_port
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 PG_DIR=""
 PG_PORT=""
@@ -21,7 +22,7 @@ pg_init() {
         chown postgres "$PG_DIR"
         PG_AS=(runuser -u postgres --)
     fi
-    PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    PG_PORT=$(free_port)
     (cd / && "${PG_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/pg" -A trust -U avow --no-sync >"$PG_DIR/initdb.log" 2>&1) ||
         { cat "$PG_DIR/initdb.log" >&2; return 1; }
     pg_start
