@@ -161,7 +161,8 @@ typedef struct {
 void avow_pccs_row_key_of(const avow_platform_id *pid, avow_pccs_row_key *out);
 
 /* Writes checked collateral for `pid` (NULL: its own platform): under its
- * TCB evaluation number and `update` channel ("standard" when NULL), and,
+ * TCB evaluation number and `update` kind ("standard" when NULL; "early"; or
+ * AVOW_STORE_UPDATE_BY_NUMBER for a set fetched by its number), and,
  * with `current`, as the platform's current row too (replacing it unless
  * that holds a newer number). `source` is recorded ("import:/path", an URL);
  * `digest` (optional) receives the SHA-256 of the stored text. */
@@ -190,9 +191,11 @@ void avow_pccs_row_free(avow_pccs_row *r);
 /* The stored collateral best matching the filters (NULL: any), parsed into
  * `out` (for the PCCS-compatible routes): with eval_num > 0 the set of that
  * number (channel `update` first); else with `update` the highest number of
- * that channel; else (or when no set of the channel is held) the current row
- * with the latest nextUpdate. AVOW_ERR_NOT_FOUND ("no collateral for FMSPC
- * ... in this store") when none. */
+ * that channel (sets fetched by number are of no channel), or when no set of
+ * the channel is held a current row written before schema 4 (its channel
+ * unknown), never another channel's; else the current row with the latest
+ * nextUpdate. AVOW_ERR_NOT_FOUND ("no collateral for FMSPC ... in this
+ * store") when none. */
 avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, const char *tee,
                             int eval_num, const char *update, avow_collateral *out,
                             avow_error *err);

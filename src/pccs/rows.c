@@ -200,8 +200,12 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
             return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
                                   "no collateral of TCB evaluation number %d%s%s in this store",
                                   eval_num, fmspc ? " for FMSPC " : "", fmspc ? fmspc : "");
-        /* no set of that kind: the current rows (written before schema 4) */
     }
+    /* With a channel asked for and no set of it held: only a current row
+     * written before schema 4 (number 0, channel unknown) may answer; a
+     * current row with a number is a set of the other channel (a downstream
+     * service asking for "early" must not be given "standard" silently). */
+    bool legacy_only = update != NULL;
     avow_store_collateral *rows = NULL;
     size_t n = 0;
     avow_err e = avow_store_collateral_list(st, &rows, &n, err);
@@ -210,12 +214,14 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
     for (size_t i = 0; i < n; i++) {
         const avow_store_collateral *row = &rows[i];
         if (!key_matches(row->fmspc, row->ca, row->tee, fmspc, ca, tee)) continue;
+        if (legacy_only && row->eval_num != 0) continue;
         if (!best || row->next_update > best->next_update) best = row;
     }
     if (!best) {
         avow_store_collateral_list_free(rows, n);
         return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
-                              "no collateral%s%s%s%s%s%s in this store",
+                              "no collateral%s%s%s%s%s%s%s%s in this store",
+                              legacy_only ? " of update channel " : "", legacy_only ? update : "",
                               fmspc ? " for FMSPC " : "", fmspc ? fmspc : "",
                               ca ? " from the " : "", ca ? ca : "", ca ? " CA" : "",
                               tee ? (strcmp(tee, "tdx") ? " (SGX)" : " (TDX)") : "");

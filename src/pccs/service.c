@@ -315,8 +315,13 @@ static avow_err run_fetch(avow_pccs *s, const fetch *f, const avow_platform_id *
         return rc;
     }
     /* Stored under the platform asked for, so the next lookup finds it. A
-     * store failure does not waste the fetch: the copy serves from memory. */
-    if (avow_pccs_row_put(s->o.store, vc, p, url, f->at, s->o.update, num == 0, digest, &sub) !=
+     * store failure does not waste the fetch: the copy serves from memory.
+     * A set fetched by its number (a policy's choice, any client's with a
+     * draft policy) is of neither update channel: labelled so, it never
+     * becomes the newest set of ours served to a downstream service asking
+     * for a channel (docs/security.md 7.2). */
+    const char *kind = num > 0 ? AVOW_STORE_UPDATE_BY_NUMBER : s->o.update;
+    if (avow_pccs_row_put(s->o.store, vc, p, url, f->at, kind, num == 0, digest, &sub) !=
         AVOW_OK) {
         pthread_mutex_lock(&s->mu);
         s->st.store_errors++;

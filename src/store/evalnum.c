@@ -28,9 +28,12 @@ void avow_store_coll_set_list_free(avow_store_coll_set *rows, size_t n)
 
 static avow_err check_update(const char *u, avow_error *err)
 {
-    if (u && (!strcmp(u, "standard") || !strcmp(u, "early"))) return AVOW_OK;
+    if (u && (!strcmp(u, "standard") || !strcmp(u, "early") ||
+              !strcmp(u, AVOW_STORE_UPDATE_BY_NUMBER)))
+        return AVOW_OK;
     return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
-                          "collateral: update must be \"standard\" or \"early\"");
+                          "collateral: update must be \"standard\", \"early\" or "
+                          "\"" AVOW_STORE_UPDATE_BY_NUMBER "\"");
 }
 
 avow_err avow_store_coll_set_put(avow_store *s, const avow_store_coll_set *row, avow_error *err)

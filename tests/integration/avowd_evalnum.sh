@@ -244,3 +244,43 @@ assert any("/qe/identity?tcbEvaluationDataNumber=17" in p for p in paths), paths
 assert any(p.endswith("/tcbevaluationdatanumbers") for p in paths), paths' ||
     fail "C did not ask the PCS Intel's way"
 ok "C against the test PCS: update=standard by default, tcbEvaluationDataNumber=17 when asked"
+
+# ---- D: a set fetched by number belongs to no update channel ------------------------------
+# Its upstream's standard set is 17; a draft policy (anyone may send one) makes D fetch 18 by
+# number. Labelled "standard", 18 became what D's PCCS route served for update=standard, so a
+# service using D as its upstream (E) judged every quote by 18 from then on (docs/security.md
+# 7.2). And update=early, which D never fetched, was answered with the standard set.
+python3 "$AVOW_SOURCE/tests/integration/pcs_server.py" --port-file pcs2.port --bundle q17/collateral.json \
+    --ca processor --number-bundle "17=q17/collateral.json" --number-bundle "18=q18/collateral.json" \
+    --evalnums ev/evalnums.json --evalnums-chain ev/evalnums-chain.pem >pcs2.out 2>&1 &
+PCS2_PID=$!
+extra_cleanup() { kill "$PCS_PID" "$PCS2_PID" 2>/dev/null || true; }
+for _ in $(seq 100); do [[ -s pcs2.port ]] && break; sleep 0.1; done
+PD=$(free_port)
+start_avowd d "$PD" --data data-d --trust-root q17/root.pem --clock "$CLOCK" \
+    --pcs-url "http://127.0.0.1:$(cat pcs2.port)/sgx/certification/v4"
+ED="http://127.0.0.1:$PD"
+attest "$ED"
+[[ $HTTP_STATUS == 200 && $(collateral_hash) == "$H17" ]] || fail "D default: $HTTP_STATUS $(cat body)"
+attest "$ED" "$(select_policy 18)"
+[[ $HTTP_STATUS == 200 && $(collateral_hash) == "$H18" ]] || fail "D draft 18: $HTTP_STATUS $(cat body)"
+pccs_num_at() { # URL QUERY -> the served tcbInfo's evaluation number
+    http GET "$1/sgx/certification/v4/tcb?fmspc=$FMSPC$2"
+    [[ $HTTP_STATUS == 200 ]] || { echo "status $HTTP_STATUS"; return; }
+    json_get body 'd["tcbInfo"]["tcbEvaluationDataNumber"]'
+}
+[[ $(pccs_num_at "$ED" "&update=standard") == 17 ]] || fail "D served number 18 (fetched by number) as its standard set"
+[[ $(pccs_num_at "$ED" "") == 17 ]] || fail "D's current set is not 17"
+[[ $(pccs_num_at "$ED" "&tcbEvaluationDataNumber=18") == 18 ]] || fail "D does not serve 18 by number"
+"$AVOW_BIN" collateral show --data data-d --sets --json | python3 -c '
+import json, sys
+rows = sorted((r["eval_num"], r["update"]) for r in json.load(sys.stdin))
+assert rows == [(17, "standard"), (18, "number")], rows' || fail "D: the set fetched by number is not labelled so"
+http GET "$ED/sgx/certification/v4/tcb?fmspc=$FMSPC&update=early"
+expect_error 404 "update channel early" "D asked for a channel it holds no set of"
+PE=$(free_port)
+start_avowd e "$PE" --data data-e --trust-root q17/root.pem --clock "$CLOCK" --pcs-url "$ED/sgx/certification/v4"
+attest "http://127.0.0.1:$PE"
+[[ $HTTP_STATUS == 200 && $(claim x-avow-sgx-tcb-status) == UpToDate && $(collateral_hash) == "$H17" ]] ||
+    fail "E (upstream D) judged by $(claim x-avow-sgx-tcb-eval-num), not D's standard set 17: $HTTP_STATUS"
+ok "a set fetched by number is of no channel: D serves 17 for update=standard, 404 for early; E judges by 17"
