@@ -219,12 +219,11 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
     }
     if (!best) {
         avow_store_collateral_list_free(rows, n);
-        return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
-                              "no collateral%s%s%s%s%s%s%s%s in this store",
-                              legacy_only ? " of update channel " : "", legacy_only ? update : "",
-                              fmspc ? " for FMSPC " : "", fmspc ? fmspc : "",
-                              ca ? " from the " : "", ca ? ca : "", ca ? " CA" : "",
-                              tee ? (strcmp(tee, "tdx") ? " (SGX)" : " (TDX)") : "");
+        return avow_error_set(
+            err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no collateral%s%s%s%s%s%s%s%s in this store",
+            legacy_only ? " of update channel " : "", legacy_only ? update : "",
+            fmspc ? " for FMSPC " : "", fmspc ? fmspc : "", ca ? " from the " : "", ca ? ca : "",
+            ca ? " CA" : "", tee ? (strcmp(tee, "tdx") ? " (SGX)" : " (TDX)") : "");
     }
     avow_store_collateral row;
     memset(&row, 0, sizeof(row));
