@@ -284,3 +284,33 @@ attest "http://127.0.0.1:$PE"
 [[ $HTTP_STATUS == 200 && $(claim x-avow-sgx-tcb-status) == UpToDate && $(collateral_hash) == "$H17" ]] ||
     fail "E (upstream D) judged by $(claim x-avow-sgx-tcb-eval-num), not D's standard set 17: $HTTP_STATUS"
 ok "a set fetched by number is of no channel: D serves 17 for update=standard, 404 for early; E judges by 17"
+
+# ---- F: an upstream that serves no evaluation numbers document --------------------------------
+# Without Intel's list nothing tells a real number from a made-up one: every number a draft
+# policy named cost one upstream request (300 numbers, 300 TCB Info requests in 0.4 s from one
+# quote). Now, once the document's fetch failed, a number is refused with no upstream request;
+# the current set is fetched as always.
+python3 "$AVOW_SOURCE/tests/integration/pcs_server.py" --port-file pcs3.port --bundle q17/collateral.json \
+    --ca processor --number-bundle "17=q17/collateral.json" >pcs3.out 2>&1 &
+PCS3_PID=$!
+extra_cleanup() { kill "$PCS_PID" "$PCS2_PID" "$PCS3_PID" 2>/dev/null || true; }
+for _ in $(seq 100); do [[ -s pcs3.port ]] && break; sleep 0.1; done
+P3="http://127.0.0.1:$(cat pcs3.port)"
+PF=$(free_port)
+start_avowd f "$PF" --data data-f --trust-root q17/root.pem --clock "$CLOCK" --pcs-url "$P3/sgx/certification/v4"
+EF="http://127.0.0.1:$PF"
+attest "$EF"
+[[ $HTTP_STATUS == 200 && $(collateral_hash) == "$H17" ]] || fail "F default: $HTTP_STATUS $(cat body)"
+attest "$EF" "$(select_policy 17)" # held (the current set is 17): no document needed
+[[ $HTTP_STATUS == 200 && $(collateral_hash) == "$H17" ]] || fail "F, number 17 (held): $HTTP_STATUS $(cat body)"
+for n in 16 $(seq 200 219); do
+    attest "$EF" "$(select_policy "$n")"
+    [[ $HTTP_STATUS == 400 ]] || fail "F, number $n without a document: $HTTP_STATUS"
+done
+expect_error 400 "none is held" "F, a number with no evaluation numbers document to check it against"
+curl -fs "$P3/_stats" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s.get("/tcb") == 1 and s.get("/tcbevaluationdatanumbers") == 1, s' ||
+    fail "F: numbers reached the upstream without a document: $(curl -fs "$P3/_stats")"
+ok "no document held: a held number judges; others refused (400 naming why), no upstream request for them"
