@@ -189,6 +189,15 @@ http GET "$EB/sgx/certification/v4/tcb?fmspc=$FMSPC&tcbEvaluationDataNumber=16"
 expect_error 404 "evaluation number 16" "PCCS tcb of a number not held"
 http GET "$EB/sgx/certification/v4/tcb?fmspc=$FMSPC&tcbEvaluationDataNumber=17&update=early"
 expect_error 400 "together" "update and tcbEvaluationDataNumber together"
+for q in "tcbEvaluationDataNumber=17&tcbEvaluationDataNumber=18" "update=standard&update=early" \
+    "tcbEvaluationDataNumber" "tcbEvaluationDataNumber=%2B17" "tcbEvaluationDataNumber=%2017" \
+    "tcbEvaluationDataNumber=-1" "tcbEvaluationDataNumber=4294967313"; do
+    http GET "$EB/sgx/certification/v4/tcb?fmspc=$FMSPC&$q"
+    [[ $HTTP_STATUS == 400 ]] || fail "PCCS tcb with $q: $HTTP_STATUS, not 400"
+done
+expect_error 400 "1 to 1000000" "PCCS tcb with a number out of range"
+http GET "$EB/sgx/certification/v4/qe/identity?tcbEvaluationDataNumber=17&tcbEvaluationDataNumber=18"
+expect_error 400 "given 2 times" "PCCS qe/identity with the number twice"
 http GET "$EB/sgx/certification/v4/tcbevaluationdatanumbers"
 [[ $HTTP_STATUS == 200 ]] || fail "PCCS tcbevaluationdatanumbers: $HTTP_STATUS"
 cmp -s body ev/evalnums.json || fail "tcbevaluationdatanumbers: not the document byte for byte"
