@@ -232,10 +232,81 @@ static void test_document(void **state)
     avow_store_close(s);
 }
 
+/* A current row stored directly under `fmspc` with number `num` (0: a row
+ * written before schema 4), holding v's bundle. */
+static void put_current(avow_store *s, const char *fmspc, const avow_verified_collateral *v,
+                        int num)
+{
+    char *bundle = NULL;
+    assert_int_equal(avow_collateral_to_bundle(avow_verified_collateral_raw(v), &bundle, NULL),
+                     AVOW_OK);
+    avow_store_collateral row;
+    memset(&row, 0, sizeof(row));
+    snprintf(row.fmspc, sizeof(row.fmspc), "%s", fmspc);
+    snprintf(row.tee, sizeof(row.tee), "sgx");
+    row.next_update = NOW + 30 * DAY;
+    row.fetched_at = NOW;
+    row.source = "direct";
+    row.bundle = bundle;
+    row.eval_num = num;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_store_collateral_put(s, &row, &e)) fail_msg("put %s: %s", fmspc, e.msg);
+    free(bundle);
+}
+
+/* A set fetched by number is of no update channel: never served as a
+ * channel's newest; a channel of which no set is held is not answered with
+ * a numbered current row (the other channel's), only with a row written
+ * before schema 4 (docs/security.md 7.2). */
+static void test_channels(void **state)
+{
+    (void)state;
+    avow_store *s = tu_store_open(location);
+    avow_verified_collateral *v17 = set_of(17, 30, AVOW_TCB_UP_TO_DATE);
+    avow_verified_collateral *v19 = set_of(19, 30, AVOW_TCB_OUT_OF_DATE);
+    const avow_platform_id *pid = &avow_verified_collateral_info(v17)->platform;
+    avow_pccs_row_key k;
+    avow_pccs_row_key_of(pid, &k);
+    avow_error e;
+    avow_error_clear(&e);
+    assert_int_equal(avow_pccs_row_put(s, v19, NULL, "by-number", NOW, AVOW_STORE_UPDATE_BY_NUMBER,
+                                       false, NULL, &e),
+                     AVOW_OK);
+    avow_collateral got;
+    assert_int_equal(avow_pccs_row_find(s, k.fmspc, NULL, "sgx", 0, "standard", &got, &e), AVOW_OK);
+    assert_int_equal(tcb_num(&got), 18); /* test_sets' standard set, not 19 */
+    avow_collateral_free(&got);
+    assert_int_equal(avow_pccs_row_find(s, k.fmspc, NULL, "sgx", 19, NULL, &got, &e), AVOW_OK);
+    assert_true(avow_collateral_equal(&got, avow_verified_collateral_raw(v19)));
+    avow_collateral_free(&got);
+    avow_pccs_row r;
+    assert_int_equal(avow_pccs_row_get(s, pid, 19, "standard", NULL, &r, &e), AVOW_OK);
+    assert_true(r.found);
+    assert_int_equal(tcb_num(&r.coll), 19);
+    avow_pccs_row_free(&r);
+
+    put_current(s, "00aabbccdd01", v17, 17); /* a numbered current row, no set */
+    put_current(s, "00aabbccdd02", v17, 0);  /* from before schema 4 */
+    assert_int_equal(avow_pccs_row_find(s, "00aabbccdd01", NULL, "sgx", 0, "early", &got, &e),
+                     AVOW_ERR_NOT_FOUND);
+    assert_non_null(strstr(e.msg, "update channel early"));
+    assert_int_equal(avow_pccs_row_find(s, "00aabbccdd01", NULL, "sgx", 0, NULL, &got, &e),
+                     AVOW_OK);
+    avow_collateral_free(&got);
+    assert_int_equal(avow_pccs_row_find(s, "00aabbccdd02", NULL, "sgx", 0, "early", &got, &e),
+                     AVOW_OK);
+    avow_collateral_free(&got);
+    avow_verified_collateral_unref(v17);
+    avow_verified_collateral_unref(v19);
+    avow_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sets),
+        cmocka_unit_test(test_channels),
         cmocka_unit_test(test_document),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
