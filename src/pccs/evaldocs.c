@@ -281,8 +281,12 @@ avow_err pccs_history_load(avow_store *store, const char *update, const avow_pla
             continue;
         if (avow_tcb_info_parse(row.coll.tcb_info, row.coll.tcb_info_len, &out->infos[out->n],
                                 &sub) == AVOW_OK) {
-            out->items[out->n].number = rows[pick].eval_num;
-            out->n++;
+            if (out->infos[out->n].tcb_eval_num == rows[pick].eval_num) {
+                out->items[out->n].number = rows[pick].eval_num;
+                out->n++;
+            } else { /* stored under another number than it carries: a gap */
+                avow_tcb_info_free(&out->infos[out->n]);
+            }
         }
         avow_pccs_row_free(&row);
     }

@@ -297,6 +297,39 @@ static void test_channels(void **state)
     assert_int_equal(avow_pccs_row_find(s, "00aabbccdd02", NULL, "sgx", 0, "early", &got, &e),
                      AVOW_OK);
     avow_collateral_free(&got);
+
+    /* a row of number 20 holding number 17's genuine set (a database writer
+     * swapping sets): neither judges as 20 nor enters the history */
+    char *bundle = NULL;
+    assert_int_equal(avow_collateral_to_bundle(avow_verified_collateral_raw(v17), &bundle, NULL),
+                     AVOW_OK);
+    avow_store_coll_set set;
+    memset(&set, 0, sizeof(set));
+    memcpy(set.fmspc, k.fmspc, sizeof(set.fmspc));
+    memcpy(set.ca, k.ca, sizeof(set.ca));
+    memcpy(set.tee, k.tee, sizeof(set.tee));
+    set.eval_num = 20;
+    snprintf(set.update, sizeof(set.update), "standard");
+    set.bundle = bundle;
+    set.next_update = NOW + 30 * DAY;
+    set.source = "swapped";
+    assert_int_equal(avow_store_coll_set_put(s, &set, &e), AVOW_OK);
+    free(bundle);
+    avow_pccs_opts po = {.store = s, .verifier = ver};
+    avow_pccs *svc;
+    assert_int_equal(avow_pccs_new(&po, &svc, &e), AVOW_OK);
+    avow_verified_collateral *vc = NULL;
+    assert_int_equal(avow_pccs_get_num(svc, pid, 20, NOW, NULL, NULL, &vc, &e), AVOW_ERR_MISMATCH);
+    assert_null(vc);
+    assert_non_null(strstr(e.msg, "holds TCB Info of evaluation number 17"));
+    avow_pccs_history h;
+    assert_int_equal(avow_pccs_history_get(svc, pid, &h, &e), AVOW_OK);
+    for (size_t i = 0; i < h.n; i++)
+        assert_int_equal(h.items[i].tcb->tcb_eval_num, h.items[i].number);
+    assert_int_equal(h.items[h.n - 1].number, 19);
+    avow_pccs_history_free(&h);
+    avow_pccs_free(svc);
+
     avow_verified_collateral_unref(v17);
     avow_verified_collateral_unref(v19);
     avow_store_close(s);
