@@ -184,10 +184,10 @@ void pccs_docs_refresh(pccs_docs *d, uint32_t tee, avow_time at)
         ok = true;
         avow_pccs_evalnums_put(d->store, &raw, &doc, url, at, &e);
     }
+    if (ok) install(d, &doc, false); /* before the waiters wake: they find it held */
     pthread_mutex_lock(&d->mu);
     fetch_done(d, h, ok ? NULL : why);
     pthread_mutex_unlock(&d->mu);
-    if (ok) install(d, &doc, false);
     avow_evalnums_raw_free(&raw);
 }
 
