@@ -182,7 +182,7 @@ void pccs_docs_refresh(pccs_docs *d, uint32_t tee, avow_time at)
         avow_evalnums_free(&doc);
     } else {
         ok = true;
-        avow_pccs_evalnums_put(d->store, &raw, &doc, url, at, &e);
+        avow_pccs_evalnums_put(d->store, d->verifier, &raw, &doc, url, at, &e);
     }
     if (ok) install(d, &doc, false); /* before the waiters wake: they find it held */
     pthread_mutex_lock(&d->mu);

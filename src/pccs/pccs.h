@@ -200,8 +200,11 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
                             int eval_num, const char *update, avow_collateral *out,
                             avow_error *err);
 
-/* Stores a checked evaluation numbers document (replacing an older one). */
-avow_err avow_pccs_evalnums_put(avow_store *st, const avow_evalnums_raw *raw,
+/* Stores a checked evaluation numbers document, replacing an older one, or
+ * any stored one that does not check against `v`'s roots; one that does not
+ * check against them (checked by another root) is not stored over one that
+ * does (AVOW_ERR_CHAIN). v NULL: no such checks. */
+avow_err avow_pccs_evalnums_put(avow_store *st, avow_verifier *v, const avow_evalnums_raw *raw,
                                 const avow_evalnums *doc, const char *source, avow_time fetched_at,
                                 avow_error *err);
 /* The stored document of `tee` as kept (not checked here);

@@ -235,8 +235,10 @@ typedef struct {
 void avow_store_evalnums_free(avow_store_evalnums *d);
 /* Inserts or replaces the document of d->tee, unless the stored one was
  * issued with a later nextUpdate (an older document never displaces a
- * newer one). */
-avow_err avow_store_evalnums_put(avow_store *s, const avow_store_evalnums *d, avow_error *err);
+ * newer one) and `replace_any` is false (the caller found the stored one
+ * does not check against its roots). */
+avow_err avow_store_evalnums_put(avow_store *s, const avow_store_evalnums *d, bool replace_any,
+                                 avow_error *err);
 /* AVOW_ERR_NOT_FOUND when none is stored for `tee`. */
 avow_err avow_store_evalnums_get(avow_store *s, const char *tee, avow_store_evalnums *out,
                                  avow_error *err);

@@ -323,3 +323,29 @@ s = json.load(sys.stdin)
 assert s.get("/tcb") == 1 and s.get("/tcbevaluationdatanumbers") == 1, s' ||
     fail "F: numbers reached the upstream without a document: $(curl -fs "$P3/_stats")"
 ok "no document held: a held number judges; others refused (400 naming why), no upstream request for them"
+
+# ---- G: a document under another root does not keep Intel's out ---------------------------
+# `avow collateral import` stores, with a warning, a document that checks only against its own
+# chain's root. With a later nextUpdate it kept every genuine document out of the store for good
+# (an older document never displaces a newer one), and avowd's PCCS route served it.
+"$AVOW_BIN" sim init evil >/dev/null
+"$AVOW_BIN" sim evalnums --platform evil --out evil --now "$((NOW + 300 * DAY))" \
+    --number "17,$D17" --number "99,$D18" >/dev/null
+"$AVOW_BIN" collateral import --data data-g --root q17/root.pem --evalnums evil/evalnums.json \
+    --chain evil/evalnums-chain.pem >/dev/null 2>evil-import.err
+grep -q "warning" evil-import.err || fail "G: no warning for a document under another root"
+PG=$(free_port)
+start_avowd g "$PG" --data data-g --trust-root q17/root.pem --clock "$CLOCK" \
+    --pcs-url "http://127.0.0.1:$(cat pcs2.port)/sgx/certification/v4"
+EG="http://127.0.0.1:$PG"
+attest "$EG"
+[[ $HTTP_STATUS == 200 ]] || fail "G default: $HTTP_STATUS $(cat body)"
+http GET "$EG/sgx/certification/v4/tcbevaluationdatanumbers"
+[[ $HTTP_STATUS == 200 ]] && cmp -s body ev/evalnums.json ||
+    fail "G still serves the document under another root after fetching Intel's (simulated)"
+if "$AVOW_BIN" collateral import --data data-g --root q17/root.pem --evalnums evil/evalnums.json \
+    --chain evil/evalnums-chain.pem >evil-import2.out 2>&1; then
+    fail "G: a document under another root was stored over one that checks"
+fi
+grep -q "stored ones are kept" evil-import2.out || fail "G: $(cat evil-import2.out)"
+ok "a document under another root is replaced by a fetched one that checks, and never stored over it"

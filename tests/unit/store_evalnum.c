@@ -211,8 +211,8 @@ static void test_document(void **state)
     avow_error e;
     avow_error_clear(&e);
     assert_int_equal(avow_pccs_evalnums_get(s, AVOW_TEE_TDX, &got, &e), AVOW_ERR_NOT_FOUND);
-    assert_int_equal(avow_pccs_evalnums_put(s, &a, &da, "import:a", NOW, &e), AVOW_OK);
-    assert_int_equal(avow_pccs_evalnums_put(s, &b, &db, "import:b", NOW, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_evalnums_put(s, ver, &a, &da, "import:a", NOW, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_evalnums_put(s, ver, &b, &db, "import:b", NOW, &e), AVOW_OK);
     assert_int_equal(avow_pccs_evalnums_get(s, AVOW_TEE_SGX, &got, &e), AVOW_OK);
     assert_string_equal(got.signed_json, a.signed_json);
     assert_memory_equal(got.sig, a.sig, 64);
