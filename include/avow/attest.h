@@ -164,6 +164,11 @@ typedef struct {
 #define AVOW_TCB_IDENTIFIER_CLAIM "x-ms-sgx-tcbidentifier"
 #define AVOW_TCB_EVAL_NUM_MAX     1000000
 
+/* A TCB evaluation data number as text (a policy's x-ms-sgx-tcbidentifier,
+ * a PCCS tcbEvaluationDataNumber): decimal digits only, no sign, no spaces,
+ * 1..AVOW_TCB_EVAL_NUM_MAX. False for anything else (*out untouched). */
+bool avow_tcb_eval_num_parse(const char *s, int *out);
+
 /* The TCB evaluation number `policy` selects (MAA's TCB baselines,
  * docs/maa.md §1.11): its configurationrules run alone, before anything is
  * verified, and the x-ms-sgx-tcbidentifier they issue is read: a number N

@@ -4,13 +4,23 @@
  * since a TCB recovery added to the incoming claims when the caller can
  * compute it (docs/policy.md "Days since a TCB recovery").
  * Thread-safe: no state. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "attest/attest_int.h"
 #include "avow/attest.h"
+
+bool avow_tcb_eval_num_parse(const char *s, int *out)
+{
+    /* strtol alone would also take " 17" and "+17" */
+    size_t n = s ? strspn(s, "0123456789") : 0;
+    if (!n || s[n] || n > 7) return false;
+    long v = strtol(s, NULL, 10);
+    if (v < 1 || v > AVOW_TCB_EVAL_NUM_MAX) return false;
+    *out = (int)v;
+    return true;
+}
 
 avow_err avow_attest_tcb_eval_num(const avow_policy *policy, int *eval_num, avow_error *err)
 {
@@ -24,16 +34,11 @@ avow_err avow_attest_tcb_eval_num(const avow_policy *policy, int *eval_num, avow
     const avow_claim *c = avow_claims_find(props, AVOW_TCB_IDENTIFIER_CLAIM, NULL);
     if (c && c->value.kind == AVOW_CLAIM_STRING && strcasecmp(c->value.str, "azuredefault")) {
         const char *v = c->value.str;
-        char *end;
-        errno = 0;
-        long n = strtol(v, &end, 10);
-        if (!*v || *end || errno || n < 1 || n > AVOW_TCB_EVAL_NUM_MAX)
+        if (!avow_tcb_eval_num_parse(v, eval_num))
             e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                                "%s: x-ms-sgx-tcbidentifier \"%.40s\" is neither \"azuredefault\" "
-                               "nor a TCB evaluation data number",
-                               avow_policy_name(policy), v);
-        else
-            *eval_num = (int)n;
+                               "nor a TCB evaluation data number (1 to %d, digits only)",
+                               avow_policy_name(policy), v, AVOW_TCB_EVAL_NUM_MAX);
     } else if (c && c->value.kind != AVOW_CLAIM_STRING) {
         e = avow_error_set(err, AVOW_ERR_FORMAT, AVOW_NO_OFFSET,
                            "%s: x-ms-sgx-tcbidentifier must be a string", avow_policy_name(policy));

@@ -201,7 +201,7 @@ static int import_evalnums(avow_store *s, avow_verifier *trusted, const char *bo
     }
     char abs[PATH_MAX], source[PATH_MAX + 8];
     snprintf(source, sizeof(source), "import:%s", realpath(body_path, abs) ? abs : body_path);
-    if (avow_pccs_evalnums_put(s, &raw, &doc, source, avow_time_now(), &e)) {
+    if (avow_pccs_evalnums_put(s, trusted, &raw, &doc, source, avow_time_now(), &e)) {
         cli_error(&e, "%s: cannot import", body_path);
         goto done;
     }

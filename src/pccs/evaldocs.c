@@ -18,8 +18,10 @@
 typedef struct {
     avow_evalnums doc;
     bool have;
+    bool fetching;       /* a fetch thread is fetching it now */
     double checked;      /* monotonic seconds of the last store read */
     double failed_until; /* an upstream fetch failed: not again before */
+    char why[400];       /* why the last fetch failed */
 } held;
 
 struct pccs_docs {
@@ -28,7 +30,8 @@ struct pccs_docs {
     const avow_pcs_client *upstream;
     double recheck, failure_ttl;
     pthread_mutex_t mu;
-    held h[2]; /* [0] SGX, [1] TDX */
+    pthread_cond_t fetched; /* a fetch of a document ended */
+    held h[2];              /* [0] SGX, [1] TDX */
 };
 
 static double mono(void)
@@ -55,6 +58,7 @@ pccs_docs *pccs_docs_new(avow_store *store, avow_verifier *verifier,
     d->recheck = recheck_seconds;
     d->failure_ttl = failure_ttl;
     pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->fetched, NULL);
     return d;
 }
 
@@ -64,6 +68,7 @@ void pccs_docs_free(pccs_docs *d)
     for (int i = 0; i < 2; i++)
         avow_evalnums_free(&d->h[i].doc);
     pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->fetched);
     free(d);
 }
 
@@ -128,33 +133,61 @@ static void maybe_load(pccs_docs *d, uint32_t tee)
     if (due) load(d, tee);
 }
 
+/* Ends a fetch of the document of `h` (under mu): a failure is remembered
+ * with its reason for failure_ttl. */
+static void fetch_done(pccs_docs *d, held *h, const char *why)
+{
+    h->fetching = false;
+    if (why) {
+        h->failed_until = mono() + d->failure_ttl;
+        snprintf(h->why, sizeof(h->why), "%s", why);
+    } else {
+        h->failed_until = 0;
+        h->why[0] = '\0';
+    }
+    pthread_cond_broadcast(&d->fetched);
+}
+
 void pccs_docs_refresh(pccs_docs *d, uint32_t tee, avow_time at)
 {
     if (!d->upstream) return;
     maybe_load(d, tee);
     pthread_mutex_lock(&d->mu);
     held *h = &d->h[idx(tee)];
+    while (h->fetching) /* another fetch thread is at it: its outcome is ours */
+        pthread_cond_wait(&d->fetched, &d->mu);
     bool want = (!h->have || at > h->doc.next_update) && mono() >= h->failed_until;
-    if (want) h->failed_until = mono() + d->failure_ttl; /* one fetch at a time */
+    if (want) h->fetching = true; /* one fetch at a time */
     pthread_mutex_unlock(&d->mu);
     if (!want) return;
     avow_evalnums_raw raw;
     avow_evalnums doc;
     avow_error e;
     avow_error_clear(&e);
-    if (avow_pcs_fetch_evalnums(d->upstream, tee, &raw, &e) != AVOW_OK) return;
-    if (avow_evalnums_check(d->verifier, &raw, &doc, &e) == AVOW_OK) {
-        if (doc.tee_type == tee && at <= doc.next_update) {
-            avow_pccs_evalnums_put(d->store, &raw, &doc, avow_pcs_client_base_url(d->upstream), at,
-                                   &e);
-            pthread_mutex_lock(&d->mu);
-            h->failed_until = 0;
-            pthread_mutex_unlock(&d->mu);
-            install(d, &doc, false);
-        } else {
-            avow_evalnums_free(&doc);
-        }
+    char why[400];
+    const char *url = avow_pcs_client_base_url(d->upstream);
+    if (avow_pcs_fetch_evalnums(d->upstream, tee, &raw, &e) != AVOW_OK) {
+        snprintf(why, sizeof(why), "fetching it from %.120s failed: %.200s", url, e.msg);
+        pthread_mutex_lock(&d->mu);
+        fetch_done(d, h, why);
+        pthread_mutex_unlock(&d->mu);
+        return;
     }
+    bool ok = false;
+    if (avow_evalnums_check(d->verifier, &raw, &doc, &e) != AVOW_OK) {
+        snprintf(why, sizeof(why), "the one %.120s served does not check: %.200s", url, e.msg);
+    } else if (doc.tee_type != tee || at > doc.next_update) {
+        snprintf(why, sizeof(why), "the one %.120s served is %s", url,
+                 doc.tee_type != tee ? "of the other TEE" : "past its nextUpdate");
+        avow_evalnums_free(&doc);
+    } else {
+        ok = true;
+        avow_pccs_evalnums_put(d->store, d->verifier, &raw, &doc, url, at, &e);
+    }
+    if (ok) install(d, &doc, false); /* before the waiters wake: they find it held */
+    pthread_mutex_lock(&d->mu);
+    fetch_done(d, h, ok ? NULL : why);
+    pthread_mutex_unlock(&d->mu);
     avow_evalnums_raw_free(&raw);
 }
 
@@ -163,13 +196,30 @@ bool pccs_docs_lists(pccs_docs *d, uint32_t tee, int num, avow_error *why)
     maybe_load(d, tee);
     pthread_mutex_lock(&d->mu);
     held *h = &d->h[idx(tee)];
-    bool ok = !h->have || avow_evalnums_find(&h->doc, num) != NULL;
-    if (!ok)
-        avow_error_set(why, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
-                       "TCB evaluation number %d is not among those Intel's evaluation numbers "
-                       "document lists for %s (%d to %d)",
-                       num, tee == AVOW_TEE_TDX ? "TDX" : "SGX", h->doc.entries[0].number,
-                       avow_evalnums_newest(&h->doc));
+    const char *t = tee == AVOW_TEE_TDX ? "TDX" : "SGX";
+    bool ok;
+    if (h->have) {
+        ok = avow_evalnums_find(&h->doc, num) != NULL;
+        if (!ok)
+            avow_error_set(why, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
+                           "TCB evaluation number %d is not among those Intel's evaluation "
+                           "numbers document lists for %s (%d to %d)",
+                           num, t, h->doc.n_entries ? h->doc.entries[0].number : 0,
+                           avow_evalnums_newest(&h->doc));
+    } else {
+        /* None held: only while one may still come (never tried, or a fetch
+         * under way) is the number let through to a fetch thread, which
+         * fetches the document first. Once its fetch failed, no number is
+         * asked for: without Intel's list every made-up number would cost
+         * an upstream request (docs/security.md 7.2). */
+        ok = h->fetching || mono() >= h->failed_until;
+        if (!ok)
+            avow_error_set(why, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
+                           "TCB evaluation number %d cannot be checked against Intel's "
+                           "evaluation numbers document for %s: none is held (%s; `avow "
+                           "collateral import --evalnums` imports one)",
+                           num, t, h->why[0] ? h->why : "not fetched yet");
+    }
     pthread_mutex_unlock(&d->mu);
     return ok;
 }
@@ -231,8 +281,12 @@ avow_err pccs_history_load(avow_store *store, const char *update, const avow_pla
             continue;
         if (avow_tcb_info_parse(row.coll.tcb_info, row.coll.tcb_info_len, &out->infos[out->n],
                                 &sub) == AVOW_OK) {
-            out->items[out->n].number = rows[pick].eval_num;
-            out->n++;
+            if (out->infos[out->n].tcb_eval_num == rows[pick].eval_num) {
+                out->items[out->n].number = rows[pick].eval_num;
+                out->n++;
+            } else { /* stored under another number than it carries: a gap */
+                avow_tcb_info_free(&out->infos[out->n]);
+            }
         }
         avow_pccs_row_free(&row);
     }

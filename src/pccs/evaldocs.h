@@ -22,11 +22,14 @@ void pccs_docs_free(pccs_docs *d);
 
 /* For a fetch thread: when no document of `tee` is held or it is past its
  * nextUpdate at `at`, fetch, check and store one (a failure is remembered
- * for failure_ttl; the collateral fetch goes on without it). */
+ * with its reason for failure_ttl). Waits for a fetch of it another thread
+ * has under way. */
 void pccs_docs_refresh(pccs_docs *d, uint32_t tee, avow_time at);
 
 /* False (with `why`) when a document of `tee` is held and does not list
- * `num`; true when it does, or when none is held. Memory or store only. */
+ * `num`, or when none is held and its last fetch failed (within
+ * failure_ttl); true when it lists `num`, or when none is held yet but one
+ * may come (never fetched, or a fetch under way). Memory or store only. */
 bool pccs_docs_lists(pccs_docs *d, uint32_t tee, int num, avow_error *why);
 
 /* A copy of the document of `tee` (memory, re-read from the store every

@@ -26,8 +26,9 @@
  * bounds (single flight, pending, failure memory, LRU). Intel's evaluation
  * numbers document of each TEE is kept (memory, store) and refreshed by the
  * fetch threads when missing or past its nextUpdate; when one is held, a
- * number it does not list is refused at once, without a fetch, so a flood of
- * made-up numbers costs no upstream request (docs/security.md).
+ * number it does not list is refused at once, without a fetch, and when its
+ * fetch failed no number not held is fetched, so a flood of made-up numbers
+ * costs no upstream request (docs/security.md 7.2).
  *
  * Store rows (rows.c) are written only from checked collateral; entries kept
  * in memory are re-read from the store every `recheck_seconds` (one thread at
@@ -100,9 +101,8 @@ typedef struct avow_pccs_waiter {
  * Errors say which platform and why ("collateral for FMSPC 00606a000000
  * (platform CA, SGX) is not cached and the upstream https://... failed: ...").
  * With `w` NULL the call waits for a fetch itself (tools, tests). */
-avow_err avow_pccs_get(avow_pccs *s, const avow_platform_id *pid, avow_time at,
-                       avow_pccs_waiter *w, bool *parked, avow_verified_collateral **out,
-                       avow_error *err);
+avow_err avow_pccs_get(avow_pccs *s, const avow_platform_id *pid, avow_time at, avow_pccs_waiter *w,
+                       bool *parked, avow_verified_collateral **out, avow_error *err);
 
 /* avow_pccs_get for TCB evaluation number `eval_num` (0: the current set).
  * The set answered carries that number in its TCB Info. AVOW_ERR_NOT_FOUND
@@ -133,17 +133,17 @@ void avow_pccs_history_free(avow_pccs_history *h);
 
 /* Counters since creation (for /metrics). */
 typedef struct {
-    uint64_t hits;             /* answered from memory */
-    uint64_t store_loads;      /* loaded (and checked) from the store */
-    uint64_t fetches;          /* upstream fetches kept (checked, stored) */
-    uint64_t fetch_failures;   /* upstream fetches failed or refused */
-    uint64_t failures_reused;  /* answered with a remembered failure */
-    uint64_t busy;             /* refused: too many fetches pending */
-    uint64_t evictions;        /* platforms dropped from memory (LRU) */
-    uint64_t store_errors;     /* store reads/writes that failed */
-    unsigned in_flight;        /* upstream fetches under way now */
-    unsigned pending;          /* platforms queued or under way now */
-    size_t entries;            /* platforms in memory now */
+    uint64_t hits;            /* answered from memory */
+    uint64_t store_loads;     /* loaded (and checked) from the store */
+    uint64_t fetches;         /* upstream fetches kept (checked, stored) */
+    uint64_t fetch_failures;  /* upstream fetches failed or refused */
+    uint64_t failures_reused; /* answered with a remembered failure */
+    uint64_t busy;            /* refused: too many fetches pending */
+    uint64_t evictions;       /* platforms dropped from memory (LRU) */
+    uint64_t store_errors;    /* store reads/writes that failed */
+    unsigned in_flight;       /* upstream fetches under way now */
+    unsigned pending;         /* platforms queued or under way now */
+    size_t entries;           /* platforms in memory now */
 } avow_pccs_stats;
 
 void avow_pccs_stats_get(avow_pccs *s, avow_pccs_stats *out);
@@ -161,7 +161,8 @@ typedef struct {
 void avow_pccs_row_key_of(const avow_platform_id *pid, avow_pccs_row_key *out);
 
 /* Writes checked collateral for `pid` (NULL: its own platform): under its
- * TCB evaluation number and `update` channel ("standard" when NULL), and,
+ * TCB evaluation number and `update` kind ("standard" when NULL; "early"; or
+ * AVOW_STORE_UPDATE_BY_NUMBER for a set fetched by its number), and,
  * with `current`, as the platform's current row too (replacing it unless
  * that holds a newer number). `source` is recorded ("import:/path", an URL);
  * `digest` (optional) receives the SHA-256 of the stored text. */
@@ -171,11 +172,11 @@ avow_err avow_pccs_row_put(avow_store *st, const avow_verified_collateral *vc,
 
 /* One stored row as read back. */
 typedef struct {
-    bool found;             /* a row for the platform (exact CA, else CA-less) */
-    bool unchanged;         /* its text has the digest the caller already knows */
-    avow_time next_update;  /* as stored */
-    uint8_t digest[32];     /* SHA-256 of the stored text */
-    avow_collateral coll;   /* parsed, unless !found or unchanged; avow_pccs_row_free */
+    bool found;            /* a row for the platform (exact CA, else CA-less) */
+    bool unchanged;        /* its text has the digest the caller already knows */
+    avow_time next_update; /* as stored */
+    uint8_t digest[32];    /* SHA-256 of the stored text */
+    avow_collateral coll;  /* parsed, unless !found or unchanged; avow_pccs_row_free */
 } avow_pccs_row;
 
 /* Reads the current row of `pid` (eval_num 0) or its set of number eval_num
@@ -190,15 +191,20 @@ void avow_pccs_row_free(avow_pccs_row *r);
 /* The stored collateral best matching the filters (NULL: any), parsed into
  * `out` (for the PCCS-compatible routes): with eval_num > 0 the set of that
  * number (channel `update` first); else with `update` the highest number of
- * that channel; else (or when no set of the channel is held) the current row
- * with the latest nextUpdate. AVOW_ERR_NOT_FOUND ("no collateral for FMSPC
- * ... in this store") when none. */
+ * that channel (sets fetched by number are of no channel), or when no set of
+ * the channel is held a current row written before schema 4 (its channel
+ * unknown), never another channel's; else the current row with the latest
+ * nextUpdate. AVOW_ERR_NOT_FOUND ("no collateral for FMSPC ... in this
+ * store") when none. */
 avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, const char *tee,
                             int eval_num, const char *update, avow_collateral *out,
                             avow_error *err);
 
-/* Stores a checked evaluation numbers document (replacing an older one). */
-avow_err avow_pccs_evalnums_put(avow_store *st, const avow_evalnums_raw *raw,
+/* Stores a checked evaluation numbers document, replacing an older one, or
+ * any stored one that does not check against `v`'s roots; one that does not
+ * check against them (checked by another root) is not stored over one that
+ * does (AVOW_ERR_CHAIN). v NULL: no such checks. */
+avow_err avow_pccs_evalnums_put(avow_store *st, avow_verifier *v, const avow_evalnums_raw *raw,
                                 const avow_evalnums *doc, const char *source, avow_time fetched_at,
                                 avow_error *err);
 /* The stored document of `tee` as kept (not checked here);

@@ -200,8 +200,12 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
             return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
                                   "no collateral of TCB evaluation number %d%s%s in this store",
                                   eval_num, fmspc ? " for FMSPC " : "", fmspc ? fmspc : "");
-        /* no set of that kind: the current rows (written before schema 4) */
     }
+    /* With a channel asked for and no set of it held: only a current row
+     * written before schema 4 (number 0, channel unknown) may answer; a
+     * current row with a number is a set of the other channel (a downstream
+     * service asking for "early" must not be given "standard" silently). */
+    bool legacy_only = update != NULL;
     avow_store_collateral *rows = NULL;
     size_t n = 0;
     avow_err e = avow_store_collateral_list(st, &rows, &n, err);
@@ -210,15 +214,16 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
     for (size_t i = 0; i < n; i++) {
         const avow_store_collateral *row = &rows[i];
         if (!key_matches(row->fmspc, row->ca, row->tee, fmspc, ca, tee)) continue;
+        if (legacy_only && row->eval_num != 0) continue;
         if (!best || row->next_update > best->next_update) best = row;
     }
     if (!best) {
         avow_store_collateral_list_free(rows, n);
-        return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
-                              "no collateral%s%s%s%s%s%s in this store",
-                              fmspc ? " for FMSPC " : "", fmspc ? fmspc : "",
-                              ca ? " from the " : "", ca ? ca : "", ca ? " CA" : "",
-                              tee ? (strcmp(tee, "tdx") ? " (SGX)" : " (TDX)") : "");
+        return avow_error_set(
+            err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no collateral%s%s%s%s%s%s%s%s in this store",
+            legacy_only ? " of update channel " : "", legacy_only ? update : "",
+            fmspc ? " for FMSPC " : "", fmspc ? fmspc : "", ca ? " from the " : "", ca ? ca : "",
+            ca ? " CA" : "", tee ? (strcmp(tee, "tdx") ? " (SGX)" : " (TDX)") : "");
     }
     avow_store_collateral row;
     memset(&row, 0, sizeof(row));
@@ -233,10 +238,28 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
 
 /* ---- the evaluation numbers document ---------------------------------------- */
 
-avow_err avow_pccs_evalnums_put(avow_store *st, const avow_evalnums_raw *raw,
+avow_err avow_pccs_evalnums_put(avow_store *st, avow_verifier *v, const avow_evalnums_raw *raw,
                                 const avow_evalnums *doc, const char *source, avow_time fetched_at,
                                 avow_error *err)
 {
+    /* A stored document that does not check against v's roots (imported
+     * with a warning under another root, say) is no newer document to keep:
+     * with a later nextUpdate it would otherwise keep Intel's out for good,
+     * and be what the PCCS route serves. Conversely such a document is never
+     * stored over one that checks. */
+    bool replace_any = false;
+    avow_evalnums_raw cur;
+    if (v && avow_pccs_evalnums_get(st, doc->tee_type, &cur, NULL) == AVOW_OK) {
+        bool cur_ok = avow_evalnums_check(v, &cur, NULL, NULL) == AVOW_OK;
+        avow_evalnums_raw_free(&cur);
+        if (!cur_ok)
+            replace_any = true;
+        else if (avow_evalnums_check(v, raw, NULL, NULL) != AVOW_OK)
+            return avow_error_set(err, AVOW_ERR_CHAIN, AVOW_NO_OFFSET,
+                                  "the stored TCB evaluation data numbers (%s) check against the "
+                                  "trusted roots and these do not: the stored ones are kept",
+                                  doc->tee_type == AVOW_TEE_TDX ? "TDX" : "SGX");
+    }
     avow_store_evalnums d;
     memset(&d, 0, sizeof(d));
     snprintf(d.tee, sizeof(d.tee), "%s", doc->tee_type == AVOW_TEE_TDX ? "tdx" : "sgx");
@@ -247,7 +270,7 @@ avow_err avow_pccs_evalnums_put(avow_store *st, const avow_evalnums_raw *raw,
     d.next_update = doc->next_update;
     d.fetched_at = fetched_at;
     d.source = (char *)(source ? source : "");
-    return avow_store_evalnums_put(st, &d, err);
+    return avow_store_evalnums_put(st, &d, replace_any, err);
 }
 
 avow_err avow_pccs_evalnums_get(avow_store *st, uint32_t tee, avow_evalnums_raw *out,

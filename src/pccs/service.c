@@ -200,14 +200,25 @@ static avow_err remembered(const entry *e, avow_error *err)
 static avow_err check_row(avow_pccs *s, const avow_platform_id *p, int eval_num, avow_pccs_row *row,
                           avow_verified_collateral **vc, avow_error *err)
 {
+    char what[160], d[DESCRIBE_LEN];
+    describe(p, eval_num, d);
     avow_err rc = avow_collateral_check(s->o.verifier, &row->coll, vc, err);
     if (rc) {
-        char what[160], d[DESCRIBE_LEN];
-        describe(p, eval_num, d);
         snprintf(what, sizeof(what), "the stored collateral for %s does not check", d);
         avow_error_prefix(err, what);
+        return rc;
     }
-    return rc;
+    /* A set is used only for the number it carries: a row of number N
+     * holding another number's (genuine) set would judge by the wrong one. */
+    int got = avow_verified_collateral_info(*vc)->tcb_eval_num;
+    if (eval_num > 0 && got != eval_num) {
+        avow_verified_collateral_unref(*vc);
+        *vc = NULL;
+        return avow_error_set(err, AVOW_ERR_MISMATCH, AVOW_NO_OFFSET,
+                              "the stored set for %s holds TCB Info of evaluation number %d", d,
+                              got);
+    }
+    return AVOW_OK;
 }
 
 /* Re-reads the store row of a kept entry (claimed by e->rechecking) and
@@ -275,10 +286,9 @@ static avow_err run_fetch(avow_pccs *s, const fetch *f, const avow_platform_id *
                                   "unreachable: %s",
                                   d, when, url, sub.msg);
         }
-        return avow_error_set(err, rc == AVOW_ERR_NOT_FOUND ? AVOW_ERR_NOT_FOUND : AVOW_ERR_IO,
-                              AVOW_NO_OFFSET,
-                              "collateral for %s is not cached and the upstream %s failed: %s", d,
-                              url, sub.msg);
+        return avow_error_set(
+            err, rc == AVOW_ERR_NOT_FOUND ? AVOW_ERR_NOT_FOUND : AVOW_ERR_IO, AVOW_NO_OFFSET,
+            "collateral for %s is not cached and the upstream %s failed: %s", d, url, sub.msg);
     }
     /* Only what checks is kept: a bad answer kept would fail every
      * attestation of this platform until its nextUpdate, and be passed on to
@@ -315,9 +325,13 @@ static avow_err run_fetch(avow_pccs *s, const fetch *f, const avow_platform_id *
         return rc;
     }
     /* Stored under the platform asked for, so the next lookup finds it. A
-     * store failure does not waste the fetch: the copy serves from memory. */
-    if (avow_pccs_row_put(s->o.store, vc, p, url, f->at, s->o.update, num == 0, digest, &sub) !=
-        AVOW_OK) {
+     * store failure does not waste the fetch: the copy serves from memory.
+     * A set fetched by its number (a policy's choice, any client's with a
+     * draft policy) is of neither update channel: labelled so, it never
+     * becomes the newest set of ours served to a downstream service asking
+     * for a channel (docs/security.md 7.2). */
+    const char *kind = num > 0 ? AVOW_STORE_UPDATE_BY_NUMBER : s->o.update;
+    if (avow_pccs_row_put(s->o.store, vc, p, url, f->at, kind, num == 0, digest, &sub) != AVOW_OK) {
         pthread_mutex_lock(&s->mu);
         s->st.store_errors++;
         pthread_mutex_unlock(&s->mu);
@@ -441,9 +455,8 @@ static avow_err await(avow_pccs *s, entry *e, fetch *f, avow_pccs_waiter *w, boo
     return AVOW_OK;
 }
 
-avow_err avow_pccs_get(avow_pccs *s, const avow_platform_id *pid, avow_time at,
-                       avow_pccs_waiter *w, bool *parked, avow_verified_collateral **out,
-                       avow_error *err)
+avow_err avow_pccs_get(avow_pccs *s, const avow_platform_id *pid, avow_time at, avow_pccs_waiter *w,
+                       bool *parked, avow_verified_collateral **out, avow_error *err)
 {
     return avow_pccs_get_num(s, pid, 0, at, w, parked, out, err);
 }
@@ -546,8 +559,7 @@ again:;
                                   d, when);
         }
         return avow_error_set(err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET,
-                              "no collateral for %s in the store and no upstream is configured",
-                              d);
+                              "no collateral for %s in the store and no upstream is configured", d);
     }
 
     /* A number Intel's document (held for this TEE) does not list is not

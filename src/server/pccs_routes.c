@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "avow/attest.h"
 #include "avow/encode.h"
 #include "avow/evalnum.h"
 #include "avow/quote.h"
@@ -80,33 +81,34 @@ static int which_set(avowd_req *r, int *num, const char **update, bool *bad)
 {
     *num = 0;
     *update = NULL;
-    *bad = false;
+    *bad = true;
+    static const char *const names[] = {"update", "tcbEvaluationDataNumber"};
+    size_t given[2];
+    for (int i = 0; i < 2; i++) {
+        /* given twice, or without a value: which set is meant is not clear
+         * (a cache in front may read the other one), so say so */
+        given[i] = avowd_req_query_count(r, names[i]);
+        if (given[i] > 1)
+            return avowd_error(r, 400, "InvalidParameter", "%s is given %zu times", names[i],
+                               given[i]);
+        if (given[i] && !avowd_req_query(r, names[i]))
+            return avowd_error(r, 400, "InvalidParameter", "%s is given without a value", names[i]);
+    }
     const char *u = avowd_req_query(r, "update");
     const char *n = avowd_req_query(r, "tcbEvaluationDataNumber");
-    if (u && n) {
-        *bad = true;
+    if (u && n)
         return avowd_error(r, 400, "InvalidParameter",
                            "update and tcbEvaluationDataNumber cannot be given together");
-    }
-    if (u) {
-        if (strcmp(u, "standard") && strcmp(u, "early")) {
-            *bad = true;
-            return avowd_error(r, 400, "InvalidParameter",
-                               "update must be \"standard\" or \"early\" (got '%s')", u);
-        }
-        *update = u;
-    }
-    if (n) {
-        char *end;
-        long v = strtol(n, &end, 10);
-        if (!*n || *end || v < 1 || v > 1000000) {
-            *bad = true;
-            return avowd_error(r, 400, "InvalidParameter",
-                               "tcbEvaluationDataNumber must be a positive integer (got '%.32s')",
-                               n);
-        }
-        *num = (int)v;
-    }
+    if (u && strcmp(u, "standard") && strcmp(u, "early"))
+        return avowd_error(r, 400, "InvalidParameter",
+                           "update must be \"standard\" or \"early\" (got '%.32s')", u);
+    if (n && !avow_tcb_eval_num_parse(n, num))
+        return avowd_error(r, 400, "InvalidParameter",
+                           "tcbEvaluationDataNumber must be a TCB evaluation data number (1 to "
+                           "%d, digits only; got '%.32s')",
+                           AVOW_TCB_EVAL_NUM_MAX, n);
+    *update = u;
+    *bad = false;
     return 0;
 }
 

@@ -54,6 +54,15 @@ const char *avowd_req_query(const avowd_req *r, const char *name)
     return lookup(r, AVOWD_QUERY, name);
 }
 
+size_t avowd_req_query_count(const avowd_req *r, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_values; i++)
+        n += r->values[i].kind == AVOWD_QUERY && r->values[i].key &&
+             !strcasecmp(r->values[i].key, name);
+    return n;
+}
+
 const char *avowd_req_header(const avowd_req *r, const char *name)
 {
     return lookup(r, AVOWD_HEADER, name);

@@ -56,4 +56,6 @@ bool avowd_req_add_value(avowd_req *r, avowd_value_kind kind, const char *key, c
 /* Looks up a query argument or header, names compared without case (NULL
  * when absent; the first of several). */
 const char *avowd_req_query(const avowd_req *r, const char *name);
+/* How many times a query argument is given (with or without a value). */
+size_t avowd_req_query_count(const avowd_req *r, const char *name);
 const char *avowd_req_header(const avowd_req *r, const char *name);

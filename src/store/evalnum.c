@@ -28,9 +28,12 @@ void avow_store_coll_set_list_free(avow_store_coll_set *rows, size_t n)
 
 static avow_err check_update(const char *u, avow_error *err)
 {
-    if (u && (!strcmp(u, "standard") || !strcmp(u, "early"))) return AVOW_OK;
+    if (u &&
+        (!strcmp(u, "standard") || !strcmp(u, "early") || !strcmp(u, AVOW_STORE_UPDATE_BY_NUMBER)))
+        return AVOW_OK;
     return avow_error_set(err, AVOW_ERR_ARG, AVOW_NO_OFFSET,
-                          "collateral: update must be \"standard\" or \"early\"");
+                          "collateral: update must be \"standard\", \"early\" or "
+                          "\"" AVOW_STORE_UPDATE_BY_NUMBER "\"");
 }
 
 avow_err avow_store_coll_set_put(avow_store *s, const avow_store_coll_set *row, avow_error *err)
@@ -162,7 +165,8 @@ static avow_err check_tee(const char *tee, avow_error *err)
                           "evaluation numbers: TEE must be \"sgx\" or \"tdx\"");
 }
 
-avow_err avow_store_evalnums_put(avow_store *s, const avow_store_evalnums *d, avow_error *err)
+avow_err avow_store_evalnums_put(avow_store *s, const avow_store_evalnums *d, bool replace_any,
+                                 avow_error *err)
 {
     avow_err rc = check_tee(d->tee, err);
     if (rc) return rc;
@@ -178,16 +182,20 @@ avow_err avow_store_evalnums_put(avow_store *s, const avow_store_evalnums *d, av
                        d->signature, d->issuer_chain,
                        nw,           nu,
                        fa,           d->source ? d->source : ""};
+#define EVALNUMS_UPSERT                                                        \
+    "INSERT INTO tcb_eval_numbers (tee, signed_json, signature, issuer_chain," \
+    " newest, next_update, fetched_at, source)"                                \
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tee) DO UPDATE"     \
+    " SET signed_json = excluded.signed_json, signature = excluded.signature," \
+    " issuer_chain = excluded.issuer_chain, newest = excluded.newest,"         \
+    " next_update = excluded.next_update, fetched_at = excluded.fetched_at,"   \
+    " source = excluded.source"
     return st_exec(s,
-                   "INSERT INTO tcb_eval_numbers (tee, signed_json, signature, issuer_chain,"
-                   " newest, next_update, fetched_at, source)"
-                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tee) DO UPDATE"
-                   " SET signed_json = excluded.signed_json, signature = excluded.signature,"
-                   " issuer_chain = excluded.issuer_chain, newest = excluded.newest,"
-                   " next_update = excluded.next_update, fetched_at = excluded.fetched_at,"
-                   " source = excluded.source"
-                   " WHERE tcb_eval_numbers.next_update <= excluded.next_update",
+                   replace_any ? EVALNUMS_UPSERT
+                               : EVALNUMS_UPSERT
+                       " WHERE tcb_eval_numbers.next_update <= excluded.next_update",
                    8, p, NULL, NULL, err);
+#undef EVALNUMS_UPSERT
 }
 
 avow_err avow_store_evalnums_get(avow_store *s, const char *tee, avow_store_evalnums *out,

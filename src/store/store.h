@@ -186,14 +186,19 @@ avow_err avow_store_collateral_delete(avow_store *s, const char *fmspc, const ch
 
 /* ---- collateral per TCB evaluation number (evalnum.c) ---------------------
  * Every checked set is also kept under (fmspc, ca, tee, eval_num,
- * update_kind "standard"|"early"), so older numbers stay beside newer ones
- * (docs/verification.md A13). Same conventions as the rows above. */
+ * update_kind), so older numbers stay beside newer ones (docs/verification.md
+ * A13). The kind is the update channel the set was fetched or imported as the
+ * current set of ("standard"|"early"), or AVOW_STORE_UPDATE_BY_NUMBER for a
+ * set fetched by its number (tcbEvaluationDataNumber=N, a policy's
+ * selection): such a set belongs to neither channel and is never taken as a
+ * channel's newest. Same conventions as the rows above. */
+#define AVOW_STORE_UPDATE_BY_NUMBER "number"
 typedef struct {
     char fmspc[13];
     char ca[10];
     char tee[4];
     int eval_num;   /* > 0 */
-    char update[9]; /* "standard" or "early" */
+    char update[9]; /* "standard", "early" or AVOW_STORE_UPDATE_BY_NUMBER */
     char *bundle;   /* NULL in list results */
     avow_time next_update;
     avow_time fetched_at;
@@ -230,8 +235,10 @@ typedef struct {
 void avow_store_evalnums_free(avow_store_evalnums *d);
 /* Inserts or replaces the document of d->tee, unless the stored one was
  * issued with a later nextUpdate (an older document never displaces a
- * newer one). */
-avow_err avow_store_evalnums_put(avow_store *s, const avow_store_evalnums *d, avow_error *err);
+ * newer one) and `replace_any` is false (the caller found the stored one
+ * does not check against its roots). */
+avow_err avow_store_evalnums_put(avow_store *s, const avow_store_evalnums *d, bool replace_any,
+                                 avow_error *err);
 /* AVOW_ERR_NOT_FOUND when none is stored for `tee`. */
 avow_err avow_store_evalnums_get(avow_store *s, const char *tee, avow_store_evalnums *out,
                                  avow_error *err);

@@ -189,6 +189,15 @@ http GET "$EB/sgx/certification/v4/tcb?fmspc=$FMSPC&tcbEvaluationDataNumber=16"
 expect_error 404 "evaluation number 16" "PCCS tcb of a number not held"
 http GET "$EB/sgx/certification/v4/tcb?fmspc=$FMSPC&tcbEvaluationDataNumber=17&update=early"
 expect_error 400 "together" "update and tcbEvaluationDataNumber together"
+for q in "tcbEvaluationDataNumber=17&tcbEvaluationDataNumber=18" "update=standard&update=early" \
+    "tcbEvaluationDataNumber" "tcbEvaluationDataNumber=%2B17" "tcbEvaluationDataNumber=%2017" \
+    "tcbEvaluationDataNumber=-1" "tcbEvaluationDataNumber=4294967313"; do
+    http GET "$EB/sgx/certification/v4/tcb?fmspc=$FMSPC&$q"
+    [[ $HTTP_STATUS == 400 ]] || fail "PCCS tcb with $q: $HTTP_STATUS, not 400"
+done
+expect_error 400 "1 to 1000000" "PCCS tcb with a number out of range"
+http GET "$EB/sgx/certification/v4/qe/identity?tcbEvaluationDataNumber=17&tcbEvaluationDataNumber=18"
+expect_error 400 "given 2 times" "PCCS qe/identity with the number twice"
 http GET "$EB/sgx/certification/v4/tcbevaluationdatanumbers"
 [[ $HTTP_STATUS == 200 ]] || fail "PCCS tcbevaluationdatanumbers: $HTTP_STATUS"
 cmp -s body ev/evalnums.json || fail "tcbevaluationdatanumbers: not the document byte for byte"
@@ -244,3 +253,99 @@ assert any("/qe/identity?tcbEvaluationDataNumber=17" in p for p in paths), paths
 assert any(p.endswith("/tcbevaluationdatanumbers") for p in paths), paths' ||
     fail "C did not ask the PCS Intel's way"
 ok "C against the test PCS: update=standard by default, tcbEvaluationDataNumber=17 when asked"
+
+# ---- D: a set fetched by number belongs to no update channel ------------------------------
+# Its upstream's standard set is 17; a draft policy (anyone may send one) makes D fetch 18 by
+# number. Labelled "standard", 18 became what D's PCCS route served for update=standard, so a
+# service using D as its upstream (E) judged every quote by 18 from then on (docs/security.md
+# 7.2). And update=early, which D never fetched, was answered with the standard set.
+python3 "$AVOW_SOURCE/tests/integration/pcs_server.py" --port-file pcs2.port --bundle q17/collateral.json \
+    --ca processor --number-bundle "17=q17/collateral.json" --number-bundle "18=q18/collateral.json" \
+    --evalnums ev/evalnums.json --evalnums-chain ev/evalnums-chain.pem >pcs2.out 2>&1 &
+PCS2_PID=$!
+extra_cleanup() { kill "$PCS_PID" "$PCS2_PID" 2>/dev/null || true; }
+for _ in $(seq 100); do [[ -s pcs2.port ]] && break; sleep 0.1; done
+PD=$(free_port)
+start_avowd d "$PD" --data data-d --trust-root q17/root.pem --clock "$CLOCK" \
+    --pcs-url "http://127.0.0.1:$(cat pcs2.port)/sgx/certification/v4"
+ED="http://127.0.0.1:$PD"
+attest "$ED"
+[[ $HTTP_STATUS == 200 && $(collateral_hash) == "$H17" ]] || fail "D default: $HTTP_STATUS $(cat body)"
+attest "$ED" "$(select_policy 18)"
+[[ $HTTP_STATUS == 200 && $(collateral_hash) == "$H18" ]] || fail "D draft 18: $HTTP_STATUS $(cat body)"
+pccs_num_at() { # URL QUERY -> the served tcbInfo's evaluation number
+    http GET "$1/sgx/certification/v4/tcb?fmspc=$FMSPC$2"
+    [[ $HTTP_STATUS == 200 ]] || { echo "status $HTTP_STATUS"; return; }
+    json_get body 'd["tcbInfo"]["tcbEvaluationDataNumber"]'
+}
+[[ $(pccs_num_at "$ED" "&update=standard") == 17 ]] || fail "D served number 18 (fetched by number) as its standard set"
+[[ $(pccs_num_at "$ED" "") == 17 ]] || fail "D's current set is not 17"
+[[ $(pccs_num_at "$ED" "&tcbEvaluationDataNumber=18") == 18 ]] || fail "D does not serve 18 by number"
+"$AVOW_BIN" collateral show --data data-d --sets --json | python3 -c '
+import json, sys
+rows = sorted((r["eval_num"], r["update"]) for r in json.load(sys.stdin))
+assert rows == [(17, "standard"), (18, "number")], rows' || fail "D: the set fetched by number is not labelled so"
+http GET "$ED/sgx/certification/v4/tcb?fmspc=$FMSPC&update=early"
+expect_error 404 "update channel early" "D asked for a channel it holds no set of"
+PE=$(free_port)
+start_avowd e "$PE" --data data-e --trust-root q17/root.pem --clock "$CLOCK" --pcs-url "$ED/sgx/certification/v4"
+attest "http://127.0.0.1:$PE"
+[[ $HTTP_STATUS == 200 && $(claim x-avow-sgx-tcb-status) == UpToDate && $(collateral_hash) == "$H17" ]] ||
+    fail "E (upstream D) judged by $(claim x-avow-sgx-tcb-eval-num), not D's standard set 17: $HTTP_STATUS"
+ok "a set fetched by number is of no channel: D serves 17 for update=standard, 404 for early; E judges by 17"
+
+# ---- F: an upstream that serves no evaluation numbers document --------------------------------
+# Without Intel's list nothing tells a real number from a made-up one: every number a draft
+# policy named cost one upstream request (300 numbers, 300 TCB Info requests in 0.4 s from one
+# quote). Now, once the document's fetch failed, a number is refused with no upstream request;
+# the current set is fetched as always.
+python3 "$AVOW_SOURCE/tests/integration/pcs_server.py" --port-file pcs3.port --bundle q17/collateral.json \
+    --ca processor --number-bundle "17=q17/collateral.json" >pcs3.out 2>&1 &
+PCS3_PID=$!
+extra_cleanup() { kill "$PCS_PID" "$PCS2_PID" "$PCS3_PID" 2>/dev/null || true; }
+for _ in $(seq 100); do [[ -s pcs3.port ]] && break; sleep 0.1; done
+P3="http://127.0.0.1:$(cat pcs3.port)"
+PF=$(free_port)
+start_avowd f "$PF" --data data-f --trust-root q17/root.pem --clock "$CLOCK" --pcs-url "$P3/sgx/certification/v4"
+EF="http://127.0.0.1:$PF"
+attest "$EF"
+[[ $HTTP_STATUS == 200 && $(collateral_hash) == "$H17" ]] || fail "F default: $HTTP_STATUS $(cat body)"
+attest "$EF" "$(select_policy 17)" # held (the current set is 17): no document needed
+[[ $HTTP_STATUS == 200 && $(collateral_hash) == "$H17" ]] || fail "F, number 17 (held): $HTTP_STATUS $(cat body)"
+for n in 16 $(seq 200 219); do
+    attest "$EF" "$(select_policy "$n")"
+    [[ $HTTP_STATUS == 400 ]] || fail "F, number $n without a document: $HTTP_STATUS"
+done
+expect_error 400 "none is held" "F, a number with no evaluation numbers document to check it against"
+curl -fs "$P3/_stats" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s.get("/tcb") == 1 and s.get("/tcbevaluationdatanumbers") == 1, s' ||
+    fail "F: numbers reached the upstream without a document: $(curl -fs "$P3/_stats")"
+ok "no document held: a held number judges; others refused (400 naming why), no upstream request for them"
+
+# ---- G: a document under another root does not keep Intel's out ---------------------------
+# `avow collateral import` stores, with a warning, a document that checks only against its own
+# chain's root. With a later nextUpdate it kept every genuine document out of the store for good
+# (an older document never displaces a newer one), and avowd's PCCS route served it.
+"$AVOW_BIN" sim init evil >/dev/null
+"$AVOW_BIN" sim evalnums --platform evil --out evil --now "$((NOW + 300 * DAY))" \
+    --number "17,$D17" --number "99,$D18" >/dev/null
+"$AVOW_BIN" collateral import --data data-g --root q17/root.pem --evalnums evil/evalnums.json \
+    --chain evil/evalnums-chain.pem >/dev/null 2>evil-import.err
+grep -q "warning" evil-import.err || fail "G: no warning for a document under another root"
+PG=$(free_port)
+start_avowd g "$PG" --data data-g --trust-root q17/root.pem --clock "$CLOCK" \
+    --pcs-url "http://127.0.0.1:$(cat pcs2.port)/sgx/certification/v4"
+EG="http://127.0.0.1:$PG"
+attest "$EG"
+[[ $HTTP_STATUS == 200 ]] || fail "G default: $HTTP_STATUS $(cat body)"
+http GET "$EG/sgx/certification/v4/tcbevaluationdatanumbers"
+[[ $HTTP_STATUS == 200 ]] && cmp -s body ev/evalnums.json ||
+    fail "G still serves the document under another root after fetching Intel's (simulated)"
+if "$AVOW_BIN" collateral import --data data-g --root q17/root.pem --evalnums evil/evalnums.json \
+    --chain evil/evalnums-chain.pem >evil-import2.out 2>&1; then
+    fail "G: a document under another root was stored over one that checks"
+fi
+grep -q "stored ones are kept" evil-import2.out || fail "G: $(cat evil-import2.out)"
+ok "a document under another root is replaced by a fetched one that checks, and never stored over it"

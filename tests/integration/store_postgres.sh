@@ -75,4 +75,40 @@ assert [r["eval_num"] for r in rows] == [17, 18], rows' || { echo "PostgreSQL: s
 [[ $(pg_psql avowsets "SELECT newest FROM tcb_eval_numbers WHERE tee = 'sgx'") == 18 ]] ||
     { echo "PostgreSQL: evaluation numbers document not stored"; exit 1; }
 rm -rf "$sim"
+
+# A store at schema 3 with collateral in it (made here by taking schema 4 and 5 off a store
+# the CLI wrote: what schema 3 had) is migrated on open, on PostgreSQL and on SQLite alike:
+# the row stays, readable as the current set with number 0 ("unknown"), the new tables and
+# (PostgreSQL) their change triggers exist, and a set imported after it replaces it and is
+# kept under its number.
+R1="$AVOW_VECTORS/dcap/R1-dcaprs-sgx-v3-tcbv2/collateral.json"
+DOWN_TO_3="DROP TABLE collateral_sets; DROP TABLE tcb_eval_numbers;
+ALTER TABLE collateral DROP COLUMN eval_num; DELETE FROM avow_schema_migrations WHERE version >= 4;"
+migrate_from_3() { # DATA SQL-RUNNER...
+    local data=$1; shift
+    "$AVOW_BIN" collateral import --data "$data" "$R1" >/dev/null
+    "$@" "$DOWN_TO_3"
+    [[ $("$@" "SELECT MAX(version) FROM avow_schema_migrations") == 3 ]] || { echo "$data: not at schema 3"; exit 1; }
+    "$AVOW_BIN" collateral show --data "$data" --json | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert [(r["fmspc"], r["eval_num"]) for r in rows] == [("00606a000000", 0)], rows
+assert 1740713705 <= rows[0]["next_update_unix"] <= 1742009382, rows' ||
+        { echo "$data: the schema 3 row did not survive the migration"; exit 1; }
+    [[ $("$@" "SELECT COUNT(*) FROM collateral_sets") == 0 && $("$@" "SELECT COUNT(*) FROM tcb_eval_numbers") == 0 ]] ||
+        { echo "$data: the v4 tables are missing"; exit 1; }
+    "$AVOW_BIN" collateral import --data "$data" "$R1" >/dev/null
+    [[ $("$@" "SELECT eval_num FROM collateral") == 17 && $("$@" "SELECT eval_num || ' ' || update_kind FROM collateral_sets") == "17 standard" ]] ||
+        { echo "$data: a set imported after the migration did not replace the number-0 row"; exit 1; }
+}
+mig_uri=$(pg_createdb avowmig)
+migrate_from_3 "$mig_uri" pg_psql avowmig
+[[ $(pg_psql avowmig "SELECT MAX(version) FROM avow_schema_migrations") == 5 ]] || { echo "PostgreSQL: not migrated to 5"; exit 1; }
+[[ $(pg_psql avowmig "SELECT COUNT(*) FROM pg_trigger WHERE tgname = 'avow_notify' AND tgrelid IN ('collateral_sets'::regclass, 'tcb_eval_numbers'::regclass)") == 2 ]] ||
+    { echo "PostgreSQL: the v4 tables have no change triggers after the migration"; exit 1; }
+sqlite_dir=$(mktemp -d)
+sqlite_sql() { sqlite3 "$sqlite_dir/avow.db" "$1"; }
+migrate_from_3 "$sqlite_dir" sqlite_sql
+[[ $(sqlite_sql "SELECT MAX(version) FROM avow_schema_migrations") == 5 ]] || { echo "SQLite: not migrated"; exit 1; }
+rm -rf "$sqlite_dir"
 echo "store_postgres: ok"

@@ -76,6 +76,19 @@ static void test_selection(void **state)
     selected(SELECT("\"0\""), AVOW_ERR_FORMAT, "\"0\"");
     selected(SELECT("\"17x\""), AVOW_ERR_FORMAT, "17x");
     selected(SELECT("17"), AVOW_ERR_FORMAT, "must be a string");
+    /* digits only: strtol alone took a sign and leading spaces */
+    selected(SELECT("\" 17\""), AVOW_ERR_FORMAT, "\" 17\" is neither");
+    selected(SELECT("\"+17\""), AVOW_ERR_FORMAT, "\"+17\" is neither");
+    selected(SELECT("\"1000001\""), AVOW_ERR_FORMAT, "1000001");
+    selected(SELECT("\"99999999999999999999\""), AVOW_ERR_FORMAT, "9999");
+    assert_int_equal(selected(SELECT("\"1000000\""), AVOW_OK, NULL), 1000000);
+    int v = -1;
+    assert_false(avow_tcb_eval_num_parse("\t17", &v));
+    assert_false(avow_tcb_eval_num_parse("-0", &v));
+    assert_false(avow_tcb_eval_num_parse(NULL, &v));
+    assert_int_equal(v, -1);
+    assert_true(avow_tcb_eval_num_parse("017", &v));
+    assert_int_equal(v, 17);
     /* the last issueproperty wins; a rule on claims that do not exist yet does not fire */
     assert_int_equal(selected("version=1.1; configurationrules {"
                               " => issueproperty(type=\"x-ms-sgx-tcbidentifier\", value=\"16\");"

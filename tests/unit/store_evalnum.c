@@ -211,8 +211,8 @@ static void test_document(void **state)
     avow_error e;
     avow_error_clear(&e);
     assert_int_equal(avow_pccs_evalnums_get(s, AVOW_TEE_TDX, &got, &e), AVOW_ERR_NOT_FOUND);
-    assert_int_equal(avow_pccs_evalnums_put(s, &a, &da, "import:a", NOW, &e), AVOW_OK);
-    assert_int_equal(avow_pccs_evalnums_put(s, &b, &db, "import:b", NOW, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_evalnums_put(s, ver, &a, &da, "import:a", NOW, &e), AVOW_OK);
+    assert_int_equal(avow_pccs_evalnums_put(s, ver, &b, &db, "import:b", NOW, &e), AVOW_OK);
     assert_int_equal(avow_pccs_evalnums_get(s, AVOW_TEE_SGX, &got, &e), AVOW_OK);
     assert_string_equal(got.signed_json, a.signed_json);
     assert_memory_equal(got.sig, a.sig, 64);
@@ -232,10 +232,114 @@ static void test_document(void **state)
     avow_store_close(s);
 }
 
+/* A current row stored directly under `fmspc` with number `num` (0: a row
+ * written before schema 4), holding v's bundle. */
+static void put_current(avow_store *s, const char *fmspc, const avow_verified_collateral *v,
+                        int num)
+{
+    char *bundle = NULL;
+    assert_int_equal(avow_collateral_to_bundle(avow_verified_collateral_raw(v), &bundle, NULL),
+                     AVOW_OK);
+    avow_store_collateral row;
+    memset(&row, 0, sizeof(row));
+    snprintf(row.fmspc, sizeof(row.fmspc), "%s", fmspc);
+    snprintf(row.tee, sizeof(row.tee), "sgx");
+    row.next_update = NOW + 30 * DAY;
+    row.fetched_at = NOW;
+    row.source = "direct";
+    row.bundle = bundle;
+    row.eval_num = num;
+    avow_error e;
+    avow_error_clear(&e);
+    if (avow_store_collateral_put(s, &row, &e)) fail_msg("put %s: %s", fmspc, e.msg);
+    free(bundle);
+}
+
+/* A set fetched by number is of no update channel: never served as a
+ * channel's newest; a channel of which no set is held is not answered with
+ * a numbered current row (the other channel's), only with a row written
+ * before schema 4 (docs/security.md 7.2). */
+static void test_channels(void **state)
+{
+    (void)state;
+    avow_store *s = tu_store_open(location);
+    avow_verified_collateral *v17 = set_of(17, 30, AVOW_TCB_UP_TO_DATE);
+    avow_verified_collateral *v19 = set_of(19, 30, AVOW_TCB_OUT_OF_DATE);
+    const avow_platform_id *pid = &avow_verified_collateral_info(v17)->platform;
+    avow_pccs_row_key k;
+    avow_pccs_row_key_of(pid, &k);
+    avow_error e;
+    avow_error_clear(&e);
+    assert_int_equal(avow_pccs_row_put(s, v19, NULL, "by-number", NOW, AVOW_STORE_UPDATE_BY_NUMBER,
+                                       false, NULL, &e),
+                     AVOW_OK);
+    avow_collateral got;
+    assert_int_equal(avow_pccs_row_find(s, k.fmspc, NULL, "sgx", 0, "standard", &got, &e), AVOW_OK);
+    assert_int_equal(tcb_num(&got), 18); /* test_sets' standard set, not 19 */
+    avow_collateral_free(&got);
+    assert_int_equal(avow_pccs_row_find(s, k.fmspc, NULL, "sgx", 19, NULL, &got, &e), AVOW_OK);
+    assert_true(avow_collateral_equal(&got, avow_verified_collateral_raw(v19)));
+    avow_collateral_free(&got);
+    avow_pccs_row r;
+    assert_int_equal(avow_pccs_row_get(s, pid, 19, "standard", NULL, &r, &e), AVOW_OK);
+    assert_true(r.found);
+    assert_int_equal(tcb_num(&r.coll), 19);
+    avow_pccs_row_free(&r);
+
+    put_current(s, "00aabbccdd01", v17, 17); /* a numbered current row, no set */
+    put_current(s, "00aabbccdd02", v17, 0);  /* from before schema 4 */
+    assert_int_equal(avow_pccs_row_find(s, "00aabbccdd01", NULL, "sgx", 0, "early", &got, &e),
+                     AVOW_ERR_NOT_FOUND);
+    assert_non_null(strstr(e.msg, "update channel early"));
+    assert_int_equal(avow_pccs_row_find(s, "00aabbccdd01", NULL, "sgx", 0, NULL, &got, &e),
+                     AVOW_OK);
+    avow_collateral_free(&got);
+    assert_int_equal(avow_pccs_row_find(s, "00aabbccdd02", NULL, "sgx", 0, "early", &got, &e),
+                     AVOW_OK);
+    avow_collateral_free(&got);
+
+    /* a row of number 20 holding number 17's genuine set (a database writer
+     * swapping sets): neither judges as 20 nor enters the history */
+    char *bundle = NULL;
+    assert_int_equal(avow_collateral_to_bundle(avow_verified_collateral_raw(v17), &bundle, NULL),
+                     AVOW_OK);
+    avow_store_coll_set set;
+    memset(&set, 0, sizeof(set));
+    memcpy(set.fmspc, k.fmspc, sizeof(set.fmspc));
+    memcpy(set.ca, k.ca, sizeof(set.ca));
+    memcpy(set.tee, k.tee, sizeof(set.tee));
+    set.eval_num = 20;
+    snprintf(set.update, sizeof(set.update), "standard");
+    set.bundle = bundle;
+    set.next_update = NOW + 30 * DAY;
+    set.source = "swapped";
+    assert_int_equal(avow_store_coll_set_put(s, &set, &e), AVOW_OK);
+    free(bundle);
+    avow_pccs_opts po = {.store = s, .verifier = ver};
+    avow_pccs *svc;
+    assert_int_equal(avow_pccs_new(&po, &svc, &e), AVOW_OK);
+    avow_verified_collateral *vc = NULL;
+    assert_int_equal(avow_pccs_get_num(svc, pid, 20, NOW, NULL, NULL, &vc, &e), AVOW_ERR_MISMATCH);
+    assert_null(vc);
+    assert_non_null(strstr(e.msg, "holds TCB Info of evaluation number 17"));
+    avow_pccs_history h;
+    assert_int_equal(avow_pccs_history_get(svc, pid, &h, &e), AVOW_OK);
+    for (size_t i = 0; i < h.n; i++)
+        assert_int_equal(h.items[i].tcb->tcb_eval_num, h.items[i].number);
+    assert_int_equal(h.items[h.n - 1].number, 19);
+    avow_pccs_history_free(&h);
+    avow_pccs_free(svc);
+
+    avow_verified_collateral_unref(v17);
+    avow_verified_collateral_unref(v19);
+    avow_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sets),
+        cmocka_unit_test(test_channels),
         cmocka_unit_test(test_document),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
