@@ -101,6 +101,7 @@ typedef struct {
     size_t body_cap;
     bool too_large;
     bool over_budget; /* the body would pass the global budget: 503 */
+    bool nul_value;   /* a header or query argument holds a NUL byte (%00): 400 */
     bool responded;
     /* what a worker prepared: queued by the I/O thread after the resume */
     struct MHD_Response *resp;
@@ -226,9 +227,15 @@ static enum MHD_Result busy_answer(req_ctx *c)
 }
 
 static enum MHD_Result copy_value(void *cls, enum MHD_ValueKind kind, const char *key,
-                                  const char *value)
+                                  size_t key_size, const char *value, size_t value_size)
 {
     req_ctx *c = cls;
+    /* A NUL decoded from %00 would silently cut the value short ("17%00x"
+     * read as "17"): refuse the request instead (docs/security.md §4). */
+    if (strlen(key) != key_size || (value && strlen(value) != value_size)) {
+        c->nul_value = true;
+        return MHD_NO;
+    }
     /* out of memory: lookups of the rest then miss, and the handler says what */
     return avowd_req_add_value(&c->req, kind == MHD_HEADER_KIND ? AVOWD_HEADER : AVOWD_QUERY, key,
                                value)
@@ -441,7 +448,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                            h->d->cfg->max_body));
     static const uint8_t empty[1];
     r->body = c->body ? c->body : empty;
-    MHD_get_connection_values(conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, copy_value, c);
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, copy_value, c);
+    if (c->nul_value)
+        return answer_now(c, avowd_error(r, 400, "InvalidParameter",
+                                         "a query argument or header holds a NUL byte (%%00)"));
     c->state = REQ_HANDLING;
     MHD_suspend_connection(conn); /* before the hand-off, so the resume cannot come first */
     if (!avowd_workers_submit(h->workers, &c->job)) run_job(h, &c->job); /* stopping: answer here */

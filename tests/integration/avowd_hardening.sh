@@ -258,8 +258,16 @@ out = send(b"Transfer-Encoding: chunked\r\nConnection: close\r\n", chunked)  # o
 assert out.startswith(b"HTTP/1.1 200 ") and b'"token"' in out, out[:300]
 print("body framed two ways: one 400, connection closed; chunked alone: 200")
 PY
+# A NUL decoded from %00 in a query argument or header would cut the value
+# short ("...%00junk" read as the part before it): refused instead.
+http GET "http://127.0.0.1:$PQ/sgx/certification/v4/tcb?fmspc=00606a000000%00junk"
+expect_error 400 "holds a NUL byte" "%00 in a query argument"
+http GET "http://127.0.0.1:$PQ/sgx/certification/v4/tcb?fmspc%00x=00606a000000"
+expect_error 400 "holds a NUL byte" "%00 in a query argument's name"
+http GET "http://127.0.0.1:$PQ/health"
+[[ $HTTP_STATUS == 200 ]] || fail "/health after the %00 requests: $HTTP_STATUS"
 stop_avowd "$LAST_PID"
-ok "a body framed two ways is refused and its connection closed"
+ok "a body framed two ways is refused and its connection closed; %00 in a query argument is refused"
 
 # ---- drain at SIGTERM --------------------------------------------------------------
 # A request in progress (headers and half its body sent) when SIGTERM arrives
