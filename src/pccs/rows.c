@@ -149,6 +149,26 @@ static bool better(const avow_store_coll_set *r, const avow_store_coll_set *b, c
     return r->next_update > b->next_update;
 }
 
+/* The (CA, TEE) keys a lookup with an FMSPC may match: the ones it names, else
+ * each possible one. Each is read by its key, so a PCCS request costs at most
+ * six indexed reads whatever the store holds (docs/security.md §4); only the
+ * CRL routes, which name no FMSPC, go through the whole list. */
+#define MAX_KEYS 6
+typedef struct {
+    const char *ca, *tee;
+} cand_key;
+
+static size_t candidate_keys(const char *ca, const char *tee, cand_key out[MAX_KEYS])
+{
+    static const char *const cas[] = {"processor", "platform", ""}, *const tees[] = {"sgx", "tdx"};
+    size_t n = 0;
+    for (size_t i = 0; i < 3; i++)
+        for (size_t j = 0; j < 2; j++)
+            if ((!ca || !strcmp(ca, cas[i])) && (!tee || !strcmp(tee, tees[j])))
+                out[n++] = (cand_key){cas[i], tees[j]};
+    return n; /* 0: a CA or TEE no row can have */
+}
+
 /* The set best matching a number and an update kind among the stored sets:
  * number `eval_num` (the kind asked for first), or with eval_num 0 the
  * highest number of kind `update`; ties go to the latest nextUpdate. */
@@ -157,34 +177,94 @@ static avow_err find_set(avow_store *st, const char *fmspc, const char *ca, cons
                          avow_error *err)
 {
     *found = false;
-    avow_store_coll_set *rows = NULL;
-    size_t n = 0;
-    avow_err e = avow_store_coll_set_list(st, NULL, NULL, NULL, &rows, &n, err);
-    if (e) return e;
-    const avow_store_coll_set *best = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const avow_store_coll_set *r = &rows[i];
-        if (!key_matches(r->fmspc, r->ca, r->tee, fmspc, ca, tee)) continue;
-        bool kind = update && !strcmp(r->update, update);
-        if (eval_num > 0 ? r->eval_num != eval_num : !kind) continue;
-        if (best && !better(r, best, update)) continue;
-        best = r;
-    }
-    if (best) {
-        avow_store_coll_set set;
-        e = avow_store_coll_set_get(st, best->fmspc, best->ca, best->tee, best->eval_num,
-                                    best->update, &set, err);
-        if (!e) {
-            e = avow_collateral_from_bundle((const uint8_t *)set.bundle, strlen(set.bundle), out,
-                                            err);
-            if (e)
-                avow_error_prefix(err, "stored collateral");
-            else
-                *found = true;
-            avow_store_coll_set_free(&set);
+    cand_key keys[MAX_KEYS];
+    size_t nk = fmspc ? candidate_keys(ca, tee, keys) : 1;
+    avow_store_coll_set best;
+    bool have = false;
+    for (size_t k = 0; k < nk; k++) {
+        avow_store_coll_set *rows = NULL;
+        size_t n = 0;
+        avow_err e =
+            fmspc ? avow_store_coll_set_list(st, fmspc, keys[k].ca, keys[k].tee, &rows, &n, err)
+                  : avow_store_coll_set_list(st, NULL, NULL, NULL, &rows, &n, err);
+        if (e) return e;
+        for (size_t i = 0; i < n; i++) {
+            const avow_store_coll_set *r = &rows[i];
+            if (!key_matches(r->fmspc, r->ca, r->tee, fmspc, ca, tee)) continue;
+            bool kind = update && !strcmp(r->update, update);
+            if (eval_num > 0 ? r->eval_num != eval_num : !kind) continue;
+            if (have && !better(r, &best, update)) continue;
+            best = *r; /* the key fields only: the strings stay with `rows` */
+            best.bundle = best.source = NULL;
+            have = true;
         }
+        avow_store_coll_set_list_free(rows, n);
     }
-    avow_store_coll_set_list_free(rows, n);
+    if (!have) return AVOW_OK;
+    avow_store_coll_set set;
+    avow_err e = avow_store_coll_set_get(st, best.fmspc, best.ca, best.tee, best.eval_num,
+                                         best.update, &set, err);
+    if (e) return e;
+    e = avow_collateral_from_bundle((const uint8_t *)set.bundle, strlen(set.bundle), out, err);
+    if (e)
+        avow_error_prefix(err, "stored collateral");
+    else
+        *found = true;
+    avow_store_coll_set_free(&set);
+    return e;
+}
+
+/* The current row best matching the key (latest nextUpdate; with
+ * `legacy_only` only rows written before schema 4, number 0): by key with an
+ * FMSPC, else from the list of rows (without bundles), then read whole. */
+static avow_err find_row(avow_store *st, const char *fmspc, const char *ca, const char *tee,
+                         bool legacy_only, avow_store_collateral *best, bool *found,
+                         avow_error *err)
+{
+    *found = false;
+    memset(best, 0, sizeof(*best));
+    if (fmspc) {
+        cand_key keys[MAX_KEYS];
+        size_t nk = candidate_keys(ca, tee, keys);
+        for (size_t k = 0; k < nk; k++) {
+            avow_store_collateral row;
+            avow_err e = avow_store_collateral_get(st, fmspc, keys[k].ca, keys[k].tee, &row, err);
+            if (e == AVOW_ERR_NOT_FOUND) {
+                avow_error_clear(err);
+                continue;
+            }
+            if (e) {
+                avow_store_collateral_free(best);
+                *found = false;
+                return e;
+            }
+            if ((legacy_only && row.eval_num != 0) ||
+                (*found && row.next_update <= best->next_update)) {
+                avow_store_collateral_free(&row);
+                continue;
+            }
+            avow_store_collateral_free(best);
+            *best = row;
+            *found = true;
+        }
+        return AVOW_OK;
+    }
+    avow_store_collateral *rows = NULL;
+    size_t n = 0;
+    avow_err e = avow_store_collateral_list(st, &rows, &n, err);
+    if (e != AVOW_OK) return e;
+    const avow_store_collateral *pick = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const avow_store_collateral *row = &rows[i];
+        if (!key_matches(row->fmspc, row->ca, row->tee, fmspc, ca, tee)) continue;
+        if (legacy_only && row->eval_num != 0) continue;
+        if (!pick || row->next_update > pick->next_update) pick = row;
+    }
+    if (pick) {
+        e = avow_store_collateral_get(st, pick->fmspc, pick->ca, pick->tee, best, err);
+        *found = e == AVOW_OK;
+    }
+    avow_store_collateral_list_free(rows, n);
     return e;
 }
 
@@ -205,31 +285,16 @@ avow_err avow_pccs_row_find(avow_store *st, const char *fmspc, const char *ca, c
      * written before schema 4 (number 0, channel unknown) may answer; a
      * current row with a number is a set of the other channel (a downstream
      * service asking for "early" must not be given "standard" silently). */
-    bool legacy_only = update != NULL;
-    avow_store_collateral *rows = NULL;
-    size_t n = 0;
-    avow_err e = avow_store_collateral_list(st, &rows, &n, err);
+    bool legacy_only = update != NULL, found;
+    avow_store_collateral row;
+    avow_err e = find_row(st, fmspc, ca, tee, legacy_only, &row, &found, err);
     if (e != AVOW_OK) return e;
-    const avow_store_collateral *best = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const avow_store_collateral *row = &rows[i];
-        if (!key_matches(row->fmspc, row->ca, row->tee, fmspc, ca, tee)) continue;
-        if (legacy_only && row->eval_num != 0) continue;
-        if (!best || row->next_update > best->next_update) best = row;
-    }
-    if (!best) {
-        avow_store_collateral_list_free(rows, n);
+    if (!found)
         return avow_error_set(
             err, AVOW_ERR_NOT_FOUND, AVOW_NO_OFFSET, "no collateral%s%s%s%s%s%s%s%s in this store",
             legacy_only ? " of update channel " : "", legacy_only ? update : "",
             fmspc ? " for FMSPC " : "", fmspc ? fmspc : "", ca ? " from the " : "", ca ? ca : "",
             ca ? " CA" : "", tee ? (strcmp(tee, "tdx") ? " (SGX)" : " (TDX)") : "");
-    }
-    avow_store_collateral row;
-    memset(&row, 0, sizeof(row));
-    e = avow_store_collateral_get(st, best->fmspc, best->ca, best->tee, &row, err);
-    avow_store_collateral_list_free(rows, n);
-    if (e != AVOW_OK) return e;
     e = avow_collateral_from_bundle((const uint8_t *)row.bundle, strlen(row.bundle), out, err);
     avow_store_collateral_free(&row);
     if (e != AVOW_OK) avow_error_prefix(err, "stored collateral");

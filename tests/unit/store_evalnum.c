@@ -8,6 +8,7 @@
  * the current set, an older document never displacing a newer one, and the
  * PCCS lookups by number and channel. The sets are simulated collateral of
  * numbers 17 and 18 for one platform. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -335,12 +336,68 @@ static void test_channels(void **state)
     avow_store_close(s);
 }
 
+/* The PCCS lookups by FMSPC read each (CA, TEE) key by itself rather than
+ * listing the store: the current row of either CA with the latest
+ * nextUpdate, the FMSPC in either case, the TEE asked for only. */
+static void test_find_by_key(void **state)
+{
+    (void)state;
+    avow_store *s = tu_store_open(location);
+    avow_verified_collateral *v30 = set_of(17, 30, AVOW_TCB_UP_TO_DATE);
+    avow_verified_collateral *v40 = set_of(17, 40, AVOW_TCB_UP_TO_DATE);
+    avow_platform_id pid = avow_verified_collateral_info(v30)->platform;
+    pid.fmspc[5] ^= 0x5a; /* a platform of its own in this store */
+    avow_platform_id proc = pid, plat_ca = pid;
+    proc.ca = AVOW_PCK_CA_PROCESSOR;
+    plat_ca.ca = AVOW_PCK_CA_PLATFORM;
+    avow_error e;
+    avow_error_clear(&e);
+    assert_int_equal(avow_pccs_row_put(s, v30, &proc, "proc30", NOW, NULL, true, NULL, &e),
+                     AVOW_OK);
+    assert_int_equal(avow_pccs_row_put(s, v40, &plat_ca, "plat40", NOW, NULL, true, NULL, &e),
+                     AVOW_OK);
+    avow_pccs_row_key k;
+    avow_pccs_row_key_of(&pid, &k);
+    char upper[13];
+    for (int i = 0; i < 13; i++)
+        upper[i] = (char)toupper((unsigned char)k.fmspc[i]);
+    avow_time until40 = avow_verified_collateral_info(v40)->next_update;
+    avow_collateral got;
+    struct {
+        const char *fmspc, *ca;
+        avow_time next;
+    } cases[] = {
+        {k.fmspc, NULL, until40}, /* either CA: the later one */
+        {upper, NULL, until40},
+        {k.fmspc, "processor", avow_verified_collateral_info(v30)->next_update},
+        {k.fmspc, "platform", until40},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(
+            avow_pccs_row_find(s, cases[i].fmspc, cases[i].ca, "sgx", 0, NULL, &got, &e), AVOW_OK);
+        avow_verified_collateral *vc;
+        assert_int_equal(avow_collateral_check(ver, &got, &vc, &e), AVOW_OK);
+        assert_int_equal(avow_verified_collateral_info(vc)->next_update, cases[i].next);
+        avow_verified_collateral_unref(vc);
+        avow_collateral_free(&got);
+    }
+    assert_int_equal(avow_pccs_row_find(s, k.fmspc, NULL, "tdx", 0, NULL, &got, &e),
+                     AVOW_ERR_NOT_FOUND);
+    assert_non_null(strstr(e.msg, "(TDX)"));
+    assert_int_equal(avow_pccs_row_find(s, k.fmspc, "nosuch", "sgx", 0, NULL, &got, &e),
+                     AVOW_ERR_NOT_FOUND);
+    avow_verified_collateral_unref(v30);
+    avow_verified_collateral_unref(v40);
+    avow_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sets),
         cmocka_unit_test(test_channels),
         cmocka_unit_test(test_document),
+        cmocka_unit_test(test_find_by_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
