@@ -71,7 +71,7 @@ static long http_call(const char *url, const char *post_body, bool insecure, buf
     return status;
 }
 
-static char *b64url(const uint8_t *p, size_t n)
+static char *b64url_alloc(const uint8_t *p, size_t n)
 {
     char *s = malloc(avow_base64_len(n));
     if (s) avow_base64url_encode(p, n, s);
@@ -178,12 +178,12 @@ int cli_attest(int argc, char **argv)
     if (rt_path && !cli_read_file(rt_path, &rt, &rt_len)) goto done;
     if (draft_path && !cli_read_file(draft_path, &draft, &draft_len)) goto done;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    qb = b64url(quote, quote_len);
+    qb = b64url_alloc(quote, quote_len);
     req = json_object();
     if (!qb || !req) goto done;
     json_object_set_new(req, oe ? "report" : "quote", json_string(qb));
     if (rt) {
-        rb = b64url(rt, rt_len);
+        rb = b64url_alloc(rt, rt_len);
         if (!rb) goto done;
         json_object_set_new(
             req, "runtimeData",

@@ -22,8 +22,8 @@ static double now_s(void)
 }
 
 /* Runs verifications for `seconds`; false if any verification is not ok. */
-static bool run(avow_verifier *v, const uint8_t *q, size_t qlen, const avow_collateral *c,
-                const avow_verify_opts *o, double seconds, long *iters, double *elapsed)
+static bool bench_loop(avow_verifier *v, const uint8_t *q, size_t qlen, const avow_collateral *c,
+                       const avow_verify_opts *o, double seconds, long *iters, double *elapsed)
 {
     double t0 = now_s(), t;
     long n = 0;
@@ -125,15 +125,15 @@ static int bench_verify(int argc, char **argv)
     long cold_n = 0, warm_n = 0;
     double cold_t = 0, warm_t = 0;
     avow_verifier_set_cache(ver, false);
-    if (!run(ver, quote, qlen, &ev.coll, &opts, seconds, &cold_n, &cold_t)) {
+    if (!bench_loop(ver, quote, qlen, &ev.coll, &opts, seconds, &cold_n, &cold_t)) {
         rc = CLI_FAIL;
         goto done;
     }
     avow_verifier_set_cache(ver, true);
     long dummy_n;
     double dummy_t;
-    if (!run(ver, quote, qlen, &ev.coll, &opts, 0.05, &dummy_n, &dummy_t) ||
-        !run(ver, quote, qlen, &ev.coll, &opts, seconds, &warm_n, &warm_t)) {
+    if (!bench_loop(ver, quote, qlen, &ev.coll, &opts, 0.05, &dummy_n, &dummy_t) ||
+        !bench_loop(ver, quote, qlen, &ev.coll, &opts, seconds, &warm_n, &warm_t)) {
         rc = CLI_FAIL;
         goto done;
     }

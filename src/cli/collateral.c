@@ -308,7 +308,7 @@ static int show_sets(avow_store *s, bool json)
     return CLI_OK;
 }
 
-static int show(int argc, char **argv)
+static int collateral_show(int argc, char **argv)
 {
     const char *data = NULL, *v;
     bool json = false, sets = false;
@@ -375,7 +375,7 @@ int cli_collateral(int argc, char **argv)
 {
     static const cli_subcommand subs[] = {
         {"import", import, "check collateral and load it into avowd's store"},
-        {"show", show, "list the collateral in avowd's store"},
+        {"show", collateral_show, "list the collateral in avowd's store"},
         {0},
     };
     static const cli_group g = {"avow collateral", "Intel collateral in avowd's store.", subs};

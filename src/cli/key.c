@@ -117,7 +117,7 @@ static int rotate(int argc, char **argv)
     return rc;
 }
 
-static int show(int argc, char **argv)
+static int key_show(int argc, char **argv)
 {
     const char *data = NULL, *v;
     cli_args a;
@@ -156,7 +156,7 @@ int cli_key(int argc, char **argv)
 {
     static const cli_subcommand subs[] = {
         {"rotate", rotate, "make a new active signing key; prints its kid"},
-        {"show", show, "list the signing keys"},
+        {"show", key_show, "list the signing keys"},
         {0},
     };
     static const cli_group g = {"avow key", "avowd's token signing keys, in its store.", subs};

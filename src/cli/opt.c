@@ -131,8 +131,8 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
-static int stop(cli_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int stop(cli_args *a, const char *fmt, ...)
+static int opt_refuse(cli_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int opt_refuse(cli_args *a, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -142,7 +142,7 @@ static int stop(cli_args *a, const char *fmt, ...)
     return CLI_STOP;
 }
 
-static const cli_option *find(const cli_command *cmd, const char *name, size_t len)
+static const cli_option *opt_find(const cli_command *cmd, const char *name, size_t len)
 {
     for (size_t t = 0; t < sizeof cmd->opts / sizeof cmd->opts[0] && cmd->opts[t]; t++)
         for (const cli_option *o = cmd->opts[t]; o->name; o++)
@@ -185,12 +185,12 @@ int cli_next(cli_args *a, const char **value)
             a->only_args = true;
             continue;
         }
-        if (s[1] != '-' && strcmp(s, "-h")) return stop(a, "unknown option '%s'", s);
+        if (s[1] != '-' && strcmp(s, "-h")) return opt_refuse(a, "unknown option '%s'", s);
         const char *name = s[1] == '-' ? s + 2 : "help", *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        const cli_option *o = find(a->cmd, name, len);
-        if (!o) return stop(a, "unknown option '--%.*s'", (int)len, name);
-        if (!o->arg && eq) return stop(a, "option '--%s' takes no value", o->name);
+        const cli_option *o = opt_find(a->cmd, name, len);
+        if (!o) return opt_refuse(a, "unknown option '--%.*s'", (int)len, name);
+        if (!o->arg && eq) return opt_refuse(a, "option '--%s' takes no value", o->name);
         if (o == &help_option) {
             cli_help(a->cmd, stdout);
             a->rc = CLI_OK;
@@ -202,10 +202,10 @@ int cli_next(cli_args *a, const char **value)
         else if (a->next < a->argc)
             *value = a->argv[a->next++];
         else
-            return stop(a, "option '--%s' needs a value (%s)", o->name, o->arg);
+            return opt_refuse(a, "option '--%s' needs a value (%s)", o->name, o->arg);
         return o->id;
     }
-    return a->surplus ? stop(a, "unexpected argument '%s'", a->surplus) : CLI_END;
+    return a->surplus ? opt_refuse(a, "unexpected argument '%s'", a->surplus) : CLI_END;
 }
 
 bool cli_append(const char **list, size_t *n, size_t max, const char *opt, const char *value)

@@ -401,7 +401,7 @@ static void print_claims(const char *title, const avow_claims *cs)
         print_claim(avow_claims_at(cs, i));
 }
 
-static json_t *claims_json(const avow_claims *cs)
+static json_t *claims_json_obj(const avow_claims *cs)
 {
     if (!cs) return json_object();
     char *s = NULL;
@@ -440,12 +440,12 @@ static int emit(const eval_args *a, const avow_attestation *at)
         else
             json_object_set_new(o, "rule", json_null());
         if (!permit) json_object_set_new(o, "reason", json_string(at->reason));
-        json_object_set_new(o, "incoming", claims_json(at->incoming));
-        json_object_set_new(o, "issued", claims_json(pr ? pr->issued : NULL));
-        json_object_set_new(o, "properties", claims_json(pr ? pr->properties : NULL));
+        json_object_set_new(o, "incoming", claims_json_obj(at->incoming));
+        json_object_set_new(o, "issued", claims_json_obj(pr ? pr->issued : NULL));
+        json_object_set_new(o, "properties", claims_json_obj(pr ? pr->properties : NULL));
         json_t *v = vr ? avow_verify_result_json(vr) : NULL;
         json_object_set_new(o, "verdict", v ? v : json_null());
-        json_object_set_new(o, "token_claims", permit ? claims_json(at->token) : json_null());
+        json_object_set_new(o, "token_claims", permit ? claims_json_obj(at->token) : json_null());
         json_dumpf(o, stdout, JSON_INDENT(2));
         printf("\n");
         json_decref(o);

@@ -19,7 +19,7 @@
 
 int cli_quote_show(int argc, char **argv);
 
-static json_t *hex(const uint8_t *p, size_t n)
+static json_t *json_hex(const uint8_t *p, size_t n)
 {
     char *s = malloc(2 * n + 1);
     if (!s) return json_null();
@@ -66,22 +66,22 @@ static json_t *flag_names(uint64_t flags)
 static json_t *report_json(const avow_report_body *r)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "cpu_svn", hex(r->cpu_svn, 16));
+    json_object_set_new(o, "cpu_svn", json_hex(r->cpu_svn, 16));
     json_object_set_new(o, "misc_select", json_integer(r->misc_select));
-    json_object_set_new(o, "isv_ext_prod_id", hex(r->isv_ext_prod_id, 16));
-    json_object_set_new(o, "attributes", hex(r->attributes, 16));
+    json_object_set_new(o, "isv_ext_prod_id", json_hex(r->isv_ext_prod_id, 16));
+    json_object_set_new(o, "attributes", json_hex(r->attributes, 16));
     json_object_set_new(o, "flags", hex64(r->flags));
     json_object_set_new(o, "flag_names", flag_names(r->flags));
     json_object_set_new(o, "xfrm", hex64(r->xfrm));
     json_object_set_new(o, "debug", json_boolean(avow_report_body_is_debug(r)));
-    json_object_set_new(o, "mrenclave", hex(r->mr_enclave, 32));
-    json_object_set_new(o, "mrsigner", hex(r->mr_signer, 32));
-    json_object_set_new(o, "config_id", hex(r->config_id, 64));
+    json_object_set_new(o, "mrenclave", json_hex(r->mr_enclave, 32));
+    json_object_set_new(o, "mrsigner", json_hex(r->mr_signer, 32));
+    json_object_set_new(o, "config_id", json_hex(r->config_id, 64));
     json_object_set_new(o, "isv_prod_id", json_integer(r->isv_prod_id));
     json_object_set_new(o, "isv_svn", json_integer(r->isv_svn));
     json_object_set_new(o, "config_svn", json_integer(r->config_svn));
-    json_object_set_new(o, "isv_family_id", hex(r->isv_family_id, 16));
-    json_object_set_new(o, "report_data", hex(r->report_data, 64));
+    json_object_set_new(o, "isv_family_id", json_hex(r->isv_family_id, 16));
+    json_object_set_new(o, "report_data", json_hex(r->report_data, 64));
     return o;
 }
 
@@ -110,7 +110,7 @@ static json_t *td_report_json(const uint8_t *b, size_t len)
     json_t *o = json_object();
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
         if (f[i].off + f[i].size <= len)
-            json_object_set_new(o, f[i].name, hex(b + f[i].off, f[i].size));
+            json_object_set_new(o, f[i].name, json_hex(b + f[i].off, f[i].size));
     /* TUD byte bit 0 of td_attributes = DEBUG */
     json_object_set_new(o, "debug", json_boolean(b[AVOW_TD_TD_ATTRIBUTES] & AVOW_TD_ATTR_DEBUG));
     return o;
@@ -119,21 +119,21 @@ static json_t *td_report_json(const uint8_t *b, size_t len)
 static json_t *pck_json(const avow_pck_ext *x, avow_pck_ca ca)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "fmspc", hex(x->fmspc, 6));
-    json_object_set_new(o, "pce_id", hex(x->pce_id, 2));
+    json_object_set_new(o, "fmspc", json_hex(x->fmspc, 6));
+    json_object_set_new(o, "pce_id", json_hex(x->pce_id, 2));
     json_object_set_new(o, "pcesvn", json_integer(x->pcesvn));
     json_t *c = json_array();
     for (int i = 0; i < 16; i++)
         json_array_append_new(c, json_integer(x->comp_svn[i]));
     json_object_set_new(o, "comp_svn", c);
-    json_object_set_new(o, "cpusvn", hex(x->cpusvn, 16));
+    json_object_set_new(o, "cpusvn", json_hex(x->cpusvn, 16));
     json_object_set_new(o, "sgx_type", json_integer(x->sgx_type));
     const char *type = avow_pck_sgx_type_name(x->sgx_type);
     json_object_set_new(o, "sgx_type_name", json_string(type ? type : "unknown"));
-    json_object_set_new(o, "ppid", hex(x->ppid, 16));
+    json_object_set_new(o, "ppid", json_hex(x->ppid, 16));
     json_object_set_new(o, "ca", json_string(avow_pck_ca_name(ca)));
     if (x->has_platform_instance_id)
-        json_object_set_new(o, "platform_instance_id", hex(x->platform_instance_id, 16));
+        json_object_set_new(o, "platform_instance_id", json_hex(x->platform_instance_id, 16));
     if (x->has_configuration) {
         json_t *cfg = json_object();
         json_object_set_new(cfg, "dynamic_platform", json_boolean(x->dynamic_platform));
@@ -204,9 +204,9 @@ static json_t *quote_json(const avow_quote *q)
     json_object_set_new(h, "tee", json_string(avow_tee_name(q->tee_type)));
     json_object_set_new(h, "qe_svn", json_integer(q->qe_svn));
     json_object_set_new(h, "pce_svn", json_integer(q->pce_svn));
-    json_object_set_new(h, "qe_vendor_id", hex(q->qe_vendor_id, 16));
-    json_object_set_new(h, "user_data", hex(q->user_data, 20));
-    json_object_set_new(h, "qe_id", hex(q->user_data, 16));
+    json_object_set_new(h, "qe_vendor_id", json_hex(q->qe_vendor_id, 16));
+    json_object_set_new(h, "user_data", json_hex(q->user_data, 20));
+    json_object_set_new(h, "qe_id", json_hex(q->user_data, 16));
     json_object_set_new(root, "header", h);
 
     json_t *b = json_object();
@@ -225,12 +225,12 @@ static json_t *quote_json(const avow_quote *q)
     json_t *a = json_object();
     json_object_set_new(a, "offset", json_integer((json_int_t)(q->signed_len + 4)));
     json_object_set_new(a, "size", json_integer(q->auth_data_size));
-    json_object_set_new(a, "signature", hex(q->signature, 64));
-    json_object_set_new(a, "attest_key", hex(q->attest_key, 64));
+    json_object_set_new(a, "signature", json_hex(q->signature, 64));
+    json_object_set_new(a, "attest_key", json_hex(q->attest_key, 64));
     json_object_set_new(a, "qe_report", report_json(&q->qe));
-    json_object_set_new(a, "qe_report_signature", hex(q->qe_report_sig, 64));
+    json_object_set_new(a, "qe_report_signature", json_hex(q->qe_report_sig, 64));
     json_object_set_new(a, "qe_auth_data_size", json_integer(q->qe_auth_data_len));
-    json_object_set_new(a, "qe_auth_data", hex(q->qe_auth_data, q->qe_auth_data_len));
+    json_object_set_new(a, "qe_auth_data", json_hex(q->qe_auth_data, q->qe_auth_data_len));
     json_object_set_new(root, "auth_data", a);
 
     json_t *cd = json_object();
@@ -246,10 +246,10 @@ static json_t *quote_json(const avow_quote *q)
     } else if (avow_quote_get_pck_id(q, &id, NULL) == AVOW_OK) {
         json_t *p = json_object();
         json_object_set_new(p, id.ppid_len == 16 ? "ppid" : "encrypted_ppid",
-                            hex(id.ppid, id.ppid_len));
-        json_object_set_new(p, "cpusvn", hex(id.cpu_svn, 16));
+                            json_hex(id.ppid, id.ppid_len));
+        json_object_set_new(p, "cpusvn", json_hex(id.cpu_svn, 16));
         json_object_set_new(p, "pcesvn", json_integer(id.pce_svn));
-        json_object_set_new(p, "pce_id", hex(id.pce_id, 2));
+        json_object_set_new(p, "pce_id", json_hex(id.pce_id, 2));
         json_object_set_new(cd, "pck_id", p);
     }
     json_object_set_new(root, "cert_data", cd);

@@ -19,7 +19,7 @@
 
 enum { O_PLATFORM = 1, O_OUT, O_NUMBER, O_NOW, O_NEXT_UPDATE, O_TEE };
 
-static const cli_option opts[] = {
+static const cli_option evalnums_opts[] = {
     {O_PLATFORM, "platform", "DIR", "the platform made by `avow sim init DIR` (required)"},
     {O_OUT, "out", "OUT", "the folder for evalnums.json and evalnums-chain.pem (required)"},
     {O_NUMBER, "number", "N,DATE[,TCBDATE]",
@@ -38,7 +38,7 @@ static const cli_command cmd = {
         "Signs a TCB evaluation data numbers document as Intel's PCS serves it, with the "
         "simulated platform's TCB Signing key: OUT/evalnums.json (the body) and "
         "OUT/evalnums-chain.pem (TCB-Evaluation-Data-Numbers-Issuer-Chain).",
-    .opts = {opts},
+    .opts = {evalnums_opts},
     .notes =
         "Import both with `avow collateral import --data D --evalnums OUT/evalnums.json "
         "--chain OUT/evalnums-chain.pem`.",
