@@ -261,8 +261,8 @@ static void set_signer(mgmt_ctx *m, const char *pem)
 }
 
 /* Refuses with MAA's error body and an audit record. */
-static int refuse(avowd_req *r, const mgmt_ctx *m, unsigned status, const char *code,
-                  const char *what, const char *msg)
+static int mgmt_refuse(avowd_req *r, const mgmt_ctx *m, unsigned status, const char *code,
+                       const char *what, const char *msg)
 {
     audit(r, m, false, status, msg);
     return avowd_error(r, status, code, "%s refused: %s", what, msg);
@@ -310,23 +310,24 @@ static bool check_bearer(avowd_req *r, mgmt_ctx *m, const char *what, int *ret)
     const char *tok = r->d->cfg->admin_token;
     if (!tok || !*tok) {
         m->bearer = "not configured";
-        *ret = refuse(r, m, 401, "Unauthorized", what,
-                      isolated(r->d)
-                          ? "policy management is disabled: this avowd has no --admin-token "
-                            "(isolated mode needs the admin bearer token and a policy "
-                            "signer's signature)"
-                          : "policy management is disabled: this avowd has no --admin-token");
+        *ret = mgmt_refuse(r, m, 401, "Unauthorized", what,
+                           isolated(r->d)
+                               ? "policy management is disabled: this avowd has no --admin-token "
+                                 "(isolated mode needs the admin bearer token and a policy "
+                                 "signer's signature)"
+                               : "policy management is disabled: this avowd has no --admin-token");
         return false;
     }
     const char *h = avowd_req_header(r, "Authorization");
     if (!h || strncasecmp(h, "Bearer ", 7)) {
         m->bearer = "missing";
         avowd_resp_header(r, "WWW-Authenticate", "Bearer");
-        *ret = refuse(r, m, 401, "Unauthorized", what,
-                      isolated(r->d) ? "policy management needs \"Authorization: Bearer <admin "
-                                       "token>\" (and, for a change, a policy signer's signature)"
-                                     : "policy management needs \"Authorization: Bearer <admin "
-                                       "token>\"");
+        *ret =
+            mgmt_refuse(r, m, 401, "Unauthorized", what,
+                        isolated(r->d) ? "policy management needs \"Authorization: Bearer <admin "
+                                         "token>\" (and, for a change, a policy signer's signature)"
+                                       : "policy management needs \"Authorization: Bearer <admin "
+                                         "token>\"");
         return false;
     }
     h += 7;
@@ -346,7 +347,7 @@ static bool check_bearer(avowd_req *r, mgmt_ctx *m, const char *what, int *ret)
     if (!same) {
         m->bearer = "invalid";
         avowd_resp_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-        *ret = refuse(r, m, 401, "Unauthorized", what, "the admin bearer token is not valid");
+        *ret = mgmt_refuse(r, m, 401, "Unauthorized", what, "the admin bearer token is not valid");
         return false;
     }
     m->bearer = "valid";
@@ -555,7 +556,7 @@ int avowd_handle_policy(avowd_req *r, const char *type)
         audit(r, &m, true, status, msg);
         ret = avowd_respond_token(r, cs, false);
     } else {
-        ret = refuse(r, &m, status, code_for(status), what, msg);
+        ret = mgmt_refuse(r, &m, status, code_for(status), what, msg);
     }
     avow_claims_free(cs);
     return ret;
@@ -665,7 +666,7 @@ int avowd_handle_certificates(avowd_req *r)
         if (r->route != ROUTE_CERTIFICATES_GET) audit(r, &m, true, status, msg);
         ret = avowd_respond_token(r, cs, false);
     } else {
-        ret = refuse(r, &m, status, code_for(status), what, msg);
+        ret = mgmt_refuse(r, &m, status, code_for(status), what, msg);
     }
     avow_claims_free(cs);
     return ret;

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "server/attest.h"
+#include "server/attest_route.h"
 #include "server/certs.h"
 #include "server/health.h"
 #include "server/pccs_routes.h"

@@ -102,7 +102,7 @@ static void sleep_until(struct avowd_sync *s, double next)
     pthread_mutex_unlock(&s->mu);
 }
 
-static void *run(void *arg)
+static void *sync_thread(void *arg)
 {
     struct avowd_sync *s = arg;
     double next = mono() + PERIOD_SECONDS;
@@ -169,7 +169,7 @@ bool avowd_sync_start(avowd *d, avow_error *err)
     pthread_cond_init(&s->cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&s->mu, NULL);
-    if (pthread_create(&s->thread, NULL, run, s) != 0) {
+    if (pthread_create(&s->thread, NULL, sync_thread, s) != 0) {
         avow_store_listener_close(s->listener);
         pthread_cond_destroy(&s->cv);
         pthread_mutex_destroy(&s->mu);

@@ -26,8 +26,8 @@
 #include "avow/quote.h"
 #include "sim/sim.h"
 #include "cli/cli.h"
-#include "cli/sim_tdx.h"
-#include "cli/sim_evalnums.h"
+#include "cli/cmd_sim_tdx.h"
+#include "cli/cmd_sim_evalnums.h"
 #include "core/sha256.h"
 
 enum {

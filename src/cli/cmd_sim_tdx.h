@@ -1,4 +1,4 @@
-/* The TDX part of `avow sim quote --tee tdx` (sim_tdx.c): the options that
+/* The TDX part of `avow sim quote --tee tdx` (cmd_sim_tdx.c): the options that
  * shape the simulated TD, its module and their collateral, and the TD quote.
  * Internal to the CLI. Thread-safety: n/a (CLI). */
 #pragma once

@@ -1,4 +1,4 @@
-/* avowd's MAA attest route (attest.c): POST /attest/SgxEnclave,
+/* avowd's MAA attest route (attest_route.c): POST /attest/SgxEnclave,
  * /attest/OpenEnclave and /attest/TdxVm. Thread-safety: per-request state only. */
 #pragma once
 

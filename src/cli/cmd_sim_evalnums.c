@@ -15,7 +15,7 @@
 #include "avow/quote.h"
 #include "sim/sim.h"
 #include "cli/cli.h"
-#include "cli/sim_evalnums.h"
+#include "cli/cmd_sim_evalnums.h"
 
 enum { O_PLATFORM = 1, O_OUT, O_NUMBER, O_NOW, O_NEXT_UPDATE, O_TEE };
 

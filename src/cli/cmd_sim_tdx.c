@@ -6,7 +6,7 @@
 
 #include "avow/quote.h"
 #include "cli/cli.h"
-#include "cli/sim_tdx.h"
+#include "cli/cmd_sim_tdx.h"
 
 bool cli_sim_tdx_quote(const avow_sim_platform *p, const cli_sim_tdx *a, int version, bool debug,
                        const uint8_t report_data[64], avow_sim_collateral_opts *co,

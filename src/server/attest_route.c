@@ -23,7 +23,7 @@
 #include "avow/quote.h"
 #include "avow/tcb.h"
 #include "avow/attest.h"
-#include "server/attest.h"
+#include "server/attest_route.h"
 #include "server/policies.h"
 #include "server/token_claims.h"
 
@@ -97,7 +97,7 @@ typedef struct {
     avow_time at;
 } recovery_ctx;
 
-static bool days_since_recovery(void *ctx, const avow_verify_result *r, int64_t *days)
+static bool store_days_since_recovery(void *ctx, const avow_verify_result *r, int64_t *days)
 {
     recovery_ctx *c = ctx;
     avow_tcb_status st = r->platform_status;
@@ -202,7 +202,7 @@ int avowd_handle_attest(avowd_req *r, avow_attest_type type)
                              .allow_missing_crl = d->cfg->allow_missing_crl,
                              .policy = pol->policy,
                              .policy_signer_jwk = pol->signer_jwk,
-                             .days_since_recovery = days_since_recovery,
+                             .days_since_recovery = store_days_since_recovery,
                              .recovery_ctx = &rc_ctx};
     avow_attest_finish(&at, d->verifier, &req, coll, &opts);
     if (at.verified) a.vr = &at.verify;
