@@ -99,10 +99,9 @@ int cli_sim_evalnums(int argc, char **argv)
                 break;
             case O_NOW:
             case O_NEXT_UPDATE:
-                if (avow_time_parse(v, o == O_NOW ? &now : &next, &e) != AVOW_OK) {
-                    cli_error(&e, o == O_NOW ? "--now" : "--next-update");
+                if (!cli_parse_time(o == O_NOW ? "--now" : "--next-update", v,
+                                    o == O_NOW ? &now : &next))
                     return CLI_USAGE;
-                }
                 break;
             case O_TEE:
                 if (strcmp(v, "sgx") && strcmp(v, "tdx")) {

@@ -22,32 +22,17 @@
 
 #include "store/store.h"
 #include "avow/token.h"
+#include "sim_fixture.h"
 #include "testutil.h"
 
 static char location[512];
-static char tmpdir[64];
+static bool own_dir;  /* a temporary folder of ours (tu_store_location) */
 static char type[32]; /* a fresh attestation type per run: marks persist in a shared database */
-
-static avow_store *open_store(void)
-{
-    avow_store *s = NULL;
-    avow_error e;
-    avow_error_clear(&e);
-    if (avow_store_open(location, &s, &e)) fail_msg("open %s: %s", location, e.msg);
-    return s;
-}
 
 static int setup(void **state)
 {
     (void)state;
-    const char *env = getenv("AVOW_TEST_STORE");
-    if (env && *env) {
-        snprintf(location, sizeof(location), "%s", env);
-    } else {
-        snprintf(tmpdir, sizeof(tmpdir), "/tmp/avow-marks-XXXXXX");
-        if (!mkdtemp(tmpdir)) return -1;
-        snprintf(location, sizeof(location), "%s/data", tmpdir);
-    }
+    own_dir = tu_store_location(location, sizeof(location));
     snprintf(type, sizeof(type), "MarkTest%ld", (long)getpid());
     return 0;
 }
@@ -55,11 +40,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (tmpdir[0]) {
-        char cmd[128];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-        tu_run(cmd, NULL);
-    }
+    if (own_dir) tu_store_cleanup(location);
     return 0;
 }
 
@@ -83,7 +64,7 @@ static void put(avow_store *s, const char *jws, int64_t iat, bool want, int64_t 
 static void test_policy_marks(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     int64_t m;
     assert_int_equal(avow_store_mark_get(s, type, &m, NULL), AVOW_OK);
     assert_int_equal(m, -1);
@@ -101,7 +82,7 @@ static void test_policy_marks(void **state)
     /* a reset (delete) keeps the mark; so does a reopen */
     assert_int_equal(avow_store_policy_delete(s, type, NULL, NULL), AVOW_OK);
     avow_store_close(s);
-    s = open_store();
+    s = tu_store_open(location);
     avow_store_guard g;
     assert_int_equal(avow_store_policy_put_guarded(s, type, "a.b.1", 100, 1000, &g, NULL), AVOW_OK);
     assert_false(g.accepted);
@@ -120,7 +101,7 @@ static void test_policy_marks(void **state)
 static void test_certificate_marks(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     avow_signing_material a;
     assert_int_equal(avow_signing_key_generate("mark test", 1700000000, 0, &a, NULL), AVOW_OK);
     int64_t base;
@@ -210,7 +191,7 @@ static void *race(void *arg)
 static void test_race(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     char t2[sizeof(type)];
     snprintf(t2, sizeof(t2), "%s", type);
     snprintf(type, sizeof(type), "Race%ld", (long)getpid());

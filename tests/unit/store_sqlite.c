@@ -30,20 +30,12 @@
 #include "avow/token.h"
 #include "avow/verify.h"
 #include "pccs/pccs.h"
+#include "sim_fixture.h"
 #include "testutil.h"
 
 static char location[512];
 static bool is_sqlite;
 static avow_signing_material mat[2];
-
-static avow_store *open_store(void)
-{
-    avow_store *s = NULL;
-    avow_error e;
-    avow_error_clear(&e);
-    if (avow_store_open(location, &s, &e)) fail_msg("open %s: %s", location, e.msg);
-    return s;
-}
 
 static int setup(void **state)
 {
@@ -80,7 +72,7 @@ static int teardown(void **state)
 static void test_schema(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     int v = 0;
     assert_int_equal(avow_store_schema_version(s, &v, NULL), AVOW_OK);
     assert_int_equal(v, avow_store_schema_latest());
@@ -88,7 +80,7 @@ static void test_schema(void **state)
     assert_string_equal(avow_store_backend(s), is_sqlite ? "sqlite" : "postgresql");
     avow_store_close(s);
     /* Reopening applies nothing twice. */
-    s = open_store();
+    s = tu_store_open(location);
     assert_int_equal(avow_store_schema_version(s, &v, NULL), AVOW_OK);
     assert_int_equal(v, avow_store_schema_latest());
     avow_store_close(s);
@@ -101,7 +93,7 @@ static void test_schema(void **state)
         assert_int_equal(stat(location, &st), 0);
         assert_int_equal(st.st_mode & 0777, 0700);
         snprintf(p, sizeof(p), "%s/avow.db-wal", location); /* WAL mode leaves a -wal file */
-        avow_store *s2 = open_store();
+        avow_store *s2 = tu_store_open(location);
         assert_int_equal(avow_store_setting_set(s2, "x", "y", NULL), AVOW_OK);
         assert_int_equal(stat(p, &st), 0);
         avow_store_close(s2);
@@ -194,7 +186,7 @@ static void test_migration_from_v1(void **state)
 static void test_settings(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     char *v;
     avow_error e;
     assert_int_equal(avow_store_setting_get(s, "nope", &v, &e), AVOW_ERR_NOT_FOUND);
@@ -229,7 +221,7 @@ static void test_settings(void **state)
 static void test_keys(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     avow_store_key k = {0}, a;
     assert_int_equal(avow_store_key_active(s, &a, NULL), AVOW_ERR_NOT_FOUND);
     /* The first key: added when there is none, not when another was first. */
@@ -312,7 +304,7 @@ static unsigned wait_change(avow_store_listener *l, unsigned want)
 static void test_notifications(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     avow_store_listener *l = NULL;
     avow_error e;
     avow_error_clear(&e);
@@ -331,7 +323,7 @@ static void test_notifications(void **state)
     assert_int_equal(avow_store_listener_wait(l, 200, &ch, &e), AVOW_OK);
     assert_int_equal(ch, 0); /* nothing happened */
 
-    avow_store *w = open_store(); /* the writer: another replica */
+    avow_store *w = tu_store_open(location); /* the writer: another replica */
     assert_int_equal(avow_store_policy_put(w, "SgxEnclave", "eyJhbGciOiJub25lIn0..", 1, NULL, NULL),
                      AVOW_OK);
     assert_int_equal(wait_change(l, AVOW_STORE_CHANGED_POLICIES), AVOW_STORE_CHANGED_POLICIES);
@@ -616,7 +608,7 @@ static void test_connection_lost_retry(void **state)
 static void test_policies(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     avow_store_policy p;
     assert_int_equal(avow_store_policy_get(s, "SgxEnclave", &p, NULL), AVOW_ERR_NOT_FOUND);
     /* An unsigned policy JWS (payload {"AttestationPolicy":"dmVyc2lvbj0xLjA7"}). */
@@ -653,7 +645,7 @@ static void test_policies(void **state)
 static void test_certs(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     char t0[41], t1[41];
     bool added;
     assert_int_equal(avow_store_cert_add(s, mat[1].cert_pem, 1700000000, &added, t1, NULL),
@@ -694,7 +686,7 @@ static void test_certs(void **state)
 static void test_collateral_rows(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     avow_store_collateral row = {.fmspc = "00906ED50000",
                                  .ca = "processor",
                                  .tee = "sgx",
@@ -741,7 +733,7 @@ static void test_collateral_rows(void **state)
 static void test_service_rows(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     avow_collateral c;
     char *path = tu_vector_path("dcap/R1-dcaprs-sgx-v3-tcbv2/collateral.json");
     avow_error e;
@@ -836,7 +828,7 @@ static void *work(void *arg)
 static void test_threads(void **state)
 {
     (void)state;
-    avow_store *s = open_store();
+    avow_store *s = tu_store_open(location);
     enum { N = 8 };
     pthread_t th[N];
     worker w[N];
